@@ -1,0 +1,1 @@
+# bench: filled by its owner

@@ -1,0 +1,1 @@
+# cli: filled by its owner

@@ -1,0 +1,87 @@
+/* The backend interface: the seam between the front ends (otaconsole,
+ * otactl) and an engine.  Two implementations: local (core, on disk) and
+ * remote (otad over HTTP with libcurl).  A front end cannot tell them apart:
+ * same calls, same results, same ota_err codes.
+ *
+ * The calls are blocking.  The console never calls them on its event-loop
+ * thread; it goes through client/async.h, which runs them on a worker.
+ */
+#ifndef OTA_BACKEND_H
+#define OTA_BACKEND_H
+
+#include "ota.h"
+
+typedef struct ota_backend ota_backend;
+
+typedef struct ota_backend_ops {
+    const char *kind;  /* "local" or "remote" */
+    void (*close)(ota_backend *b);
+
+    int (*product_add)(ota_backend *b, const ota_product *p, char *device_key_out, ota_err *e);
+    int (*product_list)(ota_backend *b, ota_product_list *out, ota_err *e);
+    int (*device_import)(ota_backend *b, const char *product, const char *path,
+                         ota_import_result *res, ota_err *e);
+    int (*device_list)(ota_backend *b, const char *product, const char *q, const ota_page_req *pg,
+                       ota_device_page *out, ota_err *e);
+
+    int (*package_create)(ota_backend *b, const ota_package_meta *m, const char *const *paths,
+                          size_t npaths, ota_package *out, ota_err *e);
+    int (*package_get)(ota_backend *b, int64_t id, ota_package *out, ota_err *e);
+    int (*package_list)(ota_backend *b, const char *component, const ota_page_req *pg,
+                        ota_package_page *out, ota_err *e);
+    int (*package_verify)(ota_backend *b, int64_t id, ota_verify_result *out, ota_err *e);
+    int (*package_delete)(ota_backend *b, int64_t id, ota_err *e);
+    /* Saves the file's bytes to dest_path, verified against its SHA-256;
+     * a mismatch leaves nothing at dest_path. */
+    int (*package_download)(ota_backend *b, int64_t id, const char *file_name,
+                            const char *dest_path, ota_err *e);
+
+    int (*plan_create)(ota_backend *b, ota_plan *p, ota_err *e);
+    int (*plan_get)(ota_backend *b, int64_t id, ota_plan *out, ota_err *e);
+    int (*plan_list)(ota_backend *b, int state, const char *product, const ota_page_req *pg,
+                     ota_plan_page *out, ota_err *e);
+    int (*plan_update)(ota_backend *b, ota_plan *p, ota_err *e);
+    int (*plan_delete)(ota_backend *b, int64_t id, ota_err *e);
+    int (*plan_copy_components)(ota_backend *b, int64_t from, int64_t to, ota_plan *out, ota_err *e);
+    int (*plan_transition)(ota_backend *b, int64_t id, ota_action a, ota_plan *out, ota_err *e);
+    int (*plan_preview)(ota_backend *b, int64_t id, ota_preview *out, ota_err *e);
+    int (*plan_status)(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e);
+    int (*plan_devices)(ota_backend *b, int64_t id, int state, const ota_page_req *pg,
+                        ota_job_page *out, ota_err *e);
+    int (*plan_events)(ota_backend *b, int64_t id, int64_t since, int limit,
+                       ota_event_page *out, ota_err *e);
+
+    /* Device side (otactl device ..., the simulator). */
+    int (*checkin)(ota_backend *b, const ota_checkin_req *r, ota_job_offer *out, ota_err *e);
+    int (*job_confirm)(ota_backend *b, int64_t job, const char *device, ota_err *e);
+    int (*job_report)(ota_backend *b, int64_t job, const char *device, ota_job_state to,
+                      int progress, const char *error_text, ota_err *e);
+} ota_backend_ops;
+
+struct ota_backend {
+    const ota_backend_ops *ops;
+    char where[512];    /* "local: /path/ota.db" or "remote: https://host (operator)" */
+    bool insecure;      /* remote with TLS verification off: shown in the status bar */
+};
+
+/* Local: opens (creating if needed) the engine at db_path (NULL = default). */
+ota_backend *ota_backend_local_open(const char *db_path, const char *blob_dir,
+                                    ota_clock clock, ota_err *e);
+/* The local backend's engine (NULL for remote): for the simulator and seeding. */
+ota_engine *ota_backend_local_engine(ota_backend *b);
+
+typedef struct ota_remote_opts {
+    const char *url;        /* "http://127.0.0.1:8080" (base; /api/v1 is appended) */
+    const char *token;      /* bearer token (operator tools) */
+    const char *device_key; /* X-Device-Key for device calls */
+    const char *cacert;     /* private CA bundle */
+    bool insecure;          /* skip TLS verification (explicit) */
+    long connect_timeout_ms;/* 0 = 5000 */
+    long timeout_ms;        /* 0 = 30000 (uploads/downloads: per-transfer low-speed limit instead) */
+    int retries;            /* idempotent requests only; 0 = 2 */
+} ota_remote_opts;
+ota_backend *ota_backend_remote_open(const ota_remote_opts *o, ota_err *e);
+
+static inline void ota_backend_close(ota_backend *b) { if (b) b->ops->close(b); }
+
+#endif /* OTA_BACKEND_H */

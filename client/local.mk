@@ -1,0 +1,1 @@
+# client: filled by its owner

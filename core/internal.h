@@ -1,0 +1,57 @@
+/* Private to core/: the engine struct and the store helpers every core
+ * module uses.  All SQL lives in core/store*.c and the core modules that own
+ * a table (see README "Architecture"); nothing outside core/ sees sqlite3. */
+#ifndef OTA_INTERNAL_H
+#define OTA_INTERNAL_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include "ota.h"
+
+#define OTA_SCHEMA_VERSION_MAX 64
+
+struct ota_rollout;  /* rollout.c's in-memory caches */
+
+struct ota_engine {
+    sqlite3 *db;
+    char db_path[PATH_MAX];
+    char blob_dir[PATH_MAX + 8];
+    ota_clock clock;
+    char actor[128];
+    pthread_mutex_t mu;        /* recursive: public calls may nest */
+    int batch_depth;           /* >0 while an ota_engine_batch is open */
+    struct stmt_cache *stmts;  /* prepared statements keyed by SQL text pointer */
+    struct ota_rollout *rollout;
+};
+
+#define ENGINE_LOCK(eng)   pthread_mutex_lock(&(eng)->mu)
+#define ENGINE_UNLOCK(eng) pthread_mutex_unlock(&(eng)->mu)
+
+/* A cached prepared statement for a SQL string literal (reset, bindings
+ * cleared).  Never finalize it; call store_done() when finished stepping. */
+sqlite3_stmt *store_stmt(ota_engine *eng, const char *sql, ota_err *e);
+void store_done(sqlite3_stmt *st);
+
+/* Write transactions.  Outermost: BEGIN IMMEDIATE / COMMIT; nested (or in a
+ * batch): SAVEPOINT / RELEASE.  rollback undoes only the innermost level. */
+int  store_tx_begin(ota_engine *eng, ota_err *e);
+int  store_tx_commit(ota_engine *eng, ota_err *e);
+void store_tx_rollback(ota_engine *eng);
+
+/* sqlite failure -> ota_err (OTA_E_INTERNAL, or OTA_E_IO for disk errors). */
+int store_fail(ota_engine *eng, ota_err *e, const char *what);
+/* Run SQL without results (schema, pragmas). */
+int store_exec(ota_engine *eng, const char *sql, ota_err *e);
+
+/* Column helpers */
+void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len);
+
+/* Rollout hooks (rollout.c): called by plans.c when a plan changes. */
+void rollout_invalidate(ota_engine *eng, int64_t plan_id);
+void rollout_free(ota_engine *eng);
+
+/* mkdir -p */
+int ota_mkdirs(const char *path, ota_err *e);
+
+#endif

@@ -1,0 +1,480 @@
+/* libotacore: the public face of the engine.
+ *
+ * Everything the console, otactl and otad need from core is declared here;
+ * every other header under core/ is private.  Conventions:
+ *  - Functions that can fail return 0 on success and -1 on failure, filling
+ *    the caller's ota_err (code, field, message).  The error travels up
+ *    unchanged to whoever shows it (otactl prints "otactl: CODE: FIELD: MSG",
+ *    otad sends the API.md error body).
+ *  - Times are int64 seconds since the Unix epoch, UTC.  All "now" comes from
+ *    the engine's ota_clock, never from time(2) directly.
+ *  - Identifier strings live in fixed-size buffers; their limits are part of
+ *    validation (a longer value is a validation error, never truncated).
+ *  - An ota_engine is safe to use from several threads: public calls are
+ *    serialised by the engine's own mutex.
+ */
+#ifndef OTA_H
+#define OTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- limits */
+#define OTA_MAX_FILES         5
+#define OTA_MAX_FILE_SIZE     104857600ULL /* 100 MiB, inclusive */
+#define OTA_REMARK_MAX_CHARS  200          /* Unicode characters */
+#define OTA_NAME_MAX_CHARS    100          /* plan name, product name */
+#define OTA_KEY_MAX           64           /* product key, component, version (bytes) */
+#define OTA_DEVICE_ID_MAX     128          /* bytes */
+#define OTA_FILE_NAME_MAX     255          /* bytes */
+#define OTA_MAX_COMPONENTS    32           /* per plan and per device */
+#define OTA_LIST_DEFAULT      50
+#define OTA_LIST_MAX          1000
+#define OTA_CURSOR_MAX        64
+
+/* ---------------------------------------------------------------- errors */
+typedef enum {
+    OTA_OK = 0,
+    OTA_E_BAD_REQUEST,        /* bad_request 400: malformed input, wrong types */
+    OTA_E_UNAUTHORIZED,       /* unauthorized 401 */
+    OTA_E_FORBIDDEN,          /* forbidden 403 */
+    OTA_E_NOT_FOUND,          /* not_found 404 */
+    OTA_E_METHOD,             /* method_not_allowed 405 */
+    OTA_E_CONFLICT,           /* conflict 409: stale revision, name taken */
+    OTA_E_INVALID_TRANSITION, /* invalid_transition 409 */
+    OTA_E_NOT_EDITABLE,       /* not_editable 409 */
+    OTA_E_IN_USE,             /* in_use 409 */
+    OTA_E_TOO_LARGE,          /* too_large 413 */
+    OTA_E_UNSUPPORTED_MEDIA,  /* unsupported_media_type 415 */
+    OTA_E_VALIDATION,         /* validation_failed 422 */
+    OTA_E_IO,                 /* io_error 500: disk, corrupted blob */
+    OTA_E_INTERNAL,           /* internal 500 */
+    OTA_E_UNAVAILABLE,        /* unavailable 503: remote server unreachable */
+    OTA_E__COUNT
+} ota_code;
+
+typedef struct ota_err {
+    ota_code code;
+    char field[64];     /* "" when no single field is at fault */
+    char message[480];  /* human text naming the rule, e.g. "at most 200 characters (got 201)" */
+} ota_err;
+
+/* Fill *e (if not NULL) and return -1.  field may be NULL. */
+int ota_fail(ota_err *e, ota_code code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void ota_err_clear(ota_err *e);
+const char *ota_code_str(ota_code c);           /* "validation_failed" ... */
+ota_code ota_code_parse(const char *s);         /* unknown -> OTA_E_INTERNAL */
+int ota_code_http_status(ota_code c);           /* 400, 401, ... */
+/* "code: field: message" (field part omitted when empty) into buf. */
+const char *ota_err_format(const ota_err *e, char *buf, size_t len);
+
+/* ----------------------------------------------------------------- clock */
+typedef struct ota_clock {
+    int64_t (*now)(void *ctx);
+    void *ctx;
+} ota_clock;
+
+int64_t ota_clock_now(const ota_clock *c);   /* NULL clock = system clock */
+ota_clock ota_clock_system(void);
+/* A settable clock for tests and the simulator. */
+typedef struct ota_fake_clock { int64_t t; } ota_fake_clock;
+ota_clock ota_clock_fake(ota_fake_clock *fc);
+
+/* RFC 3339 UTC "2026-12-01T00:00:00Z" (buf >= 21 bytes). */
+const char *ota_time_format(int64_t t, char *buf, size_t len);
+/* Accepts "YYYY-MM-DDTHH:MM:SSZ", fractional seconds, and +hh:mm offsets. */
+int ota_time_parse(const char *s, int64_t *out);
+
+/* ----------------------------------------------------------- utf-8 text */
+/* Number of Unicode characters, or -1 if s is not valid UTF-8. */
+long ota_utf8_chars(const char *s, size_t len);
+bool ota_utf8_valid(const char *s, size_t len);
+
+/* ---------------------------------------------------------------- enums */
+typedef enum { OTA_KIND_FULL = 0, OTA_KIND_DIFF } ota_kind;
+typedef enum { OTA_MODE_CONFIRM = 0, OTA_MODE_SILENT } ota_mode;
+typedef enum {
+    OTA_PLAN_SAVED = 0, OTA_PLAN_ACTIVE, OTA_PLAN_UPGRADING, OTA_PLAN_PAUSED,
+    OTA_PLAN_TERMINATED, OTA_PLAN_ENDED, OTA_PLAN__COUNT
+} ota_plan_state;
+typedef enum {
+    OTA_JOB_PENDING = 0, OTA_JOB_OFFERED, OTA_JOB_AWAITING_CONFIRMATION,
+    OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_SUCCEEDED, OTA_JOB_FAILED,
+    OTA_JOB_EXPIRED, OTA_JOB__COUNT
+} ota_job_state;
+typedef enum { OTA_ACT_ACTIVATE = 0, OTA_ACT_PAUSE, OTA_ACT_RESUME, OTA_ACT_TERMINATE } ota_action;
+
+const char *ota_kind_str(ota_kind k);            /* "full" "diff" */
+int ota_kind_parse(const char *s, ota_kind *out); /* 0 ok, -1 unknown */
+const char *ota_mode_str(ota_mode m);
+int ota_mode_parse(const char *s, ota_mode *out);
+const char *ota_plan_state_str(ota_plan_state s);
+int ota_plan_state_parse(const char *s, ota_plan_state *out);
+const char *ota_job_state_str(ota_job_state s);
+int ota_job_state_parse(const char *s, ota_job_state *out);
+const char *ota_action_str(ota_action a);
+
+/* Deferred reasons shown on pending jobs and counted by the preview. */
+#define OTA_REASON_BATTERY "battery"
+#define OTA_REASON_RSRP    "rsrp"
+#define OTA_REASON_WINDOW  "window"
+#define OTA_REASON_VERSION "version"
+#define OTA_REASON_BUSY    "busy"
+
+/* ---------------------------------------------------------------- model */
+typedef struct ota_strlist { char **v; size_t n, cap; } ota_strlist;
+int  ota_strlist_push(ota_strlist *l, const char *s);
+bool ota_strlist_has(const ota_strlist *l, const char *s);
+void ota_strlist_free(ota_strlist *l);
+
+typedef struct ota_product {
+    char key[OTA_KEY_MAX + 1];
+    char name[4 * OTA_NAME_MAX_CHARS + 1];
+    int64_t created_at;
+} ota_product;
+
+typedef struct ota_version {
+    char component[OTA_KEY_MAX + 1];
+    char version[OTA_KEY_MAX + 1];
+} ota_version;
+
+typedef struct ota_device {
+    char id[OTA_DEVICE_ID_MAX + 1];
+    char product[OTA_KEY_MAX + 1];
+    ota_version versions[OTA_MAX_COMPONENTS];
+    size_t nversions;
+    bool has_rsrp;    int rsrp;     /* last reported, dBm */
+    bool has_battery; int battery;  /* last reported, % */
+    int64_t last_seen;              /* 0 = never */
+} ota_device;
+/* The device's version of component, or NULL. */
+const char *ota_device_version(const ota_device *d, const char *component);
+
+typedef struct ota_file {
+    char name[OTA_FILE_NAME_MAX + 1];
+    uint64_t size;
+    char sha256[65];  /* lowercase hex */
+    char sha1[41];    /* filled by the DDI issue; "" until then */
+    char md5[33];
+} ota_file;
+
+typedef struct ota_package_meta {
+    char component[OTA_KEY_MAX + 1];
+    ota_kind kind;
+    char target_version[OTA_KEY_MAX + 1];
+    char source_version[OTA_KEY_MAX + 1];    /* "" = none (null in JSON) */
+    char remark[4 * OTA_REMARK_MAX_CHARS + 1];
+} ota_package_meta;
+
+typedef struct ota_package {
+    int64_t id;
+    ota_package_meta meta;
+    int64_t created_at;
+    ota_file files[OTA_MAX_FILES];
+    size_t nfiles;
+} ota_package;
+
+typedef struct ota_plan_component {
+    char component[OTA_KEY_MAX + 1];
+    int64_t package_id;
+} ota_plan_component;
+
+typedef struct ota_plan {
+    int64_t id;                       /* 0 before create */
+    char name[4 * OTA_NAME_MAX_CHARS + 1];
+    char product[OTA_KEY_MAX + 1];
+    ota_plan_state state;
+    int64_t revision;
+    ota_strlist blacklist, whitelist; /* device ids */
+    ota_mode mode;
+    int retries;                      /* 0..10 */
+    int min_rsrp;                     /* dBm, -140..-44 */
+    int min_battery;                  /* %, 0..100 */
+    int64_t window_start, window_end; /* start < end */
+    int64_t job_timeout;              /* seconds an in-flight job may take after the plan ended; default 3600 */
+    ota_plan_component components[OTA_MAX_COMPONENTS];
+    size_t ncomponents;
+    int64_t created_at, updated_at, activated_at; /* activated_at 0 = never */
+    ota_plan_state paused_from;       /* meaningful in PAUSED */
+} ota_plan;
+
+void ota_plan_init(ota_plan *p);   /* zero + defaults (retries 0, min_rsrp -140, ...) */
+void ota_plan_free(ota_plan *p);   /* frees the lists, leaves the struct reusable */
+int  ota_plan_copy(ota_plan *dst, const ota_plan *src);
+
+/* ------------------------------------------------------------ validation */
+/* Pure rules of DESIGN.md §1.  Each failure names the field and the rule. */
+int ota_validate_file_name(const char *name, ota_err *e);     /* allowed endings, no path parts */
+int ota_validate_file_size(const char *name, uint64_t size, ota_err *e);
+int ota_validate_package_meta(const ota_package_meta *m, ota_err *e);
+int ota_validate_file_count(size_t n, ota_err *e);
+int ota_validate_plan(const ota_plan *p, ota_err *e);         /* not the package lookups */
+int ota_validate_product(const ota_product *p, ota_err *e);
+int ota_validate_device_id(const char *id, ota_err *e);
+extern const char *const ota_allowed_endings[];              /* NULL-terminated */
+
+/* ---------------------------------------------------------------- engine */
+typedef struct ota_engine ota_engine;
+
+typedef struct ota_engine_opts {
+    const char *db_path;    /* NULL: default path (see ota_default_paths) */
+    const char *blob_dir;   /* NULL: "<dir of db>/blobs" */
+    ota_clock clock;        /* .now NULL: system clock */
+    const char *actor;      /* who acts (audit); NULL: "local:$USER" */
+} ota_engine_opts;
+
+/* $OTA_DB, else $XDG_DATA_HOME/otaconsole/ota.db, else ~/.local/share/otaconsole/ota.db */
+int ota_default_paths(char *db, size_t dblen, char *blobs, size_t bloblen);
+
+ota_engine *ota_engine_open(const ota_engine_opts *o, ota_err *e);
+void ota_engine_close(ota_engine *eng);
+int64_t ota_engine_now(ota_engine *eng);
+const char *ota_engine_db_path(ota_engine *eng);
+const char *ota_engine_blob_dir(ota_engine *eng);
+int ota_engine_schema_version(ota_engine *eng);
+
+/* Group many calls into one transaction (group commit).  Calls between
+ * begin and end are acknowledged only when end returns 0. */
+int ota_engine_batch_begin(ota_engine *eng, ota_err *e);
+int ota_engine_batch_end(ota_engine *eng, ota_err *e);
+
+/* Clock-driven work: plans whose window ended -> ended (waiting jobs
+ * expire), in-flight jobs past their timeout -> failed.  Safe to call often;
+ * also run lazily by check-ins and status reads. */
+int ota_engine_tick(ota_engine *eng, ota_err *e);
+
+/* -------------------------------------------------------------- paging */
+typedef struct ota_page_req {
+    int limit;                     /* 0 = default 50; > 1000 is an error */
+    char cursor[OTA_CURSOR_MAX];   /* "" = first page; opaque */
+} ota_page_req;
+/* Shared check of a page request: limit 1..1000 (0 = default), cursor shape. */
+int ota_page_req_check(ota_page_req *r, ota_err *e);
+
+/* ----------------------------------------------------- products, devices */
+/* device_key_out (65 bytes) receives the product's device key, shown once. */
+int ota_product_add(ota_engine *eng, const ota_product *p, char *device_key_out, ota_err *e);
+int ota_product_get(ota_engine *eng, const char *key, ota_product *out, ota_err *e);
+typedef struct ota_product_list { ota_product *items; size_t n; } ota_product_list;
+int ota_product_list_all(ota_engine *eng, ota_product_list *out, ota_err *e);
+void ota_product_list_free(ota_product_list *l);
+/* true when key is the product's device key (constant-time compare). */
+bool ota_product_check_device_key(ota_engine *eng, const char *product, const char *key);
+
+typedef struct ota_import_result { size_t added, updated; } ota_import_result;
+/* Insert or update devices (versions replace; telemetry untouched).  All or nothing. */
+int ota_device_upsert(ota_engine *eng, const char *product, const ota_device *devs, size_t n,
+                      ota_import_result *res, ota_err *e);
+/* File by extension: .json (API.md array) or .csv (header: id,<component>...,
+ * optional rsrp,battery columns).  All or nothing; errors name line and column. */
+int ota_device_import_file(ota_engine *eng, const char *product, const char *path,
+                           ota_import_result *res, ota_err *e);
+int ota_device_get(ota_engine *eng, const char *id, ota_device *out, ota_err *e);
+typedef struct ota_device_page { ota_device *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_device_page;
+/* q: substring of the device id (NULL/"" = all). */
+int ota_device_list(ota_engine *eng, const char *product, const char *q, const ota_page_req *pg,
+                    ota_device_page *out, ota_err *e);
+void ota_device_page_free(ota_device_page *p);
+
+/* ------------------------------------------------------------ blob store */
+/* Content addressed: <blob_dir>/ab/cdef... by SHA-256.  A writer streams
+ * into a temporary file while hashing, enforcing the size limit as bytes
+ * arrive; finish fsyncs and renames into place. */
+typedef struct ota_blob_writer ota_blob_writer;
+ota_blob_writer *ota_blob_begin(ota_engine *eng, const char *file_name, ota_err *e);
+int  ota_blob_write(ota_blob_writer *w, const void *buf, size_t len, ota_err *e); /* too_large past 100 MiB */
+int  ota_blob_finish(ota_blob_writer *w, ota_file *out, ota_err *e);  /* frees w */
+void ota_blob_abort(ota_blob_writer *w);                               /* frees w, removes temp */
+/* Path of a stored blob (whether or not it exists). */
+int ota_blob_path(ota_engine *eng, const char *sha256, char *out, size_t len);
+/* Re-hash a stored blob; 0 when it matches sha256 (and size), else -1 with OTA_E_IO. */
+int ota_blob_verify(ota_engine *eng, const ota_file *f, ota_err *e);
+/* Streaming SHA-256 of a file on disk (hex). */
+int ota_sha256_file(const char *path, char out_hex[65], uint64_t *size, ota_err *e);
+
+/* --------------------------------------------------------------- packages */
+/* Creates a package from local files (each hashed while copied into the
+ * blob store).  Validates meta, count, names and sizes first. */
+int ota_package_create(ota_engine *eng, const ota_package_meta *m, const char *const *paths,
+                       size_t npaths, ota_package *out, ota_err *e);
+/* Creates a package row from blobs already stored (server uploads). */
+int ota_package_create_from_blobs(ota_engine *eng, const ota_package_meta *m,
+                                  const ota_file *files, size_t nfiles, ota_package *out, ota_err *e);
+int ota_package_get(ota_engine *eng, int64_t id, ota_package *out, ota_err *e);
+typedef struct ota_package_page { ota_package *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_package_page;
+int ota_package_list(ota_engine *eng, const char *component, const ota_page_req *pg,
+                     ota_package_page *out, ota_err *e);
+void ota_package_page_free(ota_package_page *p);
+typedef struct ota_verify_result {
+    bool ok;
+    struct { char name[OTA_FILE_NAME_MAX + 1]; bool ok; char error[160]; } files[OTA_MAX_FILES];
+    size_t nfiles;
+} ota_verify_result;
+int ota_package_verify(ota_engine *eng, int64_t id, ota_verify_result *out, ota_err *e);
+int ota_package_delete(ota_engine *eng, int64_t id, ota_err *e);  /* in_use if a non-saved plan uses it */
+/* Find a package by component, kind, versions and the SHA-256 of every file (push). */
+int ota_package_find_same(ota_engine *eng, const ota_package *like, int64_t *id_out, ota_err *e);
+
+/* ----------------------------------------------------------------- plans */
+/* create: validates, checks product and packages exist and each package's
+ * component matches; sets id, state saved, revision 1. */
+int ota_plan_create(ota_engine *eng, ota_plan *p, ota_err *e);
+int ota_plan_get(ota_engine *eng, int64_t id, ota_plan *out, ota_err *e);
+typedef struct ota_plan_page { ota_plan *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_plan_page;
+/* state < 0: any; product NULL: any.  Items carry list counts but their
+ * black/white lists are empty to keep pages small (use get for them). */
+int ota_plan_list(ota_engine *eng, int state, const char *product, const ota_page_req *pg,
+                  ota_plan_page *out, ota_err *e);
+void ota_plan_page_free(ota_plan_page *p);
+/* update: p->revision must equal the stored revision (else conflict, nothing
+ * changes); only in saved (else not_editable).  On success p->revision++. */
+int ota_plan_update(ota_engine *eng, ota_plan *p, ota_err *e);
+int ota_plan_delete(ota_engine *eng, int64_t id, ota_err *e);     /* only saved */
+/* Adds from's components to to (replacing same-named ones); an update of to. */
+int ota_plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan *out, ota_err *e);
+
+/* --------------------------------------------------------------- rollout */
+int ota_plan_transition(ota_engine *eng, int64_t id, ota_action a, ota_plan *out, ota_err *e);
+
+typedef struct ota_preview {
+    long targeted;
+    long blacklisted, not_whitelisted, version_mismatch;  /* excluded */
+    long deferred_battery, deferred_rsrp;                 /* deferred now */
+} ota_preview;
+int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e);
+
+typedef struct ota_plan_status {
+    ota_plan_state state;
+    int64_t revision;
+    long counts[OTA_JOB__COUNT];
+    int64_t last_seq;
+} ota_plan_status;
+int ota_plan_status_get(ota_engine *eng, int64_t id, ota_plan_status *out, ota_err *e);
+
+typedef struct ota_job_row {
+    int64_t job_id;
+    char device[OTA_DEVICE_ID_MAX + 1];
+    ota_job_state state;
+    int attempt;
+    int progress;        /* 0..100 */
+    char reason[32];     /* deferred reason, "" = none */
+    char error[256];     /* last failure text, "" = none */
+    int64_t updated_at;
+} ota_job_row;
+typedef struct ota_job_page { ota_job_row *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_job_page;
+/* state < 0: any. */
+int ota_plan_devices(ota_engine *eng, int64_t plan, int state, const ota_page_req *pg,
+                     ota_job_page *out, ota_err *e);
+void ota_job_page_free(ota_job_page *p);
+
+typedef struct ota_event {
+    int64_t seq;
+    int64_t at;
+    char device[OTA_DEVICE_ID_MAX + 1];  /* "" = a plan event */
+    char from[32], to[32];               /* job or plan state names */
+} ota_event;
+typedef struct ota_event_page { ota_event *items; size_t n; int64_t last_seq; } ota_event_page;
+/* Events of the plan with seq > since, oldest first, at most limit (0 = 1000). */
+int ota_plan_events(ota_engine *eng, int64_t plan, int64_t since, int limit,
+                    ota_event_page *out, ota_err *e);
+void ota_event_page_free(ota_event_page *p);
+
+typedef struct ota_checkin_req {
+    char device[OTA_DEVICE_ID_MAX + 1];
+    char product[OTA_KEY_MAX + 1];
+    ota_version versions[OTA_MAX_COMPONENTS];
+    size_t nversions;
+    bool has_rsrp;    int rsrp;
+    bool has_battery; int battery;
+} ota_checkin_req;
+
+typedef struct ota_offer_component {
+    char component[OTA_KEY_MAX + 1];
+    char version[OTA_KEY_MAX + 1];
+    ota_kind kind;
+    char source_version[OTA_KEY_MAX + 1];
+    int64_t package_id;
+    ota_file files[OTA_MAX_FILES];      /* url = /api/v1/packages/{package_id}/files/{name} */
+    size_t nfiles;
+} ota_offer_component;
+
+typedef struct ota_job_offer {
+    bool has_job;
+    int64_t job_id, plan_id;
+    ota_mode mode;
+    ota_job_state state;                /* offered, awaiting_confirmation or later (re-sent) */
+    ota_offer_component components[OTA_MAX_COMPONENTS];
+    size_t ncomponents;
+} ota_job_offer;
+
+int ota_checkin(ota_engine *eng, const ota_checkin_req *r, ota_job_offer *out, ota_err *e);
+/* device NULL: trust the caller (operator tools); else the job must be the device's. */
+int ota_job_confirm(ota_engine *eng, int64_t job, const char *device, ota_err *e);
+int ota_job_report(ota_engine *eng, int64_t job, const char *device, ota_job_state to,
+                   int progress, const char *error_text, ota_err *e);
+int ota_job_get(ota_engine *eng, int64_t job, int64_t *plan_out, ota_job_row *out, ota_err *e);
+
+/* ------------------------------------------------------------ simulator */
+typedef struct ota_sim_opts {
+    uint64_t seed;
+    int64_t plan_id;          /* 0: every active plan */
+    double online_per_tick;   /* share of the fleet checking in each tick (0..1) */
+    double failure_rate;      /* share of installs that fail (0..1) */
+    int confirm_delay;        /* ticks before a device confirms */
+    int download_ticks, install_ticks;
+    int tick_seconds;         /* simulated seconds per tick (fake clock) */
+} ota_sim_opts;
+typedef struct ota_sim ota_sim;
+ota_sim *ota_sim_new(ota_engine *eng, const ota_sim_opts *o, ota_err *e);
+/* One tick: a batch of check-ins and reports, committed as one transaction. */
+int ota_sim_step(ota_sim *s, ota_err *e);
+void ota_sim_free(ota_sim *s);
+
+/* ---------------------------------------------------------- JSON codec */
+/* One codec for every caller (otad, remote backend, otactl --json); shapes
+ * as in API.md.  Decoders are strict: wrong types and unknown fields are
+ * refused with bad_request naming the field. */
+#include <jansson.h>
+json_t *ota_json_product(const ota_product *p);
+json_t *ota_json_device(const ota_device *d);
+json_t *ota_json_file(const ota_file *f, int64_t package_id /* >0: add url */);
+json_t *ota_json_package(const ota_package *p);
+json_t *ota_json_plan(const ota_plan *p);
+json_t *ota_json_preview(const ota_preview *p);
+json_t *ota_json_status(const ota_plan_status *s);
+json_t *ota_json_job_row(const ota_job_row *r);
+json_t *ota_json_event(const ota_event *ev);
+json_t *ota_json_events(const ota_event_page *p);
+json_t *ota_json_offer(const ota_job_offer *o);             /* {"job":null} or {"job":{...}} */
+json_t *ota_json_verify(const ota_verify_result *v);
+json_t *ota_json_error(const ota_err *e);                   /* {"error":{code,message,field}} */
+json_t *ota_json_page(json_t *items /* stolen */, const char *next_cursor);
+
+int ota_product_from_json(json_t *j, ota_product *out, ota_err *e);
+int ota_device_from_json(json_t *j, ota_device *out, ota_err *e);
+int ota_package_meta_from_json(json_t *j, ota_package_meta *out, ota_err *e);
+int ota_package_from_json(json_t *j, ota_package *out, ota_err *e);
+/* Client-supplied plan: id/state/revision are ignored if present. */
+int ota_plan_from_json(json_t *j, ota_plan *out, ota_err *e);
+int ota_preview_from_json(json_t *j, ota_preview *out, ota_err *e);
+int ota_status_from_json(json_t *j, ota_plan_status *out, ota_err *e);
+int ota_job_row_from_json(json_t *j, ota_job_row *out, ota_err *e);
+int ota_events_from_json(json_t *j, ota_event_page *out, ota_err *e);
+int ota_checkin_from_json(json_t *j, ota_checkin_req *out, ota_err *e);
+int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e);
+int ota_verify_from_json(json_t *j, ota_verify_result *out, ota_err *e);
+int ota_error_from_json(json_t *j, ota_err *out);  /* API.md error body -> ota_err */
+/* Parse text into JSON with a clear bad_request on failure (and a size cap). */
+json_t *ota_json_parse(const char *buf, size_t len, ota_err *e);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* OTA_H */

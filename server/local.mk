@@ -1,0 +1,1 @@
+# server: filled by its owner

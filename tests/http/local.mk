@@ -1,0 +1,1 @@
+# tests/http: filled by its owner

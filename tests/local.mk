@@ -1,0 +1,8 @@
+# Tests: every program or script speaks TAP; automake's tap-driver counts
+# each "ok"/"not ok" line.  Each area adds its own fragment.
+TESTS_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(SQLITE_CFLAGS)
+EXTRA_DIST += tests/tap.h tests/lib.sh
+include tests/unit/local.mk
+include tests/cli/local.mk
+include tests/http/local.mk
+include tests/e2e/local.mk

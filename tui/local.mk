@@ -1,0 +1,1 @@
+# tui: filled by its owner
