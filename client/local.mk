@@ -1,1 +1,6 @@
-# client: filled by its owner
+noinst_LIBRARIES += client/libotaclient.a
+client_libotaclient_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(CURL_CFLAGS)
+client_libotaclient_a_SOURCES = client/backend.h \
+	client/local.c \
+	client/remote.c \
+	client/async.h client/async.c

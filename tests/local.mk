@@ -6,3 +6,4 @@ include tests/unit/local.mk
 include tests/cli/local.mk
 include tests/http/local.mk
 include tests/e2e/local.mk
+include tests/contract/local.mk

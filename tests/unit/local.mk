@@ -4,3 +4,4 @@ check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 tests_unit_test_store_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_store_LDADD = $(CORE_LIBS)
+include tests/unit/rollout.mk

@@ -1,0 +1,2 @@
+/* local.c: the local backend over core (filled by the otactl work). */
+#include "backend.h"

@@ -1,0 +1,1 @@
+# tests/contract: one contract suite, two backends (owner: remote backend work)

@@ -1,0 +1,1 @@
+# tests/unit/rollout.mk: rollout engine tests (owner: rollout work)
