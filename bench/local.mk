@@ -1,8 +1,5 @@
-# Benchmarks print figures; they are built by `make bench` and never run by `make check`.
-BENCH_PROGRAMS =
+# Benchmarks print figures; built by `make` (noinst) and never run by `make check`.
+# Each benchmark's fragment adds itself to noinst_PROGRAMS or dist_noinst_SCRIPTS.
 include bench/checkin.mk
 include bench/http.mk
 include bench/console.mk
-noinst_PROGRAMS += $(BENCH_PROGRAMS)
-bench: $(BENCH_PROGRAMS)
-.PHONY: bench
