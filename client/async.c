@@ -1,2 +1,256 @@
-/* async.c: runs backend calls on a worker thread for the console (remote-backend work). */
+/* async.c: one worker thread runs backend calls for the console; finished
+ * results wait in a list and a self-pipe tells the event loop (see async.h).
+ *
+ * The pipe carries no data, only readiness: a byte is written when the done
+ * list goes from empty to non-empty and the pipe is drained when the loop
+ * takes the last result, both under the mutex, so "fd readable" and "a
+ * result waits" never disagree. */
 #include "async.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct item {
+    struct item *next;
+    uint64_t id;
+    ota_async_fn fn;
+    void *arg;
+    void (*free_arg)(void *);
+    int rc;
+    ota_err err;
+} item;
+
+struct ota_async {
+    ota_backend *b;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    item *queue, **queue_tail;  /* waiting to run */
+    item *done, **done_tail;    /* finished, waiting to be taken */
+    item *running;              /* the one the worker holds, or NULL */
+    bool running_cancelled;
+    bool stop;
+    int pipe_r, pipe_w;
+};
+
+static void item_drop(item *it)
+{
+    if (it->free_arg)
+        it->free_arg(it->arg);
+    free(it);
+}
+
+static void signal_ready(ota_async *a)
+{
+    char c = 1;
+    while (write(a->pipe_w, &c, 1) < 0 && errno == EINTR)
+        ;
+}
+
+static void drain_ready(ota_async *a)
+{
+    char buf[64];
+    while (read(a->pipe_r, buf, sizeof buf) > 0)
+        ;
+}
+
+static void *worker(void *ud)
+{
+    ota_async *a = ud;
+    pthread_mutex_lock(&a->mu);
+    for (;;) {
+        while (!a->stop && !a->queue)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->stop)
+            break;
+        item *it = a->queue;
+        a->queue = it->next;
+        if (!a->queue)
+            a->queue_tail = &a->queue;
+        it->next = NULL;
+        a->running = it;
+        a->running_cancelled = false;
+        pthread_mutex_unlock(&a->mu);
+
+        ota_err_clear(&it->err);
+        it->rc = it->fn(a->b, it->arg, &it->err);
+
+        pthread_mutex_lock(&a->mu);
+        a->running = NULL;
+        if (a->running_cancelled) {
+            pthread_mutex_unlock(&a->mu);
+            item_drop(it); /* free_arg outside the lock: it may be slow */
+            pthread_mutex_lock(&a->mu);
+            continue;
+        }
+        bool was_empty = !a->done;
+        *a->done_tail = it;
+        a->done_tail = &it->next;
+        if (was_empty)
+            signal_ready(a);
+    }
+    pthread_mutex_unlock(&a->mu);
+    return NULL;
+}
+
+ota_async *ota_async_new(ota_backend *b)
+{
+    ota_async *a = calloc(1, sizeof *a);
+    if (!a)
+        return NULL;
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) < 0) {
+        free(a);
+        return NULL;
+    }
+    a->b = b;
+    a->pipe_r = fds[0];
+    a->pipe_w = fds[1];
+    a->queue_tail = &a->queue;
+    a->done_tail = &a->done;
+    pthread_mutex_init(&a->mu, NULL);
+    pthread_cond_init(&a->cv, NULL);
+    int err = pthread_create(&a->thread, NULL, worker, a);
+    if (err) {
+        close(fds[0]);
+        close(fds[1]);
+        pthread_mutex_destroy(&a->mu);
+        pthread_cond_destroy(&a->cv);
+        free(a);
+        errno = err;
+        return NULL;
+    }
+    return a;
+}
+
+static void list_drop(item *it)
+{
+    while (it) {
+        item *next = it->next;
+        item_drop(it);
+        it = next;
+    }
+}
+
+void ota_async_free(ota_async *a)
+{
+    if (!a)
+        return;
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    a->running_cancelled = true;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->thread, NULL);
+    list_drop(a->queue);
+    list_drop(a->done);
+    close(a->pipe_r);
+    close(a->pipe_w);
+    pthread_mutex_destroy(&a->mu);
+    pthread_cond_destroy(&a->cv);
+    free(a);
+}
+
+int ota_async_fd(ota_async *a)
+{
+    return a->pipe_r;
+}
+
+int ota_async_submit(ota_async *a, uint64_t id, ota_async_fn fn, void *arg,
+                     void (*free_arg)(void *))
+{
+    item *it = calloc(1, sizeof *it);
+    if (!it)
+        return -1;
+    it->id = id;
+    it->fn = fn;
+    it->arg = arg;
+    it->free_arg = free_arg;
+    pthread_mutex_lock(&a->mu);
+    if (a->stop) {
+        pthread_mutex_unlock(&a->mu);
+        free(it);
+        return -1;
+    }
+    *a->queue_tail = it;
+    a->queue_tail = &it->next;
+    pthread_cond_signal(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    return 0;
+}
+
+bool ota_async_take(ota_async *a, ota_async_result *out)
+{
+    pthread_mutex_lock(&a->mu);
+    item *it = a->done;
+    if (it) {
+        a->done = it->next;
+        if (!a->done)
+            a->done_tail = &a->done;
+    }
+    if (!a->done)
+        drain_ready(a);
+    pthread_mutex_unlock(&a->mu);
+    if (!it)
+        return false;
+    out->id = it->id;
+    out->rc = it->rc;
+    out->err = it->err;
+    out->arg = it->arg;
+    free(it);
+    return true;
+}
+
+/* Unlinks the item with id from a singly linked list; returns it or NULL. */
+static item *list_unlink(item **head, item ***tail, uint64_t id)
+{
+    for (item **pp = head; *pp; pp = &(*pp)->next) {
+        if ((*pp)->id != id)
+            continue;
+        item *it = *pp;
+        *pp = it->next;
+        if (*tail == &it->next)
+            *tail = pp;
+        it->next = NULL;
+        return it;
+    }
+    return NULL;
+}
+
+bool ota_async_cancel(ota_async *a, uint64_t id)
+{
+    pthread_mutex_lock(&a->mu);
+    item *it = list_unlink(&a->queue, &a->queue_tail, id);
+    if (!it) {
+        it = list_unlink(&a->done, &a->done_tail, id);
+        if (!a->done)
+            drain_ready(a);
+    }
+    bool found = it != NULL;
+    if (!it && a->running && a->running->id == id) {
+        a->running_cancelled = true;
+        found = true;
+    }
+    pthread_mutex_unlock(&a->mu);
+    if (it)
+        item_drop(it);
+    return found;
+}
+
+size_t ota_async_pending(ota_async *a)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&a->mu);
+    for (item *it = a->queue; it; it = it->next)
+        n++;
+    for (item *it = a->done; it; it = it->next)
+        n++;
+    if (a->running && !a->running_cancelled)
+        n++;
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
