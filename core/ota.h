@@ -456,12 +456,16 @@ json_t *ota_json_offer(const ota_job_offer *o);             /* {"job":null} or {
 json_t *ota_json_verify(const ota_verify_result *v);
 json_t *ota_json_error(const ota_err *e);                   /* {"error":{code,message,field}} */
 json_t *ota_json_page(json_t *items /* stolen */, const char *next_cursor);
+json_t *ota_json_package_meta(const ota_package_meta *m);    /* the multipart "meta" part */
+json_t *ota_json_checkin(const ota_checkin_req *r);         /* device check-in body */
 
 int ota_product_from_json(json_t *j, ota_product *out, ota_err *e);
 int ota_device_from_json(json_t *j, ota_device *out, ota_err *e);
 int ota_package_meta_from_json(json_t *j, ota_package_meta *out, ota_err *e);
 int ota_package_from_json(json_t *j, ota_package *out, ota_err *e);
-/* Client-supplied plan: id/state/revision are ignored if present. */
+/* Client-supplied plan: id/state/revision/times are decoded when present (a
+ * client reading a server answer needs them); a server must take id and
+ * revision from the URL and If-Match and never trust state. */
 int ota_plan_from_json(json_t *j, ota_plan *out, ota_err *e);
 int ota_preview_from_json(json_t *j, ota_preview *out, ota_err *e);
 int ota_status_from_json(json_t *j, ota_plan_status *out, ota_err *e);

@@ -1,1 +1,6 @@
-# tests/cli: filled by its owner
+# tests/cli: the JSON codec (C) and otactl end to end (shell, TAP).
+CLI_TESTS = tests/cli/test_codec
+check_PROGRAMS += $(CLI_TESTS)
+TESTS += $(CLI_TESTS)
+tests_cli_test_codec_CFLAGS = $(TESTS_CFLAGS)
+tests_cli_test_codec_LDADD = $(CORE_LIBS)
