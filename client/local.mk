@@ -3,4 +3,5 @@ client_libotaclient_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $
 client_libotaclient_a_SOURCES = client/backend.h \
 	client/local.c \
 	client/remote.c \
-	client/async.h client/async.c
+	client/async.h client/async.c \
+	client/profile.h client/profile.c

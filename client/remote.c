@@ -454,40 +454,13 @@ static int64_t jint(json_t *j, const char *k)
     return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
-static int64_t jtime(json_t *j, const char *k)
-{
-    json_t *v = json_object_get(j, k);
-    int64_t t = 0;
-    if (json_is_string(v) && ota_time_parse(json_string_value(v), &t) == 0)
-        return t;
-    return 0;
-}
-
-/* A plan as the server sent it.  ota_plan_from_json reads what a client may
- * send; the server-owned fields (id, state, revision, times) come here. */
+/* A plan as the server sent it (the codec reads the server-owned fields too). */
 static int plan_decode(remote *r, json_t *j, ota_plan *out, ota_err *e)
 {
     if (!json_is_object(j))
         return bad_answer(r, e, "plan is not an object");
     ota_plan_free(out);
-    ota_plan_init(out);
-    if (ota_plan_from_json(j, out, e) < 0)
-        return -1;
-    out->id = jint(j, "id");
-    out->revision = jint(j, "revision");
-    json_t *st = json_object_get(j, "state");
-    if (!json_is_string(st) || ota_plan_state_parse(json_string_value(st), &out->state) < 0)
-        return bad_answer(r, e, "plan without a known state");
-    json_t *pf = json_object_get(j, "paused_from");
-    if (json_is_string(pf))
-        ota_plan_state_parse(json_string_value(pf), &out->paused_from);
-    if (json_object_get(j, "created_at"))
-        out->created_at = jtime(j, "created_at");
-    if (json_object_get(j, "updated_at"))
-        out->updated_at = jtime(j, "updated_at");
-    if (json_object_get(j, "activated_at"))
-        out->activated_at = jtime(j, "activated_at");
-    return 0;
+    return ota_plan_from_json(j, out, e);
 }
 
 static int plan_answer(remote *r, json_t *j, ota_plan *out, ota_err *e)
@@ -534,12 +507,7 @@ static int r_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
         out->items = v;
         for (size_t i = 0; i < n; i++) {
             memset(&v[out->n], 0, sizeof v[out->n]);
-            json_t *it = json_deep_copy(json_array_get(items, i));
-            json_object_del(it, "device_key");
-            int drc = ota_product_from_json(it, &v[out->n], e);
-            v[out->n].created_at = jtime(json_array_get(items, i), "created_at");
-            json_decref(it);
-            if (drc < 0)
+            if (ota_product_from_json(json_array_get(items, i), &v[out->n], e) < 0)
                 goto fail_j;
             out->n++;
         }
