@@ -437,6 +437,27 @@ ota_sim *ota_sim_new(ota_engine *eng, const ota_sim_opts *o, ota_err *e);
 int ota_sim_step(ota_sim *s, ota_err *e);
 void ota_sim_free(ota_sim *s);
 
+/* ---------------------------------------------------- hawkBit DDI support */
+/* For standard device agents speaking hawkBit DDI (otad's server/ddi.c). */
+#include <jansson.h>
+/* Attributes an agent reported (configData keys other than telemetry and
+ * versions): a JSON object of strings per device.  Merge replaces the keys
+ * given; attrs NULL or empty still marks the device as having reported. */
+int ota_device_attrs_merge(ota_engine *eng, const char *device, json_t *attrs, ota_err *e);
+/* *out: a new reference to the device's attributes, NULL if it never reported. */
+int ota_device_attrs_get(ota_engine *eng, const char *device, json_t **out, ota_err *e);
+/* The first job of device taken back before it started (its plan terminated
+ * while the job was offered or awaiting confirmation) whose cancellation the
+ * device has not acknowledged; *job 0 when none. */
+int ota_ddi_cancel_pending(ota_engine *eng, const char *device, int64_t *job, ota_err *e);
+/* Record the acknowledgement; not_found unless job is such a job of device. */
+int ota_ddi_cancel_ack(ota_engine *eng, const char *device, int64_t job, ota_err *e);
+/* true when a plan of product uses package (agents may download its files). */
+bool ota_ddi_package_of_product(ota_engine *eng, const char *product, int64_t package);
+/* Fill missing SHA-1 and MD5 of package files (packages stored before they
+ * were recorded) by re-hashing their blobs; package 0 = all packages. */
+int ota_package_fill_hashes(ota_engine *eng, int64_t package, long *filled, ota_err *e);
+
 /* ---------------------------------------------------------- JSON codec */
 /* One codec for every caller (otad, remote backend, otactl --json); shapes
  * as in API.md.  Decoders are strict: wrong types and unknown fields are

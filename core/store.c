@@ -80,6 +80,11 @@ static const char *const migrations[] = {
     "CREATE TABLE tokens("
     "  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
     "  hash BLOB NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER);",
+    /* 2: hawkBit DDI: cancellations of taken-back jobs that agents acknowledged.
+     * (SHA-1/MD5 of files stored before are filled by ota_package_fill_hashes.) */
+    "CREATE TABLE ddi_cancels("
+    "  job INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
+    "  acked_at INTEGER NOT NULL);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

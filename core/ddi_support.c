@@ -1,0 +1,320 @@
+/* What core keeps for standard device agents speaking hawkBit DDI (otad's
+ * server/ddi.c): the attributes an agent reports as configData, the
+ * acknowledgements of cancelled jobs, which packages a product's agents may
+ * download, and the SHA-1/MD5 that hawkBit agents check (swupdate verifies
+ * the SHA-1 of every artifact) for packages stored before those were
+ * recorded. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <nettle/md5.h>
+#include <nettle/sha1.h>
+#include "internal.h"
+
+/* Attribute texts are bounded so one chatty agent cannot bloat the store. */
+#define ATTR_KEY_MAX   128
+#define ATTR_VALUE_MAX 512
+#define ATTRS_MAX      64
+
+/* ------------------------------------------------------------ attributes */
+static int attrs_load(ota_engine *eng, const char *device, bool *found, json_t **out, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT attrs FROM devices WHERE device_id=?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    *out = NULL;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        const char *t = (const char *)sqlite3_column_text(st, 0);
+        *out = json_loads(t ? t : "{}", 0, NULL);
+        if (!*out || !json_is_object(*out)) {
+            json_decref(*out);
+            *out = json_object();  /* unreadable old value: start over */
+        }
+    }
+    store_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(eng, e, "device attributes lookup");
+    return 0;
+}
+
+static int attr_check(const char *key, json_t *v, ota_err *e)
+{
+    size_t kl = strlen(key);
+    if (kl == 0 || kl > ATTR_KEY_MAX || !ota_utf8_valid(key, kl))
+        return ota_fail(e, OTA_E_VALIDATION, "attrs",
+                        "attribute names: 1 to %d bytes of UTF-8 (got %zu)", ATTR_KEY_MAX, kl);
+    if (!json_is_string(v))
+        return ota_fail(e, OTA_E_VALIDATION, "attrs", "attribute %s: must be a string", key);
+    if (json_string_length(v) > ATTR_VALUE_MAX)
+        return ota_fail(e, OTA_E_VALIDATION, "attrs", "attribute %s: at most %d bytes (got %zu)",
+                        key, ATTR_VALUE_MAX, json_string_length(v));
+    return 0;
+}
+
+int ota_device_attrs_merge(ota_engine *eng, const char *device, json_t *attrs, ota_err *e)
+{
+    if (attrs && !json_is_object(attrs))
+        return ota_fail(e, OTA_E_BAD_REQUEST, "attrs", "attributes: must be an object");
+    const char *k;
+    json_t *v;
+    if (attrs)
+        json_object_foreach(attrs, k, v)
+            if (attr_check(k, v, e) < 0)
+                return -1;
+    ENGINE_LOCK(eng);
+    int rc = -1;
+    bool found;
+    json_t *cur = NULL;
+    char *text = NULL;
+    if (attrs_load(eng, device, &found, &cur, e) < 0)
+        goto out;
+    if (!found) {
+        ota_fail(e, OTA_E_NOT_FOUND, "device", "no device %s", device);
+        goto out;
+    }
+    if (!cur)
+        cur = json_object();
+    if (attrs)
+        json_object_update(cur, attrs);
+    if (json_object_size(cur) > ATTRS_MAX) {
+        ota_fail(e, OTA_E_VALIDATION, "attrs", "at most %d attributes per device (got %zu)",
+                 ATTRS_MAX, json_object_size(cur));
+        goto out;
+    }
+    text = json_dumps(cur, JSON_COMPACT | JSON_SORT_KEYS);
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE devices SET attrs=? WHERE device_id=?", e);
+    if (!text || !st)
+        goto out;
+    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    store_done(st);
+    if (s != SQLITE_DONE) {
+        store_fail(eng, e, "device attributes update");
+        goto out;
+    }
+    rc = 0;
+out:
+    ENGINE_UNLOCK(eng);
+    free(text);
+    json_decref(cur);
+    return rc;
+}
+
+int ota_device_attrs_get(ota_engine *eng, const char *device, json_t **out, ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    bool found;
+    int rc = attrs_load(eng, device, &found, out, e);
+    ENGINE_UNLOCK(eng);
+    if (rc == 0 && !found)
+        return ota_fail(e, OTA_E_NOT_FOUND, "device", "no device %s", device);
+    return rc;
+}
+
+/* ---------------------------------------------------------- cancellation */
+/* A job "taken back before it started": its plan was terminated while the
+ * job had been offered to the device (offered or awaiting confirmation) and
+ * the device never began downloading.  hawkBit tells such a device with a
+ * cancelAction until it acknowledges. */
+static const char sql_cancel_pending[] =
+    "SELECT j.id FROM jobs j"
+    " JOIN devices d ON d.id=j.device JOIN plans p ON p.id=j.plan"
+    " WHERE d.device_id=?1 AND p.state='terminated' AND j.started_at IS NULL"
+    "   AND j.state IN (?2, ?3)"
+    "   AND NOT EXISTS (SELECT 1 FROM ddi_cancels c WHERE c.job=j.id)"
+    "   AND (?4=0 OR j.id=?4)"
+    " ORDER BY j.id LIMIT 1";
+
+static int cancel_find(ota_engine *eng, const char *device, int64_t only, int64_t *job, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, sql_cancel_pending, e);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, OTA_JOB_OFFERED);
+    sqlite3_bind_int(st, 3, OTA_JOB_AWAITING_CONFIRMATION);
+    sqlite3_bind_int64(st, 4, only);
+    int rc = sqlite3_step(st);
+    *job = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    store_done(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return store_fail(eng, e, "cancelled job lookup");
+    return 0;
+}
+
+int ota_ddi_cancel_pending(ota_engine *eng, const char *device, int64_t *job, ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    int rc = cancel_find(eng, device, 0, job, e);
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
+int ota_ddi_cancel_ack(ota_engine *eng, const char *device, int64_t job, ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    int64_t found = 0;
+    int rc = -1;
+    if (job <= 0 || cancel_find(eng, device, job, &found, e) < 0)
+        goto out;
+    if (!found) {
+        ota_fail(e, OTA_E_NOT_FOUND, "job", "job %lld of device %s has no cancellation to acknowledge",
+                 (long long)job, device);
+        goto out;
+    }
+    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO ddi_cancels(job, acked_at) VALUES(?,?)", e);
+    if (!st)
+        goto out;
+    sqlite3_bind_int64(st, 1, job);
+    sqlite3_bind_int64(st, 2, ota_engine_now(eng));
+    int s = sqlite3_step(st);
+    store_done(st);
+    if (s != SQLITE_DONE) {
+        store_fail(eng, e, "cancellation acknowledgement");
+        goto out;
+    }
+    rc = 0;
+out:
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
+/* --------------------------------------------------------------- packages */
+bool ota_ddi_package_of_product(ota_engine *eng, const char *product, int64_t package)
+{
+    ENGINE_LOCK(eng);
+    sqlite3_stmt *st = store_stmt(eng,
+        "SELECT 1 FROM plan_components c JOIN plans p ON p.id=c.plan"
+        " WHERE c.package=? AND p.product=? LIMIT 1", NULL);
+    bool yes = false;
+    if (st) {
+        sqlite3_bind_int64(st, 1, package);
+        sqlite3_bind_text(st, 2, product, -1, SQLITE_STATIC);
+        yes = sqlite3_step(st) == SQLITE_ROW;
+        store_done(st);
+    }
+    ENGINE_UNLOCK(eng);
+    return yes;
+}
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+    static const char x[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = x[d[i] >> 4];
+        out[2 * i + 1] = x[d[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* SHA-1 and MD5 of a stored blob, read once. */
+static int blob_sha1_md5(ota_engine *eng, const char *sha256, char sha1[41], char md5[33], ota_err *e)
+{
+    char path[PATH_MAX + 80];
+    if (ota_blob_path(eng, sha256, path, sizeof path) < 0)
+        return ota_fail(e, OTA_E_IO, "blob", "no path for blob %s", sha256);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ota_fail(e, OTA_E_IO, "blob", "cannot open blob %s: %s", path, strerror(errno));
+    struct sha1_ctx s1;
+    struct md5_ctx m5;
+    sha1_init(&s1);
+    md5_init(&m5);
+    static __thread uint8_t buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        sha1_update(&s1, n, buf);
+        md5_update(&m5, n, buf);
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return ota_fail(e, OTA_E_IO, "blob", "cannot read blob %s", path);
+    uint8_t d1[SHA1_DIGEST_SIZE], d5[MD5_DIGEST_SIZE];
+    sha1_digest(&s1, sizeof d1, d1);
+    md5_digest(&m5, sizeof d5, d5);
+    hex(d1, sizeof d1, sha1);
+    hex(d5, sizeof d5, md5);
+    return 0;
+}
+
+struct missing { int64_t package; int idx; char sha256[65]; };
+
+static int missing_list(ota_engine *eng, int64_t package, struct missing **out, size_t *n, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng,
+        "SELECT package, idx, sha256 FROM package_files"
+        " WHERE (sha1='' OR md5='') AND (?1=0 OR package=?1) ORDER BY package, idx", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, package);
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 16;
+            struct missing *m = realloc(*out, cap * sizeof *m);
+            if (!m) {
+                store_done(st);
+                return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+            }
+            *out = m;
+        }
+        struct missing *m = &(*out)[(*n)++];
+        m->package = sqlite3_column_int64(st, 0);
+        m->idx = sqlite3_column_int(st, 1);
+        store_copy_text(st, 2, m->sha256, sizeof m->sha256);
+    }
+    store_done(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(eng, e, "package files lookup");
+    return 0;
+}
+
+static int hashes_store(ota_engine *eng, const struct missing *m, const char *sha1, const char *md5,
+                        ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    int rc = -1;
+    sqlite3_stmt *st = store_stmt(eng,
+        "UPDATE package_files SET sha1=?, md5=? WHERE package=? AND idx=?", e);
+    if (st) {
+        sqlite3_bind_text(st, 1, sha1, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, md5, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, m->package);
+        sqlite3_bind_int(st, 4, m->idx);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(eng, e, "package file hashes update");
+        store_done(st);
+    }
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
+int ota_package_fill_hashes(ota_engine *eng, int64_t package, long *filled, ota_err *e)
+{
+    struct missing *m = NULL;
+    size_t n = 0;
+    long done = 0;
+    ENGINE_LOCK(eng);
+    int rc = missing_list(eng, package, &m, &n, e);
+    ENGINE_UNLOCK(eng);
+    /* Hash outside the lock: a 100 MiB file must not stall check-ins. */
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char sha1[41], md5[33];
+        rc = blob_sha1_md5(eng, m[i].sha256, sha1, md5, e);
+        if (rc == 0)
+            rc = hashes_store(eng, &m[i], sha1, md5, e);
+        if (rc == 0)
+            done++;
+    }
+    free(m);
+    if (filled)
+        *filled = done;
+    return rc;
+}
