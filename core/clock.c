@@ -31,8 +31,12 @@ const char *ota_time_format(int64_t t, char *buf, size_t len)
 {
     time_t tt = (time_t)t;
     struct tm tm;
-    if (!gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+    /* %04d, not strftime's %Y: years before 1000 keep four digits. */
+    if (!gmtime_r(&tt, &tm) || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999)
         snprintf(buf, len, "%s", "invalid");
+    else
+        snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
 }
 
@@ -93,6 +97,11 @@ int ota_time_parse(const char *s, int64_t *out)
     tm.tm_hour = h;
     tm.tm_min = m;
     tm.tm_sec = sec;
-    *out = (int64_t)timegm(&tm) - off;
+    int64_t t = (int64_t)timegm(&tm) - off;
+    /* An offset can push the instant outside years 0000..9999, which the
+     * formatter cannot write back as RFC 3339: refuse it here. */
+    if (t < -62167219200LL || t > 253402300799LL)
+        return -1;
+    *out = t;
     return 0;
 }
