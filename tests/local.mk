@@ -7,3 +7,6 @@ include tests/cli/local.mk
 include tests/http/local.mk
 include tests/e2e/local.mk
 include tests/contract/local.mk
+include tests/fuzz/local.mk
+include tests/hostile/local.mk
+include tests/crash/local.mk

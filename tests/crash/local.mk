@@ -1,0 +1,1 @@
+# Crash consistency under SIGKILL (owner: hardening work).

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Build the libFuzzer harnesses with clang (Debian: clang, libclang-rt-14-dev).
+#   tests/fuzz/build.sh [SRCDIR [OUTDIR]]      (make fuzz calls it)
+# The project's own sources are compiled a second time, with clang and
+# coverage instrumentation (-fsanitize=fuzzer-no-link), into OUTDIR/obj;
+# each harness links core plus the extra sources its header line names:
+#   /* FUZZ_SOURCES: tui/theme.c client/profile.c */
+# A source that does not exist yet (its owner has not landed it) makes that
+# harness skipped with a note instead of failing the whole build.
+set -eu
+src=${1:-${OTA_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}}
+out=${2:-${OTA_BUILDDIR:-.}/tests/fuzz}
+src=$(cd "$src" && pwd)
+CC=${FUZZ_CC:-clang}
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
+command -v "$CC" >/dev/null 2>&1 || { echo "fuzz: $CC not found (apt-get install clang libclang-rt-14-dev)" >&2; exit 77; }
+
+mkdir -p "$out/obj"
+out=$(cd "$out" && pwd)
+pkgs="jansson libsodium sqlite3 nettle libcurl libmicrohttpd ncursesw"
+PKG_CFLAGS=$(pkg-config --cflags $pkgs)
+PKG_LIBS=$(pkg-config --libs $pkgs)
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+CFLAGS="-std=gnu11 -g -O1 -w $SAN -ffunction-sections -fdata-sections -D_GNU_SOURCE -DOTA_FUZZ=1
+ -I$src/core -I$src/client -I$src/server -I$src/tui -I$src/cli
+ -DOTA_SRCDIR=\"$src\" -DOTA_BUILDDIR=\"$out\"
+ -DPACKAGE_NAME=\"otaconsole\" -DPACKAGE_VERSION=\"fuzz\" -DVERSION=\"fuzz\" -DPACKAGE=\"otaconsole\"
+ $PKG_CFLAGS"
+
+# Object file of one project source (relative to src).
+obj_of() { echo "$out/obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')"; }
+
+core_srcs=$(cd "$src" && ls core/*.c)
+extra_srcs=""
+harnesses=$(cd "$src/tests/fuzz" && ls fuzz_*.c)
+for h in $harnesses; do
+  for s in $(sed -n 's|^/\* FUZZ_SOURCES: \(.*\) \*/$|\1|p' "$src/tests/fuzz/$h"); do
+    [ -f "$src/$s" ] && extra_srcs="$extra_srcs $s"
+  done
+done
+all=$(printf '%s\n' $core_srcs $extra_srcs | sort -u)
+
+# Objects in parallel; a failure stops the build with the compiler's words.
+export CC CFLAGS src out
+printf '%s\n' $all | xargs -P "$jobs" -I{} sh -c '
+  o="$out/obj/$(echo "{}" | tr / _ | sed "s/\.c$/.o/")"
+  newest=$(ls -t "$src/{}" "$src"/core/*.h 2>/dev/null | head -1)
+  if [ ! -f "$o" ] || [ "$newest" -nt "$o" ]; then
+    $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src/{}" -o "$o.tmp" && mv "$o.tmp" "$o"
+  fi'
+# Core as an archive: a harness pulls in only the modules it reaches.
+core_objs=""
+for s in $core_srcs; do core_objs="$core_objs $(obj_of "$s")"; done
+lib="$out/obj/libotacore-fuzz.a"
+rm -f "$lib"
+# shellcheck disable=SC2086
+ar cr "$lib" $core_objs
+
+built=0 skipped=0
+for h in $harnesses; do
+  name=${h%.c}
+  extra="" missing=""
+  for s in $(sed -n 's|^/\* FUZZ_SOURCES: \(.*\) \*/$|\1|p' "$src/tests/fuzz/$h"); do
+    if [ -f "$src/$s" ]; then extra="$extra $(obj_of "$s")"; else missing="$missing $s"; fi
+  done
+  if [ -n "$missing" ]; then
+    echo "fuzz: $name skipped (not landed yet:$missing)" >&2
+    rm -f "$out/$name"; skipped=$((skipped + 1)); continue
+  fi
+  bin="$out/$name"
+  newest=$(ls -t "$src/tests/fuzz/$h" "$src"/tests/fuzz/*.h $core_objs $extra | head -1)
+  if [ ! -x "$bin" ] || [ "$newest" -nt "$bin" ]; then
+    # shellcheck disable=SC2086
+    $CC $CFLAGS -fsanitize=fuzzer "$src/tests/fuzz/$h" $extra "$lib" $PKG_LIBS -Wl,--gc-sections -lpthread -lm -o "$bin.tmp"
+    mv "$bin.tmp" "$bin"
+  fi
+  built=$((built + 1))
+done
+echo "fuzz: $built harnesses in $out ($skipped skipped)"

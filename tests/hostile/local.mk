@@ -1,0 +1,1 @@
+# Hostile-input suite against a real otad (owner: hardening work).
