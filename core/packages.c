@@ -1,2 +1,492 @@
-/* packages.c: see core/ota.h; filled in by the foundation and rollout work. */
+/* Version packages: rows in packages/package_files over blobs in the blob
+ * store.  The database row is written only after every blob is in place,
+ * so a package the store lists always has its bytes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "internal.h"
+
+/* Re-label a file rule's failure with the file's position ("files[2]"). */
+static int file_refield(ota_err *e, size_t i)
+{
+    if (e)
+        snprintf(e->field, sizeof e->field, "files[%zu]", i);
+    return -1;
+}
+
+/* The rules every new package obeys, whatever its origin. */
+static int check_files(const ota_package_meta *m, const ota_file *files, size_t n, ota_err *e)
+{
+    if (ota_validate_package_meta(m, e) < 0 || ota_validate_file_count(n, e) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (ota_validate_file_name(files[i].name, e) < 0 ||
+            ota_validate_file_size(files[i].name, files[i].size, e) < 0)
+            return file_refield(e, i);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(files[j].name, files[i].name))
+                return ota_fail(e, OTA_E_VALIDATION, "", "\"%s\": each file name at most once per package",
+                                files[i].name), file_refield(e, i);
+    }
+    return 0;
+}
+
+/* ----------------------------------------------------------------- create */
+
+static int step_done(ota_engine *eng, sqlite3_stmt *st, ota_err *e, const char *what)
+{
+    int s = sqlite3_step(st);
+    store_done(st);
+    return s == SQLITE_DONE ? 0 : store_fail(eng, e, what);
+}
+
+static int package_insert(ota_engine *eng, const ota_package_meta *m, const ota_file *files, size_t n,
+                          int64_t now, int64_t *id, ota_err *e)
+{
+    if (store_tx_begin(eng, e) < 0)
+        return -1;
+    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO packages(component, kind, target_version,"
+                                       " source_version, remark, created_at) VALUES(?,?,?,?,?,?)", e);
+    if (!st)
+        goto fail;
+    sqlite3_bind_text(st, 1, m->component, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ota_kind_str(m->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->target_version, -1, SQLITE_STATIC);
+    if (m->source_version[0])
+        sqlite3_bind_text(st, 4, m->source_version, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, m->remark, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, now);
+    if (step_done(eng, st, e, "package insert") < 0)
+        goto fail;
+    *id = sqlite3_last_insert_rowid(eng->db);
+    for (size_t i = 0; i < n; i++) {
+        st = store_stmt(eng, "INSERT INTO package_files(package, idx, name, size, sha256, sha1, md5)"
+                             " VALUES(?,?,?,?,?,?,?)", e);
+        if (!st)
+            goto fail;
+        sqlite3_bind_int64(st, 1, *id);
+        sqlite3_bind_int64(st, 2, (int64_t)i);
+        sqlite3_bind_text(st, 3, files[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (int64_t)files[i].size);
+        sqlite3_bind_text(st, 5, files[i].sha256, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 6, files[i].sha1, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 7, files[i].md5, -1, SQLITE_STATIC);
+        if (step_done(eng, st, e, "package file insert") < 0)
+            goto fail;
+    }
+    return store_tx_commit(eng, e);
+fail:
+    store_tx_rollback(eng);
+    return -1;
+}
+
+int ota_package_create_from_blobs(ota_engine *eng, const ota_package_meta *m, const ota_file *files,
+                                  size_t nfiles, ota_package *out, ota_err *e)
+{
+    if (check_files(m, files, nfiles, e) < 0)
+        return -1;
+    /* The blobs must be in place before the row names them. */
+    for (size_t i = 0; i < nfiles; i++) {
+        char path[PATH_MAX + 80];
+        struct stat sb;
+        if (ota_blob_path(eng, files[i].sha256, path, sizeof path) < 0)
+            return ota_fail(e, OTA_E_VALIDATION, "", "\"%s\": sha256 must be 64 lowercase hex digits",
+                            files[i].name), file_refield(e, i);
+        if (stat(path, &sb) < 0 || (uint64_t)sb.st_size != files[i].size)
+            return ota_fail(e, OTA_E_IO, "", "\"%s\": no stored blob of %llu bytes with that SHA-256",
+                            files[i].name, (unsigned long long)files[i].size), file_refield(e, i);
+    }
+    ENGINE_LOCK(eng);
+    int64_t id = 0, now = ota_engine_now(eng);
+    int rc = package_insert(eng, m, files, nfiles, now, &id, e);
+    ENGINE_UNLOCK(eng);
+    if (rc == 0 && out) {
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->meta = *m;
+        out->created_at = now;
+        memcpy(out->files, files, nfiles * sizeof *files);
+        out->nfiles = nfiles;
+    }
+    return rc;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* Copy one local file into the blob store through a writer. */
+static int blob_copy(ota_engine *eng, const char *path, ota_file *out, ota_err *e)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ota_fail(e, OTA_E_IO, "files", "cannot open %s: %s", path, strerror(errno));
+    ota_blob_writer *w = ota_blob_begin(eng, base_name(path), e);
+    if (!w) {
+        close(fd);
+        return -1;
+    }
+    enum { CHUNK = 1 << 20 };
+    char *buf = malloc(CHUNK);
+    int rc = buf ? 0 : ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    while (rc == 0) {
+        ssize_t n = read(fd, buf, CHUNK);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = ota_fail(e, OTA_E_IO, "files", "cannot read %s: %s", path, strerror(errno));
+        else if (n == 0)
+            break;
+        else
+            rc = ota_blob_write(w, buf, (size_t)n, e);
+    }
+    free(buf);
+    close(fd);
+    if (rc < 0) {
+        ota_blob_abort(w);
+        return -1;
+    }
+    return ota_blob_finish(w, out, e);
+}
+
+int ota_package_create(ota_engine *eng, const ota_package_meta *m, const char *const *paths,
+                       size_t npaths, ota_package *out, ota_err *e)
+{
+    /* Check everything first (meta, count, names, sizes), then copy. */
+    if (ota_validate_package_meta(m, e) < 0 || ota_validate_file_count(npaths, e) < 0)
+        return -1;
+    ota_file files[OTA_MAX_FILES] = {0};
+    for (size_t i = 0; i < npaths; i++) {
+        const char *name = base_name(paths[i]);
+        struct stat sb;
+        if (ota_validate_file_name(name, e) < 0)
+            return file_refield(e, i);
+        if (stat(paths[i], &sb) < 0)
+            return ota_fail(e, OTA_E_IO, "", "cannot read %s: %s", paths[i], strerror(errno)),
+                   file_refield(e, i);
+        if (!S_ISREG(sb.st_mode))
+            return ota_fail(e, OTA_E_VALIDATION, "", "%s is not a regular file", paths[i]),
+                   file_refield(e, i);
+        snprintf(files[i].name, sizeof files[i].name, "%s", name);
+        files[i].size = (uint64_t)sb.st_size;
+    }
+    if (check_files(m, files, npaths, e) < 0)
+        return -1;
+    for (size_t i = 0; i < npaths; i++)
+        if (blob_copy(eng, paths[i], &files[i], e) < 0)
+            return file_refield(e, i);
+    return ota_package_create_from_blobs(eng, m, files, npaths, out, e);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+#define PACKAGE_COLS "id, component, kind, target_version, source_version, remark, created_at"
+
+static void package_row(sqlite3_stmt *st, ota_package *p)
+{
+    char kind[8];
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    store_copy_text(st, 1, p->meta.component, sizeof p->meta.component);
+    store_copy_text(st, 2, kind, sizeof kind);
+    ota_kind_parse(kind, &p->meta.kind);
+    store_copy_text(st, 3, p->meta.target_version, sizeof p->meta.target_version);
+    store_copy_text(st, 4, p->meta.source_version, sizeof p->meta.source_version);
+    store_copy_text(st, 5, p->meta.remark, sizeof p->meta.remark);
+    p->created_at = sqlite3_column_int64(st, 6);
+}
+
+static int package_files_load(ota_engine *eng, ota_package *p, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT name, size, sha256, sha1, md5 FROM package_files"
+                                       " WHERE package=? ORDER BY idx", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, p->id);
+    int s;
+    p->nfiles = 0;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW && p->nfiles < OTA_MAX_FILES) {
+        ota_file *f = &p->files[p->nfiles++];
+        store_copy_text(st, 0, f->name, sizeof f->name);
+        f->size = (uint64_t)sqlite3_column_int64(st, 1);
+        store_copy_text(st, 2, f->sha256, sizeof f->sha256);
+        store_copy_text(st, 3, f->sha1, sizeof f->sha1);
+        store_copy_text(st, 4, f->md5, sizeof f->md5);
+    }
+    store_done(st);
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        return store_fail(eng, e, "package files");
+    return 0;
+}
+
+/* Caller holds the lock. */
+static int package_load(ota_engine *eng, int64_t id, ota_package *out, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT " PACKAGE_COLS " FROM packages WHERE id=?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW)
+        package_row(st, out);
+    store_done(st);
+    if (s == SQLITE_DONE)
+        return ota_fail(e, OTA_E_NOT_FOUND, "id", "no package %lld", (long long)id);
+    if (s != SQLITE_ROW)
+        return store_fail(eng, e, "package lookup");
+    return package_files_load(eng, out, e);
+}
+
+int ota_package_get(ota_engine *eng, int64_t id, ota_package *out, ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    int rc = package_load(eng, id, out, e);
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
+/* Newest first: ordered by id descending (ids grow with creation).  The
+ * cursor is the id of the last package shown; the next page starts below it. */
+int ota_package_list(ota_engine *eng, const char *component, const ota_page_req *pg,
+                     ota_package_page *out, ota_err *e)
+{
+    memset(out, 0, sizeof *out);
+    ota_page_req req = pg ? *pg : (ota_page_req){0};
+    if (ota_page_req_check(&req, e) < 0)
+        return -1;
+    int64_t before = 0;
+    if (req.cursor[0]) {
+        char *end;
+        before = strtoll(req.cursor, &end, 10);
+        if (*end || before <= 0)
+            return ota_fail(e, OTA_E_BAD_REQUEST, "cursor", "is not a cursor this server issued");
+    }
+    out->items = calloc((size_t)req.limit, sizeof *out->items);
+    if (!out->items)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    int rc = -1;
+    ENGINE_LOCK(eng);
+    /* Two texts so the component filter uses packages_component(component, id). */
+    sqlite3_stmt *st = component && *component
+        ? store_stmt(eng, "SELECT " PACKAGE_COLS " FROM packages WHERE component=?1"
+                          " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3", e)
+        : store_stmt(eng, "SELECT " PACKAGE_COLS " FROM packages"
+                          " WHERE (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3", e);
+    if (!st)
+        goto out;
+    if (component && *component)
+        sqlite3_bind_text(st, 1, component, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, before);
+    sqlite3_bind_int(st, 3, req.limit + 1);
+    int s;
+    bool more = false;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (out->n == (size_t)req.limit) {
+            more = true;
+            break;
+        }
+        package_row(st, &out->items[out->n++]);
+    }
+    store_done(st);
+    if (s != SQLITE_ROW && s != SQLITE_DONE) {
+        store_fail(eng, e, "package list");
+        goto out;
+    }
+    for (size_t i = 0; i < out->n; i++)
+        if (package_files_load(eng, &out->items[i], e) < 0)
+            goto out;
+    if (more && out->n)
+        snprintf(out->next_cursor, sizeof out->next_cursor, "%lld", (long long)out->items[out->n - 1].id);
+    rc = 0;
+out:
+    ENGINE_UNLOCK(eng);
+    if (rc < 0)
+        ota_package_page_free(out);
+    return rc;
+}
+
+void ota_package_page_free(ota_package_page *p)
+{
+    free(p->items);
+    p->items = NULL;
+    p->n = 0;
+    p->next_cursor[0] = 0;
+}
+
+/* Re-hashes outside the lock: verifying 500 MiB must not stall check-ins. */
+int ota_package_verify(ota_engine *eng, int64_t id, ota_verify_result *out, ota_err *e)
+{
+    ota_package p;
+    if (ota_package_get(eng, id, &p, e) < 0)
+        return -1;
+    memset(out, 0, sizeof *out);
+    out->ok = true;
+    out->nfiles = p.nfiles;
+    for (size_t i = 0; i < p.nfiles; i++) {
+        ota_err fe = {0};
+        snprintf(out->files[i].name, sizeof out->files[i].name, "%s", p.files[i].name);
+        out->files[i].ok = ota_blob_verify(eng, &p.files[i], &fe) == 0;
+        if (!out->files[i].ok) {
+            out->ok = false;
+            /* the message may be longer than the slot: keep its start */
+            size_t n = strnlen(fe.message, sizeof out->files[i].error - 1);
+            memcpy(out->files[i].error, fe.message, n);
+            out->files[i].error[n] = 0;
+        }
+    }
+    return 0;
+}
+
+/* ----------------------------------------------------------------- delete */
+
+/* in_use when a plan past saved uses the package; the message names plans. */
+static int package_check_unused(ota_engine *eng, int64_t id, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT p.id, p.state FROM plan_components c"
+                                       " JOIN plans p ON p.id = c.plan"
+                                       " WHERE c.package=? AND p.state <> 'saved' ORDER BY p.id", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    char names[200] = "";
+    size_t off = 0, n = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n++ < 5 && off < sizeof names)
+            off += (size_t)snprintf(names + off, sizeof names - off, "%s%lld (%s)", off ? ", " : "",
+                                    (long long)sqlite3_column_int64(st, 0),
+                                    (const char *)sqlite3_column_text(st, 1));
+    }
+    store_done(st);
+    if (s != SQLITE_DONE)
+        return store_fail(eng, e, "package use");
+    if (n)
+        return ota_fail(e, OTA_E_IN_USE, "id", "package %lld is used by %s %s%s", (long long)id,
+                        n == 1 ? "plan" : "plans", names, n > 5 ? ", ..." : "");
+    return 0;
+}
+
+/* Saved plans that list the package lose that component (a new revision
+ * each), then the rows go.  Caller holds the lock. */
+static int package_delete_rows(ota_engine *eng, int64_t id, ota_err *e)
+{
+    int64_t now = ota_engine_now(eng);
+    if (store_tx_begin(eng, e) < 0)
+        return -1;
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE plans SET revision=revision+1, updated_at=?"
+                                       " WHERE id IN (SELECT plan FROM plan_components WHERE package=?)", e);
+    if (!st)
+        goto fail;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, id);
+    if (step_done(eng, st, e, "plan update") < 0)
+        goto fail;
+    if (!(st = store_stmt(eng, "DELETE FROM plan_components WHERE package=?", e)))
+        goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    if (step_done(eng, st, e, "plan component delete") < 0)
+        goto fail;
+    if (!(st = store_stmt(eng, "DELETE FROM packages WHERE id=?", e)))
+        goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    if (step_done(eng, st, e, "package delete") < 0)
+        goto fail;
+    return store_tx_commit(eng, e);
+fail:
+    store_tx_rollback(eng);
+    return -1;
+}
+
+/* A blob no package names any more is removed (content addressed: another
+ * package with the same bytes keeps it). */
+static void blob_collect(ota_engine *eng, const char *sha256)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT 1 FROM package_files WHERE sha256=? LIMIT 1", NULL);
+    if (!st)
+        return;
+    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    store_done(st);
+    char path[PATH_MAX + 80];
+    if (s == SQLITE_DONE && ota_blob_path(eng, sha256, path, sizeof path) == 0)
+        unlink(path);
+}
+
+int ota_package_delete(ota_engine *eng, int64_t id, ota_err *e)
+{
+    ota_package p;
+    int64_t plans[64];
+    size_t nplans = 0;
+    ENGINE_LOCK(eng);
+    int rc = package_load(eng, id, &p, e);
+    if (rc == 0)
+        rc = package_check_unused(eng, id, e);
+    if (rc == 0) {
+        sqlite3_stmt *st = store_stmt(eng, "SELECT plan FROM plan_components WHERE package=?", e);
+        if (!st) {
+            rc = -1;
+        } else {
+            sqlite3_bind_int64(st, 1, id);
+            while (sqlite3_step(st) == SQLITE_ROW && nplans < 64)
+                plans[nplans++] = sqlite3_column_int64(st, 0);
+            store_done(st);
+        }
+    }
+    if (rc == 0)
+        rc = package_delete_rows(eng, id, e);
+    if (rc == 0) {
+        for (size_t i = 0; i < p.nfiles; i++)
+            blob_collect(eng, p.files[i].sha256);
+        for (size_t i = 0; i < nplans; i++)
+            rollout_invalidate(eng, plans[i]);
+    }
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ find */
+
+int ota_package_find_same(ota_engine *eng, const ota_package *like, int64_t *id_out, ota_err *e)
+{
+    const ota_package_meta *m = &like->meta;
+    int rc = -1;
+    ENGINE_LOCK(eng);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT id FROM packages WHERE component=? AND kind=?"
+                                       " AND target_version=? AND source_version IS ? ORDER BY id", e);
+    if (!st)
+        goto out;
+    sqlite3_bind_text(st, 1, m->component, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ota_kind_str(m->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, m->target_version, -1, SQLITE_STATIC);
+    if (m->source_version[0])
+        sqlite3_bind_text(st, 4, m->source_version, -1, SQLITE_STATIC);
+    int64_t ids[256];
+    size_t n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW && n < 256)
+        ids[n++] = sqlite3_column_int64(st, 0);
+    store_done(st);
+    for (size_t i = 0; i < n; i++) {
+        ota_package p;
+        if (package_load(eng, ids[i], &p, e) < 0)
+            goto out;
+        bool same = p.nfiles == like->nfiles;
+        for (size_t k = 0; same && k < p.nfiles; k++)
+            same = !strcmp(p.files[k].sha256, like->files[k].sha256) &&
+                   !strcmp(p.files[k].name, like->files[k].name);
+        if (same) {
+            *id_out = p.id;
+            rc = 0;
+            goto out;
+        }
+    }
+    ota_fail(e, OTA_E_NOT_FOUND, "id", "no package of %s %s with the same files", m->component,
+             m->target_version);
+out:
+    ENGINE_UNLOCK(eng);
+    return rc;
+}

@@ -1,0 +1,299 @@
+/* Plans: create with prerequisite checks, get, list with paging, update
+ * with revisions (a stale revision changes nothing), not_editable outside
+ * saved, delete only saved, copy components. */
+#include <string.h>
+#include <sqlite3.h>
+#include "ota.h"
+#include "../tap.h"
+
+static ota_engine *eng;
+static ota_fake_clock fc = {.t = 1796083200};
+
+/* Raw SQL on the database file, as another process would (activation is
+ * the rollout engine's; the tests only need a plan in another state). */
+static void sql(const char *text)
+{
+    sqlite3 *db;
+    sqlite3_open(ota_engine_db_path(eng), &db);
+    sqlite3_busy_timeout(db, 5000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
+        printf("# sql failed: %s\n", msg);
+    sqlite3_free(msg);
+    sqlite3_close(db);
+}
+
+static int64_t add_package(const char *component, const char *version)
+{
+    ota_err e = {0};
+    ota_package_meta m = {.kind = OTA_KIND_FULL};
+    snprintf(m.component, sizeof m.component, "%s", component);
+    snprintf(m.target_version, sizeof m.target_version, "%s", version);
+    ota_file f = {.name = "fw.bin", .size = 3};
+    /* SHA-256 of "abc"; the blob is written so the package is real */
+    strcpy(f.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    ota_blob_writer *w = ota_blob_begin(eng, "fw.bin", &e);
+    ota_file got;
+    if (!w || ota_blob_write(w, "abc", 3, &e) < 0 || ota_blob_finish(w, &got, &e) < 0) {
+        printf("# blob: %s\n", e.message);
+        return -1;
+    }
+    ota_package p;
+    if (ota_package_create_from_blobs(eng, &m, &got, 1, &p, &e) < 0) {
+        printf("# package: %s: %s\n", e.field, e.message);
+        return -1;
+    }
+    return p.id;
+}
+
+static void plan_base(ota_plan *p, int64_t pkg)
+{
+    ota_plan_init(p);
+    strcpy(p->name, "Q3 module rollout");
+    strcpy(p->product, "EC600N-meter");
+    p->window_start = fc.t + 3600;
+    p->window_end = fc.t + 30 * 86400;
+    p->ncomponents = 1;
+    strcpy(p->components[0].component, "module");
+    p->components[0].package_id = pkg;
+}
+
+static int64_t module_pkg, mcu_pkg, module_pkg2, app_pkg;
+
+static void test_create_get(void)
+{
+    ota_err e = {0};
+    ota_plan p;
+    plan_base(&p, module_pkg);
+    p.mode = OTA_MODE_CONFIRM;
+    p.retries = 2;
+    p.min_rsrp = -110;
+    p.min_battery = 20;
+    ota_strlist_push(&p.blacklist, "dev-9");
+    ota_strlist_push(&p.whitelist, "dev-1");
+    ota_strlist_push(&p.whitelist, "dev-2");
+    ota_strlist_push(&p.whitelist, "dev-1");
+    ok_call(ota_plan_create(eng, &p, &e), &e, "create a plan");
+    ok(p.id > 0 && p.revision == 1 && p.state == OTA_PLAN_SAVED, "id set, revision 1, saved");
+    is_int(p.created_at, fc.t, "created at the fake clock's time");
+
+    ota_plan g;
+    ok_call(ota_plan_get(eng, p.id, &g, &e), &e, "get it back");
+    is_str(g.name, p.name, "name");
+    ok(g.mode == OTA_MODE_CONFIRM && g.retries == 2 && g.min_rsrp == -110 && g.min_battery == 20,
+       "mode and strategy");
+    ok(g.window_start == p.window_start && g.window_end == p.window_end, "window");
+    ok(g.blacklist.n == 1 && g.whitelist.n == 2 && ota_strlist_has(&g.whitelist, "dev-2"),
+       "lists (a repeated id is kept once)");
+    ok(g.ncomponents == 1 && g.components[0].package_id == module_pkg, "components");
+    ok(g.activated_at == 0 && g.job_timeout == 3600, "never activated, default job timeout");
+    ota_plan_free(&g);
+    ota_plan_free(&p);
+
+    fails_with(ota_plan_get(eng, 999, &g, &e), &e, OTA_E_NOT_FOUND, "an unknown plan is not found");
+
+    plan_base(&p, module_pkg);
+    strcpy(p.product, "nope");
+    fails_with(ota_plan_create(eng, &p, &e), &e, OTA_E_VALIDATION, "an unknown product is refused");
+    is_str(e.field, "product", "... naming product");
+    plan_base(&p, 999);
+    fails_with(ota_plan_create(eng, &p, &e), &e, OTA_E_VALIDATION, "an unknown package is refused");
+    is_str(e.field, "components[0].package_id", "... naming the component's package");
+    plan_base(&p, mcu_pkg);
+    fails_with(ota_plan_create(eng, &p, &e), &e, OTA_E_VALIDATION,
+               "a package of another component is refused");
+    ok(strstr(e.message, "\"mcu\"") != NULL, "... saying whose it is: %s", e.message);
+    plan_base(&p, module_pkg);
+    p.window_end = p.window_start;
+    fails_with(ota_plan_create(eng, &p, &e), &e, OTA_E_VALIDATION, "a bad window is refused");
+    is_str(e.message, "start must be before end", "... naming the rule");
+
+    ota_plan_page page;
+    ota_page_req pg = {0};
+    ok_call(ota_plan_list(eng, -1, NULL, &pg, &page, &e), &e, "list plans");
+    is_int(page.n, 1, "refused creates stored nothing");
+    ota_plan_page_free(&page);
+}
+
+static void test_update(void)
+{
+    ota_err e = {0};
+    ota_plan p;
+    plan_base(&p, module_pkg);
+    ota_plan_create(eng, &p, &e);
+    int64_t id = p.id;
+
+    fc.t += 60;
+    strcpy(p.name, "renamed");
+    p.ncomponents = 2;
+    strcpy(p.components[1].component, "mcu");
+    p.components[1].package_id = mcu_pkg;
+    ok_call(ota_plan_update(eng, &p, &e), &e, "update at revision 1");
+    is_int(p.revision, 2, "revision is now 2");
+    ota_plan g;
+    ota_plan_get(eng, id, &g, &e);
+    ok(g.revision == 2 && !strcmp(g.name, "renamed") && g.ncomponents == 2, "stored");
+    is_int(g.updated_at, fc.t, "updated_at moved with the clock");
+    ota_plan_free(&g);
+
+    ota_plan stale;
+    plan_base(&stale, module_pkg);
+    stale.id = id;
+    stale.revision = 1;
+    strcpy(stale.name, "stale edit");
+    fails_with(ota_plan_update(eng, &stale, &e), &e, OTA_E_CONFLICT, "a stale revision is a conflict");
+    is_str(e.field, "revision", "... naming revision");
+    is_int(stale.revision, 1, "the caller's revision is untouched");
+    ota_plan_get(eng, id, &g, &e);
+    ok(g.revision == 2 && !strcmp(g.name, "renamed") && g.ncomponents == 2, "and nothing changed");
+    ota_plan_free(&g);
+
+    p.retries = 11;
+    fails_with(ota_plan_update(eng, &p, &e), &e, OTA_E_VALIDATION, "an invalid update is refused");
+    ota_plan_get(eng, id, &g, &e);
+    ok(g.revision == 2 && g.retries == 0, "and changes nothing");
+    ota_plan_free(&g);
+    p.retries = 3;
+    ok_call(ota_plan_update(eng, &p, &e), &e, "a valid update at revision 2");
+    is_int(p.revision, 3, "every update increments the revision");
+
+    stale.id = 999;
+    fails_with(ota_plan_update(eng, &stale, &e), &e, OTA_E_NOT_FOUND, "updating an unknown plan");
+
+    char q[128];
+    snprintf(q, sizeof q, "UPDATE plans SET state='active' WHERE id=%lld", (long long)id);
+    sql(q);
+    fails_with(ota_plan_update(eng, &p, &e), &e, OTA_E_NOT_EDITABLE, "an active plan is not editable");
+    fails_with(ota_plan_delete(eng, id, &e), &e, OTA_E_NOT_EDITABLE, "an active plan cannot be deleted");
+    ota_plan_get(eng, id, &g, &e);
+    is_int(g.revision, 3, "nothing changed");
+    ota_plan_free(&g);
+    snprintf(q, sizeof q, "UPDATE plans SET state='saved' WHERE id=%lld", (long long)id);
+    sql(q);
+    ok_call(ota_plan_delete(eng, id, &e), &e, "a saved plan is deleted");
+    fails_with(ota_plan_get(eng, id, &g, &e), &e, OTA_E_NOT_FOUND, "and is gone");
+    fails_with(ota_plan_delete(eng, id, &e), &e, OTA_E_NOT_FOUND, "deleting it again: not found");
+    ota_plan_free(&p);
+    ota_plan_free(&stale);
+}
+
+static void test_copy_components(void)
+{
+    ota_err e = {0};
+    ota_plan from, to;
+    plan_base(&from, module_pkg2);
+    from.ncomponents = 2;
+    strcpy(from.components[1].component, "app");
+    from.components[1].package_id = app_pkg;
+    ok_call(ota_plan_create(eng, &from, &e), &e, "source plan");
+    plan_base(&to, module_pkg);
+    to.ncomponents = 2;
+    strcpy(to.components[1].component, "mcu");
+    to.components[1].package_id = mcu_pkg;
+    ota_strlist_push(&to.blacklist, "dev-7");
+    ok_call(ota_plan_create(eng, &to, &e), &e, "target plan");
+
+    ota_plan out;
+    ok_call(ota_plan_copy_components(eng, from.id, to.id, &out, &e), &e, "copy components");
+    is_int(out.ncomponents, 3, "module replaced, mcu kept, app added");
+    ota_plan g;
+    ota_plan_get(eng, to.id, &g, &e);
+    int64_t module = 0, mcu = 0, app = 0;
+    for (size_t i = 0; i < g.ncomponents; i++) {
+        if (!strcmp(g.components[i].component, "module"))
+            module = g.components[i].package_id;
+        if (!strcmp(g.components[i].component, "mcu"))
+            mcu = g.components[i].package_id;
+        if (!strcmp(g.components[i].component, "app"))
+            app = g.components[i].package_id;
+    }
+    ok(module == module_pkg2 && mcu == mcu_pkg && app == app_pkg, "stored: the source's module version wins");
+    is_int(g.revision, 2, "a copy counts as an update");
+    ok(g.blacklist.n == 1, "the target's lists are kept");
+    ota_plan_free(&g);
+    ota_plan_free(&out);
+
+    fails_with(ota_plan_copy_components(eng, 999, to.id, NULL, &e), &e, OTA_E_NOT_FOUND, "unknown source");
+    is_str(e.field, "from", "... naming from");
+    char q[128];
+    snprintf(q, sizeof q, "UPDATE plans SET state='paused' WHERE id=%lld", (long long)to.id);
+    sql(q);
+    fails_with(ota_plan_copy_components(eng, from.id, to.id, NULL, &e), &e, OTA_E_NOT_EDITABLE,
+               "copying into a paused plan is refused");
+    snprintf(q, sizeof q, "UPDATE plans SET state='ended' WHERE id=%lld", (long long)from.id);
+    sql(q);
+    snprintf(q, sizeof q, "UPDATE plans SET state='saved' WHERE id=%lld", (long long)to.id);
+    sql(q);
+    ok_call(ota_plan_copy_components(eng, from.id, to.id, NULL, &e), &e, "copying from an ended plan works");
+    ota_plan_free(&from);
+    ota_plan_free(&to);
+}
+
+static void test_list(void)
+{
+    ota_err e = {0};
+    for (int i = 0; i < 25; i++) {
+        ota_plan p;
+        plan_base(&p, module_pkg);
+        snprintf(p.name, sizeof p.name, "bulk %d", i);
+        ota_plan_create(eng, &p, &e);
+        ota_plan_free(&p);
+    }
+    sql("UPDATE plans SET state='active' WHERE name IN ('bulk 3','bulk 4')");
+    ota_page_req pg = {.limit = 10};
+    ota_plan_page page;
+    int64_t last = INT64_MAX;
+    size_t total = 0;
+    bool desc = true;
+    int pages = 0;
+    do {
+        if (ota_plan_list(eng, -1, NULL, &pg, &page, &e) < 0)
+            break;
+        for (size_t i = 0; i < page.n; i++) {
+            desc = desc && page.items[i].id < last;
+            last = page.items[i].id;
+        }
+        total += page.n;
+        pages++;
+        snprintf(pg.cursor, sizeof pg.cursor, "%s", page.next_cursor);
+        ota_plan_page_free(&page);
+    } while (pg.cursor[0] && pages < 10);
+    is_int(total, 28, "all plans over the pages");
+    ok(desc, "newest first");
+    ota_page_req one = {0};
+    ok_call(ota_plan_list(eng, OTA_PLAN_ACTIVE, NULL, &one, &page, &e), &e, "list by state");
+    ok(page.n == 2 && page.items[0].state == OTA_PLAN_ACTIVE, "two active plans");
+    ok(page.items[0].ncomponents == 1, "items carry their components");
+    ota_plan_page_free(&page);
+    ok_call(ota_plan_list(eng, -1, "BG95-tracker", &one, &page, &e), &e, "list by product");
+    is_int(page.n, 0, "none for another product");
+    ota_plan_page_free(&page);
+}
+
+int main(void)
+{
+    ota_err e = {0};
+    const char *dir = tap_tmpdir();
+    char db[512];
+    snprintf(db, sizeof db, "%s/ota.db", dir);
+    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc)};
+    eng = ota_engine_open(&o, &e);
+    if (!eng) {
+        printf("Bail out! %s\n", e.message);
+        return 1;
+    }
+    ota_product pr = {.key = "EC600N-meter", .name = "Meter"}, pr2 = {.key = "BG95-tracker", .name = "Tracker"};
+    ota_product_add(eng, &pr, NULL, &e);
+    ota_product_add(eng, &pr2, NULL, &e);
+    module_pkg = add_package("module", "1.2.0");
+    mcu_pkg = add_package("mcu", "2.2");
+    module_pkg2 = add_package("module", "1.3.0");
+    app_pkg = add_package("app", "0.9");
+    ok(module_pkg > 0 && mcu_pkg > 0 && module_pkg2 > 0 && app_pkg > 0, "fixture packages");
+    test_create_get();
+    test_update();
+    test_copy_components();
+    test_list();
+    ota_engine_close(eng);
+    return tap_done();
+}
