@@ -5,4 +5,5 @@ core_libotacore_a_SOURCES = \
 	core/err.c core/clock.c core/util.c core/store.c \
 	core/validate.c core/codec.c core/blob.c \
 	core/products.c core/packages.c core/plans.c \
-	core/rollout.c core/status.c core/sim.c core/ddi_support.c
+	core/rollout.c core/status.c core/sim.c core/ddi_support.c \
+	core/tokens.c

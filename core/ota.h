@@ -437,6 +437,36 @@ ota_sim *ota_sim_new(ota_engine *eng, const ota_sim_opts *o, ota_err *e);
 int ota_sim_step(ota_sim *s, ota_err *e);
 void ota_sim_free(ota_sim *s);
 
+/* ----------------------------------------------------------------- tokens */
+/* API tokens for otad.  The secret is shown once at creation; only a hash
+ * (BLAKE2b, libsodium) is stored, compared in constant time. */
+typedef enum { OTA_ROLE_VIEWER = 0, OTA_ROLE_OPERATOR, OTA_ROLE_ADMIN } ota_role;
+const char *ota_role_str(ota_role r);             /* "viewer" "operator" "admin" */
+int ota_role_parse(const char *s, ota_role *out);  /* 0 ok, -1 unknown */
+
+#define OTA_TOKEN_NAME_MAX 64   /* bytes: letters, digits, '-', '_', '.', '@' */
+#define OTA_TOKEN_LEN      47   /* "ota_" + 43 base64url characters */
+
+typedef struct ota_token_info {
+    int64_t id;
+    char name[OTA_TOKEN_NAME_MAX + 1];
+    ota_role role;
+    int64_t created_at;
+    int64_t revoked_at;     /* 0 = active */
+} ota_token_info;
+typedef struct ota_token_list { ota_token_info *items; size_t n; } ota_token_list;
+
+/* name NULL or "": a generated "<role>-<n>".  secret_out (>= OTA_TOKEN_LEN+1)
+ * receives the token; name taken -> conflict. */
+int ota_token_create(ota_engine *eng, const char *name, ota_role role, char *secret_out,
+                     ota_token_info *out, ota_err *e);
+int ota_token_list_all(ota_engine *eng, ota_token_list *out, ota_err *e);  /* active and revoked */
+void ota_token_list_free(ota_token_list *l);
+/* Revoke by name; not_found when no such active token. */
+int ota_token_revoke(ota_engine *eng, const char *name, ota_err *e);
+/* The token's info when it is known and not revoked; else unauthorized. */
+int ota_token_lookup(ota_engine *eng, const char *secret, ota_token_info *out, ota_err *e);
+
 /* ---------------------------------------------------- hawkBit DDI support */
 /* For standard device agents speaking hawkBit DDI (otad's server/ddi.c). */
 #include <jansson.h>

@@ -1,0 +1,193 @@
+/* The device API: check-in, confirm, report.  Authenticated by the
+ * product's device key (X-Device-Key), checked against the product the
+ * request is about: the body's product for a check-in, the job's plan's
+ * product for confirm and report. */
+#include <stdlib.h>
+#include <string.h>
+#include "otad.h"
+
+static bool device_key_ok(req *r, const char *product)
+{
+    const char *dk = req_header(r, "X-Device-Key");
+    if (!dk || !ota_product_check_device_key(r->srv->eng, product, dk))
+        return false;
+    snprintf(r->who, sizeof r->who, "device:%s", product);
+    return true;
+}
+
+MHD_RESULT_T h_checkin(req *r)
+{
+    ota_err e;
+    ota_checkin_req c;
+    json_t *j = req_json(r, &e);
+    if (!j)
+        return reply_error(r, &e);
+    memset(&c, 0, sizeof c);
+    int rc = ota_checkin_from_json(j, &c, &e);
+    json_decref(j);
+    if (rc < 0)
+        return reply_error(r, &e);
+    if (!device_key_ok(r, c.product))
+        return reply_fail(r, OTA_E_UNAUTHORIZED, "X-Device-Key", "not the device key of product '%s'", c.product);
+    /* An offer is big (32 components x 5 files): keep it off the stack. */
+    ota_job_offer *o = calloc(1, sizeof *o);
+    if (!o)
+        return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory");
+    atomic_fetch_add(&r->srv->m.checkins, 1);
+    if (ota_checkin(r->srv->eng, &c, o, &e) < 0) {
+        free(o);
+        return reply_error(r, &e);
+    }
+    if (o->has_job)
+        atomic_fetch_add(&r->srv->m.checkin_offers, 1);
+    json_t *out = ota_json_offer(o);
+    free(o);
+    return reply_json(r, 200, out);
+}
+
+/* Body of confirm/report: an object whose optional "device" names the
+ * device (then the job must be that device's). */
+static json_t *device_body(req *r, const char **device, ota_err *e)
+{
+    json_t *j = r->body_len ? ota_json_parse(r->body, r->body_len, e) : json_object();
+    if (!j)
+        return NULL;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        ota_fail(e, OTA_E_BAD_REQUEST, NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    json_t *d = json_object_get(j, "device");
+    *device = NULL;
+    if (d && !json_is_string(d)) {
+        json_decref(j);
+        ota_fail(e, OTA_E_BAD_REQUEST, "device", "must be a string");
+        return NULL;
+    }
+    if (d)
+        *device = json_string_value(d);
+    return j;
+}
+
+/* Finds the job's product and checks the key; fills job. */
+static int job_auth(req *r, int64_t *job, ota_job_row *row, ota_err *e)
+{
+    int64_t plan_id;
+    if (req_param_id(r, 0, job, e) < 0)
+        return -1;
+    ota_plan *p = calloc(1, sizeof *p);
+    if (!p)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    ota_plan_init(p);
+    int rc = -1;
+    if (ota_job_get(r->srv->eng, *job, &plan_id, row, e) < 0 || ota_plan_get(r->srv->eng, plan_id, p, e) < 0) {
+        /* Unknown job: say so only to a caller holding some valid key. */
+        if (!device_key_ok_any(r))
+            ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "unknown device key");
+        goto out;
+    }
+    if (!device_key_ok(r, p->product)) {
+        ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "not the device key of product '%s'", p->product);
+        goto out;
+    }
+    rc = 0;
+out:
+    ota_plan_free(p);
+    free(p);
+    return rc;
+}
+
+static MHD_RESULT_T reply_job(req *r, int64_t job)
+{
+    ota_err e;
+    ota_job_row row;
+    int64_t plan_id;
+    if (ota_job_get(r->srv->eng, job, &plan_id, &row, &e) < 0)
+        return reply_error(r, &e);
+    json_t *j = ota_json_job_row(&row);
+    json_object_set_new(j, "id", json_integer(job));
+    json_object_set_new(j, "plan_id", json_integer(plan_id));
+    return reply_json(r, 200, j);
+}
+
+MHD_RESULT_T h_job_confirm(req *r)
+{
+    ota_err e;
+    int64_t job;
+    ota_job_row row;
+    const char *device;
+    if (job_auth(r, &job, &row, &e) < 0)
+        return reply_error(r, &e);
+    json_t *j = device_body(r, &device, &e);
+    if (!j)
+        return reply_error(r, &e);
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v) {
+        if (strcmp(key, "device")) {
+            json_decref(j);
+            return reply_fail(r, OTA_E_BAD_REQUEST, key, "unknown field");
+        }
+    }
+    int rc = ota_job_confirm(r->srv->eng, job, device, &e);
+    json_decref(j);
+    if (rc < 0)
+        return reply_error(r, &e);
+    return reply_job(r, job);
+}
+
+MHD_RESULT_T h_job_report(req *r)
+{
+    ota_err e;
+    int64_t job;
+    ota_job_row row;
+    const char *device;
+    if (job_auth(r, &job, &row, &e) < 0)
+        return reply_error(r, &e);
+    json_t *j = device_body(r, &device, &e);
+    if (!j)
+        return reply_error(r, &e);
+    const char *state = NULL, *err = NULL, *key;
+    int progress = 0;
+    json_t *v;
+    MHD_RESULT_T ret;
+    json_object_foreach(j, key, v) {
+        if (!strcmp(key, "device"))
+            continue;
+        if (!strcmp(key, "state") && json_is_string(v))
+            state = json_string_value(v);
+        else if (!strcmp(key, "error") && (json_is_string(v) || json_is_null(v)))
+            err = json_string_value(v);
+        else if (!strcmp(key, "progress") && json_is_integer(v))
+            progress = (int)(json_integer_value(v) < 0 || json_integer_value(v) > 100 ? -1 : json_integer_value(v));
+        else if (!strcmp(key, "state") || !strcmp(key, "error") || !strcmp(key, "progress")) {
+            ret = reply_fail(r, OTA_E_BAD_REQUEST, key, "wrong type");
+            goto out;
+        } else {
+            ret = reply_fail(r, OTA_E_BAD_REQUEST, key, "unknown field");
+            goto out;
+        }
+    }
+    ota_job_state to;
+    if (!state) {
+        ret = reply_fail(r, OTA_E_BAD_REQUEST, "state", "is required");
+        goto out;
+    }
+    if (ota_job_state_parse(state, &to) < 0 ||
+        (to != OTA_JOB_DOWNLOADING && to != OTA_JOB_INSTALLING && to != OTA_JOB_SUCCEEDED && to != OTA_JOB_FAILED)) {
+        ret = reply_fail(r, OTA_E_VALIDATION, "state", "must be downloading, installing, succeeded or failed (got '%.40s')",
+                         state);
+        goto out;
+    }
+    if (progress < 0) {
+        ret = reply_fail(r, OTA_E_VALIDATION, "progress", "must be between 0 and 100");
+        goto out;
+    }
+    if (ota_job_report(r->srv->eng, job, device, to, progress, err, &e) < 0)
+        ret = reply_error(r, &e);
+    else
+        ret = reply_job(r, job);
+out:
+    json_decref(j);
+    return ret;
+}

@@ -1,0 +1,520 @@
+/* HTTP plumbing over libmicrohttpd: the daemon, each request's life
+ * (route, authorize, read the body, dispatch, log) and the reply helpers.
+ *
+ * MHD calls the access handler several times per request: once with the
+ * headers, once per body chunk, once more with no data when the body is
+ * complete.  Refusals that need no body (unknown route, auth, declared size,
+ * media type) are answered on the first call, before a byte of body is read;
+ * refusals found inside the body wait for its end (reading on, up to
+ * OTAD_DRAIN_MAX) so the client reliably sees the answer. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "otad.h"
+
+int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* --------------------------------------------------------------- replies */
+MHD_RESULT_T reply_response(req *r, unsigned status, struct MHD_Response *resp)
+{
+    if (!resp)
+        return MHD_NO;
+    if (r->responded) {
+        MHD_destroy_response(resp);
+        return MHD_YES;
+    }
+    MHD_RESULT_T ret = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    r->responded = true;
+    r->status = status;
+    return ret;
+}
+
+MHD_RESULT_T reply_text(req *r, unsigned status, const char *ctype, char *text, size_t len)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    r->bytes = len;
+    return reply_response(r, status, resp);
+}
+
+/* A JSON body answer; a 405 also carries Allow. */
+static MHD_RESULT_T reply_json_hdr(req *r, unsigned status, json_t *body, const char *allow)
+{
+    if (!body) {
+        ota_err e;
+        ota_fail(&e, OTA_E_INTERNAL, NULL, "out of memory encoding the answer");
+        return reply_error(r, &e);
+    }
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    if (!text)
+        return MHD_NO;
+    size_t n = strlen(text);
+    /* room for the newline that makes curl output readable */
+    char *t2 = realloc(text, n + 2);
+    if (t2) {
+        text = t2;
+        text[n++] = '\n';
+        text[n] = 0;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    if (allow)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    r->bytes = n;
+    return reply_response(r, status, resp);
+}
+
+MHD_RESULT_T reply_json(req *r, unsigned status, json_t *body)
+{
+    return reply_json_hdr(r, status, body, NULL);
+}
+
+MHD_RESULT_T reply_error(req *r, const ota_err *e)
+{
+    unsigned status = (unsigned)ota_code_http_status(e->code);
+    if (status >= 500)
+        otad_log(LOG_ERROR, "%s %s: %s: %s%s%s", r->method, r->path, ota_code_str(e->code),
+                 e->field, e->field[0] ? ": " : "", e->message);
+    return reply_json_hdr(r, status, ota_json_error(e),
+                          e->code == OTA_E_METHOD && r->allow[0] ? r->allow : NULL);
+}
+
+MHD_RESULT_T reply_fail(req *r, ota_code code, const char *field, const char *fmt, ...)
+{
+    ota_err e;
+    ota_err_clear(&e);
+    e.code = code;
+    snprintf(e.field, sizeof e.field, "%s", field ? field : "");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e.message, sizeof e.message, fmt, ap);
+    va_end(ap);
+    return reply_error(r, &e);
+}
+
+MHD_RESULT_T reply_empty(req *r, unsigned status)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    return reply_response(r, status, resp);
+}
+
+/* ---------------------------------------------------------- request bits */
+const char *req_header(req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *req_query(req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+int req_param_id(req *r, int i, int64_t *out, ota_err *e)
+{
+    const char *s = r->params[i];
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!*s || *end || errno || v <= 0 || s[0] == '+' || s[0] == ' ')
+        return ota_fail(e, OTA_E_NOT_FOUND, "id", "'%s' is not an id", s);
+    *out = v;
+    return 0;
+}
+
+int req_page(req *r, ota_page_req *pg, ota_err *e)
+{
+    memset(pg, 0, sizeof *pg);
+    const char *l = req_query(r, "limit");
+    if (l) {
+        char *end;
+        errno = 0;
+        long v = strtol(l, &end, 10);
+        if (!*l || *end || errno || v < 1 || v > OTA_LIST_MAX)
+            return ota_fail(e, OTA_E_BAD_REQUEST, "limit", "must be an integer between 1 and %d (got '%.40s')",
+                            OTA_LIST_MAX, l);
+        pg->limit = (int)v;
+    }
+    const char *c = req_query(r, "cursor");
+    if (c && *c) {
+        if (strlen(c) >= sizeof pg->cursor)
+            return ota_fail(e, OTA_E_BAD_REQUEST, "cursor", "is not a cursor this server issued");
+        snprintf(pg->cursor, sizeof pg->cursor, "%s", c);
+    }
+    return ota_page_req_check(pg, e);
+}
+
+json_t *req_json(req *r, ota_err *e)
+{
+    if (!r->body_len) {
+        ota_fail(e, OTA_E_BAD_REQUEST, NULL, "a JSON body is required");
+        return NULL;
+    }
+    return ota_json_parse(r->body, r->body_len, e);
+}
+
+/* --------------------------------------------------------------- routing */
+/* Match path against pattern segment by segment; "{}" captures one
+ * non-empty segment. */
+static bool route_match(const char *pattern, const char *path, req *r)
+{
+    int np = 0;
+    const char *p = pattern, *u = path;
+    while (*p && *u) {
+        if (p[0] == '{' && p[1] == '}') {
+            const char *slash = strchr(u, '/');
+            size_t n = slash ? (size_t)(slash - u) : strlen(u);
+            if (n == 0 || n >= sizeof r->params[0] || np >= 3)
+                return false;
+            memcpy(r->params[np], u, n);
+            r->params[np][n] = 0;
+            np++;
+            u += n;
+            p += 2;
+            continue;
+        }
+        if (*p != *u)
+            return false;
+        p++;
+        u++;
+    }
+    if (*p || *u)
+        return false;
+    r->nparams = np;
+    return true;
+}
+
+/* Pick the route; on a path match with another method, fill allow. */
+static const route *route_find(req *r, char *allow, size_t alen)
+{
+    const char *m = strcmp(r->method, "HEAD") ? r->method : "GET";
+    allow[0] = 0;
+    for (const route *rt = otad_routes; rt->method; rt++) {
+        if (!route_match(rt->pattern, r->path, r))
+            continue;
+        if (!strcmp(rt->method, m))
+            return rt;
+        if (!strstr(allow, rt->method)) {
+            size_t n = strlen(allow);
+            snprintf(allow + n, alen - n, "%s%s", n ? ", " : "", rt->method);
+            if (!strcmp(rt->method, "GET") && strlen(allow) + 6 < alen)
+                strcat(allow, ", HEAD");
+        }
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ auth */
+static int auth_check(req *r, ota_err *e)
+{
+    const route *rt = r->route;
+    if (rt->flags & RF_PUBLIC)
+        return 0;
+    const char *dk = req_header(r, "X-Device-Key");
+    if (rt->flags & RF_DEVICE) {
+        if (!dk || !*dk)
+            return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "the device API needs the product's device key");
+        return 0;  /* the handler checks it against the product */
+    }
+    const char *a = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+    if ((rt->flags & RF_DOWNLOAD) && (!a || !*a) && dk && *dk) {
+        if (device_key_ok_any(r))
+            return 0;
+        return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "unknown device key");
+    }
+    if (!a || strncasecmp(a, "Bearer ", 7))
+        return ota_fail(e, OTA_E_UNAUTHORIZED, NULL, "send Authorization: Bearer <token>");
+    const char *tok = a + 7;
+    while (*tok == ' ')
+        tok++;
+    ota_token_info ti;
+    if (ota_token_lookup(r->srv->eng, tok, &ti, e) < 0)
+        return -1;
+    snprintf(r->who, sizeof r->who, "%s", ti.name);
+    r->role = ti.role;
+    if (ti.role < rt->min_role)
+        return ota_fail(e, OTA_E_FORBIDDEN, NULL, "%s %s needs the %s role (token '%s' is %s)", rt->method,
+                        rt->pattern, ota_role_str(rt->min_role), ti.name, ota_role_str(ti.role));
+    return 0;
+}
+
+/* Media type without parameters, compared case-insensitively. */
+static bool media_is(const char *ct, const char *want)
+{
+    size_t n = strlen(want);
+    if (!ct || strncasecmp(ct, want, n))
+        return false;
+    return ct[n] == 0 || ct[n] == ';' || ct[n] == ' ';
+}
+
+static bool req_has_body(req *r)
+{
+    const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (cl && strtoull(cl, NULL, 10) > 0) || req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/* A refusal decided from the headers.  libmicrohttpd keeps a connection
+ * alive only for answers queued after the request was read, so a request
+ * without a body is answered on the last call (keep-alive); one with a body
+ * is answered now, before any of it is read, and the connection closes. */
+static MHD_RESULT_T req_refuse(req *r, const ota_err *e)
+{
+    if (req_has_body(r))
+        return reply_error(r, e);
+    r->failed = true;
+    r->err = *e;
+    return MHD_YES;
+}
+
+/* First call: everything that can be decided from the headers alone. */
+static MHD_RESULT_T req_begin(req *r)
+{
+    ota_err e;
+    ota_err_clear(&e);
+    if (atomic_load(&r->srv->stopping)) {
+        ota_fail(&e, OTA_E_UNAVAILABLE, NULL, "server is shutting down");
+        return req_refuse(r, &e);
+    }
+    r->route = route_find(r, r->allow, sizeof r->allow);
+    if (!r->route) {
+        if (!r->allow[0])
+            ota_fail(&e, OTA_E_NOT_FOUND, NULL, "no such resource: %s", r->path);
+        else
+            ota_fail(&e, OTA_E_METHOD, NULL, "%s is not allowed here; allowed: %s", r->method, r->allow);
+        return req_refuse(r, &e);
+    }
+    if (auth_check(r, &e) < 0)
+        return req_refuse(r, &e);
+
+    unsigned f = r->route->flags;
+    if (!(f & (RF_BODY_JSON | RF_MULTIPART)))
+        return MHD_YES;  /* answered on the last call */
+
+    r->body_max = (f & RF_MULTIPART) ? OTAD_UPLOAD_BODY_MAX : (f & RF_BIG_BODY) ? OTAD_IMPORT_BODY_MAX
+                                                                             : OTAD_JSON_BODY_MAX;
+    const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        unsigned long long n = strtoull(cl, NULL, 10);
+        if (n > r->body_max) {
+            ota_fail(&e, OTA_E_TOO_LARGE, NULL, "request body of %llu bytes exceeds the limit of %zu", n,
+                     r->body_max);
+            return req_refuse(r, &e);
+        }
+    }
+    const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (f & RF_MULTIPART) {
+        if (!media_is(ct, "multipart/form-data")) {
+            ota_fail(&e, OTA_E_UNSUPPORTED_MEDIA, "Content-Type", "must be multipart/form-data (got '%s')",
+                     ct ? ct : "none");
+            return req_refuse(r, &e);
+        }
+        if (upload_begin(r, &e) < 0)
+            return req_refuse(r, &e);
+    } else if (ct && *ct && !media_is(ct, "application/json")) {
+        ota_fail(&e, OTA_E_UNSUPPORTED_MEDIA, "Content-Type", "must be application/json (got '%s')", ct);
+        return req_refuse(r, &e);
+    }
+    return MHD_YES;
+}
+
+static void req_fail(req *r, const ota_err *e)
+{
+    if (!r->failed) {
+        r->failed = true;
+        r->err = *e;
+        upload_free(r);  /* aborts any blob being written: nothing is kept */
+        free(r->body);
+        r->body = NULL;
+        r->body_len = r->body_cap = 0;
+    }
+}
+
+static int body_append(req *r, const char *data, size_t n, ota_err *e)
+{
+    if (r->body_len + n > r->body_max)
+        return ota_fail(e, OTA_E_TOO_LARGE, NULL, "request body exceeds the limit of %zu bytes", r->body_max);
+    if (r->body_len + n + 1 > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 4096;
+        while (cap < r->body_len + n + 1)
+            cap *= 2;
+        char *b = realloc(r->body, cap);
+        if (!b)
+            return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, n);
+    r->body_len += n;
+    r->body[r->body_len] = 0;
+    return 0;
+}
+
+static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                               const char *version, const char *data, size_t *size, void **con_cls)
+{
+    otad *s = cls;
+    req *r = *con_cls;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r)
+            return MHD_NO;
+        *con_cls = r;
+        r->srv = s;
+        r->conn = c;
+        r->t0_ns = mono_ns();
+        snprintf(r->method, sizeof r->method, "%s", method);
+        snprintf(r->path, sizeof r->path, "%s", url);
+        atomic_fetch_add(&s->m.inflight, 1);
+        r->started = true;
+        return req_begin(r);
+    }
+    if (r->responded) {
+        *size = 0;
+        return MHD_YES;
+    }
+    if (*size) {
+        ota_err e;
+        ota_err_clear(&e);
+        if (r->failed) {
+            r->drained += *size;
+            *size = 0;
+            /* Enough of a refused body: answer now and let MHD close. */
+            if (r->drained > OTAD_DRAIN_MAX)
+                return reply_error(r, &r->err);
+            return MHD_YES;
+        }
+        int rc = r->up ? upload_feed(r, data, *size, &e) : body_append(r, data, *size, &e);
+        *size = 0;
+        if (rc < 0)
+            req_fail(r, &e);
+        return MHD_YES;
+    }
+    if (r->failed)
+        return reply_error(r, &r->err);
+    return r->route->fn(r);
+}
+
+/* --------------------------------------------------------- completion */
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    otad *s = cls;
+    req *r = *con_cls;
+    if (!r)
+        return;
+    *con_cls = NULL;
+    upload_free(r);  /* an interrupted upload: the temp file goes */
+    events_stream_free(r);
+    double ms = (double)(mono_ns() - r->t0_ns) / 1e6;
+    unsigned st = r->status < 600 ? r->status : 0;
+    atomic_fetch_add(&s->m.http_by_status[st], 1);
+    atomic_fetch_sub(&s->m.inflight, 1);
+    static const char *const why[] = {"", "error", "timeout", "shutdown", "read-error", "aborted"};
+    const char *w = (unsigned)toe < 6 ? why[toe] : "?";
+    otad_log(LOG_INFO, "%s %s %u %llu %.2fms %s%s%s", r->method, r->path, r->status,
+             (unsigned long long)r->bytes, ms, r->who[0] ? r->who : "-", *w ? " " : "", w);
+    free(r->body);
+    free(r);
+}
+
+static void mhd_logger(void *cls, const char *fmt, va_list ap)
+{
+    char buf[512];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    size_t n = strlen(buf);
+    while (n && buf[n - 1] == '\n')
+        buf[--n] = 0;
+    otad_log(LOG_WARN, "http: %s", buf);
+}
+
+static char *read_file_all(const char *path, ota_err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        ota_fail(e, OTA_E_IO, "tls", "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 8192, n = 0;
+    char *b = malloc(cap);
+    size_t k;
+    while (b && (k = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (n + 1 == cap) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+            }
+            b = nb;
+        }
+    }
+    fclose(f);
+    if (b)
+        b[n] = 0;
+    return b;
+}
+
+struct MHD_Daemon *http_start(otad *s, ota_err *e)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)s->cfg.port);
+    if (inet_pton(AF_INET, s->cfg.listen_addr, &sa.sin_addr) != 1) {
+        ota_fail(e, OTA_E_BAD_REQUEST, "listen", "'%s' is not an IPv4 address", s->cfg.listen_addr);
+        return NULL;
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
+                     MHD_USE_POLL;
+    /* MHD keeps pointers to the PEM texts: they live until exit. */
+    static char *cert, *key;
+    if (s->cfg.tls_cert[0] || s->cfg.tls_key[0]) {
+        if (!s->cfg.tls_cert[0] || !s->cfg.tls_key[0]) {
+            ota_fail(e, OTA_E_BAD_REQUEST, "tls", "--tls-cert and --tls-key go together");
+            return NULL;
+        }
+        if (!(cert = read_file_all(s->cfg.tls_cert, e)) || !(key = read_file_all(s->cfg.tls_key, e)))
+            return NULL;
+        flags |= MHD_USE_TLS;
+    }
+    struct MHD_OptionItem tls_opts[] = {
+        {cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, cert},
+        {cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.conn_timeout,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
+        MHD_OPTION_ARRAY, tls_opts,
+        MHD_OPTION_END);
+    if (!d)
+        ota_fail(e, OTA_E_IO, "listen", "cannot listen on %s:%d: %s", s->cfg.listen_addr, s->cfg.port,
+                 strerror(errno));
+    return d;
+}

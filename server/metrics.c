@@ -1,0 +1,103 @@
+/* /healthz and /metrics (Prometheus text exposition format 0.0.4). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "otad.h"
+
+MHD_RESULT_T h_healthz(req *r)
+{
+    return reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+typedef struct sbuf { char *p; size_t n, cap; } sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+            return;
+        if (b->p && b->n + (size_t)k < b->cap) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        while (cap < b->n + (size_t)k + 1)
+            cap *= 2;
+        char *np = realloc(b->p, cap);
+        if (!np)
+            return;
+        b->p = np;
+        b->cap = cap;
+    }
+}
+
+/* Plans by state and jobs by state summed over every plan (from the
+ * maintained per-plan counters, so no scan of the jobs table). */
+static void metrics_engine(otad *s, sbuf *b)
+{
+    long plans[OTA_PLAN__COUNT] = {0}, jobs[OTA_JOB__COUNT] = {0};
+    ota_page_req pg;
+    memset(&pg, 0, sizeof pg);
+    pg.limit = OTA_LIST_MAX;
+    ota_err e;
+    for (int pages = 0; pages < 100; pages++) {
+        ota_plan_page page;
+        memset(&page, 0, sizeof page);
+        if (ota_plan_list(s->eng, -1, NULL, &pg, &page, &e) < 0)
+            break;
+        for (size_t i = 0; i < page.n; i++) {
+            ota_plan_status st;
+            if ((unsigned)page.items[i].state < OTA_PLAN__COUNT)
+                plans[page.items[i].state]++;
+            if (page.items[i].state != OTA_PLAN_SAVED && ota_plan_status_get(s->eng, page.items[i].id, &st, &e) == 0)
+                for (int k = 0; k < OTA_JOB__COUNT; k++)
+                    jobs[k] += st.counts[k];
+        }
+        bool more = page.next_cursor[0] != 0;
+        snprintf(pg.cursor, sizeof pg.cursor, "%s", page.next_cursor);
+        ota_plan_page_free(&page);
+        if (!more)
+            break;
+    }
+    sb_printf(b, "# HELP ota_plans Upgrade plans by state.\n# TYPE ota_plans gauge\n");
+    for (int k = 0; k < OTA_PLAN__COUNT; k++)
+        sb_printf(b, "ota_plans{state=\"%s\"} %ld\n", ota_plan_state_str((ota_plan_state)k), plans[k]);
+    sb_printf(b, "# HELP ota_jobs Device jobs by state, over all plans.\n# TYPE ota_jobs gauge\n");
+    for (int k = 0; k < OTA_JOB__COUNT; k++)
+        sb_printf(b, "ota_jobs{state=\"%s\"} %ld\n", ota_job_state_str((ota_job_state)k), jobs[k]);
+}
+
+MHD_RESULT_T h_metrics(req *r)
+{
+    otad *s = r->srv;
+    sbuf b = {0};
+    metrics_engine(s, &b);
+    sb_printf(&b, "# HELP ota_checkins_total Device check-ins received.\n# TYPE ota_checkins_total counter\n"
+                  "ota_checkins_total %lu\n",
+              atomic_load(&s->m.checkins));
+    sb_printf(&b, "# HELP ota_checkin_offers_total Check-ins answered with a job.\n"
+                  "# TYPE ota_checkin_offers_total counter\nota_checkin_offers_total %lu\n",
+              atomic_load(&s->m.checkin_offers));
+    sb_printf(&b, "# HELP ota_upload_bytes_total Package file bytes received.\n"
+                  "# TYPE ota_upload_bytes_total counter\nota_upload_bytes_total %lu\n",
+              atomic_load(&s->m.upload_bytes));
+    sb_printf(&b, "# HELP ota_http_requests_in_flight Requests being served.\n"
+                  "# TYPE ota_http_requests_in_flight gauge\nota_http_requests_in_flight %lu\n",
+              atomic_load(&s->m.inflight));
+    sb_printf(&b, "# HELP ota_http_requests_total HTTP requests answered, by status.\n"
+                  "# TYPE ota_http_requests_total counter\n");
+    for (int st = 100; st < 600; st++) {
+        unsigned long n = atomic_load(&s->m.http_by_status[st]);
+        if (n)
+            sb_printf(&b, "ota_http_requests_total{status=\"%d\"} %lu\n", st, n);
+    }
+    if (!b.p)
+        return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory");
+    return reply_text(r, 200, "text/plain; version=0.0.4", b.p, b.n);
+}

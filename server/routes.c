@@ -1,0 +1,247 @@
+/* The route table (one line per endpoint: method, path, role, body kind)
+ * and the handlers for products, devices and tokens. */
+#include <stdlib.h>
+#include <string.h>
+#include "otad.h"
+
+MHD_RESULT_T h_products_list(req *r);
+MHD_RESULT_T h_product_create(req *r);
+MHD_RESULT_T h_product_get(req *r);
+MHD_RESULT_T h_devices_list(req *r);
+MHD_RESULT_T h_devices_import(req *r);
+MHD_RESULT_T h_tokens_list(req *r);
+MHD_RESULT_T h_token_create(req *r);
+MHD_RESULT_T h_token_revoke(req *r);
+MHD_RESULT_T h_package_upload_done(req *r);
+MHD_RESULT_T h_packages_list(req *r);
+MHD_RESULT_T h_package_get(req *r);
+MHD_RESULT_T h_package_delete(req *r);
+MHD_RESULT_T h_package_verify(req *r);
+MHD_RESULT_T h_plan_create(req *r);
+MHD_RESULT_T h_plans_list(req *r);
+MHD_RESULT_T h_plan_get(req *r);
+MHD_RESULT_T h_plan_update(req *r);
+MHD_RESULT_T h_plan_delete(req *r);
+MHD_RESULT_T h_plan_activate(req *r);
+MHD_RESULT_T h_plan_pause(req *r);
+MHD_RESULT_T h_plan_resume(req *r);
+MHD_RESULT_T h_plan_terminate(req *r);
+MHD_RESULT_T h_plan_copy_components(req *r);
+MHD_RESULT_T h_plan_preview(req *r);
+MHD_RESULT_T h_plan_status(req *r);
+MHD_RESULT_T h_plan_devices(req *r);
+
+#define V OTA_ROLE_VIEWER
+#define O OTA_ROLE_OPERATOR
+#define A OTA_ROLE_ADMIN
+const route otad_routes[] = {
+    {"GET", "/healthz", h_healthz, V, RF_PUBLIC},
+    {"GET", "/metrics", h_metrics, V, RF_PUBLIC},
+    {"GET", "/api/v1/products", h_products_list, V, 0},
+    {"POST", "/api/v1/products", h_product_create, A, RF_BODY_JSON},
+    {"GET", "/api/v1/products/{}", h_product_get, V, 0},
+    {"GET", "/api/v1/products/{}/devices", h_devices_list, V, 0},
+    {"POST", "/api/v1/products/{}/devices", h_devices_import, A, RF_BODY_JSON | RF_BIG_BODY},
+    {"GET", "/api/v1/tokens", h_tokens_list, A, 0},
+    {"POST", "/api/v1/tokens", h_token_create, A, RF_BODY_JSON},
+    {"DELETE", "/api/v1/tokens/{}", h_token_revoke, A, 0},
+    {"GET", "/api/v1/packages", h_packages_list, V, 0},
+    {"POST", "/api/v1/packages", h_package_upload_done, O, RF_MULTIPART},
+    {"GET", "/api/v1/packages/{}", h_package_get, V, 0},
+    {"DELETE", "/api/v1/packages/{}", h_package_delete, O, 0},
+    {"GET", "/api/v1/packages/{}/files/{}", h_package_file, V, RF_DOWNLOAD},
+    {"POST", "/api/v1/packages/{}/verify", h_package_verify, O, 0},
+    {"GET", "/api/v1/plans", h_plans_list, V, 0},
+    {"POST", "/api/v1/plans", h_plan_create, O, RF_BODY_JSON},
+    {"GET", "/api/v1/plans/{}", h_plan_get, V, 0},
+    {"PUT", "/api/v1/plans/{}", h_plan_update, O, RF_BODY_JSON},
+    {"DELETE", "/api/v1/plans/{}", h_plan_delete, O, 0},
+    {"POST", "/api/v1/plans/{}/activate", h_plan_activate, O, 0},
+    {"POST", "/api/v1/plans/{}/pause", h_plan_pause, O, 0},
+    {"POST", "/api/v1/plans/{}/resume", h_plan_resume, O, 0},
+    {"POST", "/api/v1/plans/{}/terminate", h_plan_terminate, O, 0},
+    {"POST", "/api/v1/plans/{}/copy-components", h_plan_copy_components, O, RF_BODY_JSON},
+    {"GET", "/api/v1/plans/{}/preview", h_plan_preview, V, 0},
+    {"GET", "/api/v1/plans/{}/status", h_plan_status, V, 0},
+    {"GET", "/api/v1/plans/{}/devices", h_plan_devices, V, 0},
+    {"GET", "/api/v1/plans/{}/events", h_events, V, 0},
+    {"POST", "/api/v1/device/checkin", h_checkin, V, RF_DEVICE | RF_BODY_JSON},
+    {"POST", "/api/v1/device/jobs/{}/confirm", h_job_confirm, V, RF_DEVICE | RF_BODY_JSON},
+    {"POST", "/api/v1/device/jobs/{}/report", h_job_report, V, RF_DEVICE | RF_BODY_JSON},
+    {NULL, NULL, NULL, V, 0},
+};
+#undef V
+#undef O
+#undef A
+
+/* ------------------------------------------------------------- products */
+MHD_RESULT_T h_products_list(req *r)
+{
+    ota_err e;
+    ota_product_list l;
+    if (ota_product_list_all(r->srv->eng, &l, &e) < 0)
+        return reply_error(r, &e);
+    json_t *items = json_array();
+    for (size_t i = 0; i < l.n; i++)
+        json_array_append_new(items, ota_json_product(&l.items[i]));
+    ota_product_list_free(&l);
+    return reply_json(r, 200, ota_json_page(items, NULL));
+}
+
+MHD_RESULT_T h_product_create(req *r)
+{
+    ota_err e;
+    ota_product p;
+    memset(&p, 0, sizeof p);
+    json_t *j = req_json(r, &e);
+    if (!j)
+        return reply_error(r, &e);
+    int rc = ota_product_from_json(j, &p, &e);
+    json_decref(j);
+    char key[65] = "";
+    if (rc < 0 || ota_product_add(r->srv->eng, &p, key, &e) < 0)
+        return reply_error(r, &e);
+    ota_product_get(r->srv->eng, p.key, &p, &e);
+    json_t *out = ota_json_product(&p);
+    json_object_set_new(out, "device_key", json_string(key));
+    return reply_json(r, 201, out);
+}
+
+MHD_RESULT_T h_product_get(req *r)
+{
+    ota_err e;
+    ota_product p;
+    if (ota_product_get(r->srv->eng, r->params[0], &p, &e) < 0)
+        return reply_error(r, &e);
+    return reply_json(r, 200, ota_json_product(&p));
+}
+
+MHD_RESULT_T h_devices_list(req *r)
+{
+    ota_err e;
+    ota_page_req pg;
+    ota_product p;
+    if (req_page(r, &pg, &e) < 0 || ota_product_get(r->srv->eng, r->params[0], &p, &e) < 0)
+        return reply_error(r, &e);
+    ota_device_page page;
+    memset(&page, 0, sizeof page);
+    if (ota_device_list(r->srv->eng, r->params[0], req_query(r, "q"), &pg, &page, &e) < 0)
+        return reply_error(r, &e);
+    json_t *items = json_array();
+    for (size_t i = 0; i < page.n; i++)
+        json_array_append_new(items, ota_json_device(&page.items[i]));
+    json_t *out = ota_json_page(items, page.next_cursor[0] ? page.next_cursor : NULL);
+    ota_device_page_free(&page);
+    return reply_json(r, 200, out);
+}
+
+MHD_RESULT_T h_devices_import(req *r)
+{
+    ota_err e;
+    json_t *j = req_json(r, &e);
+    if (!j)
+        return reply_error(r, &e);
+    if (!json_is_array(j)) {
+        json_decref(j);
+        return reply_fail(r, OTA_E_BAD_REQUEST, NULL, "the body must be a JSON array of devices");
+    }
+    size_t n = json_array_size(j);
+    ota_device *devs = calloc(n ? n : 1, sizeof *devs);
+    if (!devs) {
+        json_decref(j);
+        return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (ota_device_from_json(json_array_get(j, i), &devs[i], &e) < 0) {
+            char f[40];
+            snprintf(f, sizeof f, "%.39s", e.field);
+            snprintf(e.field, sizeof e.field, "[%zu]%s%s", i, f[0] ? "." : "", f);
+            json_decref(j);
+            free(devs);
+            return reply_error(r, &e);
+        }
+    }
+    json_decref(j);
+    ota_import_result res = {0, 0};
+    int rc = ota_device_upsert(r->srv->eng, r->params[0], devs, n, &res, &e);
+    free(devs);
+    if (rc < 0)
+        return reply_error(r, &e);
+    return reply_json(r, 200, json_pack("{s:I,s:I}", "added", (json_int_t)res.added, "updated",
+                                        (json_int_t)res.updated));
+}
+
+/* --------------------------------------------------------------- tokens */
+static json_t *token_json(const ota_token_info *t)
+{
+    char c[32], rv[32];
+    json_t *j = json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)t->id, "name", t->name, "role",
+                          ota_role_str(t->role), "created_at", ota_time_format(t->created_at, c, sizeof c));
+    json_object_set_new(j, "revoked_at",
+                        t->revoked_at ? json_string(ota_time_format(t->revoked_at, rv, sizeof rv)) : json_null());
+    return j;
+}
+
+MHD_RESULT_T h_tokens_list(req *r)
+{
+    ota_err e;
+    ota_token_list l;
+    if (ota_token_list_all(r->srv->eng, &l, &e) < 0)
+        return reply_error(r, &e);
+    json_t *items = json_array();
+    for (size_t i = 0; i < l.n; i++)
+        json_array_append_new(items, token_json(&l.items[i]));
+    ota_token_list_free(&l);
+    return reply_json(r, 200, ota_json_page(items, NULL));
+}
+
+MHD_RESULT_T h_token_create(req *r)
+{
+    ota_err e;
+    json_t *j = req_json(r, &e);
+    if (!j)
+        return reply_error(r, &e);
+    const char *key;
+    json_t *v;
+    const char *name = NULL, *role = NULL;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return reply_fail(r, OTA_E_BAD_REQUEST, NULL, "the body must be a JSON object");
+    }
+    json_object_foreach(j, key, v) {
+        const char **slot = !strcmp(key, "name") ? &name : !strcmp(key, "role") ? &role : NULL;
+        if (!slot) {
+            reply_fail(r, OTA_E_BAD_REQUEST, key, "unknown field");
+            json_decref(j);
+            return MHD_YES;
+        }
+        if (!json_is_string(v)) {
+            reply_fail(r, OTA_E_BAD_REQUEST, key, "must be a string");
+            json_decref(j);
+            return MHD_YES;
+        }
+        *slot = json_string_value(v);
+    }
+    ota_role ro;
+    if (!role || ota_role_parse(role, &ro) < 0) {
+        json_decref(j);
+        return reply_fail(r, OTA_E_VALIDATION, "role", "must be viewer, operator or admin");
+    }
+    char secret[OTA_TOKEN_LEN + 1];
+    ota_token_info ti;
+    int rc = ota_token_create(r->srv->eng, name, ro, secret, &ti, &e);
+    json_decref(j);
+    if (rc < 0)
+        return reply_error(r, &e);
+    json_t *out = token_json(&ti);
+    json_object_set_new(out, "token", json_string(secret));
+    return reply_json(r, 201, out);
+}
+
+MHD_RESULT_T h_token_revoke(req *r)
+{
+    ota_err e;
+    if (ota_token_revoke(r->srv->eng, r->params[0], &e) < 0)
+        return reply_error(r, &e);
+    return reply_empty(r, 204);
+}
