@@ -384,8 +384,11 @@ static ota_device *importer_slot(importer *im, ota_err *e)
 static int import_json(importer *im, const char *text, size_t len, ota_err *e)
 {
     json_t *root = ota_json_parse(text, len, e);
-    if (!root)
+    if (!root) {
+        if (e)
+            snprintf(e->field, sizeof e->field, "file");
         return -1;
+    }
     int rc = -1;
     if (!json_is_array(root)) {
         ota_fail(e, OTA_E_BAD_REQUEST, "file", "a device file holds a JSON array of devices");

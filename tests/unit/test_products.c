@@ -140,6 +140,11 @@ static void test_import_json(ota_engine *eng)
     ota_err_clear(&e);
     ok(ota_device_import_file(eng, "EC600N-meter", path, &r, &e) < 0 && strstr(e.message, "line 2"),
        "malformed JSON names the line: %s", e.message);
+    is_str(e.field, "file", "... and the file as the field");
+    write_file("other.json", "[{\"id\":\"j-6\",\"product\":\"BG95-tracker\",\"versions\":{}}]", path, sizeof path);
+    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
+               "a device naming another product is refused");
+    is_str(e.field, "devices[0].product", "... naming its product field");
     write_file("obj.json", "{\"id\":\"x\"}", path, sizeof path);
     fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_BAD_REQUEST,
                "a JSON object instead of an array is refused");
