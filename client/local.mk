@@ -4,4 +4,5 @@ client_libotaclient_a_SOURCES = client/backend.h \
 	client/local.c \
 	client/remote.c \
 	client/async.h client/async.c \
-	client/profile.h client/profile.c
+	client/profile.h client/profile.c \
+	client/push.h client/push.c

@@ -1,0 +1,602 @@
+/* The backend contract, written once and run against both backends:
+ *
+ *   test_contract --local
+ *   test_contract --remote URL TOKEN BLOBDIR     (an otad with an admin token)
+ *
+ * Every case talks only to ota_backend *.  A difference between the two
+ * runs is a bug in one backend.  BLOBDIR is the server's blob folder, used
+ * to corrupt a stored file and check that a download notices.  run.sh
+ * starts otad and runs this both ways. */
+#include "backend.h"
+#include "../tap.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct ctx {
+    bool remote;
+    ota_backend *b;     /* operator (admin) */
+    ota_backend *dev;   /* device side: remote with the product's device key */
+    const char *url, *token;
+    char blobdir[PATH_MAX];
+    char tmp[PATH_MAX];
+    char devkey[65];
+    int64_t now;
+} ctx;
+
+static ota_err E;
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
+        perror(path);
+        exit(99);
+    }
+}
+
+static char *tpath(ctx *c, const char *name)
+{
+    static char buf[4][PATH_MAX + 64];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", c->tmp, name);
+    return buf[k];
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(1 << 20);
+    *len = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    return buf;
+}
+
+/* ------------------------------------------------------------ products */
+static void t_products(ctx *c)
+{
+    ota_product p = {.key = "EC600N-meter", .name = "Smart meter"};
+    ok_call(c->b->ops->product_add(c->b, &p, c->devkey, &E), &E, "product add");
+    is_int(strlen(c->devkey), 64, "device key handed out once, 64 hex");
+    fails_with(c->b->ops->product_add(c->b, &p, NULL, &E), &E, OTA_E_CONFLICT, "same key twice: conflict");
+    is_str(E.field, "key", "conflict names the key");
+    ota_product bad = {.key = "", .name = "x"};
+    fails_with(c->b->ops->product_add(c->b, &bad, NULL, &E), &E, OTA_E_VALIDATION, "empty key refused");
+    ota_product other = {.key = "other", .name = "Other"};
+    ok_call(c->b->ops->product_add(c->b, &other, NULL, &E), &E, "second product");
+    ota_product_list l = {0};
+    ok_call(c->b->ops->product_list(c->b, &l, &E), &E, "product list");
+    is_int(l.n, 2, "two products");
+    if (l.n == 2) {
+        is_str(l.items[0].key, "EC600N-meter", "sorted by key, first");
+        is_str(l.items[0].name, "Smart meter", "name kept");
+        ok(l.items[0].created_at > 0, "created_at set");
+    }
+    ota_product_list_free(&l);
+
+    if (c->remote) {
+        ota_remote_opts o = {.url = c->url, .device_key = c->devkey};
+        c->dev = ota_backend_remote_open(&o, &E);
+        ok(c->dev != NULL, "device-side backend with the product's key");
+    } else {
+        c->dev = c->b;
+    }
+}
+
+/* ------------------------------------------------------------- devices */
+static void t_devices(ctx *c)
+{
+    const char *json = "[{\"id\":\"dev-1\",\"versions\":{\"module\":\"1.1.0\",\"mcu\":\"2.1\"}},"
+                       " {\"id\":\"dev-2\",\"versions\":{\"module\":\"1.1.0\"}},"
+                       " {\"id\":\"dev-3\",\"versions\":{\"module\":\"1.0.0\"}}]";
+    write_file(tpath(c, "fleet.json"), json, strlen(json));
+    const char *csv = "id,module\ndev-4,1.1.0\ndev-1,1.1.0\n";
+    write_file(tpath(c, "fleet.csv"), csv, strlen(csv));
+    const char *badcsv = "id,module\ndev-5,1.1.0,extra\n";
+    write_file(tpath(c, "bad.csv"), badcsv, strlen(badcsv));
+    write_file(tpath(c, "fleet.txt"), "x", 1);
+
+    ota_import_result r = {0};
+    ok_call(c->b->ops->device_import(c->b, "EC600N-meter", tpath(c, "fleet.json"), &r, &E), &E,
+            "import JSON fleet");
+    is_int(r.added, 3, "three added");
+    ok_call(c->b->ops->device_import(c->b, "EC600N-meter", tpath(c, "fleet.csv"), &r, &E), &E,
+            "import CSV fleet");
+    is_int(r.added, 1, "CSV: one added");
+    is_int(r.updated, 1, "CSV: one updated");
+    fails_with(c->b->ops->device_import(c->b, "EC600N-meter", tpath(c, "bad.csv"), &r, &E), &E,
+               OTA_E_VALIDATION, "CSV with an extra column refused");
+    ok(strstr(E.message, "line 2") != NULL, "error names the line (%s)", E.message);
+    fails_with(c->b->ops->device_import(c->b, "EC600N-meter", tpath(c, "fleet.txt"), &r, &E), &E,
+               OTA_E_UNSUPPORTED_MEDIA, "a .txt device file refused");
+    fails_with(c->b->ops->device_import(c->b, "nope", tpath(c, "fleet.json"), &r, &E), &E,
+               OTA_E_NOT_FOUND, "import into an unknown product");
+
+    ota_device_page pg = {0};
+    ok_call(c->b->ops->device_list(c->b, "EC600N-meter", NULL, NULL, &pg, &E), &E, "device list");
+    is_int(pg.n, 4, "four devices");
+    if (pg.n == 4) {
+        is_str(pg.items[0].id, "dev-1", "first device");
+        is_str(ota_device_version(&pg.items[0], "module"), "1.1.0", "its module version");
+    }
+    ota_device_page_free(&pg);
+    ok_call(c->b->ops->device_list(c->b, "EC600N-meter", "-3", NULL, &pg, &E), &E, "device search");
+    is_int(pg.n, 1, "q=-3 finds one");
+    ota_device_page_free(&pg);
+
+    /* Paging: two pages of two, then the end. */
+    ota_page_req req = {.limit = 2};
+    ok_call(c->b->ops->device_list(c->b, "EC600N-meter", NULL, &req, &pg, &E), &E, "page 1");
+    is_int(pg.n, 2, "page 1 has two");
+    ok(pg.next_cursor[0] != 0, "page 1 has a next cursor");
+    snprintf(req.cursor, sizeof req.cursor, "%s", pg.next_cursor);
+    ota_device_page_free(&pg);
+    ok_call(c->b->ops->device_list(c->b, "EC600N-meter", NULL, &req, &pg, &E), &E, "page 2");
+    is_int(pg.n, 2, "page 2 has two");
+    if (pg.n == 2)
+        is_str(pg.items[1].id, "dev-4", "page 2 ends with dev-4");
+    ota_device_page_free(&pg);
+    ota_page_req big = {.limit = 1001};
+    fails_with(c->b->ops->device_list(c->b, "EC600N-meter", NULL, &big, &pg, &E), &E,
+               OTA_E_BAD_REQUEST, "limit 1001 refused");
+    ota_page_req badc = {.limit = 2, .cursor = "not-a-cursor"};
+    fails_with(c->b->ops->device_list(c->b, "EC600N-meter", NULL, &badc, &pg, &E), &E,
+               OTA_E_BAD_REQUEST, "a forged cursor refused");
+    /* Known difference: core's ota_device_list answers an empty page for an
+     * unknown product where otad says not_found.  TODO until core agrees. */
+    int rc = c->b->ops->device_list(c->b, "nope", NULL, NULL, &pg, &E);
+    bool nf = rc < 0 && E.code == OTA_E_NOT_FOUND;
+    if (c->remote || nf) {
+        ok(nf, "devices of an unknown product: not_found");
+    } else {
+        printf("not ok %d - devices of an unknown product: not_found # TODO core answers an "
+               "empty page\n", ++tap_n);
+        ota_device_page_free(&pg);
+    }
+}
+
+/* ------------------------------------------------------------ packages */
+static int64_t make_package(ctx *c, const char *component, ota_kind kind, const char *target,
+                            const char *source, const char *file, const char *content)
+{
+    ota_package_meta m = {.kind = kind};
+    snprintf(m.component, sizeof m.component, "%s", component);
+    snprintf(m.target_version, sizeof m.target_version, "%s", target);
+    snprintf(m.source_version, sizeof m.source_version, "%s", source ? source : "");
+    write_file(tpath(c, file), content, strlen(content));
+    const char *paths[] = {tpath(c, file)};
+    ota_package p;
+    if (c->b->ops->package_create(c->b, &m, paths, 1, &p, &E) < 0)
+        return 0;
+    return p.id;
+}
+
+static void t_packages(ctx *c, int64_t *pkg_out)
+{
+    write_file(tpath(c, "fw.bin"), "module firmware 1.2.0\n", 22);
+    write_file(tpath(c, "fw.bin_1"), "second part", 11);
+    ota_package_meta m = {.component = "module", .kind = OTA_KIND_DIFF, .target_version = "1.2.0",
+                          .source_version = "1.1.0", .remark = "Q3 fix"};
+    const char *paths[] = {tpath(c, "fw.bin"), tpath(c, "fw.bin_1")};
+    ota_package p;
+    ok_call(c->b->ops->package_create(c->b, &m, paths, 2, &p, &E), &E, "package create, two files");
+    *pkg_out = p.id;
+    is_int(p.nfiles, 2, "two files");
+    char hex[65];
+    uint64_t size;
+    ota_sha256_file(paths[0], hex, &size, &E);
+    is_str(p.files[0].sha256, hex, "first file's SHA-256 equals the local one");
+    is_int(p.files[0].size, 22, "first file's size");
+    is_str(p.files[0].name, "fw.bin", "file keeps its base name");
+
+    ota_package g;
+    ok_call(c->b->ops->package_get(c->b, p.id, &g, &E), &E, "package get");
+    is_str(g.meta.remark, "Q3 fix", "remark kept");
+    is_str(g.meta.source_version, "1.1.0", "source version kept");
+    is_int(g.meta.kind, OTA_KIND_DIFF, "kind kept");
+    fails_with(c->b->ops->package_get(c->b, 99999, &g, &E), &E, OTA_E_NOT_FOUND, "unknown package");
+
+    /* Validation, same field and code on both sides. */
+    write_file(tpath(c, "fw.exe"), "x", 1);
+    const char *bad_ending[] = {tpath(c, "fw.exe")};
+    ota_package_meta full = {.component = "module", .kind = OTA_KIND_FULL, .target_version = "1.2.0"};
+    fails_with(c->b->ops->package_create(c->b, &full, bad_ending, 1, &p, &E), &E, OTA_E_VALIDATION,
+               "a .exe file refused");
+    ota_package_meta nosrc = {.component = "module", .kind = OTA_KIND_DIFF, .target_version = "1.2.0"};
+    fails_with(c->b->ops->package_create(c->b, &nosrc, paths, 1, &p, &E), &E, OTA_E_VALIDATION,
+               "diff without source version refused");
+    is_str(E.field, "source_version", "names source_version");
+    ota_package_meta longr = full;
+    memset(longr.remark, 'r', 201);
+    fails_with(c->b->ops->package_create(c->b, &longr, paths, 1, &p, &E), &E, OTA_E_VALIDATION,
+               "remark of 201 characters refused");
+    is_str(E.field, "remark", "names remark");
+    const char *six[] = {paths[0], paths[0], paths[0], paths[0], paths[0], paths[0]};
+    fails_with(c->b->ops->package_create(c->b, &full, six, 6, &p, &E), &E, OTA_E_VALIDATION,
+               "six files refused");
+
+    int64_t other = make_package(c, "mcu", OTA_KIND_FULL, "2.2", NULL, "mcu.s19", "S0 mcu");
+    ok(other > 0, "mcu package");
+    ota_package_page pp = {0};
+    ok_call(c->b->ops->package_list(c->b, "module", NULL, &pp, &E), &E, "list by component");
+    is_int(pp.n, 1, "one module package");
+    ota_package_page_free(&pp);
+    ok_call(c->b->ops->package_list(c->b, NULL, NULL, &pp, &E), &E, "list all");
+    is_int(pp.n, 2, "two packages");
+    ota_package_page_free(&pp);
+
+    ota_verify_result v;
+    ok_call(c->b->ops->package_verify(c->b, p.id > 0 ? *pkg_out : 0, &v, &E), &E, "verify");
+    ok(v.ok && v.nfiles == 2, "verify: all files fine");
+
+    /* Download: same bytes, verified; a missing file is not_found. */
+    char *dest = tpath(c, "down.bin");
+    ok_call(c->b->ops->package_download(c->b, *pkg_out, "fw.bin", dest, &E), &E, "download");
+    size_t len = 0;
+    char *got = slurp(dest, &len);
+    ok(got && len == 22 && !memcmp(got, "module firmware 1.2.0\n", 22), "downloaded bytes equal");
+    free(got);
+    fails_with(c->b->ops->package_download(c->b, *pkg_out, "nope.bin", dest, &E), &E,
+               OTA_E_NOT_FOUND, "download of a file the package lacks");
+
+    ok_call(c->b->ops->package_delete(c->b, other, &E), &E, "delete unused package");
+    fails_with(c->b->ops->package_get(c->b, other, &g, &E), &E, OTA_E_NOT_FOUND, "gone after delete");
+    fails_with(c->b->ops->package_delete(c->b, other, &E), &E, OTA_E_NOT_FOUND, "delete twice");
+}
+
+/* A stored blob whose bytes rotted on disk: the download says so and
+ * leaves nothing behind. */
+static void t_corrupt(ctx *c)
+{
+    int64_t id = make_package(c, "module", OTA_KIND_FULL, "9.9.9", NULL, "rot.bin", "bytes that will rot");
+    ota_package p;
+    if (!ok(id > 0, "package to corrupt") || c->b->ops->package_get(c->b, id, &p, &E) < 0)
+        return;
+    char blob[2 * PATH_MAX];
+    snprintf(blob, sizeof blob, "%s/%.2s/%s", c->blobdir, p.files[0].sha256, p.files[0].sha256 + 2);
+    struct stat st;
+    if (stat(blob, &st) < 0) /* layouts differ only in the prefix split; try the flat one */
+        snprintf(blob, sizeof blob, "%s/%s", c->blobdir, p.files[0].sha256);
+    chmod(blob, 0644);
+    int fd = open(blob, O_WRONLY);
+    ok(fd >= 0, "open the stored blob %s", blob);
+    if (fd >= 0) {
+        ok(pwrite(fd, "R", 1, 0) == 1, "flip its first byte");
+        close(fd);
+    }
+    char *dest = tpath(c, "rot-down.bin");
+    fails_with(c->b->ops->package_download(c->b, id, "rot.bin", dest, &E), &E, OTA_E_IO,
+               "corrupted bytes detected");
+    ok(access(dest, F_OK) < 0, "nothing saved at the destination");
+    ota_verify_result v;
+    ok_call(c->b->ops->package_verify(c->b, id, &v, &E), &E, "verify runs");
+    ok(!v.ok, "verify reports the damage");
+}
+
+/* --------------------------------------------------------------- plans */
+static void plan_fill(ctx *c, ota_plan *p, int64_t pkg)
+{
+    ota_plan_init(p);
+    snprintf(p->name, sizeof p->name, "Q3 module rollout");
+    snprintf(p->product, sizeof p->product, "EC600N-meter");
+    p->mode = OTA_MODE_CONFIRM;
+    p->retries = 2;
+    p->min_rsrp = -110;
+    p->min_battery = 20;
+    p->window_start = c->now - 3600;
+    p->window_end = c->now + 30 * 86400;
+    snprintf(p->components[0].component, sizeof p->components[0].component, "module");
+    p->components[0].package_id = pkg;
+    p->ncomponents = 1;
+    ota_strlist_push(&p->blacklist, "dev-2");
+}
+
+static void t_plans(ctx *c, int64_t pkg, int64_t *plan_out)
+{
+    ota_plan p, q, stale;
+    plan_fill(c, &p, pkg);
+    ok_call(c->b->ops->plan_create(c->b, &p, &E), &E, "plan create");
+    ok(p.id > 0, "plan has an id");
+    is_int(p.revision, 1, "revision 1");
+    is_int(p.state, OTA_PLAN_SAVED, "saved");
+    *plan_out = p.id;
+
+    ota_plan_init(&q);
+    ok_call(c->b->ops->plan_get(c->b, p.id, &q, &E), &E, "plan get");
+    is_str(q.name, "Q3 module rollout", "name");
+    is_int(q.blacklist.n, 1, "blacklist travels");
+    is_int(q.min_rsrp, -110, "strategy kept");
+    is_int(q.window_end, p.window_end, "window kept");
+    is_int(q.components[0].package_id, pkg, "component kept");
+
+    ota_plan_init(&stale);
+    ota_plan_copy(&stale, &q);
+    snprintf(q.name, sizeof q.name, "Q3 module rollout (v2)");
+    ok_call(c->b->ops->plan_update(c->b, &q, &E), &E, "update with the current revision");
+    is_int(q.revision, 2, "revision 2 after update");
+    snprintf(stale.name, sizeof stale.name, "lost update");
+    fails_with(c->b->ops->plan_update(c->b, &stale, &E), &E, OTA_E_CONFLICT, "stale revision: conflict");
+    ota_plan_free(&q);
+    ota_plan_init(&q);
+    c->b->ops->plan_get(c->b, p.id, &q, &E);
+    is_str(q.name, "Q3 module rollout (v2)", "conflict changed nothing");
+    is_int(q.revision, 2, "still revision 2");
+
+    /* Rules refused by both, naming the field. */
+    ota_plan bad;
+    plan_fill(c, &bad, pkg);
+    bad.window_end = bad.window_start;
+    fails_with(c->b->ops->plan_create(c->b, &bad, &E), &E, OTA_E_VALIDATION, "window start = end");
+    is_str(E.field, "window", "names window");
+    bad.window_end = bad.window_start + 10;
+    bad.ncomponents = 0;
+    fails_with(c->b->ops->plan_create(c->b, &bad, &E), &E, OTA_E_VALIDATION, "no components");
+    bad.ncomponents = 1;
+    bad.components[0].package_id = 424242;
+    fails_with(c->b->ops->plan_create(c->b, &bad, &E), &E, OTA_E_VALIDATION, "unknown package");
+    snprintf(bad.product, sizeof bad.product, "nope");
+    bad.components[0].package_id = pkg;
+    fails_with(c->b->ops->plan_create(c->b, &bad, &E), &E, OTA_E_VALIDATION, "unknown product");
+    ota_plan_free(&bad);
+    fails_with(c->b->ops->plan_get(c->b, 99999, &q, &E), &E, OTA_E_NOT_FOUND, "unknown plan");
+
+    /* A second plan: list filters, copy of components, delete. */
+    ota_plan p2;
+    plan_fill(c, &p2, pkg);
+    snprintf(p2.name, sizeof p2.name, "scratch");
+    ok_call(c->b->ops->plan_create(c->b, &p2, &E), &E, "second plan");
+    ota_plan out;
+    ota_plan_init(&out);
+    ok_call(c->b->ops->plan_copy_components(c->b, p.id, p2.id, &out, &E), &E, "copy components");
+    is_int(out.revision, 2, "copy is an update of the target");
+    ota_plan_free(&out);
+    ota_plan_page pg = {0};
+    ok_call(c->b->ops->plan_list(c->b, OTA_PLAN_SAVED, "EC600N-meter", NULL, &pg, &E), &E, "plan list");
+    is_int(pg.n, 2, "two saved plans");
+    ota_plan_page_free(&pg);
+    ok_call(c->b->ops->plan_delete(c->b, p2.id, &E), &E, "delete a saved plan");
+    fails_with(c->b->ops->plan_get(c->b, p2.id, &q, &E), &E, OTA_E_NOT_FOUND, "deleted plan gone");
+    ota_plan_free(&p2);
+
+    ota_preview pv;
+    ok_call(c->b->ops->plan_preview(c->b, p.id, &pv, &E), &E, "preview");
+    is_int(pv.targeted, 2, "targets dev-1 and dev-4");
+    is_int(pv.blacklisted, 1, "dev-2 blacklisted");
+    is_int(pv.version_mismatch, 1, "dev-3 on the wrong source version");
+
+    ota_plan_free(&p);
+    ota_plan_free(&q);
+    ota_plan_free(&stale);
+}
+
+/* ------------------------------------------------ transitions and jobs */
+static void t_rollout(ctx *c, int64_t plan, int64_t pkg)
+{
+    ota_plan p;
+    ota_plan_init(&p);
+    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_ACTIVATE, &p, &E), &E, "activate");
+    is_int(p.state, OTA_PLAN_ACTIVE, "active");
+    fails_with(c->b->ops->plan_transition(c->b, plan, OTA_ACT_ACTIVATE, &p, &E), &E,
+               OTA_E_INVALID_TRANSITION, "activate twice");
+    fails_with(c->b->ops->plan_transition(c->b, plan, OTA_ACT_RESUME, &p, &E), &E,
+               OTA_E_INVALID_TRANSITION, "resume an active plan");
+    ota_plan q;
+    ota_plan_init(&q);
+    c->b->ops->plan_get(c->b, plan, &q, &E);
+    fails_with(c->b->ops->plan_update(c->b, &q, &E), &E, OTA_E_NOT_EDITABLE, "update an active plan");
+    fails_with(c->b->ops->plan_delete(c->b, plan, &E), &E, OTA_E_NOT_EDITABLE, "delete an active plan");
+    fails_with(c->b->ops->package_delete(c->b, pkg, &E), &E, OTA_E_IN_USE, "delete a package in use");
+
+    /* dev-1 checks in, confirms, downloads, installs, succeeds. */
+    ota_checkin_req ci = {.device = "dev-1", .product = "EC600N-meter", .nversions = 1,
+                          .has_rsrp = true, .rsrp = -90, .has_battery = true, .battery = 80};
+    snprintf(ci.versions[0].component, sizeof ci.versions[0].component, "module");
+    snprintf(ci.versions[0].version, sizeof ci.versions[0].version, "1.1.0");
+    ota_job_offer o;
+    ok_call(c->dev->ops->checkin(c->dev, &ci, &o, &E), &E, "check-in");
+    ok(o.has_job, "a job is offered");
+    is_int(o.plan_id, plan, "for our plan");
+    is_int(o.mode, OTA_MODE_CONFIRM, "confirm mode");
+    if (o.ncomponents == 1) {
+        is_str(o.components[0].version, "1.2.0", "target version offered");
+        is_int(o.components[0].nfiles, 2, "with both files");
+    } else {
+        ok(0, "one component offered (got %zu)", o.ncomponents);
+    }
+    int64_t job = o.job_id;
+    fails_with(c->dev->ops->job_report(c->dev, job, "dev-1", OTA_JOB_SUCCEEDED, 100, NULL, &E), &E,
+               OTA_E_INVALID_TRANSITION, "succeeded before downloading: refused");
+    ok_call(c->dev->ops->job_confirm(c->dev, job, "dev-1", &E), &E, "confirm");
+    ok_call(c->dev->ops->job_report(c->dev, job, "dev-1", OTA_JOB_DOWNLOADING, 30, NULL, &E), &E,
+            "downloading");
+    ok_call(c->dev->ops->job_report(c->dev, job, "dev-1", OTA_JOB_INSTALLING, 90, NULL, &E), &E,
+            "installing");
+    ok_call(c->dev->ops->job_report(c->dev, job, "dev-1", OTA_JOB_SUCCEEDED, 100, NULL, &E), &E,
+            "succeeded");
+    /* dev-4 is offered too but fails. */
+    snprintf(ci.device, sizeof ci.device, "dev-4");
+    ok_call(c->dev->ops->checkin(c->dev, &ci, &o, &E), &E, "dev-4 check-in");
+    ok(o.has_job, "dev-4 offered");
+    /* dev-2 is blacklisted. */
+    snprintf(ci.device, sizeof ci.device, "dev-2");
+    ok_call(c->dev->ops->checkin(c->dev, &ci, &o, &E), &E, "dev-2 check-in");
+    ok(!o.has_job, "blacklisted dev-2 gets nothing");
+
+    ota_plan_status st;
+    ok_call(c->b->ops->plan_status(c->b, plan, &st, &E), &E, "status");
+    is_int(st.counts[OTA_JOB_SUCCEEDED], 1, "one succeeded");
+    is_int(st.counts[OTA_JOB_AWAITING_CONFIRMATION] + st.counts[OTA_JOB_OFFERED], 1,
+           "one waiting for its device");
+    ok(st.state == OTA_PLAN_ACTIVE || st.state == OTA_PLAN_UPGRADING, "plan is rolling out (%s)",
+       ota_plan_state_str(st.state));
+
+    ota_job_page jp = {0};
+    ok_call(c->b->ops->plan_devices(c->b, plan, -1, NULL, &jp, &E), &E, "job rows");
+    is_int(jp.n, 3, "three jobs: dev-1, dev-4 and dev-3 (pending: wrong version)");
+    ota_job_page_free(&jp);
+    ok_call(c->b->ops->plan_devices(c->b, plan, OTA_JOB_SUCCEEDED, NULL, &jp, &E), &E,
+            "job rows by state");
+    is_int(jp.n, 1, "one succeeded row");
+    if (jp.n == 1) {
+        is_str(jp.items[0].device, "dev-1", "it is dev-1");
+        is_int(jp.items[0].progress, 100, "at 100 %%");
+    }
+    ota_job_page_free(&jp);
+
+    ota_event_page ev = {0};
+    ok_call(c->b->ops->plan_events(c->b, plan, 0, 0, &ev, &E), &E, "events");
+    ok(ev.n >= 5, "plan and job changes recorded (%zu)", ev.n);
+    int64_t last = ev.last_seq;
+    bool ordered = true;
+    for (size_t i = 1; i < ev.n; i++)
+        ordered = ordered && ev.items[i].seq > ev.items[i - 1].seq;
+    ok(ordered, "oldest first");
+    ota_event_page_free(&ev);
+    ok_call(c->b->ops->plan_events(c->b, plan, last, 0, &ev, &E), &E, "events since the last");
+    is_int(ev.n, 0, "nothing new");
+    ota_event_page_free(&ev);
+    ok_call(c->b->ops->plan_events(c->b, plan, 0, 2, &ev, &E), &E, "events with a limit");
+    is_int(ev.n, 2, "at most the limit");
+    ota_event_page_free(&ev);
+
+    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_PAUSE, &p, &E), &E, "pause");
+    is_int(p.state, OTA_PLAN_PAUSED, "paused");
+    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_RESUME, &p, &E), &E, "resume");
+    ok(p.state == OTA_PLAN_ACTIVE || p.state == OTA_PLAN_UPGRADING, "back to rolling out");
+    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_TERMINATE, &p, &E), &E, "terminate");
+    is_int(p.state, OTA_PLAN_TERMINATED, "terminated");
+    fails_with(c->b->ops->plan_transition(c->b, plan, OTA_ACT_PAUSE, &p, &E), &E,
+               OTA_E_INVALID_TRANSITION, "pause a terminated plan");
+    fails_with(c->b->ops->plan_transition(c->b, 99999, OTA_ACT_PAUSE, &p, &E), &E, OTA_E_NOT_FOUND,
+               "transition of an unknown plan");
+    ota_plan_free(&p);
+    ota_plan_free(&q);
+}
+
+/* --------------------------------------------------- remote-only cases */
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* A port nobody listens on: refused at once, one clear sentence with the URL. */
+static void t_unreachable(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    getsockname(s, (struct sockaddr *)&a, &al);
+    close(s); /* the port is now closed */
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    ota_remote_opts o = {.url = url, .token = "t", .connect_timeout_ms = 1000, .timeout_ms = 2000};
+    ota_backend *b = ota_backend_remote_open(&o, &E);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ota_product_list l;
+    fails_with(b->ops->product_list(b, &l, &E), &E, OTA_E_UNAVAILABLE, "closed port: unavailable");
+    ok(strstr(E.message, url) != NULL, "message names the URL: %s", E.message);
+    ok(strstr(E.message, "curl") == NULL && strstr(E.message, "CURLE") == NULL, "no libcurl jargon");
+    ok(since(&t0) < 5.0, "gave up within the retry budget (%.2f s)", since(&t0));
+    ota_backend_close(b);
+}
+
+/* A server that accepts and never answers: the overall timeout ends it. */
+static void t_silent_server(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    listen(s, 8); /* the kernel completes the handshake; nobody reads */
+    getsockname(s, (struct sockaddr *)&a, &al);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    ota_remote_opts o = {.url = url, .token = "t", .connect_timeout_ms = 500, .timeout_ms = 600,
+                         .retries = -1};
+    ota_backend *b = ota_backend_remote_open(&o, &E);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ota_plan p;
+    ota_plan_init(&p);
+    fails_with(b->ops->plan_get(b, 1, &p, &E), &E, OTA_E_UNAVAILABLE, "silent server: unavailable");
+    double dt = since(&t0);
+    ok(dt >= 0.5 && dt < 3.0, "ended by the timeout (%.2f s)", dt);
+    ok(strstr(E.message, url) && strstr(E.message, "timeout"), "says so: %s", E.message);
+    ota_backend_close(b);
+    close(s);
+}
+
+static void t_auth(ctx *c)
+{
+    ota_remote_opts o = {.url = c->url, .token = "wrong-token"};
+    ota_backend *b = ota_backend_remote_open(&o, &E);
+    ota_product_list l;
+    fails_with(b->ops->product_list(b, &l, &E), &E, OTA_E_UNAUTHORIZED, "a wrong token: unauthorized");
+    ota_backend_close(b);
+    ota_remote_opts bad = {.url = "ftp://x"};
+    ok(ota_backend_remote_open(&bad, &E) == NULL && E.code == OTA_E_BAD_REQUEST,
+       "an ftp:// URL refused at open");
+}
+
+int main(int argc, char **argv)
+{
+    ctx c = {0};
+    c.now = (int64_t)time(NULL);
+    snprintf(c.tmp, sizeof c.tmp, "%s", tap_tmpdir());
+    if (argc == 2 && !strcmp(argv[1], "--local")) {
+        char db[PATH_MAX + 16];
+        snprintf(db, sizeof db, "%s/ota.db", c.tmp);
+        c.b = ota_backend_local_open(db, NULL, ota_clock_system(), &E);
+        if (c.b)
+            snprintf(c.blobdir, sizeof c.blobdir, "%s",
+                     ota_engine_blob_dir(ota_backend_local_engine(c.b)));
+    } else if (argc == 5 && !strcmp(argv[1], "--remote")) {
+        c.remote = true;
+        c.url = argv[2];
+        c.token = argv[3];
+        snprintf(c.blobdir, sizeof c.blobdir, "%s", argv[4]);
+        ota_remote_opts o = {.url = c.url, .token = c.token};
+        c.b = ota_backend_remote_open(&o, &E);
+    } else {
+        fprintf(stderr, "usage: %s --local | --remote URL TOKEN BLOBDIR\n", argv[0]);
+        return 2;
+    }
+    if (!c.b) {
+        printf("Bail out! cannot open backend: %s\n", E.message);
+        return 1;
+    }
+    printf("# backend: %s\n", c.b->where);
+    int64_t pkg = 0, plan = 0;
+    t_products(&c);
+    t_devices(&c);
+    t_packages(&c, &pkg);
+    t_plans(&c, pkg, &plan);
+    t_rollout(&c, plan, pkg);
+    t_corrupt(&c);
+    if (c.remote) {
+        t_auth(&c);
+        t_unreachable();
+        t_silent_server();
+        ota_backend_close(c.dev);
+    }
+    ota_backend_close(c.b);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", c.tmp);
+    if (!getenv("OTA_KEEP") && system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", c.tmp);
+    return tap_done();
+}
