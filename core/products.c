@@ -838,6 +838,8 @@ int ota_device_list(ota_engine *eng, const char *product, const char *q, const o
         return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     int rc = -1;
     ENGINE_LOCK(eng);
+    if (product && *product && need_product(eng, product, e) < 0)
+        goto out;
     /* Two texts so each can use its index: (product, device_id) or device_id. */
     sqlite3_stmt *st = product && *product
         ? store_stmt(eng, "SELECT id, device_id, product, rsrp, battery, last_seen FROM devices"

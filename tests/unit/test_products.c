@@ -271,6 +271,9 @@ static void test_list(ota_engine *eng)
     is_int(page.n, 3, "finds the CSV devices");
     ok(page.n && page.items[0].nversions == 2, "items carry versions");
     ota_device_page_free(&page);
+    fails_with(ota_device_list(eng, "nope", NULL, &q, &page, &e), &e, OTA_E_NOT_FOUND,
+               "devices of an unknown product: not found");
+    is_str(e.field, "product", "... naming product");
     ota_page_req big = {.limit = 1001};
     fails_with(ota_device_list(eng, NULL, NULL, &big, &page, &e), &e, OTA_E_BAD_REQUEST, "limit 1001 refused");
     ota_page_req badc = {.cursor = "abc"};
