@@ -1,6 +1,7 @@
 /* Plans: create with prerequisite checks, get, list with paging, update
  * with revisions (a stale revision changes nothing), not_editable outside
  * saved, delete only saved, copy components. */
+#include <pthread.h>
 #include <string.h>
 #include <sqlite3.h>
 #include "ota.h"
@@ -270,6 +271,51 @@ static void test_list(void)
     ota_plan_page_free(&page);
 }
 
+/* Two editors holding the same revision race: exactly one wins. */
+struct racer { ota_plan p; int rc; ota_code code; };
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    ota_err e = {0};
+    r->rc = ota_plan_update(eng, &r->p, &e);
+    r->code = e.code;
+    return NULL;
+}
+
+static void test_race(void)
+{
+    ota_err e = {0};
+    int wins = 0, conflicts = 0;
+    for (int round = 0; round < 20; round++) {
+        ota_plan base;
+        plan_base(&base, module_pkg);
+        ota_plan_create(eng, &base, &e);
+        struct racer r[2];
+        pthread_t t[2];
+        for (int i = 0; i < 2; i++) {
+            ota_plan_copy(&r[i].p, &base);
+            snprintf(r[i].p.name, sizeof r[i].p.name, "editor %d", i);
+            pthread_create(&t[i], NULL, race, &r[i]);
+        }
+        for (int i = 0; i < 2; i++) {
+            pthread_join(t[i], NULL);
+            wins += r[i].rc == 0;
+            conflicts += r[i].rc < 0 && r[i].code == OTA_E_CONFLICT;
+            ota_plan_free(&r[i].p);
+        }
+        ota_plan g;
+        ota_plan_get(eng, base.id, &g, &e);
+        if (g.revision != 2)
+            conflicts = -1000;
+        ota_plan_free(&g);
+        ota_plan_delete(eng, base.id, &e);
+        ota_plan_free(&base);
+    }
+    is_int(wins, 20, "of two concurrent edits at one revision, one wins each round");
+    is_int(conflicts, 20, "the other gets conflict, and the revision moved once");
+}
+
 int main(void)
 {
     ota_err e = {0};
@@ -294,6 +340,7 @@ int main(void)
     test_update();
     test_copy_components();
     test_list();
+    test_race();
     ota_engine_close(eng);
     return tap_done();
 }
