@@ -1,0 +1,231 @@
+/* app.c: shared console state: messages, errors, pane switching, and the
+ * package / plan / product lists that several panes read. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "modal.h"
+#include "tui.h"
+
+/* Pane table: the loop looks panes up here, never by name. */
+static const pane_ops *const panes[PANE__COUNT] = {
+    [PANE_PACKAGES] = &pane_packages,       [PANE_PACKAGE_FORM] = &pane_package_form,
+    [PANE_PLANS] = &pane_plans,             [PANE_PLAN_EDITOR] = &pane_plan_editor,
+    [PANE_PLAN_STATUS] = &pane_plan_status, [PANE_DASHBOARD] = &pane_dashboard,
+    [PANE_HELP] = &pane_help,
+};
+
+const pane_ops *app_pane(const app *a, pane_id p)
+{
+    (void)a;
+    return panes[p];
+}
+
+void app_dirty(app *a, unsigned regions) { a->dirty |= regions; }
+
+void app_msg(app *a, msg_kind k, const char *fmt, ...)
+{
+    char buf[sizeof a->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (a->msg_kind == k && !strcmp(buf, a->msg))
+        return;
+    memcpy(a->msg, buf, sizeof buf);
+    a->msg_kind = k;
+    app_dirty(a, D_MSG);
+}
+
+void app_error(app *a, const char *what, const ota_err *e)
+{
+    char buf[600];
+    ota_err_format(e, buf, sizeof buf);
+    if (e->code == OTA_E_UNAVAILABLE) {
+        if (a->conn != CONN_DOWN)
+            a->conn_down_since = (int64_t)time(NULL);
+        a->conn = CONN_DOWN;
+    }
+    if (what && *what)
+        app_msg(a, MSG_ERROR, "%s: %s", what, buf);
+    else
+        app_msg(a, MSG_ERROR, "%s", buf);
+    text_copy(a->last_error, sizeof a->last_error, buf);
+    app_dirty(a, D_STATUS);
+}
+
+void app_answered(app *a)
+{
+    if (a->conn != CONN_OK) {
+        a->conn = CONN_OK;
+        app_dirty(a, D_STATUS);
+    }
+}
+
+void app_show(app *a, pane_id p)
+{
+    if (a->pane != p && p != PANE_HELP)
+        a->back = a->pane;
+    else if (p == PANE_HELP && a->pane != PANE_HELP)
+        a->back = a->pane;
+    a->pane = p;
+    if (a->msg_kind == MSG_INFO)
+        a->msg_kind = MSG_NONE;
+    app_dirty(a, D_ALL);
+    if (panes[p]->enter)
+        panes[p]->enter(a);
+}
+
+void app_submit(app *a, call *c)
+{
+    worker_submit(a->w, c);
+}
+
+/* ------------------------------------------------------------ packages */
+static int64_t pkg_load_id;
+
+static void packages_page_done(app *a, call *c)
+{
+    if (c->tag != pkg_load_id)
+        return;   /* a newer load started */
+    if (c->rc) {
+        app_error(a, "packages", &c->err);
+        return;
+    }
+    app_answered(a);
+    if (c->pg.cursor[0] == '\0') {   /* first page of this load */
+        free(a->pkgs);
+        a->pkgs = NULL;
+        a->npkgs = 0;
+    }
+    ota_package *v = realloc(a->pkgs, (a->npkgs + c->packages.n + 1) * sizeof *v);
+    if (!v)
+        abort();
+    a->pkgs = v;
+    memcpy(a->pkgs + a->npkgs, c->packages.items, c->packages.n * sizeof *v);
+    a->npkgs += c->packages.n;
+    a->pkgs_gen++;
+    app_dirty(a, D_BODY);
+    if (c->packages.next_cursor[0]) {
+        call *n = call_new(CALL_PACKAGE_LIST, -1, packages_page_done);
+        n->tag = c->tag;
+        n->pg.limit = OTA_LIST_MAX;
+        text_copy(n->pg.cursor, sizeof n->pg.cursor, c->packages.next_cursor);
+        app_submit(a, n);
+    } else {
+        a->pkgs_loaded = true;
+    }
+}
+
+void app_load_packages(app *a)
+{
+    /* A small first page so the first frame has rows quickly; the rest
+     * follows in big pages while the operator already reads. */
+    call *c = call_new(CALL_PACKAGE_LIST, -1, packages_page_done);
+    c->tag = ++pkg_load_id;
+    c->pg.limit = 100;
+    a->pkgs_loaded = false;
+    app_submit(a, c);
+}
+
+const ota_package *app_package(const app *a, int64_t id)
+{
+    for (size_t i = 0; i < a->npkgs; i++)
+        if (a->pkgs[i].id == id)
+            return &a->pkgs[i];
+    return NULL;
+}
+
+/* --------------------------------------------------------------- plans */
+static int64_t plan_load_id;
+
+static void plans_free(app *a)
+{
+    for (size_t i = 0; i < a->nplans; i++)
+        ota_plan_free(&a->plans[i]);
+    free(a->plans);
+    a->plans = NULL;
+    a->nplans = 0;
+}
+
+static void plans_page_done(app *a, call *c)
+{
+    if (c->tag != plan_load_id)
+        return;
+    if (c->rc) {
+        app_error(a, "plans", &c->err);
+        return;
+    }
+    app_answered(a);
+    if (c->pg.cursor[0] == '\0')
+        plans_free(a);
+    ota_plan *v = realloc(a->plans, (a->nplans + c->plans.n + 1) * sizeof *v);
+    if (!v)
+        abort();
+    a->plans = v;
+    /* take the items (and their lists) over from the page */
+    memcpy(a->plans + a->nplans, c->plans.items, c->plans.n * sizeof *v);
+    a->nplans += c->plans.n;
+    for (size_t i = 0; i < c->plans.n; i++)
+        ota_plan_init(&c->plans.items[i]);
+    a->plans_gen++;
+    app_dirty(a, D_BODY);
+    if (c->plans.next_cursor[0]) {
+        call *n = call_new(CALL_PLAN_LIST, -1, plans_page_done);
+        n->tag = c->tag;
+        n->pg.limit = OTA_LIST_MAX;
+        text_copy(n->pg.cursor, sizeof n->pg.cursor, c->plans.next_cursor);
+        app_submit(a, n);
+    } else {
+        a->plans_loaded = true;
+    }
+}
+
+void app_load_plans(app *a)
+{
+    call *c = call_new(CALL_PLAN_LIST, -1, plans_page_done);
+    c->tag = ++plan_load_id;
+    c->pg.limit = 100;
+    a->plans_loaded = false;
+    app_submit(a, c);
+}
+
+const ota_plan *app_plan_row(const app *a, int64_t id)
+{
+    for (size_t i = 0; i < a->nplans; i++)
+        if (a->plans[i].id == id)
+            return &a->plans[i];
+    return NULL;
+}
+
+/* ------------------------------------------------------------ products */
+static void products_done(app *a, call *c)
+{
+    if (c->rc) {
+        app_error(a, "products", &c->err);
+        return;
+    }
+    app_answered(a);
+    free(a->products);
+    a->products = c->products.items;
+    a->nproducts = c->products.n;
+    c->products.items = NULL;
+    c->products.n = 0;
+    a->products_loaded = true;
+    app_dirty(a, D_BODY);
+}
+
+void app_load_products(app *a)
+{
+    app_submit(a, call_new(CALL_PRODUCT_LIST, -1, products_done));
+}
+
+void app_free(app *a);
+void app_free(app *a)
+{
+    modal_close(a);
+    free(a->pkgs);
+    plans_free(a);
+    free(a->products);
+}

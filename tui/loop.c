@@ -1,0 +1,244 @@
+/* loop.c: the event loop.  One poll() on the keyboard, the worker's
+ * result pipe and a timer; handlers return flags; one draw and one
+ * doupdate() per pass, of the dirty regions only.  A pass in which nothing
+ * changed draws nothing and so writes nothing to the terminal. */
+#include <curses.h>
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include "modal.h"
+#include "tui.h"
+
+#define TICK_MS        1000   /* pane timers (live status, dashboard polling) */
+#define SPIN_AFTER_MS  300    /* a request slower than this shows the spinner */
+#define SPIN_FRAME_MS  150
+
+static bool cursor_on;
+
+static bool pane_unsaved(app *a)
+{
+    const pane_ops *p = app_pane(a, a->pane);
+    return p->unsaved && p->unsaved(a);
+}
+
+static void quit_yes(app *a, const char *text, void *ctx)
+{
+    (void)text; (void)ctx;
+    a->quit = true;
+}
+
+static void switch_yes(app *a, const char *text, void *ctx)
+{
+    (void)text;
+    pane_id p = (pane_id)(intptr_t)ctx;
+    if (p == PANE_PLAN_STATUS)
+        plan_status_open(a, a->sel_plan);
+    else
+        app_show(a, p);
+}
+
+static int goto_pane(app *a, pane_id p)
+{
+    if (a->dashboard_mode)
+        return H_HANDLED;
+    if (pane_unsaved(a)) {
+        prompt_confirm(a, "Leave this form? Its unsaved changes are lost.", switch_yes,
+                       (void *)(intptr_t)p, NULL);
+        return H_REDRAW;
+    }
+    switch_yes(a, NULL, (void *)(intptr_t)p);
+    return H_REDRAW;
+}
+
+static int global_action(app *a, tui_action act)
+{
+    int64_t oldest;
+    switch (act) {
+    case ACT_PANE_PACKAGES: return goto_pane(a, PANE_PACKAGES);
+    case ACT_PANE_PLANS:    return goto_pane(a, PANE_PLANS);
+    case ACT_PANE_STATUS:
+        if (!a->sel_plan) {
+            app_msg(a, MSG_WARN, "No plan selected: pick one in the plans pane (2) first");
+            return H_HANDLED;
+        }
+        return goto_pane(a, PANE_PLAN_STATUS);
+    case ACT_HELP:
+        if (a->pane != PANE_HELP)
+            app_show(a, PANE_HELP);
+        return H_REDRAW;
+    case ACT_BACK:
+        if (worker_pending(a->w, &oldest) && now_ms() - oldest >= SPIN_AFTER_MS) {
+            worker_cancel(a->w, -1);
+            app_msg(a, MSG_WARN, "Cancelled the request in progress (its result is dropped)");
+            app_dirty(a, D_STATUS);
+            return H_REDRAW;
+        }
+        /* fall through: Esc on a top pane goes back like q, but never quits */
+        if (a->pane == PANE_HELP || a->pane == PANE_PLAN_STATUS) {
+            app_show(a, a->pane == PANE_HELP ? a->back : PANE_PLANS);
+            return H_REDRAW;
+        }
+        return H_HANDLED;
+    case ACT_QUIT:
+        if (a->pane == PANE_HELP) {
+            app_show(a, a->back);
+            return H_REDRAW;
+        }
+        if (a->pane == PANE_PLAN_STATUS && !a->dashboard_mode) {
+            app_show(a, PANE_PLANS);
+            return H_REDRAW;
+        }
+        /* fall through */
+    case ACT_QUIT_ALL:
+        if (pane_unsaved(a)) {
+            prompt_confirm(a, "Quit? The form has unsaved changes.", quit_yes, NULL, NULL);
+            return H_REDRAW;
+        }
+        return H_QUIT;
+    default:
+        return H_IGNORED;
+    }
+}
+
+static int dispatch_key(app *a, int key)
+{
+    if (key == KEY_RESIZE)
+        return H_RESIZE;
+    if (a->msg_kind != MSG_NONE && !a->modal) {
+        a->msg_kind = MSG_NONE;     /* a key clears the last message */
+        app_dirty(a, D_MSG);
+    }
+    if (a->modal)
+        return modal_key(a, key);
+    if (a->lay.too_small) {
+        tui_action act = keys_lookup(SC_GLOBAL, key);
+        return act == ACT_QUIT || act == ACT_QUIT_ALL ? global_action(a, act) : H_HANDLED;
+    }
+    const pane_ops *p = app_pane(a, a->pane);
+    if (p->input) {
+        int r = p->input(a, key);
+        if (r)
+            return r;
+    }
+    int scopes = (p->scopes ? p->scopes(a) : 0) | SC_GLOBAL;
+    tui_action act = keys_lookup(scopes, key);
+    if (act == ACT_NONE)
+        return H_IGNORED;
+    if (p->action) {
+        int r = p->action(a, act);
+        if (r)
+            return r;
+    }
+    return global_action(a, act);
+}
+
+static void draw_pass(app *a)
+{
+    if (!a->dirty)
+        return;
+    if (a->lay.too_small) {
+        draw_small(a);
+        a->cur_y = -1;
+    } else {
+        if (a->dirty & D_TABS)
+            draw_tabs(a);
+        if (a->dirty & D_BODY) {
+            a->cur_y = -1;
+            draw_fill(a->lay.body, EL_NORMAL);   /* virtual screen only: no bytes */
+            app_pane(a, a->pane)->draw(a, a->lay.body);
+            modal_draw_body(a, a->lay.body);
+            if (a->modal && a->modal->kind != MODAL_PICKER)
+                a->dirty |= D_MSG;   /* the prompt owns the cursor */
+        }
+        if (a->dirty & D_MSG)
+            draw_msgline(a);   /* a prompt there places the cursor */
+        if (a->dirty & D_STATUS)
+            draw_status(a);
+    }
+    bool want = a->cur_y >= 0;
+    if (want != cursor_on) {
+        curs_set(want ? 1 : 0);
+        cursor_on = want;
+    }
+    if (want)
+        move(a->cur_y, a->cur_x);
+    wnoutrefresh(stdscr);
+    doupdate();
+    a->dirty = 0;
+}
+
+static void update_spinner(app *a)
+{
+    int64_t oldest;
+    int frame = -1;
+    if (worker_pending(a->w, &oldest)) {
+        int64_t age = now_ms() - oldest;
+        if (age >= SPIN_AFTER_MS)
+            frame = (int)(age / SPIN_FRAME_MS) % 4;
+    }
+    if (frame != a->spinner) {
+        a->spinner = frame;
+        app_dirty(a, D_STATUS);
+    }
+}
+
+static void read_keys(app *a)
+{
+    wint_t ch;
+    int r;
+    while ((r = wget_wch(stdscr, &ch)) != ERR) {
+        int key = r == KEY_CODE_YES ? (int)ch
+                : ch >= KEY_MIN ? (int)ch + KEY_CHAR_SHIFT : (int)ch;
+        int h = dispatch_key(a, key);
+        if (h & H_RESIZE) {
+            layout_compute(LINES, COLS, &a->lay);
+            app_dirty(a, D_ALL);
+        }
+        if (h & H_REDRAW)
+            app_dirty(a, D_BODY);
+        if (h & H_QUIT) {
+            a->quit = true;
+            return;
+        }
+        if (a->quit)
+            return;
+    }
+}
+
+int loop_run(app *a)
+{
+    layout_compute(LINES, COLS, &a->lay);
+    a->dirty = D_ALL;
+    a->spinner = -1;
+    cursor_on = true;   /* force the first curs_set */
+    int64_t next_tick = now_ms() + TICK_MS;
+    while (!a->quit) {
+        update_spinner(a);
+        draw_pass(a);
+        if (a->iterations > 0 && ++a->passes >= a->iterations)
+            break;
+        int64_t now = now_ms();
+        int timeout = next_tick > now ? (int)(next_tick - now) : 0;
+        if (a->spinner >= 0 || worker_pending(a->w, NULL))
+            timeout = timeout < SPIN_FRAME_MS ? timeout : SPIN_FRAME_MS;
+        struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = worker_fd(a->w), .events = POLLIN}};
+        int r = poll(fds, 2, timeout);
+        if (r < 0 && errno != EINTR)
+            break;
+        /* EINTR is usually SIGWINCH: ncurses then answers KEY_RESIZE */
+        if (r < 0 || (fds[0].revents & POLLIN))
+            read_keys(a);
+        if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
+            break;   /* the terminal went away */
+        if (r > 0 && (fds[1].revents & POLLIN))
+            worker_drain(a->w, a);
+        now = now_ms();
+        if (now >= next_tick) {
+            next_tick = now + TICK_MS;
+            const pane_ops *p = app_pane(a, a->pane);
+            if (p->tick && !a->lay.too_small)
+                p->tick(a);
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,365 @@
+/* packages.c: the packages pane: a sortable, filterable list; a detail
+ * view with files, sizes and SHA-256; verify; delete with confirmation. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "modal.h"
+#include "tui.h"
+
+enum { SORT_CREATED, SORT_COMPONENT, SORT_TARGET, SORT_SIZE, SORT__COUNT };
+static const char *const sort_names[] = {"newest first", "component", "target version", "size"};
+
+static struct {
+    listview lv;
+    size_t *rows;             ///< indexes into a->pkgs: filtered and sorted
+    size_t nrows;
+    int64_t rows_gen;         ///< a->pkgs_gen the rows were built from (-1: rebuild)
+    char filter[256];
+    int sort;
+    int64_t sel_id;           ///< selection kept by id across reloads
+    bool detail;
+    int64_t detail_id;
+    bool verify_shown;
+    int64_t verify_id;
+    ota_verify_result vr;
+    bool loaded_once;
+} P = {.rows_gen = -1};
+
+static const ota_package *sort_base;
+
+static uint64_t pkg_size(const ota_package *p)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < p->nfiles; i++)
+        s += p->files[i].size;
+    return s;
+}
+
+static int cmp_rows(const void *x, const void *y)
+{
+    const ota_package *a = &sort_base[*(const size_t *)x], *b = &sort_base[*(const size_t *)y];
+    int c = 0;
+    switch (P.sort) {
+    case SORT_COMPONENT: c = strcmp(a->meta.component, b->meta.component); break;
+    case SORT_TARGET:    c = strcmp(a->meta.target_version, b->meta.target_version); break;
+    case SORT_SIZE:      c = pkg_size(a) < pkg_size(b) ? -1 : pkg_size(a) > pkg_size(b); break;
+    }
+    if (c == 0)   /* newest first, then by id: a stable, total order */
+        c = a->created_at != b->created_at ? (a->created_at > b->created_at ? -1 : 1)
+                                           : (a->id > b->id ? -1 : a->id < b->id);
+    return c;
+}
+
+static bool pkg_matches(const ota_package *p, const char *f)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)p->id);
+    return !*f || strcasestr(p->meta.component, f) || strcasestr(p->meta.target_version, f) ||
+           strcasestr(p->meta.source_version, f) || strcasestr(p->meta.remark, f) || !strcmp(id, f);
+}
+
+static void rows_build(app *a)
+{
+    if (P.rows_gen == a->pkgs_gen)
+        return;
+    free(P.rows);
+    P.rows = malloc((a->npkgs + 1) * sizeof *P.rows);
+    if (!P.rows)
+        abort();
+    P.nrows = 0;
+    for (size_t i = 0; i < a->npkgs; i++)
+        if (pkg_matches(&a->pkgs[i], P.filter))
+            P.rows[P.nrows++] = i;
+    sort_base = a->pkgs;
+    qsort(P.rows, P.nrows, sizeof *P.rows, cmp_rows);
+    P.rows_gen = a->pkgs_gen;
+    P.lv.n = (int)P.nrows;
+    /* keep the selected package selected */
+    for (size_t r = 0; P.sel_id && r < P.nrows; r++)
+        if (a->pkgs[P.rows[r]].id == P.sel_id) {
+            P.lv.sel = (int)r;
+            break;
+        }
+    list_clamp(&P.lv, a->lay.body.h - 2);
+}
+
+static const ota_package *selected(app *a)
+{
+    if (P.detail)
+        return app_package(a, P.detail_id);
+    rows_build(a);
+    if (P.lv.sel < 0 || (size_t)P.lv.sel >= P.nrows)
+        return NULL;
+    return &a->pkgs[P.rows[P.lv.sel]];
+}
+
+static void packages_enter(app *a)
+{
+    if (!P.loaded_once) {
+        P.loaded_once = true;
+        app_load_packages(a);
+    }
+}
+
+static int packages_scopes(app *a)
+{
+    (void)a;
+    return P.detail ? SC_PKG | SC_LIST : SC_MOVE | SC_LIST | SC_PKG;
+}
+
+/* ------------------------------------------------------------- actions */
+static void filter_done(app *a, const char *text, void *ctx)
+{
+    (void)ctx;
+    text_copy(P.filter, sizeof P.filter, text);
+    P.rows_gen = -1;
+    P.lv.sel = P.lv.top = 0;
+    app_dirty(a, D_BODY);
+}
+
+static void verify_done(app *a, call *c)
+{
+    if (c->rc) {
+        app_error(a, "verify", &c->err);
+        return;
+    }
+    app_answered(a);
+    P.vr = c->verify;
+    P.verify_id = c->id;
+    P.verify_shown = true;
+    if (c->verify.ok) {
+        app_msg(a, MSG_OK, "Package %lld verified: all %zu files match their SHA-256",
+                (long long)c->id, c->verify.nfiles);
+    } else {
+        for (size_t i = 0; i < c->verify.nfiles; i++)
+            if (!c->verify.files[i].ok) {
+                app_msg(a, MSG_ERROR, "Package %lld FAILED verification: %s: %s", (long long)c->id,
+                        c->verify.files[i].name, c->verify.files[i].error);
+                break;
+            }
+    }
+    app_dirty(a, D_BODY);
+}
+
+static void delete_done(app *a, call *c)
+{
+    if (c->rc) {
+        if (c->err.code == OTA_E_IN_USE) {
+            char buf[600];
+            app_msg(a, MSG_ERROR, "Not deleted: a plan still needs package %lld (%s)",
+                    (long long)c->id, ota_err_format(&c->err, buf, sizeof buf));
+            text_copy(a->last_error, sizeof a->last_error, buf);
+            app_dirty(a, D_STATUS);
+        } else {
+            app_error(a, "delete", &c->err);
+        }
+        return;
+    }
+    app_answered(a);
+    app_msg(a, MSG_OK, "Deleted package %lld", (long long)c->id);
+    P.detail = false;
+    app_load_packages(a);
+}
+
+static void delete_yes(app *a, const char *text, void *ctx)
+{
+    (void)text;
+    call *c = call_new(CALL_PACKAGE_DELETE, PANE_PACKAGES, delete_done);
+    c->id = *(int64_t *)ctx;
+    app_submit(a, c);
+    app_msg(a, MSG_INFO, "Deleting package %lld…", (long long)c->id);
+}
+
+static int packages_action(app *a, tui_action act)
+{
+    const ota_package *p = selected(a);
+    char q[512];
+    switch (act) {
+    case ACT_OPEN:
+        if (!p || P.detail)
+            return H_HANDLED;
+        P.detail = true;
+        P.detail_id = p->id;
+        return H_REDRAW;
+    case ACT_BACK: case ACT_QUIT:
+        if (P.detail) {
+            P.detail = false;
+            return H_REDRAW;
+        }
+        return H_IGNORED;
+    case ACT_FILTER:
+        prompt_text(a, "Filter packages (component, version, remark, id):", P.filter, false,
+                    filter_done, NULL, NULL);
+        return H_REDRAW;
+    case ACT_SORT:
+        P.sort = (P.sort + 1) % SORT__COUNT;
+        P.rows_gen = -1;
+        app_msg(a, MSG_INFO, "Sorted by %s", sort_names[P.sort]);
+        return H_REDRAW;
+    case ACT_REFRESH:
+        app_load_packages(a);
+        return H_HANDLED;
+    case ACT_NEW:
+        package_form_open(a);
+        return H_REDRAW;
+    case ACT_VERIFY: {
+        if (!p)
+            return H_HANDLED;
+        call *c = call_new(CALL_PACKAGE_VERIFY, PANE_PACKAGES, verify_done);
+        c->id = p->id;
+        app_submit(a, c);
+        app_msg(a, MSG_INFO, "Verifying package %lld (re-hashing its files)…", (long long)p->id);
+        return H_HANDLED;
+    }
+    case ACT_DELETE: {
+        if (!p)
+            return H_HANDLED;
+        int64_t *id = malloc(sizeof *id);
+        if (!id)
+            abort();
+        *id = p->id;
+        snprintf(q, sizeof q, "Delete package %lld (%s %s)?", (long long)p->id, p->meta.component,
+                 p->meta.target_version);
+        prompt_confirm(a, q, delete_yes, id, free);
+        return H_REDRAW;
+    }
+    default:
+        break;
+    }
+    if (!P.detail) {
+        rows_build(a);
+        int r = list_move(&P.lv, act, a->lay.body.h - 2);
+        if (r && P.lv.sel < (int)P.nrows)
+            P.sel_id = a->pkgs[P.rows[P.lv.sel]].id;
+        return r;
+    }
+    return H_IGNORED;
+}
+
+/* ---------------------------------------------------------------- draw */
+enum { C_ID, C_COMP, C_KIND, C_TARGET, C_SOURCE, C_FILES, C_SIZE, C_CREATED, C__N };
+static const col_spec cols[C__N] = {
+    {5, 8, 0}, {10, 0, 3}, {4, 4, 0}, {8, 24, 2}, {8, 24, 2}, {5, 5, 0}, {9, 9, 0}, {16, 16, 0}};
+static const char *const heads[C__N] = {"ID", "Component", "Kind", "Target", "Source",
+                                        "Files", "Size", "Created"};
+
+static void draw_row(int y, int x, const int *w, int el, const char *const *cells)
+{
+    for (int c = 0; c < C__N; c++) {
+        if (!w[c])
+            continue;
+        draw_text(y, x, w[c] + 1, el, cells[c]);
+        x += w[c] + 1;
+    }
+}
+
+static void draw_list(app *a, rect r)
+{
+    int w[C__N];
+    rows_build(a);
+    layout_columns(cols, C__N, r.w - 2, 1, w);
+    char title[512];
+    snprintf(title, sizeof title, "Packages: %zu%s%s%s%s · sorted by %s", P.nrows,
+             P.nrows != a->npkgs ? " shown of " : "", "",
+             a->pkgs_loaded ? "" : " (loading…)", P.filter[0] ? " · filter: " : "",
+             sort_names[P.sort]);
+    if (P.filter[0])
+        snprintf(title + strlen(title), sizeof title - strlen(title), " · filter \"%s\"", P.filter);
+    if (P.nrows != a->npkgs)
+        snprintf(title + strlen(title), sizeof title - strlen(title), " · %zu in all", a->npkgs);
+    draw_text(r.y, r.x + 1, r.w - 1, EL_LABEL_FOCUS, title);
+    draw_row(r.y + 1, r.x + 1, w, EL_HEADER, heads);
+    int h = r.h - 2;
+    list_clamp(&P.lv, h);
+    for (int i = 0; i < h; i++) {
+        int ri = P.lv.top + i;
+        if (ri >= (int)P.nrows) {
+            if (ri == 0)
+                draw_text(r.y + 2, r.x + 1, r.w - 1, EL_DIM,
+                          a->pkgs_loaded ? (P.filter[0] ? "Nothing matches the filter (/ to change it)"
+                                                        : "No packages yet: press n to create one")
+                                         : "Loading…");
+            continue;
+        }
+        const ota_package *p = &a->pkgs[P.rows[ri]];
+        char id[24], files[8], size[24], created[32];
+        snprintf(id, sizeof id, "%lld", (long long)p->id);
+        snprintf(files, sizeof files, "%zu", p->nfiles);
+        fmt_size(pkg_size(p), size, sizeof size);
+        fmt_local(p->created_at, created, sizeof created);
+        const char *cells[C__N] = {id, p->meta.component, ota_kind_str(p->meta.kind),
+                                   p->meta.target_version,
+                                   p->meta.source_version[0] ? p->meta.source_version : "-",
+                                   files, size, created};
+        draw_row(r.y + 2 + i, r.x + 1, w, ri == P.lv.sel ? EL_SELECTED : EL_NORMAL, cells);
+    }
+}
+
+static void draw_detail(app *a, rect r)
+{
+    const ota_package *p = app_package(a, P.detail_id);
+    int y = r.y, x = r.x + 2, w = r.w - 3;
+    char buf[1024], t[32], sz[24];
+    if (!p) {
+        draw_text(y, x, w, EL_DIM, "This package is gone (deleted elsewhere?). Esc to go back.");
+        return;
+    }
+    draw_textf(y++, x, w, EL_LABEL_FOCUS, "Package %lld", (long long)p->id);
+    y++;
+    draw_textf(y++, x, w, EL_NORMAL, "Component  %s", p->meta.component);
+    draw_textf(y++, x, w, EL_NORMAL, "Kind       %s", ota_kind_str(p->meta.kind));
+    if (p->meta.kind == OTA_KIND_DIFF)
+        draw_textf(y++, x, w, EL_NORMAL, "Versions   %s → %s", p->meta.source_version,
+                   p->meta.target_version);
+    else
+        draw_textf(y++, x, w, EL_NORMAL, "Target     %s (from any version)", p->meta.target_version);
+    draw_textf(y++, x, w, EL_NORMAL, "Created    %s", fmt_local(p->created_at, t, sizeof t));
+    draw_textf(y++, x, w, EL_NORMAL, "Remark     %s", p->meta.remark[0] ? p->meta.remark : "-");
+    y++;
+    draw_textf(y++, x, w, EL_HEADER, "Files (%zu, %s)", p->nfiles, fmt_size(pkg_size(p), sz, sizeof sz));
+    bool vr = P.verify_shown && P.verify_id == p->id;
+    for (size_t i = 0; i < p->nfiles && y + 1 < r.y + r.h; i++) {
+        const char *mark = "";
+        if (vr)
+            for (size_t k = 0; k < P.vr.nfiles; k++)
+                if (!strcmp(P.vr.files[k].name, p->files[i].name))
+                    mark = P.vr.files[k].ok ? "  OK" : "  DIFFERS";
+        snprintf(buf, sizeof buf, "%-32s %12s%s", p->files[i].name,
+                 fmt_size(p->files[i].size, sz, sizeof sz), mark);
+        draw_text(y++, x, w, vr && !strcmp(mark, "  DIFFERS") ? EL_ERROR : EL_NORMAL, buf);
+        draw_textf(y++, x + 2, w - 2, EL_DIM, "sha256 %s", p->files[i].sha256);
+    }
+    if (vr && y < r.y + r.h) {
+        y++;
+        if (P.vr.ok)
+            draw_text(y, x, w, EL_OK, "Verify: OK, every file matches its SHA-256");
+        else
+            for (size_t k = 0; k < P.vr.nfiles; k++)
+                if (!P.vr.files[k].ok) {
+                    draw_textf(y, x, w, EL_ERROR, "Verify: FAILED: %s: %s", P.vr.files[k].name,
+                               P.vr.files[k].error);
+                    break;
+                }
+    }
+}
+
+static void packages_draw(app *a, rect r)
+{
+    if (P.detail)
+        draw_detail(a, r);
+    else
+        draw_list(a, r);
+}
+
+static const char *packages_hint(app *a)
+{
+    (void)a;
+    return P.detail ? "v verify · d delete · n new · Esc back · ? help"
+                    : "Enter details · n new · v verify · d delete · / filter · s sort · ? help · q quit";
+}
+
+const pane_ops pane_packages = {
+    .title = "Packages", .scopes = packages_scopes, .enter = packages_enter,
+    .action = packages_action, .draw = packages_draw, .hint = packages_hint,
+};

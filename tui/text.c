@@ -1,0 +1,186 @@
+/* text.c: UTF-8 decoding and display-width truncation (see text.h). */
+#include <string.h>
+#include <wchar.h>
+#include "text.h"
+
+size_t text_decode(const char *s, size_t len, uint32_t *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    unsigned c = p[0];
+    size_t k;
+    uint32_t v, min;
+    if (c < 0x80) { *cp = c; return 1; }
+    if ((c & 0xe0) == 0xc0)      { k = 1; v = c & 0x1f; min = 0x80; }
+    else if ((c & 0xf0) == 0xe0) { k = 2; v = c & 0x0f; min = 0x800; }
+    else if ((c & 0xf8) == 0xf0) { k = 3; v = c & 0x07; min = 0x10000; }
+    else goto bad;
+    if (len <= k)
+        goto bad;
+    for (size_t i = 1; i <= k; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            goto bad;
+        v = (v << 6) | (p[i] & 0x3f);
+    }
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        goto bad;
+    *cp = v;
+    return k + 1;
+bad:
+    *cp = 0xfffd;
+    return 1;
+}
+
+/* East Asian wide ranges, used when the C library's wcwidth() does not
+ * know the character (a C or non-UTF-8 locale answers -1 for all of them). */
+static int cp_is_wide(uint32_t c)
+{
+    return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0x303e) ||
+           (c >= 0x3041 && c <= 0x33ff) || (c >= 0x3400 && c <= 0x4dbf) ||
+           (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xa000 && c <= 0xa4cf) ||
+           (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+           (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+           (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+           (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd);
+}
+
+int text_cp_width(uint32_t cp)
+{
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        return 1;                       /* shown as '?' */
+    if (cp < 0x7f)
+        return 1;
+    int w = wcwidth((wchar_t)cp);
+    if (w >= 0)
+        return w > 2 ? 2 : w;
+    /* unknown to the locale: decide ourselves */
+    if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f))
+        return 0;
+    return cp_is_wide(cp) ? 2 : 1;
+}
+
+int text_width(const char *s)
+{
+    size_t len = strlen(s), off = 0;
+    int w = 0;
+    while (off < len) {
+        uint32_t cp;
+        off += text_decode(s + off, len - off, &cp);
+        w += text_cp_width(cp);
+    }
+    return w;
+}
+
+/* Append the bytes for cp (as it should be shown) to out. */
+static size_t put_cp(char *out, size_t room, const char *src, size_t n, uint32_t cp)
+{
+    if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
+        src = "?";
+        n = 1;
+    } else if (cp == 0xfffd && n == 1) {
+        src = "\xef\xbf\xbd";
+        n = 3;
+    }
+    if (n >= room)
+        return 0;
+    memcpy(out, src, n);
+    return n;
+}
+
+int text_fit(const char *s, int width, int pad, char *out, size_t outlen)
+{
+    size_t len = strlen(s), off = 0, o = 0;
+    int w = 0;
+    if (outlen == 0)
+        return 0;
+    if (width < 0)
+        width = 0;
+    int total = text_width(s);
+    /* Reserve one column for the ellipsis only when we must cut. */
+    int limit = total <= width ? width : width - 1;
+    while (off < len) {
+        uint32_t cp;
+        size_t n = text_decode(s + off, len - off, &cp);
+        int cw = text_cp_width(cp);
+        if (w + cw > limit)
+            break;
+        size_t put = put_cp(out + o, outlen - o, s + off, n, cp);
+        if (!put && n)
+            break;
+        o += put;
+        w += cw;
+        off += n;
+    }
+    if (off < len && width > 0 && o + 3 < outlen) {
+        memcpy(out + o, TEXT_ELLIPSIS, 3);
+        o += 3;
+        w += 1;
+    }
+    while (pad && w < width && o + 1 < outlen) {
+        out[o++] = ' ';
+        w++;
+    }
+    out[o] = '\0';
+    return w;
+}
+
+size_t text_prev(const char *s, size_t off)
+{
+    if (off == 0)
+        return 0;
+    off--;
+    while (off > 0 && ((unsigned char)s[off] & 0xc0) == 0x80)
+        off--;
+    return off;
+}
+
+size_t text_next(const char *s, size_t len, size_t off)
+{
+    uint32_t cp;
+    if (off >= len)
+        return len;
+    return off + text_decode(s + off, len - off, &cp);
+}
+
+int text_fit_tail(const char *s, int width, char *out, size_t outlen)
+{
+    int total = text_width(s);
+    if (total <= width)
+        return text_fit(s, width, 0, out, outlen);
+    if (width <= 0 || outlen < 4) {
+        if (outlen)
+            out[0] = '\0';
+        return 0;
+    }
+    /* Walk back from the end while the tail fits in width-1 columns. */
+    size_t len = strlen(s), start = len;
+    int w = 0;
+    while (start > 0) {
+        size_t p = text_prev(s, start);
+        uint32_t cp;
+        text_decode(s + p, len - p, &cp);
+        int cw = text_cp_width(cp);
+        if (w + cw > width - 1)
+            break;
+        w += cw;
+        start = p;
+    }
+    memcpy(out, TEXT_ELLIPSIS, 3);
+    int got = text_fit(s + start, width - 1, 0, out + 3, outlen - 3);
+    return got + 1;
+}
+
+char *text_copy(char *dst, size_t n, const char *src)
+{
+    if (n == 0)
+        return dst;
+    size_t len = strlen(src);
+    if (len >= n) {
+        len = n - 1;
+        /* back off to the start of the character that did not fit */
+        while (len > 0 && ((unsigned char)src[len] & 0xc0) == 0x80)
+            len--;
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+    return dst;
+}

@@ -1,0 +1,49 @@
+/* text.h: display-width aware UTF-8 text for the console.
+ *
+ * Terminal columns are not bytes and not characters: a Chinese character
+ * takes two columns, a combining mark none.  Everything that puts text in a
+ * fixed number of columns goes through here, so columns line up and a cut
+ * never falls inside a character.  Pure functions (no ncurses), unit-tested
+ * in tests/e2e/test_text.c.
+ */
+#ifndef TUI_TEXT_H
+#define TUI_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TEXT_ELLIPSIS "\xe2\x80\xa6"   /* U+2026, one column */
+
+/* Decode one UTF-8 character at s (len bytes available).  Returns its byte
+ * length (>= 1) and stores the code point; an invalid or truncated sequence
+ * consumes one byte and yields U+FFFD. */
+size_t text_decode(const char *s, size_t len, uint32_t *cp);
+
+/* Columns a code point takes: 0 for combining marks, 2 for wide (CJK),
+ * 1 otherwise.  Control characters count 1 (they are shown as '?'). */
+int text_cp_width(uint32_t cp);
+
+/* Display width of a UTF-8 string. */
+int text_width(const char *s);
+
+/* Copy s into out (outlen bytes) so that it takes at most width columns.
+ * When s is wider, it is cut at a character boundary and ends with an
+ * ellipsis; a wide character that would straddle the limit is dropped.
+ * Control characters become '?', invalid bytes U+FFFD.  With pad, spaces
+ * fill the result to exactly width columns.  Returns the columns used. */
+int text_fit(const char *s, int width, int pad, char *out, size_t outlen);
+
+/* The same, keeping the END of s (for a text field scrolled to its
+ * cursor, or a path): a leading ellipsis marks the cut. */
+int text_fit_tail(const char *s, int width, char *out, size_t outlen);
+
+/* Byte offset of the character before/after byte offset off in s. */
+size_t text_prev(const char *s, size_t off);
+size_t text_next(const char *s, size_t len, size_t off);
+
+
+
+/* Copy src into dst (size n), cutting at a character boundary when it
+ * does not fit.  Returns dst. */
+char *text_copy(char *dst, size_t n, const char *src);
+#endif
