@@ -2,6 +2,7 @@
  * arrive, content addressing, verify catching changed bytes, and no
  * temporary file left behind by an aborted writer. */
 #include <dirent.h>
+#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -133,6 +134,13 @@ static void test_limit(void)
     free(zero);
 }
 
+/* Remove the test's folder (it holds a 100 MiB blob). */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(path);
+}
+
 int main(void)
 {
     ota_err e = {0};
@@ -150,5 +158,6 @@ int main(void)
     test_abort();
     test_limit();
     ota_engine_close(eng);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }

@@ -2,6 +2,7 @@
  * with filter and paging, get, verify, delete (in_use while a plan past
  * saved uses it), find_same. */
 #include <dirent.h>
+#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sqlite3.h>
@@ -289,6 +290,13 @@ static void test_verify_delete(void)
     fails_with(ota_package_delete(eng, pkg_a, &e), &e, OTA_E_NOT_FOUND, "deleting again: not found");
 }
 
+/* Remove the test's folder (it holds a 100 MiB blob). */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    return remove(path);
+}
+
 int main(void)
 {
     ota_err e = {0};
@@ -308,5 +316,6 @@ int main(void)
     test_list();
     test_verify_delete();
     ota_engine_close(eng);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }
