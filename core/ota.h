@@ -436,6 +436,11 @@ ota_sim *ota_sim_new(ota_engine *eng, const ota_sim_opts *o, ota_err *e);
 /* One tick: a batch of check-ins and reports, committed as one transaction. */
 int ota_sim_step(ota_sim *s, ota_err *e);
 void ota_sim_free(ota_sim *s);
+/* A generated fleet for demos and benchmarks: devices dev-000001..dev-N of
+ * product with a spread of versions of components module, mcu and app,
+ * RSRP -125..-70 and battery 5..100; deterministic for a seed; one
+ * transaction.  Existing device ids are left as they are. */
+int ota_fleet_generate(ota_engine *eng, const char *product, long n, uint64_t seed, ota_err *e);
 
 /* ----------------------------------------------------------------- tokens */
 /* API tokens for otad.  The secret is shown once at creation; only a hash

@@ -1,0 +1,2 @@
+#include "test_rollout_fixture.h"
+int main(void){ return tap_done(); }
