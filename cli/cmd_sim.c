@@ -1,0 +1,166 @@
+/* otactl sim: drive the fleet simulator against the local engine.
+ *
+ * Time is a fake clock that starts now (or at the plan's window start, if
+ * later) and advances tick_seconds per step, so an hour of rollout runs in
+ * moments and a run is repeatable with the same seed. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "otactl.h"
+
+#define SIM_MAX_PLANS 64
+#define SIM_UNTIL_DONE_CAP 100000  /* ticks: a plan whose devices never finish still stops */
+
+typedef struct sim_run {
+    int64_t plans[SIM_MAX_PLANS];
+    size_t nplans;
+    long targeted;                  /* summed preview at the start */
+} sim_run;
+
+/* The plans the simulator drives: the one asked for, else every running one. */
+static int sim_plans(ota_backend *b, int64_t plan, sim_run *r, ota_err *e)
+{
+    r->nplans = 0;
+    if (plan) {
+        r->plans[r->nplans++] = plan;
+    } else {
+        static const int running[] = {OTA_PLAN_ACTIVE, OTA_PLAN_UPGRADING, OTA_PLAN_PAUSED};
+        for (size_t k = 0; k < 3; k++) {
+            ota_page_req pg = {.limit = OTA_LIST_MAX};
+            ota_plan_page page = {0};
+            if (b->ops->plan_list(b, running[k], NULL, &pg, &page, e) < 0)
+                return -1;
+            for (size_t i = 0; i < page.n && r->nplans < SIM_MAX_PLANS; i++)
+                r->plans[r->nplans++] = page.items[i].id;
+            ota_plan_page_free(&page);
+        }
+    }
+    r->targeted = 0;
+    for (size_t i = 0; i < r->nplans; i++) {
+        ota_preview pv;
+        if (b->ops->plan_preview(b, r->plans[i], &pv, e) < 0)
+            return -1;
+        r->targeted += pv.targeted;
+    }
+    return 0;
+}
+
+/* Sums the status of every driven plan; *done when none has work left. */
+static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bool *done, ota_err *e)
+{
+    memset(sum, 0, sizeof *sum);
+    long finished = 0, waiting = 0;
+    bool all_final = r->nplans > 0;
+    for (size_t i = 0; i < r->nplans; i++) {
+        ota_plan_status s;
+        if (b->ops->plan_status(b, r->plans[i], &s, e) < 0)
+            return -1;
+        for (int k = 0; k < OTA_JOB__COUNT; k++)
+            sum->counts[k] += s.counts[k];
+        if (i == 0 || s.state > sum->state)
+            sum->state = s.state;
+        if (s.state != OTA_PLAN_TERMINATED && s.state != OTA_PLAN_ENDED)
+            all_final = false;
+    }
+    finished = sum->counts[OTA_JOB_SUCCEEDED] + sum->counts[OTA_JOB_FAILED] + sum->counts[OTA_JOB_EXPIRED];
+    for (int k = OTA_JOB_PENDING; k <= OTA_JOB_INSTALLING; k++)
+        waiting += sum->counts[k];
+    *done = all_final || (waiting == 0 && finished > 0 && finished >= r->targeted);
+    return 0;
+}
+
+static void sim_line(long tick, int64_t now, const ota_plan_status *s, size_t nplans)
+{
+    char tb[40];
+    printf("tick %-5ld %s  %zu plan%s  ", tick, ota_time_format(now, tb, sizeof tb), nplans,
+           nplans == 1 ? "" : "s");
+    print_status_line(s);
+}
+
+int cmd_sim(cli *c, int argc, char **argv)
+{
+    cli_opt opts[] = {OPT("plan", true),         OPT("seed", true),         OPT("ticks", true),
+                      OPT("until-done", false),  OPT("rate", true),         OPT("failure-rate", true),
+                      OPT("tick-seconds", true), OPT("quiet", false),       OPT_END};
+    char *pos[1];
+    int n;
+    int64_t plan = 0;
+    long seed = 1, ticks = 10, tick_seconds = 60;
+    double rate = 0.05, failure = 0.05;
+    if (cli_args(c, argc, argv, opts, pos, &n, 0, 0) < 0 ||
+        (opts[0].set && cli_parse_id(c, opts[0].val, "--plan", &plan) < 0) ||
+        (opts[1].set && cli_parse_int(c, opts[1].val, "--seed", 0, LONG_MAX, &seed) < 0) ||
+        (opts[2].set && cli_parse_int(c, opts[2].val, "--ticks", 1, 10000000, &ticks) < 0) ||
+        (opts[4].set && cli_parse_double(c, opts[4].val, "--rate", 0, 1, &rate) < 0) ||
+        (opts[5].set && cli_parse_double(c, opts[5].val, "--failure-rate", 0, 1, &failure) < 0) ||
+        (opts[6].set && cli_parse_int(c, opts[6].val, "--tick-seconds", 1, 86400, &tick_seconds) < 0))
+        return CLI_USAGE;
+    if (opts[2].set && opts[3].set)
+        return cli_usage(c, "--ticks and --until-done exclude each other");
+    bool until_done = opts[3].set, quiet = opts[7].set;
+    if (until_done)
+        ticks = SIM_UNTIL_DONE_CAP;
+
+    /* the clock starts at the plan's window if that lies ahead */
+    int64_t t0 = ota_clock_now(NULL);
+    ota_err e = {0};
+    if (plan) {
+        ota_backend *probe = cli_backend(c);
+        if (!probe)
+            return CLI_REFUSED;
+        ota_plan p;
+        if (probe->ops->plan_get(probe, plan, &p, &e) < 0)
+            return cli_fail(&e);
+        if (p.window_start > t0)
+            t0 = p.window_start;
+        ota_plan_free(&p);
+        ota_backend_close(probe);
+        c->b = NULL;
+    }
+    ota_backend *b = cli_backend_fake(c, t0);
+    if (!b)
+        return CLI_REFUSED;
+    ota_engine *eng = ota_backend_local_engine(b);
+    sim_run run;
+    if (sim_plans(b, plan, &run, &e) < 0)
+        return cli_fail(&e);
+    if (!run.nplans)
+        return cli_refuse(OTA_E_NOT_FOUND, "plan", "no active, upgrading or paused plan to simulate");
+
+    ota_sim_opts so = {.seed = (uint64_t)seed, .plan_id = plan, .online_per_tick = rate,
+                       .failure_rate = failure, .confirm_delay = 2, .download_ticks = 3,
+                       .install_ticks = 2, .tick_seconds = (int)tick_seconds};
+    ota_sim *sim = ota_sim_new(eng, &so, &e);
+    if (!sim)
+        return cli_fail(&e);
+    ota_plan_status sum = {0};
+    bool done = false;
+    long tick;
+    int rc = CLI_OK;
+    for (tick = 1; tick <= ticks && !done; tick++) {
+        c->fake.t += tick_seconds;
+        if (ota_sim_step(sim, &e) < 0 || ota_engine_tick(eng, &e) < 0 ||
+            sim_status(b, &run, &sum, &done, &e) < 0) {
+            rc = cli_fail(&e);
+            break;
+        }
+        if (!quiet && !c->json)
+            sim_line(tick, c->fake.t, &sum, run.nplans);
+    }
+    ota_sim_free(sim);
+    if (rc != CLI_OK)
+        return rc;
+    if (c->json) {
+        json_t *j = ota_json_status(&sum);
+        json_object_del(j, "revision");
+        json_object_del(j, "last_seq");
+        json_object_set_new(j, "ticks", json_integer(tick - 1));
+        json_object_set_new(j, "done", json_boolean(done));
+        cli_print_json(j);
+    } else {
+        if (quiet)
+            sim_line(tick - 1, c->fake.t, &sum, run.nplans);
+        printf("%s after %ld ticks\n", done ? "done" : "stopped", tick - 1);
+    }
+    return CLI_OK;
+}
