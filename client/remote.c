@@ -21,6 +21,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -459,8 +460,7 @@ static int plan_decode(remote *r, json_t *j, ota_plan *out, ota_err *e)
 {
     if (!json_is_object(j))
         return bad_answer(r, e, "plan is not an object");
-    ota_plan_free(out);
-    return ota_plan_from_json(j, out, e);
+    return ota_plan_from_json(j, out, e); /* out is output only, as in core */
 }
 
 static int plan_answer(remote *r, json_t *j, ota_plan *out, ota_err *e)
@@ -521,12 +521,54 @@ static int r_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
     return 0;
 }
 
-/* The server takes devices as a JSON array.  A .json file goes as it is;
- * a CSV file is read by core's own importer into a scratch engine (so the
- * errors name the same line and column as locally) and sent as JSON. */
-static json_t *csv_to_json(const char *product, const char *path, ota_err *e)
+/* The server takes devices as a JSON array.  The file (.json or .csv) is
+ * read by core's own importer into a scratch engine, so every file error
+ * (line, column, rule) is exactly the local backend's, then sent as JSON. */
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    char dir[] = "/tmp/ota-csv-XXXXXX", db[64];
+    (void)st; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static json_t *device_json(const ota_device *d)
+{
+    json_t *j = json_object(), *vs = json_object();
+    json_object_set_new(j, "id", json_string(d->id));
+    for (size_t k = 0; k < d->nversions; k++)
+        json_object_set_new(vs, d->versions[k].component, json_string(d->versions[k].version));
+    json_object_set_new(j, "versions", vs);
+    if (d->has_rsrp)
+        json_object_set_new(j, "rsrp", json_integer(d->rsrp));
+    if (d->has_battery)
+        json_object_set_new(j, "battery", json_integer(d->battery));
+    return j;
+}
+
+static json_t *scratch_devices(ota_engine *eng, const char *product, ota_err *e)
+{
+    json_t *arr = json_array();
+    ota_page_req pg = {.limit = OTA_LIST_MAX};
+    for (;;) {
+        ota_device_page page = {0};
+        if (ota_device_list(eng, product, NULL, &pg, &page, e) < 0) {
+            json_decref(arr);
+            return NULL;
+        }
+        for (size_t i = 0; i < page.n; i++)
+            json_array_append_new(arr, device_json(&page.items[i]));
+        snprintf(pg.cursor, sizeof pg.cursor, "%s", page.next_cursor);
+        ota_device_page_free(&page);
+        if (!pg.cursor[0])
+            return arr;
+    }
+}
+
+static json_t *devices_file_json(const char *product, const char *path, ota_err *e)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    char dir[PATH_MAX], db[PATH_MAX + 8];
+    snprintf(dir, sizeof dir, "%s/ota-import-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     if (!mkdtemp(dir)) {
         ota_fail(e, OTA_E_IO, NULL, "cannot make a scratch folder: %s", strerror(errno));
         return NULL;
@@ -541,62 +583,17 @@ static json_t *csv_to_json(const char *product, const char *path, ota_err *e)
     char dk[65];
     ota_import_result res;
     if (eng && ota_product_add(eng, &p, dk, e) == 0 &&
-        ota_device_import_file(eng, product, path, &res, e) == 0) {
-        arr = json_array();
-        ota_page_req pg = {.limit = OTA_LIST_MAX};
-        for (;;) {
-            ota_device_page page = {0};
-            if (ota_device_list(eng, product, NULL, &pg, &page, e) < 0) {
-                json_decref(arr);
-                arr = NULL;
-                break;
-            }
-            for (size_t i = 0; i < page.n; i++) {
-                json_t *d = json_object();
-                json_t *vs = json_object();
-                json_object_set_new(d, "id", json_string(page.items[i].id));
-                for (size_t k = 0; k < page.items[i].nversions; k++)
-                    json_object_set_new(vs, page.items[i].versions[k].component,
-                                        json_string(page.items[i].versions[k].version));
-                json_object_set_new(d, "versions", vs);
-                json_array_append_new(arr, d);
-            }
-            snprintf(pg.cursor, sizeof pg.cursor, "%s", page.next_cursor);
-            ota_device_page_free(&page);
-            if (!pg.cursor[0])
-                break;
-        }
-    }
+        ota_device_import_file(eng, product, path, &res, e) == 0)
+        arr = scratch_devices(eng, product, e);
     ota_engine_close(eng);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "%s/s.db-wal", dir);
-    unlink(cmd);
-    snprintf(cmd, sizeof cmd, "%s/s.db-shm", dir);
-    unlink(cmd);
-    unlink(db);
-    snprintf(cmd, sizeof cmd, "%s/blobs", dir);
-    rmdir(cmd);
-    rmdir(dir);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
     return arr;
 }
 
 static int r_device_import(ota_backend *b, const char *product, const char *path,
                            ota_import_result *res, ota_err *e)
 {
-    const char *dot = strrchr(path, '.');
-    json_t *body = NULL;
-    if (dot && !strcasecmp(dot, ".csv")) {
-        body = csv_to_json(product, path, e);
-    } else if (dot && !strcasecmp(dot, ".json")) {
-        json_error_t je;
-        body = json_load_file(path, 0, &je);
-        if (!body)
-            ota_fail(e, OTA_E_BAD_REQUEST, "file", "%s: line %d, column %d: %s", path, je.line,
-                     je.column, je.text);
-    } else {
-        return ota_fail(e, OTA_E_BAD_REQUEST, "file", "%s: device files end in .json or .csv",
-                        path);
-    }
+    json_t *body = devices_file_json(product, path, e);
     if (!body)
         return -1;
     char key[3 * OTA_KEY_MAX + 1], p[300];

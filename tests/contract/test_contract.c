@@ -152,17 +152,8 @@ static void t_devices(ctx *c)
     ota_page_req badc = {.limit = 2, .cursor = "not-a-cursor"};
     fails_with(c->b->ops->device_list(c->b, "EC600N-meter", NULL, &badc, &pg, &E), &E,
                OTA_E_BAD_REQUEST, "a forged cursor refused");
-    /* Known difference: core's ota_device_list answers an empty page for an
-     * unknown product where otad says not_found.  TODO until core agrees. */
-    int rc = c->b->ops->device_list(c->b, "nope", NULL, NULL, &pg, &E);
-    bool nf = rc < 0 && E.code == OTA_E_NOT_FOUND;
-    if (c->remote || nf) {
-        ok(nf, "devices of an unknown product: not_found");
-    } else {
-        printf("not ok %d - devices of an unknown product: not_found # TODO core answers an "
-               "empty page\n", ++tap_n);
-        ota_device_page_free(&pg);
-    }
+    fails_with(c->b->ops->device_list(c->b, "nope", NULL, NULL, &pg, &E), &E, OTA_E_NOT_FOUND,
+               "devices of an unknown product");
 }
 
 /* ------------------------------------------------------------ packages */

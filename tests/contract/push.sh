@@ -1,0 +1,123 @@
+#!/bin/sh
+# Offline drafting and push, end to end with otactl and a real otad:
+# packages missing on the server are uploaded (hashes equal), a second push
+# updates the same server plan, a server-side edit makes the push a conflict
+# that shows what differs and changes nothing, pull and file export/import,
+# token files readable by others refused, an unreachable server reported.
+. "${OTA_SRCDIR:-.}/tests/lib.sh"
+. "$OTA_SRCDIR/tests/contract/lib-otad.sh"
+OTACTL="$OTA_BUILDDIR/cli/otactl"
+[ -x "$OTACTL" ] || { echo "1..0 # SKIP no otactl"; exit 0; }
+otad_start || { echo "1..0 # SKIP otad did not start: $OTAD_WHY"; exit 0; }
+L="$TMP/local.db"
+loc() { "$OTACTL" --db "$L" "$@"; }
+srv() { "$OTACTL" --remote "$OTAD_URL" --token "$OTAD_TOKEN" "$@"; }
+push() { loc plan push "$1" --remote "$OTAD_URL" --token "$OTAD_TOKEN"; }
+plan_json() {  # name package_id
+  cat <<EOF
+{"name":"$1","product":"EC600N-meter","mode":"silent","blacklist":["dev-9"],"whitelist":[],
+ "strategy":{"retries":2,"min_rsrp":-110,"min_battery":20},
+ "window":{"start":"2026-12-01T00:00:00Z","end":"2026-12-31T00:00:00Z"},
+ "components":[{"component":"module","package_id":$2}]}
+EOF
+}
+
+# --- a draft made with no server at all
+ok "local product" loc product add EC600N-meter "Smart meter"
+printf 'module firmware 1.2.0\n' > "$TMP/fw.bin"
+head -c 300000 /dev/urandom > "$TMP/fw.bin_1"
+ok "local package from files" loc package add --component module --kind full --target 1.2.0 \
+   "$TMP/fw.bin" "$TMP/fw.bin_1"
+plan_json "Q3 module rollout" 1 > "$TMP/plan.json"
+ok "local plan" loc plan create "$TMP/plan.json"
+
+# --- the server's product must exist
+out=$(push 1 2>&1); rc=$?
+is "push without the product on the server refused" "$rc" 1
+like "... naming the product and the fix" "$out" 'no product "EC600N-meter".*product add'
+is "... and nothing uploaded" "$(srv --json package list | jq '.items|length')" 0
+ok "server product" srv product add EC600N-meter "Smart meter"
+
+# --- first push: packages uploaded, hashes equal
+out=$(push 1 2>&1)
+like "first push creates a server plan" "$out" 'new plan 1, revision 1 \(packages: 1 uploaded'
+is "server has the package" "$(srv --json package list | jq '.items|length')" 1
+is "fw.bin hash equal on the server" "$(srv --json package show 1 | jq -r '.files[]|select(.name=="fw.bin").sha256')" \
+   "$(sha256sum "$TMP/fw.bin" | cut -d' ' -f1)"
+is "fw.bin_1 hash equal on the server" "$(srv --json package show 1 | jq -r '.files[]|select(.name=="fw.bin_1").sha256')" \
+   "$(sha256sum "$TMP/fw.bin_1" | cut -d' ' -f1)"
+is "blacklist travelled" "$(srv --json plan show 1 | jq -c .blacklist)" '["dev-9"]'
+ok "server copy downloads intact" srv package download 1 fw.bin_1 "$TMP/back.bin_1"
+ok "... same bytes" cmp "$TMP/fw.bin_1" "$TMP/back.bin_1"
+
+# --- second push after a local edit: same server plan, If-Match, no re-upload
+plan_json "Q3 module rollout v2" 1 > "$TMP/plan2.json"
+ok "local edit" loc plan edit 1 "$TMP/plan2.json" --revision 1
+out=$(push 1 2>&1)
+like "second push updates the same plan" "$out" 'updated plan 1, revision 2 \(packages: 0 uploaded, 1 already there'
+is "one plan on the server" "$(srv --json plan list | jq '.items|length')" 1
+is "server plan renamed" "$(srv --json plan show 1 | jq -r .name)" "Q3 module rollout v2"
+
+# --- someone edits on the server; the next push is a conflict, nothing changes
+plan_json "edited on the server" 1 > "$TMP/plan3.json"
+ok "server-side edit" srv plan edit 1 "$TMP/plan3.json" --revision 2
+plan_json "local edit 3" 1 > "$TMP/plan4.json"
+ok "another local edit" loc plan edit 1 "$TMP/plan4.json" --revision 2
+out=$(push 1 2>&1); rc=$?
+is "push after a server edit refused" "$rc" 1
+like "... as a conflict" "$out" 'otactl: conflict: revision: .*changed since the last push'
+like "... showing what differs" "$out" 'name: server "edited on the server", local "local edit 3"'
+is "server plan untouched" "$(srv --json plan show 1 | jq -r '.name + " " + (.revision|tostring)')" "edited on the server 3"
+is "local plan untouched" "$(loc --json plan show 1 | jq -r '.name + " " + (.revision|tostring)')" "local edit 3 3"
+
+# --- pull brings the server plan back as a local draft, mapped for the next push
+out=$(loc plan pull 1 --remote "$OTAD_URL" --token "$OTAD_TOKEN" 2>&1)
+like "pull makes a local draft" "$out" 'as local draft plan 2 \(packages: 0 downloaded, 1 already here'
+is "pulled plan's name" "$(loc --json plan show 2 | jq -r .name)" "edited on the server"
+plan_json "fixed after pull" 1 > "$TMP/plan5.json"
+ok "edit the pulled draft" loc plan edit 2 "$TMP/plan5.json" --revision 1
+like "pushing it updates server plan 1" "$(push 2 2>&1)" 'updated plan 1, revision 4'
+
+# --- plans and packages as files, into a second local engine
+L2="$TMP/usb.db"
+loc plan export 1 > "$TMP/export.json"
+is "export is an otaconsole plan file" "$(jq -r .otaconsole "$TMP/export.json")" plan
+ok "second engine's product" "$OTACTL" --db "$L2" product add EC600N-meter "Smart meter"
+out=$("$OTACTL" --db "$L2" plan import "$TMP/export.json" 2>&1); rc=$?
+is "import without the package refused" "$rc" 1
+like "... naming it and the way out" "$out" 'not_found: components\[0\]: package module 1.2.0 .*package import'
+ok "package export" loc package export 1 "$TMP/usb"
+ok "package import" "$OTACTL" --db "$L2" package import "$TMP/usb"
+like "package import twice finds it" "$("$OTACTL" --db "$L2" package import "$TMP/usb")" 'already here as 1'
+ok "plan import" "$OTACTL" --db "$L2" plan import "$TMP/export.json"
+is "imported plan's name" "$("$OTACTL" --db "$L2" --json plan show 1 | jq -r .name)" "local edit 3"
+printf 'tampered' >> "$TMP/usb/fw.bin"
+out=$("$OTACTL" --db "$TMP/third.db" package import "$TMP/usb" 2>&1); rc=$?
+is "a tampered exported file refused" "$rc" 1
+like "... as corrupted" "$out" 'io_error: files: .*fw.bin: SHA-256 .*corrupted'
+
+# --- a corrupted download through otactl: detected, nothing saved
+blob=$(find "$OTAD_BLOBS" -type f -size 300000c | head -1)
+printf 'X' | dd of="$blob" bs=1 seek=1000 conv=notrunc 2>/dev/null
+out=$(srv package download 1 fw.bin_1 "$TMP/rot.bin_1" 2>&1); rc=$?
+is "corrupted download refused" "$rc" 1
+like "... said so" "$out" 'io_error: .*(corrupted|mismatch)'
+ok "... nothing saved" test ! -e "$TMP/rot.bin_1"
+
+# --- tokens and reachability
+printf '%s\n' "$OTAD_TOKEN" > "$TMP/token"
+chmod 644 "$TMP/token"
+out=$("$OTACTL" --remote "$OTAD_URL" --token-file "$TMP/token" product list 2>&1); rc=$?
+is "token file with mode 0644 refused" "$rc" 1
+like "... saying how to fix it" "$out" "chmod 600 $TMP/token"
+chmod 600 "$TMP/token"
+ok "mode 0600 token file accepted" "$OTACTL" --remote "$OTAD_URL" --token-file "$TMP/token" product list
+out=$(OTA_TOKEN="$OTAD_TOKEN" "$OTACTL" --remote "$OTAD_URL" product list 2>&1)
+like "OTA_TOKEN from the environment" "$out" 'EC600N-meter'
+port=$(free_port)
+start=$(date +%s)
+out=$("$OTACTL" --remote "http://127.0.0.1:$port" --token x product list 2>&1); rc=$?
+is "unreachable server refused" "$rc" 1
+like "... one clear message with the URL" "$out" "^otactl: unavailable: cannot reach http://127.0.0.1:$port: connection refused"
+ok "... quickly" test $(( $(date +%s) - start )) -le 5
+done_testing
