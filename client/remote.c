@@ -874,7 +874,10 @@ static int r_plan_create(ota_backend *b, ota_plan *p, ota_err *e)
     json_t *body = ota_json_plan(p), *j = NULL;
     int rc = remote_json(R(b), "POST", "/plans", body, 0, false, &j, e);
     json_decref(body);
-    return rc < 0 ? -1 : plan_answer(R(b), j, p, e);
+    if (rc < 0)
+        return -1;
+    ota_plan_free(p); /* in/out: the answer replaces the caller's lists */
+    return plan_answer(R(b), j, p, e);
 }
 
 static int r_plan_get(ota_backend *b, int64_t id, ota_plan *out, ota_err *e)
@@ -929,7 +932,10 @@ static int r_plan_update(ota_backend *b, ota_plan *p, ota_err *e)
     json_t *body = ota_json_plan(p), *j = NULL;
     int rc = remote_json(R(b), "PUT", path, body, p->revision, false, &j, e);
     json_decref(body);
-    return rc < 0 ? -1 : plan_answer(R(b), j, p, e);
+    if (rc < 0)
+        return -1;
+    ota_plan_free(p); /* in/out: the answer replaces the caller's lists */
+    return plan_answer(R(b), j, p, e);
 }
 
 static int r_plan_delete(ota_backend *b, int64_t id, ota_err *e)

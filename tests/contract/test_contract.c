@@ -371,15 +371,22 @@ static void t_plans(ctx *c, int64_t pkg, int64_t *plan_out)
 }
 
 /* ------------------------------------------------ transitions and jobs */
+/* Transitions fill *p as output only: free the last answer first. */
+static int tr(ctx *c, int64_t id, ota_action a, ota_plan *p, ota_err *e)
+{
+    ota_plan_free(p);
+    return c->b->ops->plan_transition(c->b, id, a, p, e);
+}
+
 static void t_rollout(ctx *c, int64_t plan, int64_t pkg)
 {
     ota_plan p;
     ota_plan_init(&p);
-    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_ACTIVATE, &p, &E), &E, "activate");
+    ok_call(tr(c, plan, OTA_ACT_ACTIVATE, &p, &E), &E, "activate");
     is_int(p.state, OTA_PLAN_ACTIVE, "active");
-    fails_with(c->b->ops->plan_transition(c->b, plan, OTA_ACT_ACTIVATE, &p, &E), &E,
+    fails_with(tr(c, plan, OTA_ACT_ACTIVATE, &p, &E), &E,
                OTA_E_INVALID_TRANSITION, "activate twice");
-    fails_with(c->b->ops->plan_transition(c->b, plan, OTA_ACT_RESUME, &p, &E), &E,
+    fails_with(tr(c, plan, OTA_ACT_RESUME, &p, &E), &E,
                OTA_E_INVALID_TRANSITION, "resume an active plan");
     ota_plan q;
     ota_plan_init(&q);
@@ -460,15 +467,15 @@ static void t_rollout(ctx *c, int64_t plan, int64_t pkg)
     is_int(ev.n, 2, "at most the limit");
     ota_event_page_free(&ev);
 
-    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_PAUSE, &p, &E), &E, "pause");
+    ok_call(tr(c, plan, OTA_ACT_PAUSE, &p, &E), &E, "pause");
     is_int(p.state, OTA_PLAN_PAUSED, "paused");
-    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_RESUME, &p, &E), &E, "resume");
+    ok_call(tr(c, plan, OTA_ACT_RESUME, &p, &E), &E, "resume");
     ok(p.state == OTA_PLAN_ACTIVE || p.state == OTA_PLAN_UPGRADING, "back to rolling out");
-    ok_call(c->b->ops->plan_transition(c->b, plan, OTA_ACT_TERMINATE, &p, &E), &E, "terminate");
+    ok_call(tr(c, plan, OTA_ACT_TERMINATE, &p, &E), &E, "terminate");
     is_int(p.state, OTA_PLAN_TERMINATED, "terminated");
-    fails_with(c->b->ops->plan_transition(c->b, plan, OTA_ACT_PAUSE, &p, &E), &E,
+    fails_with(tr(c, plan, OTA_ACT_PAUSE, &p, &E), &E,
                OTA_E_INVALID_TRANSITION, "pause a terminated plan");
-    fails_with(c->b->ops->plan_transition(c->b, 99999, OTA_ACT_PAUSE, &p, &E), &E, OTA_E_NOT_FOUND,
+    fails_with(tr(c, 99999, OTA_ACT_PAUSE, &p, &E), &E, OTA_E_NOT_FOUND,
                "transition of an unknown plan");
     ota_plan_free(&p);
     ota_plan_free(&q);
