@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -538,6 +539,198 @@ static void t_silent_server(void)
     close(s);
 }
 
+/* ---------------------------------------------- a tiny server in a thread
+ * DROP: reads a request and hangs up without answering (counts connections,
+ * so retries can be seen).  CORRUPT: a proxy to otad that flips the first
+ * body byte of every /files/ answer (bytes damaged in transit). */
+enum { TINY_DROP, TINY_CORRUPT };
+typedef struct tiny {
+    int mode, lfd, port, upstream;
+    int conns;
+    pthread_t th;
+} tiny;
+
+static int read_head(int fd, char *buf, size_t len)
+{
+    size_t n = 0;
+    while (n + 1 < len) {
+        ssize_t r = read(fd, buf + n, 1);
+        if (r <= 0)
+            return -1;
+        n++;
+        buf[n] = 0;
+        if (n >= 4 && !memcmp(buf + n - 4, "\r\n\r\n", 4))
+            return (int)n;
+    }
+    return -1;
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void tiny_proxy(tiny *t, int cfd)
+{
+    int ufd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                            .sin_port = htons((uint16_t)t->upstream)};
+    if (connect(ufd, (struct sockaddr *)&a, sizeof a) < 0) {
+        close(ufd);
+        return;
+    }
+    char req[16384], resp[16384], body[65536];
+    int n;
+    while ((n = read_head(cfd, req, sizeof req)) > 0) {
+        bool files = strstr(req, "/files/") && !strncmp(req, "GET ", 4);
+        bool upload = !strncmp(req, "POST /api/v1/packages ", 22);
+        write_all(ufd, req, (size_t)n);
+        const char *rl = strcasestr(req, "\r\nContent-Length:");
+        long in = rl ? atol(rl + 17) : 0, flip = in - 200; /* inside the file part */
+        for (long off = 0; in > 0;) {
+            ssize_t r = read(cfd, body, in < (long)sizeof body ? (size_t)in : sizeof body);
+            if (r <= 0)
+                break;
+            if (upload && flip >= off && flip < off + r)
+                body[flip - off] ^= 0x20;
+            write_all(ufd, body, (size_t)r);
+            off += r;
+            in -= r;
+        }
+        if ((n = read_head(ufd, resp, sizeof resp)) < 0)
+            break;
+        write_all(cfd, resp, (size_t)n);
+        const char *cl = strcasestr(resp, "\r\nContent-Length:");
+        long left = cl ? atol(cl + 17) : 0;
+        bool first = true;
+        while (left > 0) {
+            ssize_t r = read(ufd, body, left < (long)sizeof body ? (size_t)left : sizeof body);
+            if (r <= 0)
+                break;
+            if (files && first)
+                body[0] ^= 0x20;
+            first = false;
+            write_all(cfd, body, (size_t)r);
+            left -= r;
+        }
+    }
+    close(ufd);
+}
+
+static void *tiny_run(void *ud)
+{
+    tiny *t = ud;
+    for (;;) {
+        int cfd = accept(t->lfd, NULL, NULL);
+        if (cfd < 0)
+            return NULL; /* listening socket shut down: stop */
+        __atomic_add_fetch(&t->conns, 1, __ATOMIC_SEQ_CST);
+        if (t->mode == TINY_CORRUPT) {
+            tiny_proxy(t, cfd);
+        } else {
+            char req[16384];
+            read_head(cfd, req, sizeof req);
+        }
+        close(cfd);
+    }
+}
+
+static void tiny_start(tiny *t, int mode, int upstream)
+{
+    memset(t, 0, sizeof *t);
+    t->mode = mode;
+    t->upstream = upstream;
+    t->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    bind(t->lfd, (struct sockaddr *)&a, sizeof a);
+    listen(t->lfd, 8);
+    getsockname(t->lfd, (struct sockaddr *)&a, &al);
+    t->port = ntohs(a.sin_port);
+    pthread_create(&t->th, NULL, tiny_run, t);
+}
+
+static void tiny_stop(tiny *t)
+{
+    shutdown(t->lfd, SHUT_RDWR);
+    pthread_join(t->th, NULL);
+    close(t->lfd);
+}
+
+/* GET, PUT with If-Match and DELETE are retried; a POST never is. */
+static void t_retries(void)
+{
+    tiny t;
+    tiny_start(&t, TINY_DROP, 0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
+    ota_remote_opts o = {.url = url, .token = "t", .retries = 2};
+    ota_backend *b = ota_backend_remote_open(&o, &E);
+    ota_plan p;
+    ota_plan_init(&p);
+    fails_with(b->ops->plan_get(b, 1, &p, &E), &E, OTA_E_UNAVAILABLE, "a server that hangs up: unavailable");
+    is_int(t.conns, 3, "a GET is tried three times (two retries)");
+    ok(strstr(E.message, url) != NULL, "message names the URL: %s", E.message);
+    t.conns = 0;
+    fails_with(b->ops->plan_transition(b, 1, OTA_ACT_ACTIVATE, &p, &E), &E, OTA_E_UNAVAILABLE,
+               "POST to a server that hangs up: unavailable");
+    is_int(t.conns, 1, "a POST is sent once, never repeated");
+    t.conns = 0;
+    fails_with(b->ops->plan_delete(b, 1, &E), &E, OTA_E_UNAVAILABLE, "DELETE: unavailable");
+    is_int(t.conns, 3, "a DELETE is retried");
+    ota_backend_close(b);
+    tiny_stop(&t);
+}
+
+/* Bytes flipped between otad and the client: the download notices. */
+static void t_transit(ctx *c, int64_t pkg)
+{
+    int port = atoi(strrchr(c->url, ':') + 1);
+    tiny t;
+    tiny_start(&t, TINY_CORRUPT, port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
+    ota_remote_opts o = {.url = url, .token = c->token};
+    ota_backend *b = ota_backend_remote_open(&o, &E);
+    ota_package p;
+    ok_call(b->ops->package_get(b, pkg, &p, &E), &E, "package metadata through the proxy");
+    char *dest = tpath(c, "transit.bin");
+    fails_with(b->ops->package_download(b, pkg, "fw.bin", dest, &E), &E, OTA_E_IO,
+               "a byte flipped in transit: io_error");
+    ok(strstr(E.message, "corrupted in transfer") != NULL, "says corrupted in transfer: %s", E.message);
+    ok(access(dest, F_OK) < 0, "nothing saved at the destination");
+    char part[PATH_MAX + 80];
+    snprintf(part, sizeof part, "ls '%s'/transit.bin.part-* >/dev/null 2>&1", c->tmp);
+    ok(system(part) != 0, "no temp file left behind");
+    ok_call(c->b->ops->package_download(c->b, pkg, "fw.bin", dest, &E), &E,
+            "the direct download is fine");
+
+    /* An upload damaged on the way: the server's hash differs from ours, so
+     * the client refuses and removes what the server stored. */
+    char big[4096];
+    memset(big, 'A', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    write_file(tpath(c, "up.bin"), big, strlen(big));
+    ota_package_meta m = {.component = "transit", .kind = OTA_KIND_FULL, .target_version = "1.0"};
+    const char *paths[] = {tpath(c, "up.bin")};
+    fails_with(b->ops->package_create(b, &m, paths, 1, &p, &E), &E, OTA_E_IO,
+               "an upload damaged in transit: io_error");
+    ok(strstr(E.message, "corrupted in transfer") && strstr(E.message, "deleted"),
+       "says so and that the package was deleted: %s", E.message);
+    ota_package_page pp = {0};
+    ok_call(c->b->ops->package_list(c->b, "transit", NULL, &pp, &E), &E, "list on the server");
+    is_int(pp.n, 0, "no damaged package left on the server");
+    ota_package_page_free(&pp);
+    ota_backend_close(b);
+    tiny_stop(&t);
+}
+
 static void t_auth(ctx *c)
 {
     ota_remote_opts o = {.url = c->url, .token = "wrong-token"};
@@ -589,6 +782,8 @@ int main(int argc, char **argv)
         t_auth(&c);
         t_unreachable();
         t_silent_server();
+        t_retries();
+        t_transit(&c, pkg);
         ota_backend_close(c.dev);
     }
     ota_backend_close(c.b);
