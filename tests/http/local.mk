@@ -1,1 +1,6 @@
-# tests/http: filled by its owner
+# tests/http: otad over real HTTP (curl), each script starting its own
+# server on a free loopback port.
+HTTP_TESTS = tests/http/test_api.sh tests/http/test_roles.sh \
+	tests/http/test_upload.sh tests/http/test_flow.sh
+TESTS += $(HTTP_TESTS)
+EXTRA_DIST += $(HTTP_TESTS) tests/http/otad_lib.sh
