@@ -137,6 +137,7 @@ typedef struct req {
     uint64_t sink_bytes;
     bool sink_failed;
     /* results */
+    int tries;               /* attempts made */
     long status;
     rbuf resp;
 } req;
@@ -367,6 +368,7 @@ static int remote_do(remote *r, req *q, ota_err *e)
     pthread_mutex_lock(&r->mu);
     for (int a = 1; a <= attempts; a++) {
         char errbuf[CURL_ERROR_SIZE] = "";
+        q->tries = a;
         sink_ctx sc;
         rbuf_free(&q->resp);
         q->status = 0;
@@ -411,15 +413,18 @@ static int remote_do(remote *r, req *q, ota_err *e)
     return rc;
 }
 
-/* A JSON call: *out receives the parsed answer (NULL for an empty one). */
-static int remote_json(remote *r, const char *method, const char *path, json_t *body,
-                       int64_t if_match, bool device, json_t **out, ota_err *e)
+/* A JSON call: *out receives the parsed answer (NULL for an empty one);
+ * *tries (if not NULL) the number of attempts made. */
+static int remote_json_tries(remote *r, const char *method, const char *path, json_t *body,
+                             int64_t if_match, bool device, json_t **out, int *tries, ota_err *e)
 {
     req q = {.method = method, .path = path, .body = body, .if_match = if_match,
              .device = device, .sink_fd = -1};
     if (out)
         *out = NULL;
     int rc = remote_do(r, &q, e);
+    if (tries)
+        *tries = q.tries;
     if (rc == 0 && out && q.resp.n) {
         *out = ota_json_parse(q.resp.p, q.resp.n, e);
         if (!*out)
@@ -427,6 +432,12 @@ static int remote_json(remote *r, const char *method, const char *path, json_t *
     }
     rbuf_free(&q.resp);
     return rc;
+}
+
+static int remote_json(remote *r, const char *method, const char *path, json_t *body,
+                       int64_t if_match, bool device, json_t **out, ota_err *e)
+{
+    return remote_json_tries(r, method, path, body, if_match, device, out, NULL, e);
 }
 
 #define R(b) ((remote *)(b))
@@ -921,6 +932,36 @@ fail:
     return -1;
 }
 
+/* A retried PUT whose first attempt was applied (answer lost on the way)
+ * comes back as a conflict.  If the server now holds exactly what we sent,
+ * at the next revision, the update did happen: *out gets the plan JSON. */
+static int update_was_applied(ota_backend *b, const ota_plan *sent, json_t *body, json_t **out)
+{
+    static const char *const server_owned[] = {"id", "state", "revision", "created_at",
+                                               "updated_at", "activated_at", "paused_from", NULL};
+    char path[64];
+    ota_err ig;
+    json_t *got = NULL;
+    snprintf(path, sizeof path, "/plans/%" PRId64, sent->id);
+    if (remote_json(R(b), "GET", path, NULL, 0, false, &got, &ig) < 0 || !got)
+        return -1;
+    json_t *a = json_deep_copy(body), *g = json_deep_copy(got);
+    for (int i = 0; server_owned[i]; i++) {
+        json_object_del(a, server_owned[i]);
+        json_object_del(g, server_owned[i]);
+    }
+    bool same = json_equal(a, g) &&
+                json_integer_value(json_object_get(got, "revision")) == sent->revision + 1;
+    json_decref(a);
+    json_decref(g);
+    if (!same) {
+        json_decref(got);
+        return -1;
+    }
+    *out = got;
+    return 0;
+}
+
 static int r_plan_update(ota_backend *b, ota_plan *p, ota_err *e)
 {
     if (ota_validate_plan(p, e) < 0)
@@ -930,7 +971,10 @@ static int r_plan_update(ota_backend *b, ota_plan *p, ota_err *e)
     char path[64];
     snprintf(path, sizeof path, "/plans/%" PRId64, p->id);
     json_t *body = ota_json_plan(p), *j = NULL;
-    int rc = remote_json(R(b), "PUT", path, body, p->revision, false, &j, e);
+    int tries = 1;
+    int rc = remote_json_tries(R(b), "PUT", path, body, p->revision, false, &j, &tries, e);
+    if (rc < 0 && tries > 1 && e->code == OTA_E_CONFLICT)
+        rc = update_was_applied(b, p, body, &j);
     json_decref(body);
     if (rc < 0)
         return -1;

@@ -542,10 +542,13 @@ static void t_silent_server(void)
 /* ---------------------------------------------- a tiny server in a thread
  * DROP: reads a request and hangs up without answering (counts connections,
  * so retries can be seen).  CORRUPT: a proxy to otad that flips the first
- * body byte of every /files/ answer (bytes damaged in transit). */
-enum { TINY_DROP, TINY_CORRUPT };
+ * body byte of every /files/ answer and one byte inside every upload (bytes
+ * damaged in transit).  LOSE_PUT: a proxy that lets the first PUT reach otad
+ * but swallows its answer and hangs up, as a dropped connection would. */
+enum { TINY_DROP, TINY_CORRUPT, TINY_LOSE_PUT };
 typedef struct tiny {
     int mode, lfd, port, upstream;
+    bool lost;        /* TINY_LOSE_PUT: the first PUT's answer was swallowed */
     int conns;
     pthread_t th;
 } tiny;
@@ -603,8 +606,13 @@ static void tiny_proxy(tiny *t, int cfd)
             off += r;
             in -= r;
         }
+        bool lose = t->mode == TINY_LOSE_PUT && !t->lost && !strncmp(req, "PUT ", 4);
         if ((n = read_head(ufd, resp, sizeof resp)) < 0)
             break;
+        if (lose) {
+            t->lost = true;
+            break; /* the update happened; the client never hears of it */
+        }
         write_all(cfd, resp, (size_t)n);
         const char *cl = strcasestr(resp, "\r\nContent-Length:");
         long left = cl ? atol(cl + 17) : 0;
@@ -631,7 +639,7 @@ static void *tiny_run(void *ud)
         if (cfd < 0)
             return NULL; /* listening socket shut down: stop */
         __atomic_add_fetch(&t->conns, 1, __ATOMIC_SEQ_CST);
-        if (t->mode == TINY_CORRUPT) {
+        if (t->mode != TINY_DROP) {
             tiny_proxy(t, cfd);
         } else {
             char req[16384];
@@ -684,6 +692,38 @@ static void t_retries(void)
     t.conns = 0;
     fails_with(b->ops->plan_delete(b, 1, &E), &E, OTA_E_UNAVAILABLE, "DELETE: unavailable");
     is_int(t.conns, 3, "a DELETE is retried");
+    ota_backend_close(b);
+    tiny_stop(&t);
+}
+
+/* A PUT applied by the server whose answer was lost: the retry meets a
+ * stale If-Match, and the client recognises its own update instead of
+ * reporting a false conflict. */
+static void t_lost_answer(ctx *c, int64_t pkg)
+{
+    int port = atoi(strrchr(c->url, ':') + 1);
+    tiny t;
+    tiny_start(&t, TINY_LOSE_PUT, port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
+    ota_remote_opts o = {.url = url, .token = c->token};
+    ota_backend *b = ota_backend_remote_open(&o, &E);
+    ota_plan p, other;
+    plan_fill(c, &p, pkg);
+    ok_call(c->b->ops->plan_create(c->b, &p, &E), &E, "a fresh saved plan");
+    snprintf(p.name, sizeof p.name, "renamed once");
+    ok_call(b->ops->plan_update(b, &p, &E), &E, "update whose first answer was lost succeeds");
+    ok(t.lost, "the proxy did swallow the first answer");
+    is_int(p.revision, 2, "applied once: revision 2");
+    is_str(p.name, "renamed once", "with our change");
+    /* A real conflict through the same path stays a conflict. */
+    ota_plan_init(&other);
+    ota_plan_copy(&other, &p);
+    other.revision = 1;
+    snprintf(other.name, sizeof other.name, "stale writer");
+    fails_with(b->ops->plan_update(b, &other, &E), &E, OTA_E_CONFLICT, "a stale writer still conflicts");
+    ota_plan_free(&p);
+    ota_plan_free(&other);
     ota_backend_close(b);
     tiny_stop(&t);
 }
@@ -784,6 +824,7 @@ int main(int argc, char **argv)
         t_silent_server();
         t_retries();
         t_transit(&c, pkg);
+        t_lost_answer(&c, pkg);
         ota_backend_close(c.dev);
     }
     ota_backend_close(c.b);
