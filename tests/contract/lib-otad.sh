@@ -1,6 +1,7 @@
 # Start a real otad on a free loopback port for a shell test (source after
 # tests/lib.sh).  Sets OTAD_URL, OTAD_TOKEN (admin), OTAD_DB, OTAD_BLOBS;
-# stops it on exit.  On failure returns 1 with OTAD_WHY.
+# stops it on exit.  On failure returns 1 with OTAD_WHY.  For TLS set
+# OTAD_SCHEME=https and OTAD_EXTRA="--tls-cert C --tls-key K" first.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
     echo $((20000 + $$ % 20000))
@@ -17,14 +18,15 @@ otad_start() {
   while [ $tries -lt 3 ]; do
     tries=$((tries+1))
     port=$(free_port)
-    "$OTAD_BIN" --db "$OTAD_DB" --blobs "$OTAD_BLOBS" --listen "127.0.0.1:$port" \
+    # shellcheck disable=SC2086 # OTAD_EXTRA is a word list
+    "$OTAD_BIN" --db "$OTAD_DB" --blobs "$OTAD_BLOBS" --listen "127.0.0.1:$port" ${OTAD_EXTRA:-} \
         >"$OTAD_DIR/log" 2>&1 &
     OTAD_PID=$!
-    OTAD_URL="http://127.0.0.1:$port"
+    OTAD_URL="${OTAD_SCHEME:-http}://127.0.0.1:$port"
     # Ready when /healthz answers; give up if the process exits (port taken).
     i=0
     while [ $i -lt 200 ] && kill -0 $OTAD_PID 2>/dev/null; do
-      if curl -sf "$OTAD_URL/healthz" >/dev/null 2>&1; then
+      if curl -skf "$OTAD_URL/healthz" >/dev/null 2>&1; then
         on_exit "kill $OTAD_PID 2>/dev/null; wait $OTAD_PID 2>/dev/null"
         return 0
       fi

@@ -10,6 +10,7 @@ tests_contract_test_async_LDADD = $(CLIENT_LIBS)
 tests_contract_test_profile_CFLAGS = $(CONTRACT_CFLAGS)
 tests_contract_test_profile_LDADD = $(CLIENT_LIBS)
 TESTS += tests/contract/test_async tests/contract/test_profile \
-	tests/contract/local.sh tests/contract/remote.sh tests/contract/push.sh
-EXTRA_DIST += tests/contract/local.sh tests/contract/remote.sh tests/contract/push.sh \
+	tests/contract/local.sh tests/contract/remote.sh tests/contract/push.sh \
+	tests/contract/tls.sh
+EXTRA_DIST += tests/contract/local.sh tests/contract/remote.sh tests/contract/push.sh tests/contract/tls.sh \
 	tests/contract/lib-otad.sh

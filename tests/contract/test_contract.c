@@ -778,6 +778,11 @@ static void t_auth(ctx *c)
     ota_product_list l;
     fails_with(b->ops->product_list(b, &l, &E), &E, OTA_E_UNAUTHORIZED, "a wrong token: unauthorized");
     ota_backend_close(b);
+    ota_remote_opts ins = {.url = c->url, .token = c->token, .insecure = true};
+    b = ota_backend_remote_open(&ins, &E);
+    ok(b && b->insecure && strstr(b->where, "TLS verification off"),
+       "an explicit insecure backend says so for the status bar (%s)", b ? b->where : "");
+    ota_backend_close(b);
     ota_remote_opts bad = {.url = "ftp://x"};
     ok(ota_backend_remote_open(&bad, &E) == NULL && E.code == OTA_E_BAD_REQUEST,
        "an ftp:// URL refused at open");
