@@ -18,6 +18,11 @@
  *     moved since we last left): the device cache is dropped (device
  *     imports replace versions); only this file writes jobs;
  *   - plans.c calls rollout_invalidate() when a plan changes.
+ * Check-ins look for other connections' commits at most once a
+ * millisecond (a read may see caches up to 1 ms old, as if it had arrived
+ * 1 ms earlier); any check-in that writes re-checks under the write lock
+ * and starts over on fresh caches when something moved, so no write is
+ * ever based on a stale cache.
  * Telemetry is written only when it changed; last_seen is coarse: it is
  * written when it moved by LAST_SEEN_STEP seconds or more, or along with
  * any other write to the device row.
@@ -29,6 +34,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define LAST_SEEN_STEP 300
 
@@ -59,6 +65,17 @@ static bool job_in_flight(int s)
 static bool plan_offers(ota_plan_state s) { return s == OTA_PLAN_ACTIVE || s == OTA_PLAN_UPGRADING; }
 
 /* ------------------------------------------------------------ hashing */
+static uint64_t hash_u64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+/* FNV-1a, then a full avalanche: device ids differ in their last
+ * characters only, and the tables index by the low bits. */
 static uint64_t hash_bytes(const void *p, size_t n)
 {
     const unsigned char *s = p;
@@ -67,16 +84,7 @@ static uint64_t hash_bytes(const void *p, size_t n)
         h ^= s[i];
         h *= 1099511628211ULL;
     }
-    return h ^ (h >> 29);
-}
-
-static uint64_t hash_u64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ULL;
-    return x ^ (x >> 33);
+    return hash_u64(h);
 }
 
 /* A set of strings (black and white lists). */
@@ -406,6 +414,7 @@ struct ota_rollout {
     struct vtab vsets;
     int64_t data_version;
     int64_t changes;           /* sqlite3_total_changes64 when we last left */
+    int64_t dv_checked_us;     /* when data_version was last read (monotonic) */
     bool dirty;                /* a transaction rolled back: drop everything */
 };
 
@@ -497,9 +506,31 @@ static int product_index(struct ota_rollout *r, const char *key, bool add)
 }
 
 /* ---------------------------------------------------------- coherence */
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int data_version(ota_engine *eng, int64_t *dv, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", e);
+    if (!st)
+        return -1;
+    *dv = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
+    store_done(st);
+    return 0;
+}
+
 /* Every public entry point: create the caches on first use and drop what
- * may be stale (see the top comment).  Returns NULL on failure. */
-static struct ota_rollout *rollout_enter(ota_engine *eng, ota_err *e)
+ * may be stale (see the top comment).  relaxed (check-ins only): another
+ * connection's commits are looked for at most every DV_EVERY_US, because
+ * asking SQLite costs file-lock system calls; a check-in that then writes
+ * looks again inside its write transaction (ctx_write) and starts over on
+ * fresh caches if anything moved.  Returns NULL on failure. */
+#define DV_EVERY_US 1000
+static struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_err *e)
 {
     struct ota_rollout *r = eng->rollout;
     if (!r) {
@@ -512,18 +543,25 @@ static struct ota_rollout *rollout_enter(ota_engine *eng, ota_err *e)
         eng->rollout = r;
         sqlite3_rollback_hook(eng->db, on_rollback, r);
     }
-    sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", e);
-    if (!st)
-        return NULL;
-    int64_t dv = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-    store_done(st);
-    if (r->dirty || dv != r->data_version) {
-        drop_all(r);
-        r->data_version = dv;
-    } else if (sqlite3_total_changes64(eng->db) != r->changes) {
-        drop_devices(r);
+    int64_t t = relaxed ? mono_us() : 0;
+    if (!relaxed || r->dirty || t - r->dv_checked_us >= DV_EVERY_US) {
+        int64_t dv;
+        if (data_version(eng, &dv, e) < 0)
+            return NULL;
+        r->dv_checked_us = relaxed ? t : mono_us();
+        if (r->dirty || dv != r->data_version) {
+            drop_all(r);
+            r->data_version = dv;
+        }
     }
+    if (sqlite3_total_changes64(eng->db) != r->changes)
+        drop_devices(r);
     return r;
+}
+
+static struct ota_rollout *rollout_enter(ota_engine *eng, ota_err *e)
+{
+    return rollout_enter_x(eng, false, e);
 }
 
 static void rollout_leave(ota_engine *eng, struct ota_rollout *r)
@@ -838,6 +876,19 @@ static int tick_run(ota_engine *eng, struct ota_rollout *r, ota_err *e)
         return 0;
     if (store_tx_begin(eng, e) < 0)
         return -1;
+    int64_t dv;  /* under the write lock: act on current plans only */
+    if (data_version(eng, &dv, e) < 0) {
+        store_tx_rollback(eng);
+        return -1;
+    }
+    if (dv != r->data_version) {
+        drop_all(r);
+        r->data_version = dv;
+        if (plans_load(eng, r, e) < 0) {
+            store_tx_rollback(eng);
+            return -1;
+        }
+    }
     for (size_t i = 0; i < r->nplans; i++) {
         struct rplan *p = r->plans[i];
         if ((p->state == OTA_PLAN_ACTIVE || p->state == OTA_PLAN_UPGRADING || p->state == OTA_PLAN_PAUSED) &&
@@ -1047,6 +1098,7 @@ struct ctx {
     struct ota_rollout *r;
     int64_t now;
     bool tx;
+    bool stale;     /* another connection committed since the caches were read: start over */
 };
 
 static int ctx_write(struct ctx *c, ota_err *e)
@@ -1056,6 +1108,14 @@ static int ctx_write(struct ctx *c, ota_err *e)
     if (store_tx_begin(c->eng, e) < 0)
         return -1;
     c->tx = true;
+    /* Under the write lock nobody else can commit: are the caches current? */
+    int64_t dv;
+    if (data_version(c->eng, &dv, e) < 0)
+        return -1;
+    if (dv != c->r->data_version) {
+        c->stale = true;
+        return ota_fail(e, OTA_E_UNAVAILABLE, NULL, "the database changed under the check-in; retry");
+    }
     return 0;
 }
 
@@ -1083,13 +1143,15 @@ static struct rdev *device_new(struct ota_rollout *r, const char *id, uint64_t h
 {
     size_t len = strlen(id);
     struct rdev *d = calloc(1, sizeof *d + len + 1);
+    if (d) {
+        memcpy(d->id, id, len + 1);
+        d->h = h;
+    }
     if (!d || devtab_put(&r->devs, d) < 0) {
         free(d);
         ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
         return NULL;
     }
-    memcpy(d->id, id, len + 1);
-    d->h = h;
     return d;
 }
 
@@ -1481,22 +1543,29 @@ int ota_checkin(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, o
     if (checkin_check(q, e) < 0)
         return -1;
     ENGINE_LOCK(eng);
-    struct ctx c = {.eng = eng, .now = ota_engine_now(eng)};
     int rc = -1;
-    if ((c.r = rollout_enter(eng, e)) && tick_run(eng, c.r, e) == 0)
-        rc = checkin_locked(&c, q, out, e);
-    if (c.tx) {
-        if (rc < 0) {
-            store_tx_rollback(eng);
-            c.r->dirty = true;
-        } else if (store_tx_commit(eng, e) < 0) {
-            c.r->dirty = true;
-            rc = -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct ctx c = {.eng = eng, .now = ota_engine_now(eng)};
+        rc = -1;
+        out->has_job = false;
+        out->ncomponents = 0;
+        if ((c.r = rollout_enter_x(eng, attempt == 0, e)) && tick_run(eng, c.r, e) == 0)
+            rc = checkin_locked(&c, q, out, e);
+        if (c.tx) {
+            if (rc < 0) {
+                store_tx_rollback(eng);
+                c.r->dirty = true;
+            } else if (store_tx_commit(eng, e) < 0) {
+                c.r->dirty = true;
+                rc = -1;
+            }
         }
+        rollout_leave(eng, c.r);
+        if (!c.stale)
+            break;
     }
     if (rc < 0)
         out->has_job = false;
-    rollout_leave(eng, c.r);
     ENGINE_UNLOCK(eng);
     return rc;
 }

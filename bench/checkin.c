@@ -1,0 +1,286 @@
+/* bench/checkin: check-in decisions on a generated fleet (issue 3,
+ * DESIGN.md §5).  Budgets: >= 200,000/s for check-ins that change nothing,
+ * >= 20,000/s for state-changing check-ins and reports, committed.
+ *
+ *   bench/checkin [DEVICES [BLACKLIST]]     (default 1000000 100000)
+ *
+ * Steps: generate the fleet, create and activate a plan (module full
+ * 1.2.0, min battery 30) with the first BLACKLIST devices blacklisted,
+ * then
+ *   1. first check-in of every device (telemetry, offers, deferrals),
+ *      batched 10,000 per transaction;
+ *   2. every device checks in again with the same values: nothing changes
+ *      (blacklisted, deferred, up to date, or already offered) — the
+ *      no-change figure, on one core, in random order;
+ *   3. the same on a freshly opened engine (cold caches), for a sample;
+ *   4. state-changing work, committed in batches of 1,000: offered devices
+ *      report downloading, installing, succeeded; deferred devices check
+ *      in with a recovered battery and get their offer.
+ * The database lives in a temporary folder (or $BENCH_DIR) and is removed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include "ota.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, const ota_err *e)
+{
+    fprintf(stderr, "bench/checkin: %s: %s: %s: %s\n", what, ota_code_str(e->code), e->field, e->message);
+    exit(1);
+}
+
+/* Per device: what the bench knows of it (its generated telemetry is read
+ * back from the engine so the second pass repeats it exactly). */
+struct bdev {
+    char module[16], mcu[16], app[16];
+    int rsrp, battery;
+    int64_t job;
+    int state;
+};
+
+static void req_fill(ota_checkin_req *q, long i, const struct bdev *d)
+{
+    memset(q, 0, sizeof *q);
+    snprintf(q->device, sizeof q->device, "dev-%06ld", i);
+    snprintf(q->product, sizeof q->product, "bench");
+    const char *c[3] = {"module", "mcu", "app"}, *v[3] = {d->module, d->mcu, d->app};
+    for (int k = 0; k < 3; k++) {
+        snprintf(q->versions[k].component, sizeof q->versions[k].component, "%s", c[k]);
+        snprintf(q->versions[k].version, sizeof q->versions[k].version, "%s", v[k]);
+    }
+    q->nversions = 3;
+    q->has_rsrp = q->has_battery = true;
+    q->rsrp = d->rsrp;
+    q->battery = d->battery;
+}
+
+static uint64_t rng = 0x1234567;
+static uint64_t rnd(void)
+{
+    uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+int main(int argc, char **argv)
+{
+    long n = argc > 1 ? atol(argv[1]) : 1000000, nblack = argc > 2 ? atol(argv[2]) : 100000;
+    if (n < 1000 || nblack < 0 || nblack > n) {
+        fprintf(stderr, "usage: bench/checkin [DEVICES>=1000 [BLACKLIST<=DEVICES]]\n");
+        return 2;
+    }
+    char dir[256];
+    const char *base = getenv("BENCH_DIR");
+    snprintf(dir, sizeof dir, "%s/ota-bench-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    char db[300];
+    snprintf(db, sizeof db, "%s/ota.db", dir);
+    ota_fake_clock fc = {.t = 1800000000};
+    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc), .actor = "bench"};
+    ota_err e;
+    ota_engine *eng = ota_engine_open(&o, &e);
+    if (!eng)
+        die("open", &e);
+    printf("bench/checkin: %ld devices, %ld blacklisted, database %s\n", n, nblack, db);
+
+    ota_product prod = {.key = "bench", .name = "Bench meter"};
+    char key[65];
+    if (ota_product_add(eng, &prod, key, &e) < 0)
+        die("product", &e);
+    double t = now_s();
+    if (ota_fleet_generate(eng, "bench", n, 42, &e) < 0)
+        die("fleet", &e);
+    printf("fleet generated:                %8.2f s\n", now_s() - t);
+
+    char fw[300];
+    snprintf(fw, sizeof fw, "%s/module-1.2.0.bin", dir);
+    FILE *fp = fopen(fw, "wb");
+    fputs("module firmware 1.2.0\n", fp);
+    fclose(fp);
+    ota_package_meta m = {.component = "module", .kind = OTA_KIND_FULL, .target_version = "1.2.0"};
+    const char *paths[1] = {fw};
+    ota_package pkg;
+    if (ota_package_create(eng, &m, paths, 1, &pkg, &e) < 0)
+        die("package", &e);
+    ota_plan plan;
+    ota_plan_init(&plan);
+    snprintf(plan.name, sizeof plan.name, "bench rollout");
+    snprintf(plan.product, sizeof plan.product, "bench");
+    plan.mode = OTA_MODE_SILENT;
+    plan.min_battery = 30;
+    plan.window_start = fc.t - 3600;
+    plan.window_end = fc.t + 30 * 86400;
+    snprintf(plan.components[0].component, sizeof plan.components[0].component, "module");
+    plan.components[0].package_id = pkg.id;
+    plan.ncomponents = 1;
+    for (long i = 1; i <= nblack; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "dev-%06ld", i);
+        ota_strlist_push(&plan.blacklist, id);
+    }
+    t = now_s();
+    if (ota_plan_create(eng, &plan, &e) < 0)
+        die("plan", &e);
+    printf("plan created (blacklist %6ld): %8.2f s\n", nblack, now_s() - t);
+    t = now_s();
+    if (ota_plan_transition(eng, plan.id, OTA_ACT_ACTIVATE, NULL, &e) < 0)
+        die("activate", &e);
+    printf("plan activated (jobs created):  %8.2f s\n", now_s() - t);
+
+    /* the devices as generated */
+    struct bdev *devs = calloc((size_t)n + 1, sizeof *devs);
+    for (long i = 1; i <= n; i++) {
+        ota_device d;
+        char id[32];
+        snprintf(id, sizeof id, "dev-%06ld", i);
+        if (ota_device_get(eng, id, &d, &e) < 0)
+            die("device", &e);
+        const char *v;
+        snprintf(devs[i].module, sizeof devs[i].module, "%s", (v = ota_device_version(&d, "module")) ? v : "");
+        snprintf(devs[i].mcu, sizeof devs[i].mcu, "%s", (v = ota_device_version(&d, "mcu")) ? v : "");
+        snprintf(devs[i].app, sizeof devs[i].app, "%s", (v = ota_device_version(&d, "app")) ? v : "");
+        devs[i].rsrp = d.rsrp;
+        devs[i].battery = d.battery;
+    }
+
+    ota_job_offer *offer = malloc(sizeof *offer);
+    ota_checkin_req q;
+    /* 1. first check-ins */
+    long offers = 0;
+    t = now_s();
+    for (long i = 1; i <= n; i++) {
+        if ((i - 1) % 10000 == 0 && ota_engine_batch_begin(eng, &e) < 0)
+            die("batch", &e);
+        req_fill(&q, i, &devs[i]);
+        if (ota_checkin(eng, &q, offer, &e) < 0)
+            die("checkin", &e);
+        if (offer->has_job) {
+            devs[i].job = offer->job_id;
+            devs[i].state = offer->state;
+            offers++;
+        }
+        if (i % 10000 == 0 || i == n)
+            if (ota_engine_batch_end(eng, &e) < 0)
+                die("batch end", &e);
+    }
+    double dt = now_s() - t;
+    printf("first check-ins (telemetry, offers, deferrals), committed: %9.0f /s  (%ld in %.2f s, %ld offered)\n",
+           (double)n / dt, n, dt, offers);
+
+    /* 2. no-change check-ins, random order */
+    long *order = malloc(sizeof *order * (size_t)n);
+    for (long i = 0; i < n; i++)
+        order[i] = i + 1;
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)(rnd() % (uint64_t)(i + 1)), tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+    }
+    ota_plan_status st0, st1;
+    ota_plan_status_get(eng, plan.id, &st0, &e);
+    long resent = 0;
+    t = now_s();
+    for (long k = 0; k < n; k++) {
+        long i = order[k];
+        req_fill(&q, i, &devs[i]);
+        if (ota_checkin(eng, &q, offer, &e) < 0)
+            die("checkin", &e);
+        resent += offer->has_job;
+    }
+    dt = now_s() - t;
+    ota_plan_status_get(eng, plan.id, &st1, &e);
+    printf("NO-CHANGE check-in decisions (warm, one core):             %9.0f /s  (%ld in %.2f s, %ld offers re-sent, events written: %lld)\n",
+           (double)n / dt, n, dt, resent, (long long)(st1.last_seq - st0.last_seq));
+
+    /* 3. cold caches: a freshly opened engine */
+    ota_engine_close(eng);
+    if (!(eng = ota_engine_open(&o, &e)))
+        die("reopen", &e);
+    long sample = n < 200000 ? n : 200000;
+    t = now_s();
+    for (long k = 0; k < sample; k++) {
+        long i = order[k];
+        req_fill(&q, i, &devs[i]);
+        if (ota_checkin(eng, &q, offer, &e) < 0)
+            die("checkin", &e);
+    }
+    dt = now_s() - t;
+    printf("no-change check-in decisions (cold caches, from SQLite):   %9.0f /s  (%ld in %.2f s)\n",
+           (double)sample / dt, sample, dt);
+
+    /* 4. state-changing: reports of offered devices, recovered batteries */
+    long ops = 0, budget = 300000, pending_ops = 0;
+    t = now_s();
+    if (ota_engine_batch_begin(eng, &e) < 0)
+        die("batch", &e);
+    for (long i = 1; i <= n && ops < budget; i++) {
+        struct bdev *d = &devs[i];
+        if (d->job) {
+            static const ota_job_state steps[3] = {OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_SUCCEEDED};
+            for (int s = 0; s < 3; s++) {
+                char id[32];
+                snprintf(id, sizeof id, "dev-%06ld", i);
+                if (ota_job_report(eng, d->job, id, steps[s], s == 0 ? 10 : -1, NULL, &e) < 0)
+                    die("report", &e);
+                ops++;
+                pending_ops++;
+            }
+        } else if (i > nblack && d->battery < 30 && strcmp(d->module, "1.2.0")) {
+            d->battery = 90;  /* charged: the deferral clears and the device is offered */
+            req_fill(&q, i, d);
+            if (ota_checkin(eng, &q, offer, &e) < 0)
+                die("checkin", &e);
+            ops++;
+            pending_ops++;
+        } else {
+            continue;
+        }
+        if (pending_ops >= 1000) {
+            pending_ops = 0;
+            if (ota_engine_batch_end(eng, &e) < 0 || ota_engine_batch_begin(eng, &e) < 0)
+                die("batch", &e);
+        }
+    }
+    if (ota_engine_batch_end(eng, &e) < 0)
+        die("batch end", &e);
+    dt = now_s() - t;
+    printf("STATE-CHANGING check-ins + reports, committed (batches):   %9.0f /s  (%ld in %.2f s)\n",
+           (double)ops / dt, ops, dt);
+
+    ota_plan_status_get(eng, plan.id, &st1, &e);
+    printf("plan status: pending %ld, offered %ld, downloading %ld, succeeded %ld, failed %ld\n",
+           st1.counts[OTA_JOB_PENDING], st1.counts[OTA_JOB_OFFERED], st1.counts[OTA_JOB_DOWNLOADING],
+           st1.counts[OTA_JOB_SUCCEEDED], st1.counts[OTA_JOB_FAILED]);
+    t = now_s();
+    for (int k = 0; k < 1000; k++)
+        ota_plan_status_get(eng, plan.id, &st1, &e);
+    printf("status refresh:                 %8.1f us each\n", (now_s() - t) * 1e3);
+
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("peak RSS:                       %8.1f MiB\n", (double)ru.ru_maxrss / 1024.0);
+
+    ota_plan_free(&plan);
+    free(offer);
+    free(order);
+    free(devs);
+    ota_engine_close(eng);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench/checkin: could not remove %s\n", dir);
+    return 0;
+}
