@@ -140,20 +140,17 @@ static void draw_pass(app *a)
         draw_small(a);
         a->cur_y = -1;
     } else {
-        if (a->dirty & D_TABS)
-            draw_tabs(a);
-        if (a->dirty & D_BODY) {
-            a->cur_y = -1;
-            draw_fill(a->lay.body, EL_NORMAL);   /* virtual screen only: no bytes */
-            app_pane(a, a->pane)->draw(a, a->lay.body);
-            modal_draw_body(a, a->lay.body);
-            if (a->modal && a->modal->kind != MODAL_PICKER)
-                a->dirty |= D_MSG;   /* the prompt owns the cursor */
-        }
-        if (a->dirty & D_MSG)
-            draw_msgline(a);   /* a prompt there places the cursor */
-        if (a->dirty & D_STATUS)
-            draw_status(a);
+        /* Everything is drawn into the virtual screen; ncurses sends only
+         * the cells that differ, so redrawing an unchanged region is free
+         * on the wire.  What keeps idle refreshes at 0 bytes is that
+         * nothing is marked dirty unless its data changed. */
+        a->cur_y = -1;
+        draw_tabs(a);
+        draw_fill(a->lay.body, EL_NORMAL);
+        app_pane(a, a->pane)->draw(a, a->lay.body);
+        modal_draw_body(a, a->lay.body);
+        draw_msgline(a);   /* a prompt there places the cursor last */
+        draw_status(a);
     }
     bool want = a->cur_y >= 0;
     if (want != cursor_on) {

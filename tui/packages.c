@@ -249,7 +249,8 @@ static void draw_row(int y, int x, const int *w, int el, const char *const *cell
     for (int c = 0; c < C__N; c++) {
         if (!w[c])
             continue;
-        draw_text(y, x, w[c] + 1, el, cells[c]);
+        draw_text(y, x, w[c], el, cells[c]);
+        draw_text(y, x + w[c], 1, el, " ");
         x += w[c] + 1;
     }
 }

@@ -1,5 +1,495 @@
-/* plan_status.c: stub, filled next */
+/* plan_status.c: live status of one plan.  Loads the plan, its counts, a
+ * page of its devices and the tail of its events once; after that it
+ * follows the events feed (ota_plan_events since the last seq) and applies
+ * each event to the counts, the device rows and the tail, instead of
+ * re-reading everything.  A cheap counts check every few seconds guards
+ * against drift; the device page is re-read only when events touched it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "modal.h"
 #include "tui.h"
-static void d(app *a, rect r) { (void)a; draw_text(r.y, r.x, r.w, EL_NORMAL, "status"); }
-const pane_ops pane_plan_status = {.title = "Live status", .draw = d};
-void plan_status_open(app *a, int64_t id) { a->sel_plan = id; app_show(a, PANE_PLAN_STATUS); }
+
+#define TAIL_MAX   64
+#define RATE_MAX   4096
+#define DEV_LIMIT  200
+
+static struct {
+    int64_t id;
+    int64_t gen;                 ///< bumped on open: older results are dropped
+    ota_plan plan; bool have_plan;
+    ota_plan_status st; bool have_status;
+    int64_t last_seq;
+    bool events_busy, status_busy, devices_busy;
+    int ticks, ticks_since_check;
+    ota_event tail[TAIL_MAX]; int ntail;    ///< newest last
+    ota_job_row *rows; size_t nrows;
+    listview lv;
+    int filter;                  ///< job state, -1 all
+    bool devices_stale;          ///< events touched devices since the last page
+    int64_t done_at[RATE_MAX]; int ndone;   ///< engine time of finished jobs (rate)
+    char sig[256];               ///< time-dependent text last drawn (time left, rate)
+} S = {.filter = -1};
+
+static void status_load(app *a);
+static void devices_load(app *a);
+static void events_load(app *a, int64_t since);
+
+/* ---------------------------------------------------------------- rate */
+static void rate_note(int64_t at)
+{
+    if (S.ndone == RATE_MAX) {
+        memmove(S.done_at, S.done_at + 1, (RATE_MAX - 1) * sizeof *S.done_at);
+        S.ndone--;
+    }
+    S.done_at[S.ndone++] = at;
+}
+
+/* Devices finished per minute over the last 5 minutes of engine time. */
+static double rate_per_min(int64_t now)
+{
+    int n = 0;
+    for (int i = 0; i < S.ndone; i++)
+        if (S.done_at[i] > now - 300)
+            n++;
+    if (n == 0)
+        return 0;
+    int64_t first = now;
+    for (int i = 0; i < S.ndone; i++)
+        if (S.done_at[i] > now - 300 && S.done_at[i] < first)
+            first = S.done_at[i];
+    int64_t span = now - first;
+    if (span < 60)
+        span = 60;   /* no wild rates from a first burst */
+    return n * 60.0 / (double)span;
+}
+
+/* -------------------------------------------------------------- loading */
+static void plan_done(app *a, call *c)
+{
+    if (c->tag != S.gen)
+        return;
+    if (c->rc) {
+        app_error(a, "live status", &c->err);
+        return;
+    }
+    app_answered(a);
+    ota_plan_free(&S.plan);
+    S.plan = c->plan;
+    ota_plan_init(&c->plan);
+    S.have_plan = true;
+    app_dirty(a, D_BODY);
+}
+
+static void status_done(app *a, call *c)
+{
+    if (c->tag != S.gen)
+        return;
+    S.status_busy = false;
+    if (c->rc) {
+        app_error(a, "status", &c->err);
+        return;
+    }
+    app_answered(a);
+    bool first = !S.have_status;
+    if (first || memcmp(&S.st.counts, &c->status.counts, sizeof S.st.counts) ||
+        S.st.state != c->status.state) {
+        S.st.state = c->status.state;
+        memcpy(S.st.counts, c->status.counts, sizeof S.st.counts);
+        app_dirty(a, D_BODY);
+    }
+    S.have_status = true;
+    if (first) {
+        /* the tail starts a little before now; then we follow from here */
+        S.last_seq = c->status.last_seq;
+        events_load(a, c->status.last_seq > 20 ? c->status.last_seq - 20 : 0);
+    }
+}
+
+static void status_load(app *a)
+{
+    if (S.status_busy)
+        return;
+    S.status_busy = true;
+    call *c = call_new(CALL_PLAN_STATUS, PANE_PLAN_STATUS, status_done);
+    c->id = S.id;
+    c->tag = S.gen;
+    app_submit(a, c);
+}
+
+static void devices_done(app *a, call *c)
+{
+    if (c->tag != S.gen)
+        return;
+    S.devices_busy = false;
+    if (c->rc) {
+        app_error(a, "devices", &c->err);
+        return;
+    }
+    app_answered(a);
+    bool same = c->jobs.n == S.nrows &&
+                (S.nrows == 0 || !memcmp(S.rows, c->jobs.items, S.nrows * sizeof *S.rows));
+    if (!same) {
+        free(S.rows);
+        S.rows = c->jobs.items;
+        S.nrows = c->jobs.n;
+        c->jobs.items = NULL;
+        c->jobs.n = 0;
+        S.lv.n = (int)S.nrows;
+        app_dirty(a, D_BODY);
+    }
+}
+
+static void devices_load(app *a)
+{
+    if (S.devices_busy)
+        return;
+    S.devices_busy = true;
+    S.devices_stale = false;
+    call *c = call_new(CALL_PLAN_DEVICES, PANE_PLAN_STATUS, devices_done);
+    c->id = S.id;
+    c->tag = S.gen;
+    c->state = S.filter;
+    c->pg.limit = DEV_LIMIT;
+    app_submit(a, c);
+}
+
+static void apply_event(app *a, const ota_event *ev, bool counts)
+{
+    if (ev->device[0]) {
+        ota_job_state from, to;
+        bool has_from = ota_job_state_parse(ev->from, &from) == 0;
+        bool has_to = ota_job_state_parse(ev->to, &to) == 0;
+        if (counts && has_from && S.st.counts[from] > 0)
+            S.st.counts[from]--;
+        if (counts && has_to)
+            S.st.counts[to]++;
+        if (has_to && (to == OTA_JOB_SUCCEEDED || to == OTA_JOB_FAILED))
+            rate_note(ev->at);
+        for (size_t i = 0; i < S.nrows; i++)
+            if (!strcmp(S.rows[i].device, ev->device) && has_to) {
+                S.rows[i].state = to;
+                S.rows[i].updated_at = ev->at;
+                if (to == OTA_JOB_PENDING && has_from && from == OTA_JOB_FAILED)
+                    S.rows[i].attempt++;
+                break;
+            }
+        S.devices_stale = true;
+    } else {
+        ota_plan_state ps;
+        if (counts && ota_plan_state_parse(ev->to, &ps) == 0) {
+            S.st.state = ps;
+            S.plan.state = ps;
+        }
+    }
+    if (S.ntail == TAIL_MAX) {
+        memmove(S.tail, S.tail + 1, (TAIL_MAX - 1) * sizeof *S.tail);
+        S.ntail--;
+    }
+    S.tail[S.ntail++] = *ev;
+    (void)a;
+}
+
+static void events_done(app *a, call *c)
+{
+    if (c->tag != S.gen)
+        return;
+    S.events_busy = false;
+    if (c->rc) {
+        app_error(a, "events", &c->err);
+        return;
+    }
+    app_answered(a);
+    for (size_t i = 0; i < c->events.n; i++) {
+        const ota_event *ev = &c->events.items[i];
+        /* events up to the status's last_seq are already in its counts */
+        apply_event(a, ev, ev->seq > S.last_seq);
+        if (ev->seq > S.last_seq)
+            S.last_seq = ev->seq;
+    }
+    if (c->events.last_seq > S.last_seq)
+        S.last_seq = c->events.last_seq;
+    if (c->events.n) {
+        app_dirty(a, D_BODY);
+        S.ticks_since_check = 0;
+    }
+    if (c->events.n >= (size_t)c->limit)
+        events_load(a, S.last_seq);   /* more waiting: keep reading */
+}
+
+static void events_load(app *a, int64_t since)
+{
+    if (S.events_busy)
+        return;
+    S.events_busy = true;
+    call *c = call_new(CALL_PLAN_EVENTS, PANE_PLAN_STATUS, events_done);
+    c->id = S.id;
+    c->tag = S.gen;
+    c->since = since;
+    c->limit = 500;
+    app_submit(a, c);
+}
+
+void plan_status_open(app *a, int64_t id)
+{
+    if (id != S.id || !S.have_plan) {
+        worker_cancel(a->w, PANE_PLAN_STATUS);
+        ota_plan_free(&S.plan);
+        free(S.rows);
+        int filter = S.filter;
+        memset(&S, 0, sizeof S);
+        S.filter = filter;
+        S.id = id;
+    }
+    a->sel_plan = id;
+    app_show(a, PANE_PLAN_STATUS);
+}
+
+static void status_enter(app *a)
+{
+    if (!S.id)
+        return;
+    S.gen++;
+    S.events_busy = S.status_busy = S.devices_busy = false;
+    call *c = call_new(CALL_PLAN_GET, PANE_PLAN_STATUS, plan_done);
+    c->id = S.id;
+    c->tag = S.gen;
+    app_submit(a, c);
+    S.have_status = false;
+    status_load(a);
+    devices_load(a);
+}
+
+/* A transition done elsewhere (plans list or here). */
+void plan_status_changed(app *a, const ota_plan *p);
+void plan_status_changed(app *a, const ota_plan *p)
+{
+    if (p->id != S.id)
+        return;
+    S.plan.state = p->state;
+    S.st.state = p->state;
+    if (a->pane == PANE_PLAN_STATUS) {
+        status_load(a);
+        app_dirty(a, D_BODY);
+    }
+}
+
+/* Text that changes with the clock alone: drawn only when it changes. */
+static void time_sig(char *buf, size_t len)
+{
+    int64_t now = (int64_t)time(NULL);
+    char d[32];
+    long left = 0;
+    for (int s = OTA_JOB_PENDING; s <= OTA_JOB_INSTALLING; s++)
+        left += S.st.counts[s];
+    double rate = rate_per_min(now);
+    if (now < S.plan.window_start)
+        snprintf(buf, len, "starts in %s", fmt_duration(S.plan.window_start - now, d, sizeof d));
+    else if (now < S.plan.window_end)
+        snprintf(buf, len, "ends in %s", fmt_duration(S.plan.window_end - now, d, sizeof d));
+    else
+        snprintf(buf, len, "window over");
+    size_t n = strlen(buf);
+    if (rate > 0 && left > 0)
+        snprintf(buf + n, len - n, "|%.1f/min|ETA %s", rate,
+                 fmt_duration((int64_t)(left / rate * 60), d, sizeof d));
+    else
+        snprintf(buf + n, len - n, "|%.1f/min|ETA -", rate);
+}
+
+static void status_tick(app *a)
+{
+    if (!S.id)
+        return;
+    S.ticks++;
+    S.ticks_since_check++;
+    if (S.have_status)
+        events_load(a, S.last_seq);
+    /* a cheap counts check now and then, in case the feed missed something */
+    if (S.ticks % 10 == 0)
+        status_load(a);
+    if (S.devices_stale && S.ticks % 3 == 0)
+        devices_load(a);
+    char sig[256];
+    time_sig(sig, sizeof sig);
+    if (strcmp(sig, S.sig))
+        app_dirty(a, D_BODY);
+}
+
+/* ---------------------------------------------------------------- keys */
+static int status_scopes(app *a) { (void)a; return SC_MOVE | SC_PLAN | SC_STATUS; }
+
+static void filter_done(app *a, const char *text, void *ctx)
+{
+    (void)ctx;
+    ota_job_state s;
+    if (!*text || !strcmp(text, "all")) {
+        S.filter = -1;
+    } else if (ota_job_state_parse(text, &s) == 0) {
+        S.filter = (int)s;
+    } else {
+        app_msg(a, MSG_ERROR, "Unknown job state \"%s\" (pending, offered, awaiting_confirmation, "
+                "downloading, installing, succeeded, failed, expired, all)", text);
+        return;
+    }
+    S.lv.sel = S.lv.top = 0;
+    devices_load(a);
+}
+
+static int status_action(app *a, tui_action act)
+{
+    switch (act) {
+    case ACT_STATE_FILTER:
+        S.filter = S.filter + 1 >= OTA_JOB__COUNT ? -1 : S.filter + 1;
+        S.lv.sel = S.lv.top = 0;
+        devices_load(a);
+        return H_REDRAW;
+    case ACT_FILTER:
+        prompt_text(a, "Show devices in state (empty = all):",
+                    S.filter >= 0 ? ota_job_state_str(S.filter) : "", false, filter_done, NULL, NULL);
+        return H_REDRAW;
+    case ACT_REFRESH:
+        status_enter(a);
+        return H_HANDLED;
+    case ACT_PAUSE: case ACT_RESUME: case ACT_TERMINATE: case ACT_ACTIVATE:
+        plans_transition(a, S.id, act == ACT_ACTIVATE ? OTA_ACT_ACTIVATE
+                                  : act == ACT_PAUSE ? OTA_ACT_PAUSE
+                                  : act == ACT_RESUME ? OTA_ACT_RESUME : OTA_ACT_TERMINATE);
+        return H_REDRAW;
+    case ACT_EDIT:
+        plan_editor_open(a, S.id);
+        return H_REDRAW;
+    case ACT_OPEN: case ACT_DELETE:
+        return H_HANDLED;
+    default:
+        return list_move(&S.lv, act, 8);
+    }
+}
+
+/* ---------------------------------------------------------------- draw */
+static void draw_counts(int y, int x, int w)
+{
+    char buf[512];
+    const long *n = S.st.counts;
+    snprintf(buf, sizeof buf, "pending %ld  offered %ld  awaiting %ld  downloading %ld  installing %ld",
+             n[OTA_JOB_PENDING], n[OTA_JOB_OFFERED], n[OTA_JOB_AWAITING_CONFIRMATION],
+             n[OTA_JOB_DOWNLOADING], n[OTA_JOB_INSTALLING]);
+    draw_text(y, x, w, EL_NORMAL, buf);
+    int k = snprintf(buf, sizeof buf, "succeeded %ld  ", n[OTA_JOB_SUCCEEDED]);
+    draw_text(y + 1, x, k, EL_OK, buf);
+    int f = snprintf(buf, sizeof buf, "failed %ld  ", n[OTA_JOB_FAILED]);
+    draw_text(y + 1, x + k, f, n[OTA_JOB_FAILED] ? EL_ERROR : EL_NORMAL, buf);
+    snprintf(buf, sizeof buf, "expired %ld", n[OTA_JOB_EXPIRED]);
+    draw_text(y + 1, x + k + f, w - k - f, EL_NORMAL, buf);
+}
+
+static void status_draw(app *a, rect r)
+{
+    int x = r.x + 1, w = r.w - 2, y = r.y;
+    char buf[1024], s1[32], s2[32], z[48];
+    if (!S.id) {
+        draw_text(y, x, w, EL_DIM, "No plan selected: choose one in the plans pane (2), then press 3.");
+        return;
+    }
+    if (!S.have_plan || !S.have_status) {
+        draw_textf(y, x, w, EL_DIM, "Loading plan %lld…", (long long)S.id);
+        return;
+    }
+    time_sig(S.sig, sizeof S.sig);
+    char sig[256], *left = sig, *rate, *eta;
+    text_copy(sig, sizeof sig, S.sig);
+    rate = strchr(left, '|'); *rate++ = '\0';
+    eta = strchr(rate, '|'); *eta++ = '\0';
+
+    int k = snprintf(buf, sizeof buf, "Plan %lld \"%s\"  %s  ", (long long)S.id, S.plan.name, S.plan.product);
+    int kw = text_width(buf) < w - 12 ? text_width(buf) : w - 12;
+    draw_text(y, x, kw, EL_LABEL_FOCUS, buf);
+    (void)k;
+    draw_text(y++, x + kw, w - kw, state_el(S.st.state), ota_plan_state_str(S.st.state));
+    fmt_local(S.plan.window_start, s1, sizeof s1);
+    fmt_local(S.plan.window_end, s2, sizeof s2);
+    fmt_zone(S.plan.window_start, z, sizeof z);
+    draw_textf(y++, x, w, EL_NORMAL, "Window %s → %s %s · %s", s1, s2, z, left);
+    draw_counts(y, x, w);
+    y += 2;
+    long total = 0;
+    for (int s = 0; s < OTA_JOB__COUNT; s++)
+        total += S.st.counts[s];
+    long ok = S.st.counts[OTA_JOB_SUCCEEDED], bad = S.st.counts[OTA_JOB_FAILED];
+    long done = ok + bad + S.st.counts[OTA_JOB_EXPIRED];
+    snprintf(buf, sizeof buf, " %ld/%ld %3d%% · %s · %s", ok, total,
+             total ? (int)(done * 100 / total) : 0, rate, eta);
+    int tw = text_width(buf);
+    int bw = w - tw > 10 ? w - tw : 10;
+    draw_bar(y, x, bw, ok, bad, total);
+    draw_text(y++, x + bw, w - bw, EL_NORMAL, buf);
+
+    int nev = (r.h - 7) / 3;
+    if (nev < 3)
+        nev = 3;
+    int rows = r.h - (y - r.y) - 2 - (nev + 1);
+    draw_textf(y++, x, w, EL_HEADER, "Devices: %s (f cycles, / picks a state) · %zu shown%s",
+               S.filter < 0 ? "all" : ota_job_state_str(S.filter), S.nrows,
+               S.nrows == DEV_LIMIT ? " (first page)" : "");
+    draw_textf(y++, x, w, EL_DIM, "%-24s %-21s %-7s %-5s %-10s %s", "Device", "State", "Attempt",
+               "Prog", "Reason", "Last change / error");
+    list_clamp(&S.lv, rows);
+    for (int i = 0; i < rows; i++) {
+        size_t ri = (size_t)(S.lv.top + i);
+        if (ri >= S.nrows) {
+            draw_text(y++, x, w, EL_DIM, ri == 0 && i == 0 ? "(no devices in this state)" : "");
+            continue;
+        }
+        const ota_job_row *j = &S.rows[ri];
+        char dev[80], t[32];
+        text_fit(j->device, 24, 1, dev, sizeof dev);
+        time_t u = (time_t)j->updated_at;
+        struct tm tm;
+        localtime_r(&u, &tm);
+        strftime(t, sizeof t, "%H:%M:%S", &tm);
+        snprintf(buf, sizeof buf, "%s %-21s %-7d %3d%%  %-10s %s %s", dev, ota_job_state_str(j->state),
+                 j->attempt, j->progress, j->reason[0] ? j->reason : "-", t, j->error);
+        int el = (int)ri == S.lv.sel ? EL_SELECTED : j->state == OTA_JOB_FAILED ? EL_ERROR : EL_NORMAL;
+        draw_text(y++, x, w, el, buf);
+    }
+    draw_text(y++, x, w, EL_HEADER, "Recent events");
+    for (int i = 0; i < nev; i++) {
+        int ti = S.ntail - nev + i;
+        if (ti < 0) {
+            draw_text(y++, x, w, EL_DIM, S.ntail == 0 && i == nev - 1 ? "(none yet)" : "");
+            continue;
+        }
+        const ota_event *ev = &S.tail[ti];
+        char t[32];
+        time_t u = (time_t)ev->at;
+        struct tm tm;
+        localtime_r(&u, &tm);
+        strftime(t, sizeof t, "%H:%M:%S", &tm);
+        snprintf(buf, sizeof buf, "%s  %-24s %s → %s", t, ev->device[0] ? ev->device : "(plan)",
+                 ev->from[0] ? ev->from : "new", ev->to);
+        draw_text(y++, x, w, !strcmp(ev->to, "failed") ? EL_ERROR : EL_NORMAL, buf);
+    }
+}
+
+static const char *status_hint(app *a)
+{
+    (void)a;
+    static char buf[200];
+    int n = snprintf(buf, sizeof buf, "f state filter");
+    if (plan_action_allowed(S.st.state, OTA_ACT_PAUSE))
+        n += snprintf(buf + n, sizeof buf - n, " · p pause");
+    if (plan_action_allowed(S.st.state, OTA_ACT_RESUME))
+        n += snprintf(buf + n, sizeof buf - n, " · r resume");
+    if (plan_action_allowed(S.st.state, OTA_ACT_TERMINATE))
+        n += snprintf(buf + n, sizeof buf - n, " · t terminate");
+    if (plan_action_allowed(S.st.state, OTA_ACT_ACTIVATE))
+        n += snprintf(buf + n, sizeof buf - n, " · a activate");
+    snprintf(buf + n, sizeof buf - n, " · e plan · q back · ? help");
+    return buf;
+}
+
+const pane_ops pane_plan_status = {
+    .title = "Live status", .scopes = status_scopes, .enter = status_enter,
+    .action = status_action, .draw = status_draw, .tick = status_tick, .hint = status_hint,
+};
