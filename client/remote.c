@@ -706,7 +706,12 @@ static int upload_prepare(const ota_package_meta *m, const char *const *paths, s
         return -1;
     for (size_t i = 0; i < n; i++) {
         uint64_t size = 0;
+        struct stat st;
         if (ota_validate_file_name(base_name(paths[i]), e) < 0)
+            return -1;
+        /* Size first: no point hashing a file the server will refuse. */
+        if (stat(paths[i], &st) == 0 &&
+            ota_validate_file_size(base_name(paths[i]), (uint64_t)st.st_size, e) < 0)
             return -1;
         if (ota_sha256_file(paths[i], sums[i], &size, e) < 0)
             return -1;

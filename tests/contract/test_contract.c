@@ -1,7 +1,7 @@
 /* The backend contract, written once and run against both backends:
  *
  *   test_contract --local
- *   test_contract --remote URL TOKEN BLOBDIR     (an otad with an admin token)
+ *   test_contract --remote URL TOKEN BLOBDIR [VIEWER_TOKEN]  (otad, admin token)
  *
  * Every case talks only to ota_backend *.  A difference between the two
  * runs is a bug in one backend.  BLOBDIR is the server's blob folder, used
@@ -26,6 +26,7 @@ typedef struct ctx {
     ota_backend *b;     /* operator (admin) */
     ota_backend *dev;   /* device side: remote with the product's device key */
     const char *url, *token;
+    const char *viewer;  /* a viewer token (remote), or NULL */
     char blobdir[PATH_MAX];
     char tmp[PATH_MAX];
     char devkey[65];
@@ -216,6 +217,15 @@ static void t_packages(ctx *c, int64_t *pkg_out)
     const char *six[] = {paths[0], paths[0], paths[0], paths[0], paths[0], paths[0]};
     fails_with(c->b->ops->package_create(c->b, &full, six, 6, &p, &E), &E, OTA_E_VALIDATION,
                "six files refused");
+
+    /* One byte over 100 MiB (a sparse file: nothing is really written). */
+    int fd = open(tpath(c, "huge.bin"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ok(fd >= 0 && ftruncate(fd, (off_t)OTA_MAX_FILE_SIZE + 1) == 0, "a file of 100 MiB + 1 byte");
+    close(fd);
+    const char *huge[] = {tpath(c, "huge.bin")};
+    fails_with(c->b->ops->package_create(c->b, &full, huge, 1, &p, &E), &E, OTA_E_TOO_LARGE,
+               "a file over 100 MiB: too_large");
+    unlink(tpath(c, "huge.bin"));
 
     int64_t other = make_package(c, "mcu", OTA_KIND_FULL, "2.2", NULL, "mcu.s19", "S0 mcu");
     ok(other > 0, "mcu package");
@@ -773,6 +783,18 @@ static void t_transit(ctx *c, int64_t pkg)
 
 static void t_auth(ctx *c)
 {
+    if (c->viewer) { /* role too low: forbidden, with the server's message */
+        ota_remote_opts vo = {.url = c->url, .token = c->viewer};
+        ota_backend *v = ota_backend_remote_open(&vo, &E);
+        ota_product_list vl = {0};
+        ok_call(v->ops->product_list(v, &vl, &E), &E, "a viewer may read");
+        ota_product_list_free(&vl);
+        ota_product vp = {.key = "viewer-made", .name = "x"};
+        fails_with(v->ops->product_add(v, &vp, NULL, &E), &E, OTA_E_FORBIDDEN,
+                   "a viewer may not write: forbidden");
+        ok(E.message[0] != 0, "with the server's message: %s", E.message);
+        ota_backend_close(v);
+    }
     ota_remote_opts o = {.url = c->url, .token = "wrong-token"};
     ota_backend *b = ota_backend_remote_open(&o, &E);
     ota_product_list l;
@@ -800,7 +822,8 @@ int main(int argc, char **argv)
         if (c.b)
             snprintf(c.blobdir, sizeof c.blobdir, "%s",
                      ota_engine_blob_dir(ota_backend_local_engine(c.b)));
-    } else if (argc == 5 && !strcmp(argv[1], "--remote")) {
+    } else if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--remote")) {
+        c.viewer = argc == 6 ? argv[5] : NULL;
         c.remote = true;
         c.url = argv[2];
         c.token = argv[3];
@@ -808,7 +831,7 @@ int main(int argc, char **argv)
         ota_remote_opts o = {.url = c.url, .token = c.token};
         c.b = ota_backend_remote_open(&o, &E);
     } else {
-        fprintf(stderr, "usage: %s --local | --remote URL TOKEN BLOBDIR\n", argv[0]);
+        fprintf(stderr, "usage: %s --local | --remote URL TOKEN BLOBDIR [VIEWER_TOKEN]\n", argv[0]);
         return 2;
     }
     if (!c.b) {
