@@ -78,6 +78,15 @@ plan_json "fixed after pull" 1 > "$TMP/plan5.json"
 ok "edit the pulled draft" loc plan edit 2 "$TMP/plan5.json" --revision 1
 like "pushing it updates server plan 1" "$(push 2 2>&1)" 'updated plan 1, revision 4'
 
+# --- once the server plan rolls out, a push is refused and changes nothing
+ok "server activates plan 1" srv plan activate 1
+plan_json "too late" 1 > "$TMP/plan6.json"
+ok "local edit after activation" loc plan edit 2 "$TMP/plan6.json" --revision 2
+out=$(push 2 2>&1); rc=$?
+is "push to an active server plan refused" "$rc" 1
+like "... as not editable, saying its state" "$out" 'not_editable: state: server plan 1 .* is active now'
+is "server plan kept" "$(srv --json plan show 1 | jq -r .name)" "fixed after pull"
+
 # --- plans and packages as files, into a second local engine
 L2="$TMP/usb.db"
 loc plan export 1 > "$TMP/export.json"
