@@ -973,7 +973,7 @@ static int activation_check(ota_engine *eng, const ota_plan *pl, int64_t now, ot
                             (long long)c->package_id, bad, why);
         }
     }
-    return 0;
+    return sign_check_plan(eng, pl, e);  /* sign.c: the plan's required_signatures */
 }
 
 /* saved -> active: one pending job per device of the product that the
@@ -1084,6 +1084,7 @@ int ota_plan_transition(ota_engine *eng, int64_t id, ota_action a, ota_plan *out
     struct ota_rollout *r = rollout_enter(eng, e);
     int rc = r ? transition_locked(eng, r, id, a, e) : -1;
     rollout_leave(eng, r);
+    audit_plan_action(eng, id, a, rc, e);
     if (rc == 0 && out)
         rc = ota_plan_get(eng, id, out, e);
     ENGINE_UNLOCK(eng);
@@ -1564,6 +1565,8 @@ int ota_checkin(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, o
         if (!c.stale)
             break;
     }
+    if (rc == 0)
+        rc = sign_offer_attach(eng, out, e);  /* sign.c: the packages' signatures travel with the job */
     if (rc < 0)
         out->has_job = false;
     ENGINE_UNLOCK(eng);
@@ -1609,13 +1612,15 @@ static int jobrow_load(ota_engine *eng, int64_t job, const char *device, struct 
 static int start_download(ota_engine *eng, struct rplan *p, const struct jobrow *j, int progress, int64_t now,
                           ota_err *e)
 {
-    if (p->state == OTA_PLAN_ACTIVE) {
+    if (job_write(eng, p->id, j->id, j->device, j->state, OTA_JOB_DOWNLOADING, R_NONE,
+                  progress < 0 ? 0 : progress, -1, NULL, now, e) < 0)
+        return -1;
+    if (p->state == OTA_PLAN_ACTIVE) {  /* the event follows the job's that caused it */
         if (plan_write_state(eng, p->id, OTA_PLAN_ACTIVE, OTA_PLAN_UPGRADING, now, e) < 0)
             return -1;
         p->state = OTA_PLAN_UPGRADING;
     }
-    return job_write(eng, p->id, j->id, j->device, j->state, OTA_JOB_DOWNLOADING, R_NONE,
-                     progress < 0 ? 0 : progress, -1, NULL, now, e);
+    return 0;
 }
 
 static int record_versions(ota_engine *eng, struct ota_rollout *r, const struct rplan *p, const struct jobrow *j,

@@ -1,2 +1,364 @@
+/* Per-device jobs (DESIGN.md §1 "Per-device job states"), check-ins and
+ * their preconditions, retries, pause/terminate/end, two plans competing
+ * for one device, confirm mode, impossible reports, the simulator. */
 #include "test_rollout_fixture.h"
-int main(void){ return tap_done(); }
+
+static int report(fx *f, int64_t job, const char *dev, ota_job_state to)
+{
+    return ota_job_report(f->eng, job, dev, to, -1, to == OTA_JOB_FAILED ? "flash write error" : NULL, &f->e);
+}
+
+static void test_lifecycle(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", NULL);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .pkg2 = f.pkg_mcu_full});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ota_job_offer o, o2;
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1 checks in");
+    ok(o.has_job && o.state == OTA_JOB_OFFERED && o.mode == OTA_MODE_SILENT && o.plan_id == id,
+       "pending -> offered (silent)");
+    is_int(o.ncomponents, 2, "  both components offered");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o2), &f.e, "d1 checks in again");
+    ok(o2.has_job && o2.job_id == o.job_id && o2.state == OTA_JOB_OFFERED, "  the same job is re-sent");
+    int64_t seq = fx_last_seq(&f, id);
+    fails_with(report(&f, o.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, OTA_E_INVALID_TRANSITION,
+               "succeeded from offered is impossible");
+    is_str(f.e.message, "cannot report succeeded for a job that is offered", "  message names both states");
+    fails_with(report(&f, o.job_id, "d1", OTA_JOB_INSTALLING), &f.e, OTA_E_INVALID_TRANSITION,
+               "installing from offered is impossible");
+    fails_with(report(&f, o.job_id, "d2", OTA_JOB_DOWNLOADING), &f.e, OTA_E_INVALID_TRANSITION,
+               "a report for another device's job is refused");
+    fails_with(report(&f, 424242, "d1", OTA_JOB_DOWNLOADING), &f.e, OTA_E_NOT_FOUND, "a report for no job");
+    fails_with(report(&f, o.job_id, "d1", OTA_JOB_PENDING), &f.e, OTA_E_BAD_REQUEST, "pending is not a report");
+    fails_with(ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 101, NULL, &f.e), &f.e,
+               OTA_E_VALIDATION, "progress over 100 refused");
+    is_int(fx_last_seq(&f, id), seq, "refused reports recorded nothing");
+    is_int(fx_jstate(&f, id, "d1"), OTA_JOB_OFFERED, "  and the job is still offered");
+    ok(fx_counts_match(&f, id), "  counts unchanged and equal to the rows");
+
+    ok_call(ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 0, NULL, &f.e), &f.e, "offered -> downloading");
+    ok_call(ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 40, NULL, &f.e), &f.e, "progress 40");
+    ota_job_row r;
+    int64_t plan_of;
+    ok_call(ota_job_get(f.eng, o.job_id, &plan_of, &r, &f.e), &f.e, "job get");
+    ok(r.state == OTA_JOB_DOWNLOADING && r.progress == 40 && plan_of == id, "  downloading at 40%%");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o2), &f.e, "d1 checks in while downloading");
+    ok(o2.has_job && o2.job_id == o.job_id && o2.state == OTA_JOB_DOWNLOADING, "  its job is re-sent as downloading");
+    fails_with(report(&f, o.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, OTA_E_INVALID_TRANSITION,
+               "succeeded straight from downloading is refused");
+    ok_call(report(&f, o.job_id, "d1", OTA_JOB_INSTALLING), &f.e, "downloading -> installing");
+    fails_with(report(&f, o.job_id, "d1", OTA_JOB_DOWNLOADING), &f.e, OTA_E_INVALID_TRANSITION,
+               "back to downloading is refused");
+    ok_call(report(&f, o.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, "installing -> succeeded");
+    fails_with(report(&f, o.job_id, "d1", OTA_JOB_FAILED), &f.e, OTA_E_INVALID_TRANSITION,
+               "no report after succeeded");
+    ota_device d;
+    ok_call(ota_device_get(f.eng, "d1", &d, &f.e), &f.e, "device get");
+    ok(d.nversions >= 2 && !strcmp(ota_device_version(&d, "module"), "1.2.0") &&
+           !strcmp(ota_device_version(&d, "mcu"), "2.1"), "the device's new versions are recorded");
+    ok_call(fx_checkin(&f, "d1", "1.2.0", &o2), &f.e, "d1 checks in after the upgrade");
+    ok(!o2.has_job, "  nothing more to do");
+
+    /* events of the job, in order */
+    ota_event_page ev;
+    ota_plan_events(f.eng, id, 0, 0, &ev, &f.e);
+    const char *want[][2] = {{"pending", "offered"}, {"offered", "downloading"}, {"active", "upgrading"},
+                             {"downloading", "installing"}, {"installing", "succeeded"}};
+    size_t k = 0;
+    for (size_t i = 0; i < ev.n && k < 5; i++)
+        if (!strcmp(ev.items[i].from, want[k][0]) && !strcmp(ev.items[i].to, want[k][1]))
+            k++;
+    ok(k == 5, "events: offered, downloading, plan upgrading, installing, succeeded (in order)");
+    ota_event_page_free(&ev);
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
+static void test_checkin_rules(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", "d2=1.2.0", "d3=1.1.0", NULL);
+    fx_devices(&f, "other", "x1=1.1.0", NULL);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .min_battery = 30, .min_rsrp = -110,
+                                          .start = T0 + HOUR});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ota_job_offer o;
+    fails_with(fx_checkin_v(&f, "nosuch", "d1", "1.1.0", -90, 80, &o), &f.e, OTA_E_NOT_FOUND,
+               "unknown product refused");
+    is_str(f.e.field, "product", "  field product");
+    fails_with(fx_checkin_v(&f, "meter", "x1", "1.1.0", -90, 80, &o), &f.e, OTA_E_VALIDATION,
+               "a device of another product refused");
+    fails_with(fx_checkin_v(&f, "meter", "d1", "1.1.0", -90, 101, &o), &f.e, OTA_E_VALIDATION,
+               "battery 101 refused");
+    fails_with(fx_checkin_v(&f, "meter", "", "1.1.0", -90, 80, &o), &f.e, OTA_E_VALIDATION, "empty device refused");
+
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "before the window starts");
+    ok(!o.has_job, "  nothing offered");
+    is_str(fx_reason(&f, id, "d1"), "window", "  deferred: window");
+    f.clock.t = T0 + HOUR;
+    ok_call(fx_checkin_v(&f, "meter", "d1", "1.1.0", -120, 10, &o), &f.e, "weak signal and low battery");
+    ok(!o.has_job, "  nothing offered");
+    is_str(fx_reason(&f, id, "d1"), "rsrp", "  deferred: rsrp (checked before battery)");
+    ok_call(fx_checkin_v(&f, "meter", "d1", "1.1.0", -100, 10, &o), &f.e, "signal recovers, battery low");
+    is_str(fx_reason(&f, id, "d1"), "battery", "  deferred: battery");
+    ota_device d;
+    ota_device_get(f.eng, "d1", &d, &f.e);
+    ok(d.has_rsrp && d.rsrp == -100 && d.has_battery && d.battery == 10, "telemetry stored (-100 dBm, 10%%)");
+    int64_t seq = fx_last_seq(&f, id);
+    ok_call(fx_checkin_v(&f, "meter", "d1", "1.1.0", -100, 10, &o), &f.e, "same again");
+    is_int(fx_last_seq(&f, id), seq, "  an unchanged deferral records nothing");
+    ok_call(fx_checkin_v(&f, "meter", "d1", "1.1.0", -100, 80, &o), &f.e, "battery recovered");
+    ok(o.has_job, "  now offered");
+    ok_call(report(&f, o.job_id, "d1", OTA_JOB_DOWNLOADING), &f.e, "downloading");
+    ok_call(report(&f, o.job_id, "d1", OTA_JOB_INSTALLING), &f.e, "installing");
+    ok_call(report(&f, o.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, "deferral, then success");
+
+    ok_call(fx_checkin(&f, "d2", "1.2.0", &o), &f.e, "d2 already at the target");
+    ok(!o.has_job, "  is not offered");
+    is_int(fx_jstate(&f, id, "d2"), OTA_JOB_SUCCEEDED, "  its job counts as succeeded");
+    is_str(fx_reason(&f, id, "d2"), "up_to_date", "  reason up_to_date");
+
+    ok_call(fx_checkin(&f, "d9", "1.1.0", &o), &f.e, "an unknown device of the product checks in");
+    ok(ota_device_get(f.eng, "d9", &d, &f.e) == 0 && !strcmp(d.product, "meter"), "  it is registered");
+    ok(o.has_job, "  and gets its job lazily (registered after activation)");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
+static void test_retries(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", NULL);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .retries = 1});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ota_job_offer o;
+    fx_checkin(&f, "d1", "1.1.0", &o);
+    report(&f, o.job_id, "d1", OTA_JOB_DOWNLOADING);
+    ok_call(report(&f, o.job_id, "d1", OTA_JOB_FAILED), &f.e, "first attempt fails");
+    ota_job_row r;
+    ota_job_get(f.eng, o.job_id, NULL, &r, &f.e);
+    ok(r.state == OTA_JOB_PENDING && r.attempt == 2, "  retries left: back to pending, attempt 2");
+    is_str(r.error, "flash write error", "  the failure text is kept");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "next check-in");
+    ok(o.has_job && o.state == OTA_JOB_OFFERED, "  re-offered");
+    report(&f, o.job_id, "d1", OTA_JOB_DOWNLOADING);
+    report(&f, o.job_id, "d1", OTA_JOB_INSTALLING);
+    ok_call(report(&f, o.job_id, "d1", OTA_JOB_FAILED), &f.e, "second attempt fails");
+    ota_job_get(f.eng, o.job_id, NULL, &r, &f.e);
+    ok(r.state == OTA_JOB_FAILED && r.attempt == 2, "  retries exhausted: failed");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "check-in after");
+    ok(!o.has_job, "  no more offers");
+    is_int(fx_count(&f, id, OTA_JOB_FAILED), 1, "one failed");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
+/* d1 downloading, d2 offered, d3 pending when the operator acts. */
+static int64_t three_states(fx *f, ota_job_offer *o1, ota_job_offer *o2)
+{
+    fx_devices(f, "meter", "d1=1.1.0", "d2=1.1.0", "d3=1.1.0", NULL);
+    int64_t id = fx_plan(f, &(plan_spec){.pkg = f->pkg_module_full, .end = T0 + 2 * HOUR, .job_timeout = 600});
+    fx_act(f, id, OTA_ACT_ACTIVATE);
+    fx_checkin(f, "d1", "1.1.0", o1);
+    report(f, o1->job_id, "d1", OTA_JOB_DOWNLOADING);
+    fx_checkin(f, "d2", "1.1.0", o2);
+    return id;
+}
+
+static void test_pause_terminate_end(void)
+{
+    fx f;
+    fx_open(&f);
+    ota_job_offer o1, o2, o;
+    int64_t id = three_states(&f, &o1, &o2);
+    ok_call(fx_act(&f, id, OTA_ACT_PAUSE), &f.e, "pause with d1 downloading, d2 offered, d3 pending");
+    ok_call(fx_checkin(&f, "d3", "1.1.0", &o), &f.e, "d3 checks in");
+    ok(!o.has_job, "  paused: no new offer");
+    is_int(fx_jstate(&f, id, "d3"), OTA_JOB_PENDING, "  d3 stays pending");
+    fails_with(report(&f, o2.job_id, "d2", OTA_JOB_DOWNLOADING), &f.e, OTA_E_INVALID_TRANSITION,
+               "d2 (offered) cannot start downloading while paused");
+    ok_call(report(&f, o1.job_id, "d1", OTA_JOB_INSTALLING), &f.e, "d1 mid-upgrade continues: installing");
+    ok_call(report(&f, o1.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, "  and succeeds");
+    ok_call(fx_act(&f, id, OTA_ACT_RESUME), &f.e, "resume");
+    is_int(fx_state(&f, id), OTA_PLAN_UPGRADING, "  back to upgrading");
+    ok_call(fx_checkin(&f, "d3", "1.1.0", &o), &f.e, "d3 checks in");
+    ok(o.has_job, "  offered again after resume");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+
+    fx_open(&f);
+    id = three_states(&f, &o1, &o2);
+    ok_call(fx_act(&f, id, OTA_ACT_TERMINATE), &f.e, "terminate with d1 downloading, d2 offered, d3 pending");
+    is_int(fx_jstate(&f, id, "d2"), OTA_JOB_FAILED, "  offered -> failed");
+    is_int(fx_jstate(&f, id, "d3"), OTA_JOB_FAILED, "  pending -> failed");
+    is_int(fx_jstate(&f, id, "d1"), OTA_JOB_DOWNLOADING, "  downloading continues");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1 checks in");
+    ok(o.has_job && o.job_id == o1.job_id, "  its in-flight job is re-sent");
+    ok_call(report(&f, o1.job_id, "d1", OTA_JOB_INSTALLING), &f.e, "d1 installs");
+    ok_call(report(&f, o1.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, "  and succeeds after terminate");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+
+    fx_open(&f);
+    id = three_states(&f, &o1, &o2);
+    ota_job_offer o3;
+    fx_devices(&f, "meter", "d4=1.1.0", NULL);
+    fx_checkin(&f, "d4", "1.1.0", &o3);
+    report(&f, o3.job_id, "d4", OTA_JOB_DOWNLOADING);
+    f.clock.t = T0 + 2 * HOUR;
+    is_int(fx_state(&f, id), OTA_PLAN_ENDED, "the window's end passes: ended");
+    is_int(fx_jstate(&f, id, "d2"), OTA_JOB_EXPIRED, "  offered -> expired");
+    is_int(fx_jstate(&f, id, "d3"), OTA_JOB_EXPIRED, "  pending -> expired");
+    is_int(fx_jstate(&f, id, "d1"), OTA_JOB_DOWNLOADING, "  downloading continues");
+    ok_call(report(&f, o1.job_id, "d1", OTA_JOB_INSTALLING), &f.e, "d1 installs after the end");
+    ok_call(report(&f, o1.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, "  and succeeds within the job timeout");
+    f.clock.t = T0 + 2 * HOUR + 600;
+    ota_job_row r;
+    ota_job_get(f.eng, o3.job_id, NULL, &r, &f.e);
+    is_int(r.state, OTA_JOB_FAILED, "d4 still downloading at end + job_timeout: failed");
+    ok(strstr(r.error, "timed out") != NULL, "  error says it timed out: %s", r.error);
+    fails_with(report(&f, o3.job_id, "d4", OTA_JOB_INSTALLING), &f.e, OTA_E_INVALID_TRANSITION,
+               "  its late report is refused");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
+static void test_competing_plans(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", NULL);
+    int64_t a = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full});
+    int64_t b = fx_plan(&f, &(plan_spec){.pkg = f.pkg_mcu_full});
+    fx_act(&f, a, OTA_ACT_ACTIVATE);
+    f.clock.t++;
+    fx_act(&f, b, OTA_ACT_ACTIVATE);
+    ota_job_offer o;
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1, targeted by two active plans, checks in");
+    ok(o.has_job && o.plan_id == a, "  the plan activated first wins");
+    is_str(fx_reason(&f, b, "d1"), "busy", "  the other shows d1 deferred: busy");
+    is_int(fx_jstate(&f, b, "d1"), OTA_JOB_PENDING, "  and pending");
+    report(&f, o.job_id, "d1", OTA_JOB_DOWNLOADING);
+    report(&f, o.job_id, "d1", OTA_JOB_INSTALLING);
+    report(&f, o.job_id, "d1", OTA_JOB_SUCCEEDED);
+    ok_call(fx_checkin(&f, "d1", "1.2.0", &o), &f.e, "after the first plan's job succeeded");
+    ok(o.has_job && o.plan_id == b, "  the second plan offers");
+    ok(fx_counts_match(&f, a) && fx_counts_match(&f, b), "counts equal the job rows");
+    fx_close(&f);
+}
+
+static void test_confirm(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", NULL);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .confirm = 1});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ota_job_offer o;
+    fx_checkin(&f, "d1", "1.1.0", &o);
+    ok(o.has_job && o.state == OTA_JOB_AWAITING_CONFIRMATION && o.mode == OTA_MODE_CONFIRM,
+       "confirm mode: the job awaits confirmation");
+    fails_with(report(&f, o.job_id, "d1", OTA_JOB_DOWNLOADING), &f.e, OTA_E_INVALID_TRANSITION,
+               "downloading before confirmation refused");
+    fails_with(ota_job_confirm(f.eng, o.job_id, "d2", &f.e), &f.e, OTA_E_INVALID_TRANSITION,
+               "another device cannot confirm it");
+    ok_call(ota_job_confirm(f.eng, o.job_id, "d1", &f.e), &f.e, "the user confirms");
+    is_int(fx_jstate(&f, id, "d1"), OTA_JOB_DOWNLOADING, "  awaiting_confirmation -> downloading");
+    is_int(fx_state(&f, id), OTA_PLAN_UPGRADING, "  the plan is upgrading");
+    fails_with(ota_job_confirm(f.eng, o.job_id, "d1", &f.e), &f.e, OTA_E_INVALID_TRANSITION,
+               "confirming twice refused");
+    ok_call(ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 50, NULL, &f.e), &f.e, "progress 50");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
+static void test_pages_and_coherence(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", "d2=1.1.0", "d3=1.1.0", "d4=1.1.0", "d5=1.1.0", NULL);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ota_job_offer o;
+    fx_checkin(&f, "d2", "1.1.0", &o);
+    ota_page_req pg = {.limit = 2};
+    ota_job_page page;
+    int seen = 0, pages = 0;
+    do {
+        if (ota_plan_devices(f.eng, id, -1, &pg, &page, &f.e) < 0)
+            break;
+        seen += (int)page.n;
+        pages++;
+        snprintf(pg.cursor, sizeof pg.cursor, "%s", page.next_cursor);
+        ota_job_page_free(&page);
+    } while (pg.cursor[0] && pages < 10);
+    ok(seen == 5 && pages == 3, "5 job rows in pages of 2 (got %d rows, %d pages)", seen, pages);
+    ota_page_req one = {.limit = 10};
+    ok_call(ota_plan_devices(f.eng, id, OTA_JOB_OFFERED, &one, &page, &f.e), &f.e, "rows filtered by state");
+    ok(page.n == 1 && !strcmp(page.items[0].device, "d2"), "  only d2 is offered");
+    ota_job_page_free(&page);
+    ota_page_req bad = {.cursor = "x"};
+    fails_with(ota_plan_devices(f.eng, id, -1, &bad, &page, &f.e), &f.e, OTA_E_BAD_REQUEST, "a foreign cursor");
+
+    /* a second engine (another process) pauses the plan: the first sees it */
+    ota_engine_opts o2 = {.db_path = f.db, .clock = ota_clock_fake(&f.clock)};
+    ota_engine *other = ota_engine_open(&o2, &f.e);
+    ok(other && ota_plan_transition(other, id, OTA_ACT_PAUSE, NULL, &f.e) == 0, "another connection pauses the plan");
+    ota_engine_close(other);
+    /* No waiting: a check-in that would write (offer d3) re-checks under
+     * the write lock and starts over on fresh caches. */
+    fx_checkin(&f, "d3", "1.1.0", &o);
+    ok(!o.has_job, "  this engine sees it at once: no new offer");
+    is_int(fx_jstate(&f, id, "d3"), OTA_JOB_PENDING, "  d3 stays pending");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
+static void test_sim(void)
+{
+    long counts[2][OTA_JOB__COUNT];
+    for (int run = 0; run < 2; run++) {
+        fx f;
+        fx_open(&f);
+        ok_call(ota_fleet_generate(f.eng, "meter", 300, 7, &f.e), &f.e, "generate 300 devices");
+        int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .retries = 1, .min_battery = 20,
+                                              .confirm = 1});
+        fx_act(&f, id, OTA_ACT_ACTIVATE);
+        ota_sim_opts so = {.seed = 99, .plan_id = id, .online_per_tick = 0.2, .failure_rate = 0.1,
+                           .confirm_delay = 1, .download_ticks = 2, .install_ticks = 1, .tick_seconds = 10};
+        ota_sim *sim = ota_sim_new(f.eng, &so, &f.e);
+        ok(sim != NULL, "simulator on the plan");
+        int ok_steps = 1;
+        for (int i = 0; i < 120 && sim; i++) {
+            f.clock.t += so.tick_seconds;
+            ok_steps &= ota_sim_step(sim, &f.e) == 0;
+        }
+        ok(ok_steps, "120 steps, each one committed batch");
+        ota_sim_free(sim);
+        ota_plan_status st;
+        ota_plan_status_get(f.eng, id, &st, &f.e);
+        memcpy(counts[run], st.counts, sizeof st.counts);
+        ok(st.counts[OTA_JOB_SUCCEEDED] > 150, "most devices succeeded (%ld)", st.counts[OTA_JOB_SUCCEEDED]);
+        ok(st.state == OTA_PLAN_UPGRADING, "the plan is upgrading");
+        ok(fx_counts_match(&f, id), "counts equal the job rows");
+        fx_close(&f);
+    }
+    ok(!memcmp(counts[0], counts[1], sizeof counts[0]), "the same seed gives the same outcome");
+}
+
+int main(void)
+{
+    test_lifecycle();
+    test_checkin_rules();
+    test_retries();
+    test_pause_terminate_end();
+    test_competing_plans();
+    test_confirm();
+    test_pages_and_coherence();
+    test_sim();
+    return tap_done();
+}
