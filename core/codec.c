@@ -87,6 +87,19 @@ json_t *ota_json_package_meta(const ota_package_meta *m)
                      "source_version", str_or_null(m->source_version), "remark", m->remark);
 }
 
+json_t *ota_json_signature(const ota_signature *s)
+{
+    return json_pack("{s:s, s:s, s:s}", "key_id", s->key_id, "signer", s->signer, "signature", s->signature);
+}
+
+static json_t *signatures_json(const ota_signature *s, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n && i < OTA_SIG_MAX; i++)
+        json_array_append_new(a, ota_json_signature(&s[i]));
+    return a;
+}
+
 json_t *ota_json_package(const ota_package *p)
 {
     json_t *j = ota_json_package_meta(&p->meta);
@@ -95,6 +108,8 @@ json_t *ota_json_package(const ota_package *p)
     json_object_set_new(j, "id", json_integer(p->id));
     json_object_set_new(j, "created_at", time_json(p->created_at));
     json_object_set_new(j, "files", files_json(p->files, p->nfiles, 0));
+    if (p->nsignatures)  /* absent when unsigned: the API.md shape stays as it was */
+        json_object_set_new(j, "signatures", signatures_json(p->signatures, p->nsignatures));
     return j;
 }
 
@@ -127,6 +142,8 @@ json_t *ota_json_plan(const ota_plan *p)
         "activated_at", time_or_null(p->activated_at));
     if (j && p->state == OTA_PLAN_PAUSED)
         json_object_set_new(j, "paused_from", json_string(ota_plan_state_str(p->paused_from)));
+    if (j && p->required_signatures)  /* absent when 0 (no signature policy) */
+        json_object_set_new(j, "required_signatures", json_integer(p->required_signatures));
     return j;
 }
 
@@ -179,13 +196,25 @@ json_t *ota_json_offer(const ota_job_offer *o)
     json_t *comps = json_array();
     for (size_t i = 0; comps && i < o->ncomponents; i++) {
         const ota_offer_component *c = &o->components[i];
-        json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:o}", "component", c->component,
+        size_t mlen = 0;
+        char *m = ota_manifest_offer(c, &mlen);
+        json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "component", c->component,
                                                "version", c->version, "kind", ota_kind_str(c->kind),
-                                               "files", files_json(c->files, c->nfiles, c->package_id)));
+                                               "files", files_json(c->files, c->nfiles, c->package_id),
+                                               "manifest", m ? json_stringn(m, mlen) : json_null(),
+                                               "signatures", signatures_json(c->signatures, c->nsignatures)));
+        free(m);
     }
     return json_pack("{s:{s:I, s:I, s:s, s:o}}", "job", "id", (json_int_t)o->job_id,
                      "plan_id", (json_int_t)o->plan_id, "mode", ota_mode_str(o->mode),
                      "components", comps);
+}
+
+json_t *ota_json_audit_row(const ota_audit_row *r)
+{
+    return json_pack("{s:I, s:o, s:s, s:s, s:s, s:s, s:s}", "seq", (json_int_t)r->seq, "at", time_json(r->at),
+                     "actor", r->actor, "action", r->action, "target", r->target, "outcome", r->outcome,
+                     "detail", r->detail);
 }
 
 json_t *ota_json_checkin(const ota_checkin_req *r)
@@ -538,16 +567,81 @@ int ota_package_meta_from_json(json_t *j, ota_package_meta *out, ota_err *e)
     return meta_fields(j, out, e);
 }
 
+static int sig_fields(json_t *j, const char *pre, ota_signature *out, ota_err *e)
+{
+    static const char *const keys[] = {"key_id", "signer", "signature", "public_key", "created_at", NULL};
+    memset(out, 0, sizeof *out);
+    if (need_object(j, pre, e) < 0 || check_keys(j, pre, keys, e) < 0)
+        return -1;
+    return get_str(j, pre, "key_id", true, false, out->key_id, sizeof out->key_id, LIM_BYTES, OTA_KEY_ID_LEN, e) ||
+           get_str(j, pre, "signer", true, false, out->signer, sizeof out->signer, LIM_BYTES, OTA_SIGNER_MAX, e) ||
+           get_str(j, pre, "signature", true, false, out->signature, sizeof out->signature, LIM_BYTES,
+                   sizeof out->signature - 1, e) ||
+           get_str(j, pre, "public_key", false, true, out->public_key, sizeof out->public_key, LIM_BYTES,
+                   sizeof out->public_key - 1, e) ||
+           get_time(j, pre, "created_at", false, &out->created_at, e) ? -1 : 0;
+}
+
+int ota_signature_from_json(json_t *j, ota_signature *out, ota_err *e)
+{
+    return sig_fields(j, "", out, e);
+}
+
+/* Optional "signatures":[...] of obj, at most OTA_SIG_MAX. */
+static int sigs_from_json(json_t *obj, const char *prefix, ota_signature *s, size_t *n, ota_err *e)
+{
+    json_t *a = json_object_get(obj, "signatures");
+    const char *field = FIELD(prefix, "signatures");
+    *n = 0;
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_array(a))
+        return wrong_type(e, field, "an array", a);
+    if (json_array_size(a) > OTA_SIG_MAX)
+        return ota_fail(e, OTA_E_VALIDATION, field, "at most %d signatures (got %zu)", OTA_SIG_MAX,
+                        json_array_size(a));
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v) {
+        char p[64];
+        snprintf(p, sizeof p, "%s[%zu]", field, i);
+        if (sig_fields(v, p, &s[i], e) < 0)
+            return -1;
+        *n = i + 1;
+    }
+    return 0;
+}
+
 int ota_package_from_json(json_t *j, ota_package *out, ota_err *e)
 {
     static const char *const keys[] = {"id", "component", "kind", "target_version", "source_version",
-                                       "remark", "created_at", "files", NULL};
+                                       "remark", "created_at", "files", "signatures", NULL};
     memset(out, 0, sizeof *out);
     if (need_object(j, "", e) < 0 || check_keys(j, "", keys, e) < 0)
         return -1;
     return get_i64(j, "", "id", true, 1, INT64_MAX, &out->id, NULL, e) || meta_fields(j, &out->meta, e) ||
            get_time(j, "", "created_at", false, &out->created_at, e) ||
-           files_from_json(j, "", out->files, &out->nfiles, e) ? -1 : 0;
+           files_from_json(j, "", out->files, &out->nfiles, e) ||
+           sigs_from_json(j, "", out->signatures, &out->nsignatures, e) ? -1 : 0;
+}
+
+int ota_audit_row_from_json(json_t *j, ota_audit_row *out, ota_err *e)
+{
+    static const char *const keys[] = {"seq", "at", "actor", "action", "target", "outcome", "detail", NULL};
+    memset(out, 0, sizeof *out);
+    if (need_object(j, "", e) < 0 || check_keys(j, "", keys, e) < 0)
+        return -1;
+    return get_i64(j, "", "seq", true, 0, INT64_MAX, &out->seq, NULL, e) ||
+           get_time(j, "", "at", true, &out->at, e) ||
+           get_str(j, "", "actor", true, false, out->actor, sizeof out->actor, LIM_BYTES, OTA_AUDIT_ACTOR_MAX, e) ||
+           get_str(j, "", "action", true, false, out->action, sizeof out->action, LIM_BYTES,
+                   sizeof out->action - 1, e) ||
+           get_str(j, "", "target", true, false, out->target, sizeof out->target, LIM_BYTES,
+                   OTA_AUDIT_TARGET_MAX, e) ||
+           get_str(j, "", "outcome", true, false, out->outcome, sizeof out->outcome, LIM_BYTES,
+                   sizeof out->outcome - 1, e) ||
+           get_str(j, "", "detail", false, true, out->detail, sizeof out->detail, LIM_BYTES,
+                   sizeof out->detail - 1, e) ? -1 : 0;
 }
 
 static int strlist_from_json(json_t *obj, const char *key, ota_strlist *l, ota_err *e)
@@ -635,7 +729,8 @@ int ota_plan_from_json(json_t *j, ota_plan *out, ota_err *e)
 {
     static const char *const keys[] = {"id", "name", "product", "state", "revision", "blacklist",
                                        "whitelist", "mode", "strategy", "window", "components",
-                                       "created_at", "updated_at", "activated_at", "paused_from", NULL};
+                                       "created_at", "updated_at", "activated_at", "paused_from",
+                                       "required_signatures", NULL};
     ota_plan_init(out);
     if (need_object(j, "", e) < 0 || check_keys(j, "", keys, e) < 0)
         goto fail;
@@ -653,7 +748,8 @@ int ota_plan_from_json(json_t *j, ota_plan *out, ota_err *e)
         get_time(j, "", "created_at", false, &out->created_at, e) ||
         get_time(j, "", "updated_at", false, &out->updated_at, e) ||
         get_time(j, "", "activated_at", false, &out->activated_at, e) ||
-        get_enum(j, "", "paused_from", false, parse_plan_state, "active, upgrading", &out->paused_from, e))
+        get_enum(j, "", "paused_from", false, parse_plan_state, "active, upgrading", &out->paused_from, e) ||
+        get_int(j, "", "required_signatures", false, &out->required_signatures, NULL, e))
         goto fail;
     return 0;
 fail:
@@ -803,11 +899,32 @@ static int64_t package_id_from_url(const ota_file *files, size_t n, json_t *jfil
     return 0;
 }
 
+/* The offer carries the source version only inside its manifest text. */
+static int manifest_source(json_t *c, const char *pre, ota_offer_component *oc, ota_err *e)
+{
+    json_t *m = json_object_get(c, "manifest");
+    const char *field = FIELD(pre, "manifest");
+    if (!m || json_is_null(m))
+        return 0;
+    if (!json_is_string(m))
+        return wrong_type(e, field, "a string", m);
+    json_t *doc = json_loadb(json_string_value(m), json_string_length(m), 0, NULL);
+    json_t *sv = doc ? json_object_get(doc, "source_version") : NULL;
+    int rc = 0;
+    if (!doc || !json_is_object(doc))
+        rc = ota_fail(e, OTA_E_BAD_REQUEST, field, "is not a JSON manifest");
+    else if (sv && json_is_string(sv))
+        rc = put_str(field, json_string_value(sv), json_string_length(sv), oc->source_version,
+                     sizeof oc->source_version, LIM_BYTES, OTA_KEY_MAX, e);
+    json_decref(doc);
+    return rc;
+}
+
 int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e)
 {
     static const char *const top[] = {"job", NULL};
     static const char *const keys[] = {"id", "plan_id", "mode", "components", NULL};
-    static const char *const ckeys[] = {"component", "version", "kind", "files", NULL};
+    static const char *const ckeys[] = {"component", "version", "kind", "files", "manifest", "signatures", NULL};
     memset(out, 0, sizeof *out);
     if (need_object(j, "", e) < 0 || check_keys(j, "", top, e) < 0)
         return -1;
@@ -841,7 +958,9 @@ int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e)
             get_str(c, pre, "version", true, false, oc->version, sizeof oc->version, LIM_BYTES,
                     OTA_KEY_MAX, e) ||
             get_enum(c, pre, "kind", true, parse_kind, "full, diff", &oc->kind, e) ||
-            files_from_json(c, pre, oc->files, &oc->nfiles, e))
+            files_from_json(c, pre, oc->files, &oc->nfiles, e) ||
+            sigs_from_json(c, pre, oc->signatures, &oc->nsignatures, e) ||
+            manifest_source(c, pre, oc, e))
             return -1;
         oc->package_id = package_id_from_url(oc->files, oc->nfiles, json_object_get(c, "files"));
         out->ncomponents = i + 1;

@@ -23,6 +23,7 @@ struct ota_engine {
     int batch_depth;           /* >0 while an ota_engine_batch is open */
     struct stmt_cache *stmts;  /* prepared statements keyed by SQL text pointer */
     struct ota_rollout *rollout;
+    char trusted_dir[PATH_MAX];  /* sign.c: "" = ota_trusted_dir_default() */
 };
 
 #define ENGINE_LOCK(eng)   pthread_mutex_lock(&(eng)->mu)
@@ -50,6 +51,23 @@ void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len);
 /* Rollout hooks (rollout.c): called by plans.c when a plan changes. */
 void rollout_invalidate(ota_engine *eng, int64_t plan_id);
 void rollout_free(ota_engine *eng);
+
+/* Audit (audit.c): one row per operator action at the public call, with
+ * the outcome: "ok", or the error code and message of a refusal (rc < 0).
+ * target is printf-formatted.  Never fails the action it records. */
+void audit_note(ota_engine *eng, const char *action, int rc, const ota_err *e, const char *detail,
+                const char *target_fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Plan transitions (rollout.c calls it from ota_plan_transition). */
+void audit_plan_action(ota_engine *eng, int64_t plan, ota_action a, int rc, const ota_err *e);
+
+/* Signatures (sign.c). */
+/* Activation policy: every package of plan has plan->required_signatures
+ * valid signatures from distinct trusted keys; else validation_failed. */
+int sign_check_plan(ota_engine *eng, const ota_plan *plan, ota_err *e);
+/* Loads p->signatures (caller holds the lock). */
+int sign_load(ota_engine *eng, ota_package *p, ota_err *e);
+/* Fills each offered component's signatures (rollout.c's check-in). */
+int sign_offer_attach(ota_engine *eng, ota_job_offer *o, ota_err *e);
 
 /* mkdir -p */
 int ota_mkdirs(const char *path, ota_err *e);

@@ -6,4 +6,4 @@ core_libotacore_a_SOURCES = \
 	core/validate.c core/codec.c core/blob.c \
 	core/products.c core/packages.c core/plans.c \
 	core/rollout.c core/status.c core/sim.c core/ddi_support.c \
-	core/tokens.c
+	core/tokens.c core/sign.c core/audit.c

@@ -173,12 +173,28 @@ typedef struct ota_package_meta {
     char remark[4 * OTA_REMARK_MAX_CHARS + 1];
 } ota_package_meta;
 
+/* A detached Ed25519 signature of a package's canonical manifest
+ * (docs/manifest.md).  Trust is decided by the reader against its folder of
+ * trusted public keys, never by the fields here. */
+#define OTA_SIG_MAX      8     /* signatures per package */
+#define OTA_KEY_ID_LEN   16    /* hex: first 8 bytes of SHA-256(public key) */
+#define OTA_SIGNER_MAX   64    /* bytes: the key's name */
+typedef struct ota_signature {
+    char key_id[OTA_KEY_ID_LEN + 1];
+    char signer[OTA_SIGNER_MAX + 1];
+    char signature[89];        /* base64 (padded) of the 64-byte signature */
+    char public_key[45];       /* base64 of the 32-byte key; "" when not sent */
+    int64_t created_at;        /* 0 when not known */
+} ota_signature;
+
 typedef struct ota_package {
     int64_t id;
     ota_package_meta meta;
     int64_t created_at;
     ota_file files[OTA_MAX_FILES];
     size_t nfiles;
+    ota_signature signatures[OTA_SIG_MAX];  /* oldest first */
+    size_t nsignatures;
 } ota_package;
 
 typedef struct ota_plan_component {
@@ -203,6 +219,7 @@ typedef struct ota_plan {
     size_t ncomponents;
     int64_t created_at, updated_at, activated_at; /* activated_at 0 = never */
     ota_plan_state paused_from;       /* meaningful in PAUSED */
+    int required_signatures;          /* 0..OTA_SIG_MAX valid trusted signatures per package to activate */
 } ota_plan;
 
 void ota_plan_init(ota_plan *p);   /* zero + defaults (retries 0, min_rsrp -140, ...) */
@@ -403,6 +420,8 @@ typedef struct ota_offer_component {
     int64_t package_id;
     ota_file files[OTA_MAX_FILES];      /* url = /api/v1/packages/{package_id}/files/{name} */
     size_t nfiles;
+    ota_signature signatures[OTA_SIG_MAX];  /* the package's, so an agent can check them */
+    size_t nsignatures;
 } ota_offer_component;
 
 typedef struct ota_job_offer {
@@ -481,9 +500,11 @@ int ota_token_lookup(ota_engine *eng, const char *secret, ota_token_info *out, o
 int ota_device_attrs_merge(ota_engine *eng, const char *device, json_t *attrs, ota_err *e);
 /* *out: a new reference to the device's attributes, NULL if it never reported. */
 int ota_device_attrs_get(ota_engine *eng, const char *device, json_t **out, ota_err *e);
-/* The first job of device taken back before it started (its plan terminated
- * while the job was offered or awaiting confirmation) whose cancellation the
- * device has not acknowledged; *job 0 when none. */
+/* Record that a DDI agent was shown job (deploymentBase/confirmationBase). */
+int ota_ddi_offer_note(ota_engine *eng, int64_t job, ota_err *e);
+/* The first job shown to device that was taken back before it started (its
+ * plan terminated before the device began downloading) and whose
+ * cancellation the device has not acknowledged; *job 0 when none. */
 int ota_ddi_cancel_pending(ota_engine *eng, const char *device, int64_t *job, ota_err *e);
 /* Record the acknowledgement; not_found unless job is such a job of device. */
 int ota_ddi_cancel_ack(ota_engine *eng, const char *device, int64_t job, ota_err *e);
@@ -492,6 +513,87 @@ bool ota_ddi_package_of_product(ota_engine *eng, const char *product, int64_t pa
 /* Fill missing SHA-1 and MD5 of package files (packages stored before they
  * were recorded) by re-hashing their blobs; package 0 = all packages. */
 int ota_package_fill_hashes(ota_engine *eng, int64_t package, long *filled, ota_err *e);
+
+/* ------------------------------------------------ signed packages (sign.c) */
+/* The canonical manifest of a package (docs/manifest.md): malloc'd UTF-8
+ * text without a terminating newline; *len its length.  NULL on OOM. */
+char *ota_manifest(const ota_package *p, size_t *len);
+/* The same for an offered component (what a device verifies). */
+char *ota_manifest_offer(const ota_offer_component *c, size_t *len);
+
+typedef struct ota_sign_key {
+    char name[OTA_SIGNER_MAX + 1];
+    char key_id[OTA_KEY_ID_LEN + 1];
+    unsigned char pk[32];
+    unsigned char sk[64];          /* zero for a public key */
+} ota_sign_key;
+/* Key names: 1..64 bytes of letters, digits, '-', '_', '.', '@'. */
+int ota_key_name_check(const char *name, ota_err *e);
+/* Writes <dir>/<name>.key (mode 0600, never over an existing file) and
+ * <dir>/<name>.pub; paths (PATH_MAX) receive the file names. */
+int ota_key_generate(const char *name, const char *dir, char *sec_path, char *pub_path, ota_err *e);
+/* Refuses a secret key file that group or others may read (with the fix). */
+int ota_key_load_secret(const char *path, ota_sign_key *out, ota_err *e);
+int ota_key_load_public(const char *path, ota_sign_key *out, ota_err *e);
+void ota_key_wipe(ota_sign_key *k);
+/* Signs p's manifest with k (a secret key). */
+int ota_package_sign_make(const ota_package *p, const ota_sign_key *k, ota_signature *out, ota_err *e);
+
+/* Attaches a signature (with its public_key) to a stored package after
+ * checking it against the manifest; one signature per key (conflict). */
+int ota_package_sign_add(ota_engine *eng, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e);
+
+/* Trust: a folder of public key files (*.pub).  A key is revoked when its
+ * file sits in the folder's revoked/ subfolder (docs/manifest.md). */
+typedef enum { OTA_SIG_VALID = 0, OTA_SIG_UNTRUSTED, OTA_SIG_REVOKED, OTA_SIG_INVALID } ota_sig_status;
+const char *ota_sig_status_str(ota_sig_status s);   /* "valid" "untrusted" "revoked" "invalid" */
+typedef struct ota_sig_check {
+    ota_sig_status status;
+    char key_id[OTA_KEY_ID_LEN + 1];
+    char signer[OTA_SIGNER_MAX + 1];    /* the trusted file's name when known, else as signed */
+    char detail[200];                   /* why, in words */
+} ota_sig_check;
+typedef struct ota_trust_report {
+    size_t n, nvalid;                   /* nvalid counts distinct trusted keys */
+    ota_sig_check sigs[OTA_SIG_MAX];
+} ota_trust_report;
+/* $OTA_TRUSTED_DIR, else $XDG_CONFIG_HOME/otaconsole/trusted, else ~/.config/otaconsole/trusted. */
+int ota_trusted_dir_default(char *buf, size_t len);
+/* Checks every signature of p against dir (NULL = default).  A folder that
+ * does not exist trusts nobody; an unreadable key file is an error. */
+int ota_package_check_signatures(const ota_package *p, const char *dir, ota_trust_report *out, ota_err *e);
+/* "unsigned", "signed by a, b", "invalid: ...", "untrusted: ..." into buf;
+ * returns "unsigned", "signed", "invalid" or "untrusted". */
+const char *ota_trust_summary(const ota_trust_report *r, char *buf, size_t len);
+/* The folder the engine checks plans' required_signatures against (NULL = default). */
+void ota_engine_set_trusted_dir(ota_engine *eng, const char *dir);
+
+/* ------------------------------------------------------- audit (audit.c) */
+/* Every operator action through the public calls is recorded, refusals
+ * included, in an append-only table.  The actor is per thread: otad sets
+ * the token name for the request's thread; NULL restores the engine's
+ * actor (ota_engine_opts.actor, default "local:<user>"). */
+void ota_actor_set(const char *actor);
+const char *ota_actor_get(ota_engine *eng);
+#define OTA_AUDIT_ACTOR_MAX  128
+#define OTA_AUDIT_TARGET_MAX 96
+typedef struct ota_audit_row {
+    int64_t seq, at;
+    char actor[OTA_AUDIT_ACTOR_MAX + 1];
+    char action[32];           /* "plan.activate" ... */
+    char target[OTA_AUDIT_TARGET_MAX + 1];  /* "plan:3", "package:7", "token:ci", "product:acme" */
+    char outcome[32];          /* "ok" or the refusal's error code ("validation_failed") */
+    char detail[480];
+} ota_audit_row;
+typedef struct ota_audit_query {
+    const char *actor;         /* NULL/"": any */
+    const char *target;        /* NULL/"": any; exact match */
+    int64_t since;             /* 0: any; else at >= since */
+    ota_page_req page;         /* oldest first; cursor = last seq shown */
+} ota_audit_query;
+typedef struct ota_audit_page { ota_audit_row *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_audit_page;
+int ota_audit_list(ota_engine *eng, const ota_audit_query *q, ota_audit_page *out, ota_err *e);
+void ota_audit_page_free(ota_audit_page *p);
 
 /* ---------------------------------------------------------- JSON codec */
 /* One codec for every caller (otad, remote backend, otactl --json); shapes
@@ -514,6 +616,8 @@ json_t *ota_json_error(const ota_err *e);                   /* {"error":{code,me
 json_t *ota_json_page(json_t *items /* stolen */, const char *next_cursor);
 json_t *ota_json_package_meta(const ota_package_meta *m);    /* the multipart "meta" part */
 json_t *ota_json_checkin(const ota_checkin_req *r);         /* device check-in body */
+json_t *ota_json_signature(const ota_signature *s);         /* {key_id, signer, signature} */
+json_t *ota_json_audit_row(const ota_audit_row *r);
 
 int ota_product_from_json(json_t *j, ota_product *out, ota_err *e);
 int ota_device_from_json(json_t *j, ota_device *out, ota_err *e);
@@ -531,6 +635,9 @@ int ota_checkin_from_json(json_t *j, ota_checkin_req *out, ota_err *e);
 int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e);
 int ota_verify_from_json(json_t *j, ota_verify_result *out, ota_err *e);
 int ota_error_from_json(json_t *j, ota_err *out);  /* API.md error body -> ota_err */
+/* POST .../signatures body or a package's "signatures" item (public_key optional). */
+int ota_signature_from_json(json_t *j, ota_signature *out, ota_err *e);
+int ota_audit_row_from_json(json_t *j, ota_audit_row *out, ota_err *e);
 /* Parse text into JSON with a clear bad_request on failure (and a size cap). */
 json_t *ota_json_parse(const char *buf, size_t len, ota_err *e);
 

@@ -83,8 +83,29 @@ fail:
     return -1;
 }
 
+static int package_create_blobs(ota_engine *eng, const ota_package_meta *m, const ota_file *files,
+                                size_t nfiles, ota_package *out, ota_err *e);
+
+/* Audited: one row per create, with the new id or the refusal. */
 int ota_package_create_from_blobs(ota_engine *eng, const ota_package_meta *m, const ota_file *files,
                                   size_t nfiles, ota_package *out, ota_err *e)
+{
+    ota_package p;
+    int rc = package_create_blobs(eng, m, files, nfiles, &p, e);
+    char detail[200];
+    snprintf(detail, sizeof detail, "%.64s %.64s (%s), %zu file%s", m->component, m->target_version,
+             ota_kind_str(m->kind), nfiles, nfiles == 1 ? "" : "s");
+    if (rc == 0)
+        audit_note(eng, "package.create", 0, e, detail, "package:%lld", (long long)p.id);
+    else
+        audit_note(eng, "package.create", rc, e, NULL, "component:%.64s", m->component);
+    if (rc == 0 && out)
+        *out = p;
+    return rc;
+}
+
+static int package_create_blobs(ota_engine *eng, const ota_package_meta *m, const ota_file *files,
+                                size_t nfiles, ota_package *out, ota_err *e)
 {
     if (check_files(m, files, nfiles, e) < 0)
         return -1;
@@ -154,13 +175,28 @@ static int blob_copy(ota_engine *eng, const char *path, ota_file *out, ota_err *
     return ota_blob_finish(w, out, e);
 }
 
+static int package_create_files(ota_engine *eng, const ota_package_meta *m, const char *const *paths,
+                                size_t npaths, ota_file files[OTA_MAX_FILES], ota_err *e);
+
 int ota_package_create(ota_engine *eng, const ota_package_meta *m, const char *const *paths,
                        size_t npaths, ota_package *out, ota_err *e)
+{
+    ota_file files[OTA_MAX_FILES] = {0};
+    /* Refusals before the blobs are stored are recorded here; the rest by
+     * ota_package_create_from_blobs. */
+    if (package_create_files(eng, m, paths, npaths, files, e) < 0) {
+        audit_note(eng, "package.create", -1, e, NULL, "component:%.64s", m->component);
+        return -1;
+    }
+    return ota_package_create_from_blobs(eng, m, files, npaths, out, e);
+}
+
+static int package_create_files(ota_engine *eng, const ota_package_meta *m, const char *const *paths,
+                                size_t npaths, ota_file files[OTA_MAX_FILES], ota_err *e)
 {
     /* Check everything first (meta, count, names, sizes), then copy. */
     if (ota_validate_package_meta(m, e) < 0 || ota_validate_file_count(npaths, e) < 0)
         return -1;
-    ota_file files[OTA_MAX_FILES] = {0};
     for (size_t i = 0; i < npaths; i++) {
         const char *name = base_name(paths[i]);
         struct stat sb;
@@ -180,7 +216,7 @@ int ota_package_create(ota_engine *eng, const ota_package_meta *m, const char *c
     for (size_t i = 0; i < npaths; i++)
         if (blob_copy(eng, paths[i], &files[i], e) < 0)
             return file_refield(e, i);
-    return ota_package_create_from_blobs(eng, m, files, npaths, out, e);
+    return 0;
 }
 
 /* ---------------------------------------------------------------- reading */
@@ -239,7 +275,7 @@ static int package_load(ota_engine *eng, int64_t id, ota_package *out, ota_err *
         return ota_fail(e, OTA_E_NOT_FOUND, "id", "no package %lld", (long long)id);
     if (s != SQLITE_ROW)
         return store_fail(eng, e, "package lookup");
-    return package_files_load(eng, out, e);
+    return package_files_load(eng, out, e) < 0 ? -1 : sign_load(eng, out, e);
 }
 
 int ota_package_get(ota_engine *eng, int64_t id, ota_package *out, ota_err *e)
@@ -298,7 +334,7 @@ int ota_package_list(ota_engine *eng, const char *component, const ota_page_req 
         goto out;
     }
     for (size_t i = 0; i < out->n; i++)
-        if (package_files_load(eng, &out->items[i], e) < 0)
+        if (package_files_load(eng, &out->items[i], e) < 0 || sign_load(eng, &out->items[i], e) < 0)
             goto out;
     if (more && out->n)
         snprintf(out->next_cursor, sizeof out->next_cursor, "%lld", (long long)out->items[out->n - 1].id);
@@ -417,7 +453,16 @@ static void blob_collect(ota_engine *eng, const char *sha256)
         unlink(path);
 }
 
+static int package_delete(ota_engine *eng, int64_t id, ota_err *e);
+
 int ota_package_delete(ota_engine *eng, int64_t id, ota_err *e)
+{
+    int rc = package_delete(eng, id, e);
+    audit_note(eng, "package.delete", rc, e, NULL, "package:%lld", (long long)id);
+    return rc;
+}
+
+static int package_delete(ota_engine *eng, int64_t id, ota_err *e)
 {
     ota_package p;
     int64_t plans[64];

@@ -93,7 +93,21 @@ static int plan_write_children(ota_engine *eng, int64_t id, const ota_plan *p, o
     return 0;
 }
 
+static int plan_create(ota_engine *eng, ota_plan *p, ota_err *e);
+
 int ota_plan_create(ota_engine *eng, ota_plan *p, ota_err *e)
+{
+    int rc = plan_create(eng, p, e);
+    char detail[480];
+    snprintf(detail, sizeof detail, "\"%.400s\" for %.64s", p->name, p->product);
+    if (rc == 0)
+        audit_note(eng, "plan.create", 0, e, detail, "plan:%lld", (long long)p->id);
+    else
+        audit_note(eng, "plan.create", rc, e, NULL, "product:%.64s", p->product);
+    return rc;
+}
+
+static int plan_create(ota_engine *eng, ota_plan *p, ota_err *e)
 {
     if (ota_validate_plan(p, e) < 0)
         return -1;
@@ -104,8 +118,8 @@ int ota_plan_create(ota_engine *eng, ota_plan *p, ota_err *e)
         goto out;
     sqlite3_stmt *st = store_stmt(eng,
         "INSERT INTO plans(name, product, state, revision, mode, retries, min_rsrp, min_battery,"
-        " window_start, window_end, job_timeout, created_at, updated_at)"
-        " VALUES(?,?,'saved',1,?,?,?,?,?,?,?,?,?)", e);
+        " window_start, window_end, job_timeout, created_at, updated_at, required_signatures)"
+        " VALUES(?,?,'saved',1,?,?,?,?,?,?,?,?,?,?)", e);
     if (!st)
         goto fail;
     sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
@@ -119,6 +133,7 @@ int ota_plan_create(ota_engine *eng, ota_plan *p, ota_err *e)
     sqlite3_bind_int64(st, 9, p->job_timeout);
     sqlite3_bind_int64(st, 10, now);
     sqlite3_bind_int64(st, 11, now);
+    sqlite3_bind_int(st, 12, p->required_signatures);
     if (step_done(eng, st, e, "plan insert") < 0)
         goto fail;
     int64_t id = sqlite3_last_insert_rowid(eng->db);
@@ -145,7 +160,7 @@ out:
 
 #define PLAN_COLS "id, name, product, state, revision, mode, retries, min_rsrp, min_battery," \
                   " window_start, window_end, job_timeout, paused_from, created_at, updated_at," \
-                  " activated_at"
+                  " activated_at, required_signatures"
 
 static void plan_row(sqlite3_stmt *st, ota_plan *p)
 {
@@ -171,6 +186,7 @@ static void plan_row(sqlite3_stmt *st, ota_plan *p)
     p->created_at = sqlite3_column_int64(st, 13);
     p->updated_at = sqlite3_column_int64(st, 14);
     p->activated_at = sqlite3_column_int64(st, 15); /* NULL reads as 0: never */
+    p->required_signatures = sqlite3_column_int(st, 16);
 }
 
 static int plan_components_load(ota_engine *eng, ota_plan *p, ota_err *e)
@@ -327,7 +343,8 @@ static int plan_store(ota_engine *eng, ota_plan *p, ota_err *e)
         return -1;
     sqlite3_stmt *st = store_stmt(eng,
         "UPDATE plans SET name=?, product=?, mode=?, retries=?, min_rsrp=?, min_battery=?,"
-        " window_start=?, window_end=?, job_timeout=?, updated_at=?, revision=revision+1"
+        " window_start=?, window_end=?, job_timeout=?, updated_at=?, revision=revision+1,"
+        " required_signatures=?"
         " WHERE id=? AND state='saved' AND revision=?", e);
     if (!st)
         goto fail;
@@ -341,8 +358,9 @@ static int plan_store(ota_engine *eng, ota_plan *p, ota_err *e)
     sqlite3_bind_int64(st, 8, p->window_end);
     sqlite3_bind_int64(st, 9, p->job_timeout);
     sqlite3_bind_int64(st, 10, now);
-    sqlite3_bind_int64(st, 11, p->id);
-    sqlite3_bind_int64(st, 12, p->revision);
+    sqlite3_bind_int(st, 11, p->required_signatures);
+    sqlite3_bind_int64(st, 12, p->id);
+    sqlite3_bind_int64(st, 13, p->revision);
     if (step_done(eng, st, e, "plan update") < 0)
         goto fail;
     if (sqlite3_changes(eng->db) != 1) {
@@ -371,7 +389,19 @@ static int plan_editable(const ota_plan *cur, const char *what, ota_err *e)
     return 0;
 }
 
+static int plan_update(ota_engine *eng, ota_plan *p, ota_err *e);
+
 int ota_plan_update(ota_engine *eng, ota_plan *p, ota_err *e)
+{
+    int64_t rev = p->revision;
+    int rc = plan_update(eng, p, e);
+    char detail[64];
+    snprintf(detail, sizeof detail, "revision %lld -> %lld", (long long)rev, (long long)p->revision);
+    audit_note(eng, "plan.edit", rc, e, detail, "plan:%lld", (long long)p->id);
+    return rc;
+}
+
+static int plan_update(ota_engine *eng, ota_plan *p, ota_err *e)
 {
     ota_plan cur;
     ENGINE_LOCK(eng);
@@ -400,7 +430,16 @@ out:
     return rc;
 }
 
+static int plan_delete(ota_engine *eng, int64_t id, ota_err *e);
+
 int ota_plan_delete(ota_engine *eng, int64_t id, ota_err *e)
+{
+    int rc = plan_delete(eng, id, e);
+    audit_note(eng, "plan.delete", rc, e, NULL, "plan:%lld", (long long)id);
+    return rc;
+}
+
+static int plan_delete(ota_engine *eng, int64_t id, ota_err *e)
 {
     ota_plan cur;
     ENGINE_LOCK(eng);
@@ -439,7 +478,18 @@ out:
     return rc;
 }
 
+static int plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan *out, ota_err *e);
+
 int ota_plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan *out, ota_err *e)
+{
+    int rc = plan_copy_components(eng, from, to, out, e);
+    char detail[64];
+    snprintf(detail, sizeof detail, "components copied from plan %lld", (long long)from);
+    audit_note(eng, "plan.edit", rc, e, detail, "plan:%lld", (long long)to);
+    return rc;
+}
+
+static int plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan *out, ota_err *e)
 {
     ota_plan src, dst;
     ENGINE_LOCK(eng);

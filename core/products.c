@@ -28,7 +28,18 @@ static int product_exists(ota_engine *eng, const char *key, bool *exists, ota_er
     return 0;
 }
 
+static int product_add(ota_engine *eng, const ota_product *p, char *device_key_out, ota_err *e);
+
 int ota_product_add(ota_engine *eng, const ota_product *p, char *device_key_out, ota_err *e)
+{
+    int rc = product_add(eng, p, device_key_out, e);
+    char detail[4 * OTA_NAME_MAX_CHARS + 8];
+    snprintf(detail, sizeof detail, "\"%s\"", p->name);
+    audit_note(eng, "product.add", rc, e, detail, "product:%.64s", p->key);
+    return rc;
+}
+
+static int product_add(ota_engine *eng, const ota_product *p, char *device_key_out, ota_err *e)
 {
     if (ota_validate_product(p, e) < 0)
         return -1;
@@ -343,6 +354,9 @@ int ota_device_upsert(ota_engine *eng, const char *product, const ota_device *de
     ENGINE_UNLOCK(eng);
     if (rc == 0 && res)
         *res = r;
+    char detail[96];
+    snprintf(detail, sizeof detail, "%zu added, %zu updated", r.added, r.updated);
+    audit_note(eng, "device.import", rc, e, detail, "product:%.64s", product ? product : "");
     return rc;
 }
 
@@ -722,8 +736,24 @@ static bool ends_with(const char *s, const char *suffix)
     return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
+static int device_import_file(ota_engine *eng, const char *product, const char *path,
+                              ota_import_result *res, ota_err *e);
+
 int ota_device_import_file(ota_engine *eng, const char *product, const char *path,
                            ota_import_result *res, ota_err *e)
+{
+    ota_import_result r = {0};
+    int rc = device_import_file(eng, product, path, &r, e);
+    if (rc == 0 && res)
+        *res = r;
+    char detail[96];
+    snprintf(detail, sizeof detail, "%zu added, %zu updated", r.added, r.updated);
+    audit_note(eng, "device.import", rc, e, detail, "product:%.64s", product ? product : "");
+    return rc;
+}
+
+static int device_import_file(ota_engine *eng, const char *product, const char *path,
+                              ota_import_result *res, ota_err *e)
 {
     bool json = ends_with(path, ".json");
     if (!json && !ends_with(path, ".csv"))

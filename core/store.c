@@ -85,6 +85,29 @@ static const char *const migrations[] = {
     "CREATE TABLE ddi_cancels("
     "  job INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
     "  acked_at INTEGER NOT NULL);",
+    /* 3: hawkBit DDI: jobs a DDI agent was shown (deploymentBase or
+     * confirmationBase), so a terminated plan's take-back reaches only them. */
+    "CREATE TABLE ddi_offers("
+    "  job INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
+    "  offered_at INTEGER NOT NULL);",
+    /* 4: trust: package signatures, the plan signature policy, and the
+     * append-only audit trail (triggers refuse any UPDATE or DELETE). */
+    "CREATE TABLE package_signatures("
+    "  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
+    "  key_id TEXT NOT NULL, signer TEXT NOT NULL, signature TEXT NOT NULL,"
+    "  public_key TEXT NOT NULL, created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY(package, key_id));"
+    "ALTER TABLE plans ADD COLUMN required_signatures INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE audit("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL, target TEXT NOT NULL, outcome TEXT NOT NULL,"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX audit_actor ON audit(actor, seq);"
+    "CREATE INDEX audit_target ON audit(target, seq);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -137,6 +137,7 @@ int ota_token_create(ota_engine *eng, const char *name, ota_role role, char *sec
     rc = 0;
 out:
     ENGINE_UNLOCK(eng);
+    audit_note(eng, "token.create", rc, e, ota_role_str(role), "token:%s", rc == 0 ? nm : name ? name : "");
     return rc;
 }
 
@@ -206,6 +207,7 @@ int ota_token_revoke(ota_engine *eng, const char *name, ota_err *e)
     rc = 0;
 out:
     ENGINE_UNLOCK(eng);
+    audit_note(eng, "token.revoke", rc, e, NULL, "token:%s", name ? name : "");
     return rc;
 }
 

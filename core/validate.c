@@ -241,6 +241,9 @@ int ota_validate_plan(const ota_plan *p, ota_err *e)
     if (p->job_timeout < 1 || p->job_timeout > 30 * 86400)
         return ota_fail(e, OTA_E_VALIDATION, "job_timeout",
                         "between 1 second and 30 days (got %lld)", (long long)p->job_timeout);
+    if (p->required_signatures < 0 || p->required_signatures > OTA_SIG_MAX)
+        return ota_fail(e, OTA_E_VALIDATION, "required_signatures", "between 0 and %d (got %d)", OTA_SIG_MAX,
+                        p->required_signatures);
     if (check_device_list("blacklist", &p->blacklist, e) < 0 ||
         check_device_list("whitelist", &p->whitelist, e) < 0)
         return -1;
