@@ -56,7 +56,7 @@ rm -f "$lib"
 # shellcheck disable=SC2086
 ar cr "$lib" $core_objs
 
-built=0 skipped=0
+built=0 skipped=0 failed=0
 for h in $harnesses; do
   name=${h%.c}
   extra="" missing=""
@@ -71,9 +71,14 @@ for h in $harnesses; do
   newest=$(ls -t "$src/tests/fuzz/$h" "$src"/tests/fuzz/*.h $core_objs $extra | head -1)
   if [ ! -x "$bin" ] || [ "$newest" -nt "$bin" ]; then
     # shellcheck disable=SC2086
-    $CC $CFLAGS -fsanitize=fuzzer "$src/tests/fuzz/$h" $extra "$lib" $PKG_LIBS -Wl,--gc-sections -lpthread -lm -o "$bin.tmp"
+    if ! $CC $CFLAGS -fsanitize=fuzzer "$src/tests/fuzz/$h" $extra "$lib" $PKG_LIBS -Wl,--gc-sections \
+         -lpthread -lm -o "$bin.tmp"; then
+      echo "fuzz: $name failed to build" >&2
+      rm -f "$bin" "$bin.tmp"; failed=$((failed + 1)); continue
+    fi
     mv "$bin.tmp" "$bin"
   fi
   built=$((built + 1))
 done
-echo "fuzz: $built harnesses in $out ($skipped skipped)"
+echo "fuzz: $built harnesses in $out ($skipped skipped, $failed failed)"
+[ "$failed" -eq 0 ]
