@@ -204,40 +204,45 @@ int ota_plan_devices(ota_engine *eng, int64_t plan, int state, const ota_page_re
     int rc = -1;
     if (ota_engine_tick(eng, e) < 0 || plan_exists(eng, plan, e) < 0)
         goto out;
-    sqlite3_stmt *st;
-    if (state >= 0) {
-        st = store_stmt(eng, "SELECT j.id, d.device_id, j.state, j.attempt, j.progress, j.reason, j.error,"
-                             " j.updated_at FROM jobs j JOIN devices d ON d.id = j.device"
-                             " WHERE j.plan = ?1 AND j.state = ?2 AND j.id > ?3 ORDER BY j.id LIMIT ?4", e);
-        if (!st)
-            goto out;
-        sqlite3_bind_int(st, 2, state);
-        sqlite3_bind_int64(st, 3, cstate == state ? cjob : 0);
-    } else {
-        st = store_stmt(eng, "SELECT j.id, d.device_id, j.state, j.attempt, j.progress, j.reason, j.error,"
-                             " j.updated_at FROM jobs j JOIN devices d ON d.id = j.device"
-                             " WHERE j.plan = ?1 AND (j.state, j.id) > (?2, ?3)"
-                             " ORDER BY j.state, j.id LIMIT ?4", e);
-        if (!st)
-            goto out;
-        sqlite3_bind_int(st, 2, cstate);
-        sqlite3_bind_int64(st, 3, cjob);
-    }
-    sqlite3_bind_int64(st, 1, plan);
-    sqlite3_bind_int(st, 4, req.limit + 1);
-    int s;
+    /* Two index seeks: the rest of the cursor's state, then the states
+     * after it (a row-value range would seek by state only and filter). */
     bool more = false;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == (size_t)req.limit) {
-            more = true;
-            break;
+    for (int part = 0; part < 2 && !more; part++) {
+        int lo = state >= 0 ? state : cstate < 0 ? 0 : cstate;
+        sqlite3_stmt *st;
+        if (part == 0) {
+            st = store_stmt(eng, "SELECT j.id, d.device_id, j.state, j.attempt, j.progress, j.reason, j.error,"
+                                 " j.updated_at FROM jobs j JOIN devices d ON d.id = j.device"
+                                 " WHERE j.plan = ?1 AND j.state = ?2 AND j.id > ?3 ORDER BY j.id LIMIT ?4", e);
+            if (!st)
+                goto out;
+            sqlite3_bind_int(st, 2, lo);
+            sqlite3_bind_int64(st, 3, cstate == lo ? cjob : 0);
+        } else {
+            if (state >= 0)
+                break;
+            st = store_stmt(eng, "SELECT j.id, d.device_id, j.state, j.attempt, j.progress, j.reason, j.error,"
+                                 " j.updated_at FROM jobs j JOIN devices d ON d.id = j.device"
+                                 " WHERE j.plan = ?1 AND j.state > ?2 ORDER BY j.state, j.id LIMIT ?4", e);
+            if (!st)
+                goto out;
+            sqlite3_bind_int(st, 2, lo);
         }
-        job_row_read(st, &out->items[out->n++]);
-    }
-    store_done(st);
-    if (s != SQLITE_ROW && s != SQLITE_DONE) {
-        store_fail(eng, e, "job rows");
-        goto out;
+        sqlite3_bind_int64(st, 1, plan);
+        sqlite3_bind_int(st, 4, req.limit + 1);
+        int s;
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+            if (out->n == (size_t)req.limit) {
+                more = true;
+                break;
+            }
+            job_row_read(st, &out->items[out->n++]);
+        }
+        store_done(st);
+        if (s != SQLITE_ROW && s != SQLITE_DONE) {
+            store_fail(eng, e, "job rows");
+            goto out;
+        }
     }
     if (more) {
         const ota_job_row *last = &out->items[out->n - 1];
