@@ -1404,9 +1404,16 @@ static void offer_fill(ota_job_offer *out, const struct rplan *p, const struct j
     out->mode = p->mode;
     out->state = (ota_job_state)s->state;
     out->ncomponents = 0;
-    for (size_t i = 0; i < p->ncomps; i++)
-        if (need & (1u << i))
-            out->components[out->ncomponents++] = p->comps[i].oc;
+    for (size_t i = 0; i < p->ncomps; i++) {
+        if (!(need & (1u << i)))
+            continue;
+        /* only the files in use: a whole component is mostly empty file slots */
+        const ota_offer_component *src = &p->comps[i].oc;
+        ota_offer_component *dst = &out->components[out->ncomponents++];
+        memcpy(dst, src, offsetof(ota_offer_component, files));
+        memcpy(dst->files, src->files, src->nfiles * sizeof src->files[0]);
+        dst->nfiles = src->nfiles;
+    }
 }
 
 static int job_move(struct ctx *c, struct rplan *p, struct jslot *s, const struct rdev *d, int to, int reason,
