@@ -8,6 +8,7 @@
 #include <string.h>
 #include "otactl.h"
 #include "cmd_push.h"
+#include "cmd_trust.h"
 
 static const cli_cmd commands[] = {
     {"product", "add", cmd_product_add, "KEY NAME"},
@@ -25,7 +26,7 @@ static const cli_cmd commands[] = {
      "--component C --kind full|diff --target V [--source V] [--remark TEXT] FILE..."},
     {"package", "list", cmd_package_list, "[--component C] [--limit N] [--cursor C]"},
     {"package", "show", cmd_package_show, "ID"},
-    {"package", "verify", cmd_package_verify, "ID"},
+    {"package", "verify", cmd_package_verify_signed, "ID [--trusted DIR] (hashes and signatures)"},
     {"package", "delete", cmd_package_delete, "ID"},
     {"package", "download", cmd_package_download, "ID FILE_NAME [DEST]"},
     {"plan", "create", cmd_plan_create, "FILE.json"},
@@ -47,6 +48,7 @@ static const cli_cmd commands[] = {
      "[--tick-seconds S] [--quiet]"},
     {"demo", "seed", cmd_demo_seed, "[--devices N]"},
     CMD_PUSH_TABLE /* cli/cmd_push.h: push, pull, export, import */
+    CMD_TRUST_TABLE /* cli/cmd_trust.h: key, package sign/verify, audit */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -56,6 +56,11 @@ typedef struct ota_backend_ops {
     int (*job_confirm)(ota_backend *b, int64_t job, const char *device, ota_err *e);
     int (*job_report)(ota_backend *b, int64_t job, const char *device, ota_job_state to,
                       int progress, const char *error_text, ota_err *e);
+
+    /* Trust: attach a signature (with its public_key) to a package; read
+     * the audit trail (a viewer token sees only its own rows). */
+    int (*package_sign)(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e);
+    int (*audit_list)(ota_backend *b, const ota_audit_query *q, ota_audit_page *out, ota_err *e);
 } ota_backend_ops;
 
 struct ota_backend {

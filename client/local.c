@@ -209,6 +209,16 @@ static int l_job_report(ota_backend *b, int64_t job, const char *device, ota_job
     return ota_job_report(E(b), job, device, to, progress, error_text, e);
 }
 
+static int l_package_sign(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
+{
+    return ota_package_sign_add(ota_backend_local_engine(b), id, sig, out, e);
+}
+
+static int l_audit_list(ota_backend *b, const ota_audit_query *q, ota_audit_page *out, ota_err *e)
+{
+    return ota_audit_list(ota_backend_local_engine(b), q, out, e);
+}
+
 static const ota_backend_ops local_ops = {
     .kind = "local",
     .close = local_close,
@@ -236,6 +246,8 @@ static const ota_backend_ops local_ops = {
     .checkin = l_checkin,
     .job_confirm = l_job_confirm,
     .job_report = l_job_report,
+    .package_sign = l_package_sign,
+    .audit_list = l_audit_list,
 };
 
 ota_backend *ota_backend_local_open(const char *db_path, const char *blob_dir, ota_clock clock,

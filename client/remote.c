@@ -1188,6 +1188,56 @@ static void r_close(ota_backend *b)
     free(r);
 }
 
+/* ---------------------------------------------------------------- trust */
+static int r_package_sign(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/packages/%" PRId64 "/signatures", id);
+    json_t *body = ota_json_signature(sig), *j = NULL;
+    if (body && sig->public_key[0])
+        json_object_set_new(body, "public_key", json_string(sig->public_key));
+    int rc = body ? remote_json(R(b), "POST", path, body, 0, false, &j, e)
+                  : ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    json_decref(body);
+    if (rc == 0 && out)
+        rc = j ? pkg_answer(R(b), j, out, e) : bad_answer(R(b), e, "empty body");
+    json_decref(j);
+    return rc;
+}
+
+static int r_audit_list(ota_backend *b, const ota_audit_query *q, ota_audit_page *out, ota_err *e)
+{
+    memset(out, 0, sizeof *out);
+    ota_page_req chk = q->page;
+    if (ota_page_req_check(&chk, e) < 0)
+        return -1;
+    char path[1024] = "/audit", since[40];
+    path_query(path, sizeof path, "actor", q->actor);
+    path_query(path, sizeof path, "target", q->target);
+    path_query(path, sizeof path, "since", q->since ? ota_time_format(q->since, since, sizeof since) : NULL);
+    path_page(path, sizeof path, &q->page);
+    json_t *j = NULL, *items;
+    if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
+        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        goto fail;
+    out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
+    if (!out->items) {
+        ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        if (ota_audit_row_from_json(json_array_get(items, i), &out->items[out->n], e) < 0)
+            goto fail;
+        out->n++;
+    }
+    json_decref(j);
+    return 0;
+fail:
+    json_decref(j);
+    ota_audit_page_free(out);
+    return -1;
+}
+
 static const ota_backend_ops remote_ops = {
     .kind = "remote",
     .close = r_close,
@@ -1215,6 +1265,8 @@ static const ota_backend_ops remote_ops = {
     .checkin = r_checkin,
     .job_confirm = r_job_confirm,
     .job_report = r_job_report,
+    .package_sign = r_package_sign,
+    .audit_list = r_audit_list,
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;

@@ -8,3 +8,6 @@ EXTRA_DIST += tests/cli/cli_lib.sh tests/cli/otactl_products.sh tests/cli/otactl
 	tests/cli/otactl_plans.sh tests/cli/otactl_demo.sh
 tests_cli_test_codec_CFLAGS = $(TESTS_CFLAGS)
 tests_cli_test_codec_LDADD = $(CORE_LIBS)
+# Trust: otactl key/sign/verify/audit end to end.
+TESTS += tests/cli/otactl_trust.sh
+EXTRA_DIST += tests/cli/otactl_trust.sh
