@@ -69,12 +69,35 @@ static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bo
     return 0;
 }
 
+/* Time of a plan's newest event (0 if none), -1 on error. */
+static int64_t last_event_time(ota_backend *b, int64_t plan, ota_err *e)
+{
+    ota_plan_status st;
+    if (b->ops->plan_status(b, plan, &st, e) < 0)
+        return -1;
+    if (st.last_seq < 1)
+        return 0;
+    ota_event_page page = {0};
+    if (b->ops->plan_events(b, plan, st.last_seq - 1, 1, &page, e) < 0)
+        return -1;
+    int64_t at = page.n ? page.items[0].at : 0;
+    ota_event_page_free(&page);
+    return at;
+}
+
 static void sim_line(long tick, int64_t now, const ota_plan_status *s, size_t nplans)
 {
     char tb[40];
-    printf("tick %-5ld %s  %zu plan%s  ", tick, ota_time_format(now, tb, sizeof tb), nplans,
-           nplans == 1 ? "" : "s");
-    print_status_line(s);
+    printf("tick %-5ld %s  ", tick, ota_time_format(now, tb, sizeof tb));
+    if (nplans == 1) {
+        print_status_line(s);
+        return;
+    }
+    /* several plans: their states differ, only the job counts add up */
+    printf("%zu plans ", nplans);
+    for (int i = 0; i < OTA_JOB__COUNT; i++)
+        printf("  %s %ld", ota_job_state_str((ota_job_state)i), s->counts[i]);
+    printf("\n");
 }
 
 int cmd_sim(cli *c, int argc, char **argv)
@@ -126,6 +149,14 @@ int cmd_sim(cli *c, int argc, char **argv)
         return cli_fail(&e);
     if (!run.nplans)
         return cli_refuse(OTA_E_NOT_FOUND, "plan", "no active, upgrading or paused plan to simulate");
+    /* an earlier run may have left the plans' clock ahead of now: never go back */
+    for (size_t i = 0; i < run.nplans; i++) {
+        int64_t last = last_event_time(b, run.plans[i], &e);
+        if (last < 0)
+            return cli_fail(&e);
+        if (last > c->fake.t)
+            c->fake.t = last;
+    }
 
     ota_sim_opts so = {.seed = (uint64_t)seed, .plan_id = plan, .online_per_tick = rate,
                        .failure_rate = failure, .confirm_delay = 2, .download_ticks = 3,

@@ -63,7 +63,8 @@ static void print_usage(FILE *f, const char *group)
         const cli_cmd *k = &commands[i];
         if (group && strcmp(group, k->group))
             continue;
-        fprintf(f, "  otactl %s%s%s %s\n", k->group, k->verb ? " " : "", k->verb ? k->verb : "", k->usage);
+        fprintf(f, "  otactl %s%s%s%s%s\n", k->group, k->verb ? " " : "", k->verb ? k->verb : "",
+                *k->usage ? " " : "", k->usage);
     }
     fputs("\nglobal options (anywhere): --db PATH  --json  --remote URL  --token T  --token-file F\n"
           "  --profile NAME  --cacert FILE  --insecure  --device-key K\n"
@@ -179,8 +180,8 @@ int cli_usage(cli *c, const char *fmt, ...)
         va_end(ap);
     }
     const cli_cmd *k = c->cmd;
-    fprintf(stderr, "usage: otactl %s%s%s %s\n", k->group, k->verb ? " " : "", k->verb ? k->verb : "",
-            k->usage);
+    fprintf(stderr, "usage: otactl %s%s%s%s%s\n", k->group, k->verb ? " " : "", k->verb ? k->verb : "",
+            *k->usage ? " " : "", k->usage);
     return CLI_USAGE;
 }
 
