@@ -116,18 +116,35 @@ int ota_device_attrs_get(ota_engine *eng, const char *device, json_t **out, ota_
 }
 
 /* ---------------------------------------------------------- cancellation */
-/* A job "taken back before it started": its plan was terminated while the
- * job had been offered to the device (offered or awaiting confirmation) and
- * the device never began downloading.  hawkBit tells such a device with a
- * cancelAction until it acknowledges. */
+/* A job "taken back before it started": a DDI agent was shown it, then its
+ * plan was terminated before the device began downloading (terminate fails
+ * the jobs that were offered or awaiting confirmation; started_at stays
+ * NULL).  hawkBit tells such a device with a cancelAction until it
+ * acknowledges.  Starting from the device keeps the lookup on indexes. */
 static const char sql_cancel_pending[] =
-    "SELECT j.id FROM jobs j"
-    " JOIN devices d ON d.id=j.device JOIN plans p ON p.id=j.plan"
+    "SELECT j.id FROM devices d"
+    " JOIN jobs j ON j.device=d.id"
+    " JOIN ddi_offers o ON o.job=j.id"
+    " JOIN plans p ON p.id=j.plan"
     " WHERE d.device_id=?1 AND p.state='terminated' AND j.started_at IS NULL"
-    "   AND j.state IN (?2, ?3)"
     "   AND NOT EXISTS (SELECT 1 FROM ddi_cancels c WHERE c.job=j.id)"
-    "   AND (?4=0 OR j.id=?4)"
+    "   AND (?2=0 OR j.id=?2)"
     " ORDER BY j.id LIMIT 1";
+
+int ota_ddi_offer_note(ota_engine *eng, int64_t job, ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    int rc = -1;
+    sqlite3_stmt *st = store_stmt(eng, "INSERT OR IGNORE INTO ddi_offers(job, offered_at) VALUES(?,?)", e);
+    if (st) {
+        sqlite3_bind_int64(st, 1, job);
+        sqlite3_bind_int64(st, 2, ota_engine_now(eng));
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(eng, e, "offer note");
+        store_done(st);
+    }
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
 
 static int cancel_find(ota_engine *eng, const char *device, int64_t only, int64_t *job, ota_err *e)
 {
@@ -135,9 +152,7 @@ static int cancel_find(ota_engine *eng, const char *device, int64_t only, int64_
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, OTA_JOB_OFFERED);
-    sqlite3_bind_int(st, 3, OTA_JOB_AWAITING_CONFIRMATION);
-    sqlite3_bind_int64(st, 4, only);
+    sqlite3_bind_int64(st, 2, only);
     int rc = sqlite3_step(st);
     *job = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     store_done(st);

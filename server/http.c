@@ -17,6 +17,7 @@
 #include <strings.h>
 #include <time.h>
 #include "otad.h"
+#include "ddi.h"
 
 int64_t mono_ns(void)
 {
@@ -209,6 +210,9 @@ static const route *route_find(req *r, char *allow, size_t alen)
 {
     const char *m = strcmp(r->method, "HEAD") ? r->method : "GET";
     allow[0] = 0;
+    const route *ddi = ddi_route(r->method, r->path);  /* hawkBit DDI: /{tenant}/controller/... */
+    if (ddi)
+        return ddi;
     for (const route *rt = otad_routes; rt->method; rt++) {
         if (!route_match(rt->pattern, r->path, r))
             continue;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "otad.h"
+#include "ddi.h"
 
 otad *g_otad;
 static int g_log_level = LOG_INFO;
@@ -41,6 +42,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: otad [--listen ADDR:PORT] [--db PATH] [--blobs DIR] [--config FILE]\n"
             "            [--log-level error|warn|info|debug] [--tls-cert FILE --tls-key FILE]\n"
+            "            [--ddi-poll SECONDS]  (hawkBit DDI agents' poll interval, default 300)\n"
             "       otad token create [--db PATH] --role viewer|operator|admin [--name NAME]\n"
             "       otad token list [--db PATH]\n"
             "       otad token revoke [--db PATH] NAME\n"
@@ -102,6 +104,8 @@ static int config_set(otad_config *c, const char *key, const char *v, ota_err *e
         return parse_int(key, v, 10, 10000, &c->sse_poll_ms, e);
     if (!strcmp(key, "tick_ms"))
         return parse_int(key, v, 10, 600000, &c->tick_ms, e);
+    if (!strcmp(key, "ddi_poll") || !strcmp(key, "ddi-poll"))
+        return ddi_set_poll(v, e);
     if (!strcmp(key, "conn_timeout"))
         return parse_int(key, v, 1, 86400, &c->conn_timeout, e);
     return ota_fail(e, OTA_E_BAD_REQUEST, key, "unknown setting");

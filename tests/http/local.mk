@@ -4,3 +4,6 @@ HTTP_TESTS = tests/http/test_api.sh tests/http/test_roles.sh \
 	tests/http/test_upload.sh tests/http/test_flow.sh
 TESTS += $(HTTP_TESTS)
 EXTRA_DIST += $(HTTP_TESTS) tests/http/otad_lib.sh
+# hawkBit DDI with the real swupdate (tests/http/test_ddi.sh)
+TESTS += tests/http/test_ddi.sh
+EXTRA_DIST += tests/http/test_ddi.sh
