@@ -3,8 +3,10 @@
 #   tests/fuzz/build.sh [SRCDIR [OUTDIR]]      (make fuzz calls it)
 # The project's own sources are compiled a second time, with clang and
 # coverage instrumentation (-fsanitize=fuzzer-no-link), into OUTDIR/obj;
-# each harness links core plus the extra sources its header line names:
-#   /* FUZZ_SOURCES: tui/theme.c client/profile.c */
+# each harness links core plus the extra sources its header line names
+# (globs allowed, "!path" excludes):
+#   /* FUZZ_SOURCES: tui/theme.c tui/text.c */
+#   /* FUZZ_SOURCES: server/*.c !server/main.c */
 # A source that does not exist yet (its owner has not landed it) makes that
 # harness skipped with a note instead of failing the whole build.
 set -eu
@@ -27,6 +29,24 @@ CFLAGS="-std=gnu11 -g -O1 -w $SAN -ffunction-sections -fdata-sections -D_GNU_SOU
  -DPACKAGE_NAME=\"otaconsole\" -DPACKAGE_VERSION=\"fuzz\" -DVERSION=\"fuzz\" -DPACKAGE=\"otaconsole\"
  $PKG_CFLAGS"
 
+# The extra sources of harness $1 (globs expanded, exclusions applied),
+# and the ones missing (not landed yet) in $missing.
+sources_of() {
+  words=$(sed -n 's|^/\* FUZZ_SOURCES: \(.*\) \*/$|\1|p' "$src/tests/fuzz/$1")
+  list="" missing=""
+  for w in $words; do
+    case $w in
+      !*) continue ;;
+      *'*'*) list="$list $(cd "$src" && ls $w 2>/dev/null)" ;;
+      *) if [ -f "$src/$w" ]; then list="$list $w"; else missing="$missing $w"; fi ;;
+    esac
+  done
+  for w in $words; do
+    case $w in !*) list=$(printf '%s\n' $list | grep -v -x -F "${w#!}") ;; esac
+  done
+  echo $list
+}
+
 # Object file of one project source (relative to src).
 obj_of() { echo "$out/obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')"; }
 
@@ -34,9 +54,7 @@ core_srcs=$(cd "$src" && ls core/*.c)
 extra_srcs=""
 harnesses=$(cd "$src/tests/fuzz" && ls fuzz_*.c)
 for h in $harnesses; do
-  for s in $(sed -n 's|^/\* FUZZ_SOURCES: \(.*\) \*/$|\1|p' "$src/tests/fuzz/$h"); do
-    [ -f "$src/$s" ] && extra_srcs="$extra_srcs $s"
-  done
+  extra_srcs="$extra_srcs $(sources_of "$h")"
 done
 all=$(printf '%s\n' $core_srcs $extra_srcs | sort -u)
 
@@ -59,10 +77,10 @@ ar cr "$lib" $core_objs
 built=0 skipped=0 failed=0
 for h in $harnesses; do
   name=${h%.c}
-  extra="" missing=""
-  for s in $(sed -n 's|^/\* FUZZ_SOURCES: \(.*\) \*/$|\1|p' "$src/tests/fuzz/$h"); do
-    if [ -f "$src/$s" ]; then extra="$extra $(obj_of "$s")"; else missing="$missing $s"; fi
-  done
+  extra=""
+  srcs=$(sources_of "$h")
+  missing=$(sources_of "$h" >/dev/null; echo "$missing")
+  for s in $srcs; do extra="$extra $(obj_of "$s")"; done
   if [ -n "$missing" ]; then
     echo "fuzz: $name skipped (not landed yet:$missing)" >&2
     rm -f "$out/$name"; skipped=$((skipped + 1)); continue
