@@ -64,6 +64,18 @@ void audit_note(ota_engine *eng, const char *action, int rc, const ota_err *e, c
     ENGINE_UNLOCK(eng);
 }
 
+void ota_audit_refusal(ota_engine *eng, const char *actor, const char *action, const char *target,
+                       const ota_err *e)
+{
+    bool had = tl_set;
+    char saved[sizeof tl_actor];
+    memcpy(saved, tl_actor, sizeof saved);
+    ota_actor_set(actor);
+    audit_note(eng, action, -1, e, NULL, "%s", target ? target : "");
+    tl_set = had;
+    memcpy(tl_actor, saved, sizeof saved);
+}
+
 void audit_plan_action(ota_engine *eng, int64_t plan, ota_action a, int rc, const ota_err *e)
 {
     char action[32];

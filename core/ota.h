@@ -593,6 +593,10 @@ typedef struct ota_audit_query {
 } ota_audit_query;
 typedef struct ota_audit_page { ota_audit_row *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_audit_page;
 int ota_audit_list(ota_engine *eng, const ota_audit_query *q, ota_audit_page *out, ota_err *e);
+/* Records a refusal decided before core was called (otad's role check):
+ * outcome e->code, detail e->message. */
+void ota_audit_refusal(ota_engine *eng, const char *actor, const char *action, const char *target,
+                       const ota_err *e);
 void ota_audit_page_free(ota_audit_page *p);
 
 /* ---------------------------------------------------------- JSON codec */

@@ -256,9 +256,12 @@ static int auth_check(req *r, ota_err *e)
         return -1;
     snprintf(r->who, sizeof r->who, "%s", ti.name);
     r->role = ti.role;
-    if (ti.role < rt->min_role)
-        return ota_fail(e, OTA_E_FORBIDDEN, NULL, "%s %s needs the %s role (token '%s' is %s)", rt->method,
-                        rt->pattern, ota_role_str(rt->min_role), ti.name, ota_role_str(ti.role));
+    if (ti.role < rt->min_role) {
+        ota_fail(e, OTA_E_FORBIDDEN, NULL, "%s %s needs the %s role (token '%s' is %s)", rt->method,
+                 rt->pattern, ota_role_str(rt->min_role), ti.name, ota_role_str(ti.role));
+        ota_audit_refusal(r->srv->eng, ti.name, "http.forbidden", r->path, e);  /* refusals are audited too */
+        return -1;
+    }
     return 0;
 }
 
@@ -415,7 +418,10 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *
     }
     if (r->failed)
         return reply_error(r, &r->err);
-    return r->route->fn(r);
+    ota_actor_set(r->who[0] ? r->who : NULL);  /* the audit trail's actor: this request's token */
+    MHD_RESULT_T res = r->route->fn(r);
+    ota_actor_set(NULL);
+    return res;
 }
 
 /* --------------------------------------------------------- completion */

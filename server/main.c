@@ -43,6 +43,7 @@ static void usage(FILE *f)
             "usage: otad [--listen ADDR:PORT] [--db PATH] [--blobs DIR] [--config FILE]\n"
             "            [--log-level error|warn|info|debug] [--tls-cert FILE --tls-key FILE]\n"
             "            [--ddi-poll SECONDS]  (hawkBit DDI agents' poll interval, default 300)\n"
+            "            [--trusted DIR]  (trusted public keys for plans requiring signatures)\n"
             "       otad token create [--db PATH] --role viewer|operator|admin [--name NAME]\n"
             "       otad token list [--db PATH]\n"
             "       otad token revoke [--db PATH] NAME\n"
@@ -86,6 +87,8 @@ static int config_set(otad_config *c, const char *key, const char *v, ota_err *e
         return snprintf(c->db, sizeof c->db, "%s", v) < (int)sizeof c->db ? 0 : ota_fail(e, OTA_E_BAD_REQUEST, key, "too long");
     if (!strcmp(key, "blobs"))
         return snprintf(c->blobs, sizeof c->blobs, "%s", v) < (int)sizeof c->blobs ? 0 : ota_fail(e, OTA_E_BAD_REQUEST, key, "too long");
+    if (!strcmp(key, "trusted"))
+        return snprintf(c->trusted, sizeof c->trusted, "%s", v) < (int)sizeof c->trusted ? 0 : ota_fail(e, OTA_E_BAD_REQUEST, key, "too long");
     if (!strcmp(key, "tls_cert") || !strcmp(key, "tls-cert"))
         return snprintf(c->tls_cert, sizeof c->tls_cert, "%s", v), 0;
     if (!strcmp(key, "tls_key") || !strcmp(key, "tls-key"))
@@ -225,7 +228,10 @@ static ota_engine *engine_open(otad_config *c, ota_err *e)
     o.db_path = c->db[0] ? c->db : NULL;
     o.blob_dir = c->blobs[0] ? c->blobs : NULL;
     o.actor = "otad";
-    return ota_engine_open(&o, e);
+    ota_engine *eng = ota_engine_open(&o, e);
+    if (eng && c->trusted[0])
+        ota_engine_set_trusted_dir(eng, c->trusted);
+    return eng;
 }
 
 static int die(const ota_err *e)

@@ -32,6 +32,7 @@ typedef struct otad_config {
     char db[4096];
     char blobs[4096];
     char tls_cert[4096], tls_key[4096];
+    char trusted[4096];      /* trusted public keys folder ("" = $XDG_CONFIG_HOME/otaconsole/trusted) */
     int log_level;
     int sse_heartbeat;       /* seconds between SSE heartbeat comments */
     int sse_poll_ms;         /* how often an SSE stream looks for new events */

@@ -30,6 +30,8 @@ MHD_RESULT_T h_plan_copy_components(req *r);
 MHD_RESULT_T h_plan_preview(req *r);
 MHD_RESULT_T h_plan_status(req *r);
 MHD_RESULT_T h_plan_devices(req *r);
+MHD_RESULT_T h_audit_list(req *r);      /* audit_routes.c */
+MHD_RESULT_T h_package_sign(req *r);    /* audit_routes.c */
 
 #define V OTA_ROLE_VIEWER
 #define O OTA_ROLE_OPERATOR
@@ -51,6 +53,8 @@ const route otad_routes[] = {
     {"DELETE", "/api/v1/packages/{}", h_package_delete, O, 0},
     {"GET", "/api/v1/packages/{}/files/{}", h_package_file, V, RF_DOWNLOAD},
     {"POST", "/api/v1/packages/{}/verify", h_package_verify, O, 0},
+    {"POST", "/api/v1/packages/{}/signatures", h_package_sign, O, RF_BODY_JSON},
+    {"GET", "/api/v1/audit", h_audit_list, V, 0},
     {"GET", "/api/v1/plans", h_plans_list, V, 0},
     {"POST", "/api/v1/plans", h_plan_create, O, RF_BODY_JSON},
     {"GET", "/api/v1/plans/{}", h_plan_get, V, 0},

@@ -7,3 +7,6 @@ EXTRA_DIST += $(HTTP_TESTS) tests/http/otad_lib.sh
 # hawkBit DDI with the real swupdate (tests/http/test_ddi.sh)
 TESTS += tests/http/test_ddi.sh
 EXTRA_DIST += tests/http/test_ddi.sh
+# Trust: signatures over HTTP, plan signature policy, audit visibility by role
+TESTS += tests/http/test_trust.sh
+EXTRA_DIST += tests/http/test_trust.sh
