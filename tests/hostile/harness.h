@@ -374,6 +374,10 @@ static int hx_db_print(const char *db, hx_dbprint *out)
         goto out;
     while (sqlite3_step(tabs) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(tabs, 0);
+        /* The audit trail records refusals by design (issue 9): a refused
+         * request adds an audit row and nothing else. */
+        if (!strcmp(t, "audit"))
+            continue;
         char sql[300];
         snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", t);
         sqlite3_stmt *st;
