@@ -562,6 +562,12 @@ int ota_trusted_dir_default(char *buf, size_t len);
 /* Checks every signature of p against dir (NULL = default).  A folder that
  * does not exist trusts nobody; an unreadable key file is an error. */
 int ota_package_check_signatures(const ota_package *p, const char *dir, ota_trust_report *out, ota_err *e);
+/* The same against keys read once (the console checks many packages). */
+typedef struct ota_keyring ota_keyring;
+ota_keyring *ota_keyring_load(const char *dir, ota_err *e);   /* NULL dir = default */
+void ota_keyring_free(ota_keyring *k);
+const char *ota_keyring_dir(const ota_keyring *k);
+int ota_package_check_keyring(const ota_package *p, const ota_keyring *k, ota_trust_report *out, ota_err *e);
 /* "unsigned", "signed by a, b", "invalid: ...", "untrusted: ..." into buf;
  * returns "unsigned", "signed", "invalid" or "untrusted". */
 const char *ota_trust_summary(const ota_trust_report *r, char *buf, size_t len);

@@ -500,8 +500,17 @@ void ota_engine_set_trusted_dir(ota_engine *eng, const char *dir)
     ENGINE_UNLOCK(eng);
 }
 
-/* The key file of dir (not recursing) whose key id is kid; 1 found, 0 not, -1 error. */
-static int dir_find_key(const char *dir, const char *kid, ota_sign_key *out, ota_err *e)
+/* The trusted and revoked keys of a folder, read once. */
+struct ota_keyring {
+    char dir[PATH_MAX];
+    ota_sign_key *keys;       /* trusted (the folder's *.pub) */
+    size_t nkeys;
+    ota_sign_key *revoked;    /* its revoked/ subfolder's *.pub */
+    size_t nrevoked;
+};
+
+/* Appends every *.pub of dir (not recursing); a missing folder adds none. */
+static int dir_load_keys(const char *dir, ota_sign_key **v, size_t *n, ota_err *e)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -509,29 +518,71 @@ static int dir_find_key(const char *dir, const char *kid, ota_sign_key *out, ota
             return 0;
         return ota_fail(e, OTA_E_IO, "trusted", "cannot read the trusted keys folder %s: %s", dir, strerror(errno));
     }
-    int found = 0;
+    int rc = 0;
     struct dirent *de;
-    while (found == 0 && (de = readdir(d))) {
-        size_t n = strlen(de->d_name);
-        if (n < 5 || strcmp(de->d_name + n - 4, ".pub") || de->d_name[0] == '.')
+    while (rc == 0 && (de = readdir(d))) {
+        size_t len = strlen(de->d_name);
+        if (len < 5 || strcmp(de->d_name + len - 4, ".pub") || de->d_name[0] == '.')
             continue;
-        char path[PATH_MAX];
+        char path[PATH_MAX + 256];
         snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
         struct stat st;
         if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
             continue;
-        ota_sign_key k;
-        if (ota_key_load_public(path, &k, e) < 0) {
-            found = -1;
+        ota_sign_key *nv = realloc(*v, (*n + 1) * sizeof **v);
+        if (!nv) {
+            rc = ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
             break;
         }
-        if (!strcmp(k.key_id, kid)) {
-            *out = k;
-            found = 1;
-        }
+        *v = nv;
+        if ((rc = ota_key_load_public(path, &nv[*n], e)) == 0)
+            (*n)++;
     }
     closedir(d);
-    return found;
+    return rc;
+}
+
+ota_keyring *ota_keyring_load(const char *dir, ota_err *e)
+{
+    if (sodium_ready(e) < 0)
+        return NULL;
+    ota_keyring *k = calloc(1, sizeof *k);
+    if (!k)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory"), NULL;
+    if (dir && *dir)
+        snprintf(k->dir, sizeof k->dir, "%s", dir);
+    else
+        ota_trusted_dir_default(k->dir, sizeof k->dir);
+    char revoked[PATH_MAX + 16];
+    snprintf(revoked, sizeof revoked, "%s/revoked", k->dir);
+    if (dir_load_keys(k->dir, &k->keys, &k->nkeys, e) < 0 ||
+        dir_load_keys(revoked, &k->revoked, &k->nrevoked, e) < 0) {
+        ota_keyring_free(k);
+        return NULL;
+    }
+    return k;
+}
+
+void ota_keyring_free(ota_keyring *k)
+{
+    if (!k)
+        return;
+    free(k->keys);
+    free(k->revoked);
+    free(k);
+}
+
+const char *ota_keyring_dir(const ota_keyring *k)
+{
+    return k->dir;
+}
+
+static const ota_sign_key *ring_find(const ota_sign_key *v, size_t n, const char *kid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(v[i].key_id, kid))
+            return &v[i];
+    return NULL;
 }
 
 static void sig_detail(ota_sig_check *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -543,63 +594,49 @@ static void sig_detail(ota_sig_check *c, const char *fmt, ...)
     va_end(ap);
 }
 
-static int check_one(const char *dir, const char *m, size_t len, const ota_signature *s, ota_sig_check *c,
-                     ota_err *e)
+static void check_one(const ota_keyring *kr, const char *m, size_t len, const ota_signature *s, ota_sig_check *c)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->key_id, sizeof c->key_id, "%s", s->key_id);
     snprintf(c->signer, sizeof c->signer, "%s", s->signer);
-    char revoked[PATH_MAX + 16];
-    snprintf(revoked, sizeof revoked, "%s/revoked", dir);
-    ota_sign_key k;
-    int f = dir_find_key(revoked, s->key_id, &k, e);
-    if (f < 0)
-        return -1;
-    if (f > 0) {
+    const ota_sign_key *k = ring_find(kr->revoked, kr->nrevoked, s->key_id);
+    if (k) {  /* revocation wins over trust */
         c->status = OTA_SIG_REVOKED;
-        snprintf(c->signer, sizeof c->signer, "%s", k.name);
-        sig_detail(c, "key %s (%s) is revoked (its file is in %s)", s->key_id, k.name, revoked);
-        return 0;
+        snprintf(c->signer, sizeof c->signer, "%s", k->name);
+        sig_detail(c, "key %s (%s) is revoked (its file is in %s/revoked)", s->key_id, k->name, kr->dir);
+        return;
     }
-    if ((f = dir_find_key(dir, s->key_id, &k, e)) < 0)
-        return -1;
-    if (f == 0) {
+    if (!(k = ring_find(kr->keys, kr->nkeys, s->key_id))) {
         c->status = OTA_SIG_UNTRUSTED;
-        sig_detail(c, "key %s (signed as %s) is not in the trusted keys folder %s", s->key_id, s->signer, dir);
-        return 0;
+        sig_detail(c, "key %s (signed as %s) is not in the trusted keys folder %s", s->key_id, s->signer, kr->dir);
+        return;
     }
-    snprintf(c->signer, sizeof c->signer, "%s", k.name);
-    if (!sig_ok(m, len, s, k.pk)) {
+    snprintf(c->signer, sizeof c->signer, "%s", k->name);
+    if (!sig_ok(m, len, s, k->pk)) {
         c->status = OTA_SIG_INVALID;
         sig_detail(c, "the signature by key %s (%s) does not match the manifest: the package's files or "
-                      "versions changed since it was signed, or the signature is damaged", s->key_id, k.name);
-        return 0;
+                      "versions changed since it was signed, or the signature is damaged", s->key_id, k->name);
+        return;
     }
     c->status = OTA_SIG_VALID;
-    sig_detail(c, "signed by %s (key %s)", k.name, s->key_id);
-    return 0;
+    sig_detail(c, "signed by %s (key %s)", k->name, s->key_id);
 }
 
-int ota_package_check_signatures(const ota_package *p, const char *dir, ota_trust_report *out, ota_err *e)
+int ota_package_check_keyring(const ota_package *p, const ota_keyring *kr, ota_trust_report *out, ota_err *e)
 {
-    char def[PATH_MAX];
-    if (!dir || !*dir) {
-        ota_trusted_dir_default(def, sizeof def);
-        dir = def;
-    }
+    memset(out, 0, sizeof *out);
+    if (!p->nsignatures)
+        return 0;
     if (sodium_ready(e) < 0)
         return -1;
-    memset(out, 0, sizeof *out);
     size_t len;
     char *m = ota_manifest(p, &len);
     if (!m)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < p->nsignatures && i < OTA_SIG_MAX; i++) {
-        rc = check_one(dir, m, len, &p->signatures[i], &out->sigs[i], e);
-        if (rc == 0)
-            out->n = i + 1;
-        if (rc == 0 && out->sigs[i].status == OTA_SIG_VALID) {
+    for (size_t i = 0; i < p->nsignatures && i < OTA_SIG_MAX; i++) {
+        check_one(kr, m, len, &p->signatures[i], &out->sigs[i]);
+        out->n = i + 1;
+        if (out->sigs[i].status == OTA_SIG_VALID) {
             bool dup = false;  /* a key counts once, however often it appears */
             for (size_t k = 0; k < i; k++)
                 dup |= out->sigs[k].status == OTA_SIG_VALID && !strcmp(out->sigs[k].key_id, out->sigs[i].key_id);
@@ -607,6 +644,16 @@ int ota_package_check_signatures(const ota_package *p, const char *dir, ota_trus
         }
     }
     free(m);
+    return 0;
+}
+
+int ota_package_check_signatures(const ota_package *p, const char *dir, ota_trust_report *out, ota_err *e)
+{
+    ota_keyring *kr = ota_keyring_load(dir, e);
+    if (!kr)
+        return -1;
+    int rc = ota_package_check_keyring(p, kr, out, e);
+    ota_keyring_free(kr);
     return rc;
 }
 
@@ -650,13 +697,18 @@ int sign_check_plan(ota_engine *eng, const ota_plan *plan, ota_err *e)
     if (need <= 0)
         return 0;
     char def[PATH_MAX];
-    const char *dir = engine_trusted(eng, def, sizeof def);
-    for (size_t i = 0; i < plan->ncomponents; i++) {
+    ota_keyring *kr = ota_keyring_load(engine_trusted(eng, def, sizeof def), e);
+    if (!kr)
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < plan->ncomponents; i++) {
         const ota_plan_component *c = &plan->components[i];
         ota_package p;
         ota_trust_report r;
-        if (ota_package_get(eng, c->package_id, &p, e) < 0 || ota_package_check_signatures(&p, dir, &r, e) < 0)
-            return -1;
+        if (ota_package_get(eng, c->package_id, &p, e) < 0 || ota_package_check_keyring(&p, kr, &r, e) < 0) {
+            rc = -1;
+            break;
+        }
         if (r.nvalid >= (size_t)need)
             continue;
         char why[220] = "it is unsigned";
@@ -665,12 +717,13 @@ int sign_check_plan(ota_engine *eng, const ota_plan *plan, ota_err *e)
                 snprintf(why, sizeof why, "%s", r.sigs[k].detail);
                 break;
             }
-        return ota_fail(e, OTA_E_VALIDATION, "required_signatures",
-                        "component %s: package %lld has %zu valid signature%s from trusted keys, the plan requires "
-                        "%d: %.220s", c->component, (long long)c->package_id, r.nvalid, r.nvalid == 1 ? "" : "s",
-                        need, why);
+        rc = ota_fail(e, OTA_E_VALIDATION, "required_signatures",
+                      "component %s: package %lld has %zu valid signature%s from trusted keys, the plan requires "
+                      "%d: %.220s", c->component, (long long)c->package_id, r.nvalid, r.nvalid == 1 ? "" : "s",
+                      need, why);
     }
-    return 0;
+    ota_keyring_free(kr);
+    return rc;
 }
 
 /* ------------------------------------------------------------- offers */
