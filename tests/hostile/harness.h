@@ -27,7 +27,10 @@
 #include <sqlite3.h>
 #include <jansson.h>
 
-static int64_t hx_ms(void)
+/* Each test uses some of these. */
+#define HX_FN static __attribute__((unused))
+
+HX_FN int64_t hx_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -44,13 +47,13 @@ typedef struct hx_resp {
     size_t body_len;
 } hx_resp;
 
-static void hx_resp_free(hx_resp *r)
+HX_FN void hx_resp_free(hx_resp *r)
 {
     free(r->raw);
     memset(r, 0, sizeof *r);
 }
 
-static int hx_connect(int port)
+HX_FN int hx_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -67,7 +70,7 @@ static int hx_connect(int port)
 }
 
 /* Header value from a raw response head (case-insensitive name), or NULL. */
-static const char *hx_header(const hx_resp *r, const char *name, char *buf, size_t len)
+HX_FN const char *hx_header(const hx_resp *r, const char *name, char *buf, size_t len)
 {
     if (!r->raw)
         return NULL;
@@ -91,7 +94,7 @@ static const char *hx_header(const hx_resp *r, const char *name, char *buf, size
     return NULL;
 }
 
-static void hx_parse(hx_resp *r)
+HX_FN void hx_parse(hx_resp *r)
 {
     r->status = 0;
     r->body = "";
@@ -107,7 +110,7 @@ static void hx_parse(hx_resp *r)
 
 /* Have we read a whole response (by Content-Length)?  Chunked or
  * close-delimited answers are complete at EOF. */
-static bool hx_complete(hx_resp *r)
+HX_FN bool hx_complete(hx_resp *r)
 {
     char *sep = r->raw ? strstr(r->raw, "\r\n\r\n") : NULL;
     if (!sep)
@@ -124,7 +127,7 @@ static bool hx_complete(hx_resp *r)
 /* Send bytes on fd (all of them, unless the server answers or closes
  * first) and read the answer until it is complete, EOF, or timeout_ms.
  * half_close: shut down our side after sending (a truncated request). */
-static int hx_exchange_fd(int fd, const char *req, size_t len, bool half_close, int timeout_ms, hx_resp *out)
+HX_FN int hx_exchange_fd(int fd, const char *req, size_t len, bool half_close, int timeout_ms, hx_resp *out)
 {
     memset(out, 0, sizeof out[0]);
     size_t cap = 8192, sent = 0;
@@ -184,7 +187,7 @@ static int hx_exchange_fd(int fd, const char *req, size_t len, bool half_close, 
     return 0;
 }
 
-static int hx_exchange(int port, const char *req, size_t len, int timeout_ms, hx_resp *out)
+HX_FN int hx_exchange(int port, const char *req, size_t len, int timeout_ms, hx_resp *out)
 {
     int fd = hx_connect(port);
     if (fd < 0) {
@@ -198,7 +201,7 @@ static int hx_exchange(int port, const char *req, size_t len, int timeout_ms, hx
 
 /* A well-formed request: method, path, extra header lines ("K: v\r\n"...),
  * body (may hold NUL bytes).  Connection: close keeps every case alone. */
-static int hx_request(int port, const char *method, const char *path, const char *headers, const char *body,
+HX_FN int hx_request(int port, const char *method, const char *path, const char *headers, const char *body,
                       size_t blen, int timeout_ms, hx_resp *out)
 {
     size_t cap = strlen(method) + strlen(path) + (headers ? strlen(headers) : 0) + blen + 200;
@@ -220,7 +223,7 @@ static int hx_request(int port, const char *method, const char *path, const char
 }
 
 /* The body as JSON (NULL when it is not). */
-static json_t *hx_json(const hx_resp *r)
+HX_FN json_t *hx_json(const hx_resp *r)
 {
     if (!r->body_len)
         return NULL;
@@ -228,7 +231,7 @@ static json_t *hx_json(const hx_resp *r)
 }
 
 /* GET /healthz answers 200 {"ok":true}. */
-static bool hx_healthy(int port)
+HX_FN bool hx_healthy(int port)
 {
     hx_resp r;
     hx_request(port, "GET", "/healthz", NULL, NULL, 0, 5000, &r);
@@ -248,7 +251,7 @@ typedef struct hx_otad {
     char log[1024];
 } hx_otad;
 
-static const char *hx_builddir(void)
+HX_FN const char *hx_builddir(void)
 {
     const char *b = getenv("OTA_BUILDDIR");
     return b && *b ? b : ".";
@@ -256,7 +259,7 @@ static const char *hx_builddir(void)
 
 /* Start otad with a config file; wait (bounded) until its log says where
  * it listens.  Returns 0 and fills o->pid, o->port. */
-static int hx_otad_start(hx_otad *o)
+HX_FN int hx_otad_start(hx_otad *o)
 {
     FILE *lf = fopen(o->log, "a");
     if (!lf)
@@ -304,7 +307,7 @@ static int hx_otad_start(hx_otad *o)
 }
 
 /* Signal otad and reap it; returns its wait status. */
-static int hx_otad_stop(hx_otad *o, int sig)
+HX_FN int hx_otad_stop(hx_otad *o, int sig)
 {
     int st = 0;
     if (o->pid > 0) {
@@ -316,7 +319,7 @@ static int hx_otad_stop(hx_otad *o, int sig)
 }
 
 /* `otad token create --role ROLE --name NAME` on db: the secret. */
-static int hx_token(const char *otad_bin, const char *conf, const char *role, const char *name, char *out,
+HX_FN int hx_token(const char *otad_bin, const char *conf, const char *role, const char *name, char *out,
                     size_t len)
 {
     char cmd[4096];
@@ -347,7 +350,7 @@ typedef struct hx_dbprint {
     char detail[1024];  /* "table=rows ..." for diagnostics */
 } hx_dbprint;
 
-static uint64_t hx_fnv(uint64_t h, const void *p, size_t n)
+HX_FN uint64_t hx_fnv(uint64_t h, const void *p, size_t n)
 {
     const unsigned char *s = p;
     for (size_t i = 0; i < n; i++) {
@@ -357,7 +360,7 @@ static uint64_t hx_fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-static int hx_db_print(const char *db, hx_dbprint *out)
+HX_FN int hx_db_print(const char *db, hx_dbprint *out)
 {
     memset(out, 0, sizeof *out);
     out->hash = 1469598103934665603ULL;
@@ -412,7 +415,7 @@ out:
 /* Files under the blob folder (temporary ones included): count and names. */
 static uint64_t hx_tree_hash;
 static long hx_tree_count;
-static int hx_tree_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+HX_FN int hx_tree_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 {
     (void)f;
     if (flag == FTW_F) {
@@ -423,7 +426,7 @@ static int hx_tree_one(const char *p, const struct stat *sb, int flag, struct FT
     return 0;
 }
 
-static uint64_t hx_tree_print(const char *dir, long *count)
+HX_FN uint64_t hx_tree_print(const char *dir, long *count)
 {
     hx_tree_hash = 1469598103934665603ULL;
     hx_tree_count = 0;
@@ -433,14 +436,14 @@ static uint64_t hx_tree_print(const char *dir, long *count)
     return hx_tree_hash;
 }
 
-static int hx_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
+HX_FN int hx_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *f)
 {
     (void)sb; (void)flag; (void)f;
     remove(p);
     return 0;
 }
 
-static void hx_rmrf(const char *dir)
+HX_FN void hx_rmrf(const char *dir)
 {
     nftw(dir, hx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
