@@ -2,6 +2,7 @@
 #include <curses.h>
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "form.h"
 #include "tui.h"
@@ -91,6 +92,11 @@ int tfield_draw(const tfield *f, int y, int x, int w, int el, bool focused)
     return focused ? x + got : -1;
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int path_complete(tfield *f, char *list, size_t len)
 {
     char dir[1024], base[1024], prefix[1024] = "";
@@ -112,6 +118,7 @@ int path_complete(tfield *f, char *list, size_t len)
     int n = 0;
     size_t blen = strlen(base), plen = 0;
     struct dirent *de;
+    char **names = NULL;
     while ((de = readdir(d))) {
         if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
@@ -127,13 +134,27 @@ int path_complete(tfield *f, char *list, size_t len)
             plen = k;
             prefix[plen] = '\0';
         }
-        if (list && strlen(list) + strlen(de->d_name) + 3 < len) {
-            if (list[0])
-                strcat(list, "  ");
-            strcat(list, de->d_name);
+        char **v = realloc(names, (n + 1) * sizeof *names);
+        if (!v || !(v[n] = strdup(de->d_name))) {
+            free(v ? v : names);
+            names = NULL;
+            break;
         }
+        names = v;
         n++;
     }
+    /* candidates in order, as a shell lists them */
+    if (names)
+        qsort(names, n, sizeof *names, cmp_names);
+    for (int i = 0; names && i < n; i++) {
+        if (list && strlen(list) + strlen(names[i]) + 3 < len) {
+            if (list[0])
+                strcat(list, "  ");
+            strcat(list, names[i]);
+        }
+        free(names[i]);
+    }
+    free(names);
     closedir(d);
     if (n == 0)
         return 0;

@@ -260,6 +260,7 @@ static int submit(app *a)
     check_touched();
     meta_from_form(&m);
     F.msg[M_GENERAL][0] = '\0';
+    F.msg[M_FILES][0] = '\0';   /* a refused extra file is not this package's fault */
     if (ota_validate_package_meta(&m, &e)) {
         int s = slot_of_field(e.field);
         ota_err_format(&e, F.msg[s], sizeof F.msg[s]);

@@ -902,7 +902,7 @@ static void editor_draw(app *a, rect r)
     xx = field(a, y, xx + 8, 4, E_RETRIES, EL_FIELD);
     draw_text(y, xx, 11, EL_NORMAL, "  min RSRP ");
     xx = field(a, y, xx + 11, 6, E_RSRP, EL_FIELD);
-    draw_text(y, xx, 17, EL_NORMAL, " dBm  min battery ");
+    draw_text(y, xx, 18, EL_NORMAL, " dBm  min battery ");
     xx = field(a, y, xx + 18, 4, E_BATTERY, EL_FIELD);
     draw_text(y++, xx, 2, EL_NORMAL, " %");
     y = msgrow(y, x, w, M_STRATEGY);

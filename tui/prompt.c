@@ -195,9 +195,11 @@ void modal_draw_body(app *a, rect body)
     }
     if (m->kind != MODAL_PICKER)
         return;
-    int w = body.w - 8 > 70 ? 70 : body.w - 8;
-    int h = body.h - 2;
-    int x = body.x + (body.w - w) / 2, y = body.y + 1;
+    /* Full-width rows: a box over part of a row could cut a wide (CJK)
+     * character underneath in half, which terminals and ncurses disagree
+     * about afterwards. */
+    int w = body.w, h = body.h - 1;
+    int x = body.x, y = body.y + 1;
     char buf[512];
     snprintf(buf, sizeof buf, " %s (%d) ", m->label, m->nshown);
     draw_text(y, x, w, EL_HEADER, buf);

@@ -11,3 +11,7 @@ tests_e2e_test_layout_CFLAGS = $(TESTS_CFLAGS)
 tests_e2e_test_theme_SOURCES = tests/e2e/test_theme.c tui/theme.c tui/text.c
 tests_e2e_test_theme_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
 tests_e2e_test_theme_LDADD = $(NCURSES_LIBS)
+
+# The console end to end, in tmux (skipped when tmux is missing).
+TESTS += tests/e2e/console.sh
+EXTRA_DIST += tests/e2e/console.sh
