@@ -51,6 +51,7 @@ enum {
     X(PAUSE,         SC_PLAN, 'p', 0, "Pause (active or upgrading plans)")             \
     X(RESUME,        SC_PLAN, 'r', 0, "Resume (paused plans)")                         \
     X(TERMINATE,     SC_PLAN, 't', 0, "Terminate (type the plan name to confirm; final)") \
+    X(HISTORY,       SC_PLAN, 'h', 0, "History: the plan's audit trail (who did what, refusals too)") \
     X(NEXT_FIELD,    SC_FORM | SC_IDS, '\t', 0, "Next field (id lists: switch list)")  \
     X(PREV_FIELD,    SC_FORM | SC_IDS, KEY_BTAB, 0, "Previous field")                  \
     X(CYCLE,         SC_FORM, ' ', KEY_RIGHT, "Change a choice field")                 \

@@ -9,7 +9,8 @@ tui_otaconsole_SOURCES = \
 	tui/main.c tui/app.c tui/loop.c tui/layout.c tui/draw.c tui/text.c \
 	tui/keys.c tui/theme.c tui/worker.c tui/form.c tui/prompt.c tui/demo.c \
 	tui/packages.c tui/package_form.c tui/plans.c tui/plan_editor.c \
-	tui/plan_status.c tui/dashboard.c tui/help.c
+	tui/plan_status.c tui/dashboard.c tui/help.c \
+	tui/trust.h tui/trust.c
 tui_otaconsole_LDADD = $(NCURSES_LIBS) $(CLIENT_LIBS)
 
 themesdir = $(pkgdatadir)/themes

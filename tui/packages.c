@@ -5,6 +5,8 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "theme.h"
+#include "trust.h"
 #include "tui.h"
 
 enum { SORT_CREATED, SORT_COMPONENT, SORT_TARGET, SORT_SIZE, SORT__COUNT };
@@ -99,6 +101,7 @@ static void packages_enter(app *a)
     if (!P.loaded_once) {
         P.loaded_once = true;
         app_load_packages(a);
+        trust_reload(a);  /* trust.c: signature states against the trusted keys folder */
     }
 }
 
@@ -199,6 +202,7 @@ static int packages_action(app *a, tui_action act)
         return H_REDRAW;
     case ACT_REFRESH:
         app_load_packages(a);
+        trust_reload(a);
         return H_HANDLED;
     case ACT_NEW:
         package_form_open(a);
@@ -238,21 +242,28 @@ static int packages_action(app *a, tui_action act)
 }
 
 /* ---------------------------------------------------------------- draw */
-enum { C_ID, C_COMP, C_KIND, C_TARGET, C_SOURCE, C_FILES, C_SIZE, C_CREATED, C__N };
+/* Signed before Created: on a narrow terminal Created is dropped first. */
+enum { C_ID, C_COMP, C_KIND, C_TARGET, C_SOURCE, C_FILES, C_SIZE, C_SIGNED, C_CREATED, C__N };
 static const col_spec cols[C__N] = {
-    {5, 8, 0}, {10, 0, 3}, {4, 4, 0}, {8, 24, 2}, {8, 24, 2}, {5, 5, 0}, {9, 9, 0}, {16, 16, 0}};
+    {5, 8, 0}, {10, 0, 3}, {4, 4, 0}, {8, 24, 2}, {8, 24, 2}, {5, 5, 0}, {9, 9, 0}, {9, 24, 1}, {16, 16, 0}};
 static const char *const heads[C__N] = {"ID", "Component", "Kind", "Target", "Source",
-                                        "Files", "Size", "Created"};
+                                        "Files", "Size", "Signed", "Created"};
 
-static void draw_row(int y, int x, const int *w, int el, const char *const *cells)
+/* sig_el: the Signed cell's own element (signed, invalid...), -1 = the row's. */
+static void draw_row_el(int y, int x, const int *w, int el, const char *const *cells, int sig_el)
 {
     for (int c = 0; c < C__N; c++) {
         if (!w[c])
             continue;
-        draw_text(y, x, w[c], el, cells[c]);
+        draw_text(y, x, w[c], c == C_SIGNED && sig_el >= 0 ? sig_el : el, cells[c]);
         draw_text(y, x + w[c], 1, el, " ");
         x += w[c] + 1;
     }
+}
+
+static void draw_row(int y, int x, const int *w, int el, const char *const *cells)
+{
+    draw_row_el(y, x, w, el, cells, -1);
 }
 
 static void draw_list(app *a, rect r)
@@ -284,7 +295,9 @@ static void draw_list(app *a, rect r)
             continue;
         }
         const ota_package *p = &a->pkgs[P.rows[ri]];
-        char id[24], files[8], size[24], created[32];
+        char id[24], files[8], size[24], created[32], sig[128];
+        int sig_el;
+        trust_label(p, sig, sizeof sig, &sig_el, NULL);
         snprintf(id, sizeof id, "%lld", (long long)p->id);
         snprintf(files, sizeof files, "%zu", p->nfiles);
         fmt_size(pkg_size(p), size, sizeof size);
@@ -292,9 +305,28 @@ static void draw_list(app *a, rect r)
         const char *cells[C__N] = {id, p->meta.component, ota_kind_str(p->meta.kind),
                                    p->meta.target_version,
                                    p->meta.source_version[0] ? p->meta.source_version : "-",
-                                   files, size, created};
-        draw_row(r.y + 2 + i, r.x + 1, w, ri == P.lv.sel ? EL_SELECTED : EL_NORMAL, cells);
+                                   files, size, sig, created};
+        draw_row_el(r.y + 2 + i, r.x + 1, w, ri == P.lv.sel ? EL_SELECTED : EL_NORMAL, cells,
+                    ri == P.lv.sel ? -1 : sig_el);
     }
+}
+
+/* The signature state and one line per signature (trust.c judges them). */
+static int draw_signatures(const ota_package *p, int y, int x, int w, int bottom)
+{
+    char label[128];
+    int el;
+    ota_trust_report tr;
+    trust_label(p, label, sizeof label, &el, &tr);
+    if (!p->nsignatures) {
+        draw_text(y++, x, w, EL_DIM, "Signed     unsigned");
+        return y;
+    }
+    draw_textf(y++, x, w, el, "Signed     %s%s", el == EL_OK ? "by " : "", label);
+    for (size_t i = 0; i < tr.n && y < bottom - 4; i++)
+        draw_textf(y++, x + 2, w - 2, tr.sigs[i].status == OTA_SIG_VALID ? EL_NORMAL : EL_ERROR, "%-9s %s",
+                   ota_sig_status_str(tr.sigs[i].status), tr.sigs[i].detail);
+    return y;
 }
 
 static void draw_detail(app *a, rect r)
@@ -317,6 +349,7 @@ static void draw_detail(app *a, rect r)
         draw_textf(y++, x, w, EL_NORMAL, "Target     %s (from any version)", p->meta.target_version);
     draw_textf(y++, x, w, EL_NORMAL, "Created    %s", fmt_local(p->created_at, t, sizeof t));
     draw_textf(y++, x, w, EL_NORMAL, "Remark     %s", p->meta.remark[0] ? p->meta.remark : "-");
+    y = draw_signatures(p, y, x, w, r.y + r.h);
     y++;
     draw_textf(y++, x, w, EL_HEADER, "Files (%zu, %s)", p->nfiles, fmt_size(pkg_size(p), sz, sizeof sz));
     bool vr = P.verify_shown && P.verify_id == p->id;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "trust.h"
 #include "tui.h"
 
 enum { SORT_NEWEST, SORT_NAME, SORT_STATE, SORT_START, SORT__COUNT };
@@ -304,6 +305,10 @@ static int plans_action(app *a, tui_action act)
                                        : act == ACT_PAUSE ? OTA_ACT_PAUSE
                                        : act == ACT_RESUME ? OTA_ACT_RESUME : OTA_ACT_TERMINATE);
         return H_REDRAW;
+    case ACT_HISTORY:
+        if (p)
+            trust_history_open(a, p->id);  /* trust.c: the plan's audit rows */
+        return H_REDRAW;
     case ACT_DELETE: {
         if (!p)
             return H_HANDLED;
@@ -410,7 +415,7 @@ static const char *plans_hint(app *a)
         n += snprintf(buf + n, sizeof buf - n, " · r resume");
     if (p && plan_action_allowed(p->state, OTA_ACT_TERMINATE))
         n += snprintf(buf + n, sizeof buf - n, " · t terminate");
-    snprintf(buf + n, sizeof buf - n, " · 3 live · / filter · s sort · ? help");
+    snprintf(buf + n, sizeof buf - n, " · h history · 3 live · / filter · s sort · ? help");
     return buf;
 }
 

@@ -15,3 +15,6 @@ tests_e2e_test_theme_LDADD = $(NCURSES_LIBS)
 # The console end to end, in tmux (skipped when tmux is missing).
 TESTS += tests/e2e/console.sh
 EXTRA_DIST += tests/e2e/console.sh
+# Trust in the console: signature states and a plan's history (tmux)
+TESTS += tests/e2e/console_trust.sh
+EXTRA_DIST += tests/e2e/console_trust.sh

@@ -1,0 +1,176 @@
+/* trust.c: what the console shows of signatures and the audit trail.
+ *
+ * The trusted keys folder is read on the worker thread (disk work never
+ * runs on the loop) into one keyring the draw code checks packages against;
+ * verdicts are cached by package id and signature count, so a redraw costs
+ * no Ed25519 work.  A plan's history is its audit rows, shown in a picker
+ * over the body (filterable, Esc closes it). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "modal.h"
+#include "theme.h"
+#include "trust.h"
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static ota_keyring *ring;          ///< guarded by mu; NULL until loaded
+static uint64_t ring_gen;          ///< bumped per load: invalidates the cache
+static char ring_dir[4096], ring_error[480];
+
+#define CACHE 256
+static struct verdict {
+    int64_t id;
+    size_t nsig;
+    uint64_t gen;
+    ota_trust_report r;
+} cache[CACHE];                    ///< loop thread only
+
+static void keys_load(ota_backend *b, call *c)
+{
+    (void)b;
+    ota_err e = {0};
+    ota_keyring *k = ota_keyring_load(NULL, &e);
+    pthread_mutex_lock(&mu);
+    if (k) {
+        ota_keyring_free(ring);
+        ring = k;
+        snprintf(ring_dir, sizeof ring_dir, "%s", ota_keyring_dir(k));
+        ring_error[0] = 0;
+    } else {
+        snprintf(ring_error, sizeof ring_error, "%s", e.message);
+    }
+    ring_gen++;
+    pthread_mutex_unlock(&mu);
+    c->rc = 0;
+}
+
+static void keys_done(app *a, call *c)
+{
+    (void)c;
+    if (ring_error[0])
+        app_msg(a, MSG_WARN, "Trusted keys: %s", ring_error);
+    app_dirty(a, D_BODY);
+}
+
+void trust_reload(app *a)
+{
+    call *c = call_new(CALL_FUNC, -1, keys_done);
+    c->fn = keys_load;
+    app_submit(a, c);
+}
+
+const char *trust_dir(void)
+{
+    return ring_dir;
+}
+
+const char *trust_label(const ota_package *p, char *buf, size_t len, int *el, ota_trust_report *out)
+{
+    ota_trust_report r = {0};
+    bool known = false;
+    if (!p->nsignatures) {
+        known = true;
+    } else {
+        struct verdict *v = &cache[(uint64_t)p->id % CACHE];
+        pthread_mutex_lock(&mu);
+        if (ring && v->id == p->id && v->nsig == p->nsignatures && v->gen == ring_gen) {
+            r = v->r;
+            known = true;
+        } else if (ring) {
+            ota_err e;
+            known = ota_package_check_keyring(p, ring, &r, &e) == 0;
+            if (known)
+                *v = (struct verdict){.id = p->id, .nsig = p->nsignatures, .gen = ring_gen, .r = r};
+        }
+        pthread_mutex_unlock(&mu);
+    }
+    if (out)
+        *out = r;
+    if (!known) {
+        *el = EL_DIM;
+        snprintf(buf, len, "…");
+        return buf;
+    }
+    char detail[600];
+    const char *state = ota_trust_summary(&r, detail, sizeof detail);
+    if (!strcmp(state, "signed")) {
+        *el = EL_OK;
+        snprintf(buf, len, "%s", detail + strlen("signed by "));
+    } else if (!strcmp(state, "invalid")) {
+        *el = EL_ERROR;
+        snprintf(buf, len, "INVALID");
+    } else {
+        *el = !strcmp(state, "untrusted") ? EL_WARN : EL_DIM;
+        snprintf(buf, len, "%s", state);
+    }
+    return buf;
+}
+
+/* ---------------------------------------------------------------- history */
+/* One allocation (freed by call_free): the count, the item pointers, then
+ * the item texts. */
+struct lines { int n; char *item[]; };
+
+static void history_load(ota_backend *b, call *c)
+{
+    ota_audit_query q = {.target = c->str, .page = {.limit = OTA_LIST_MAX}};
+    ota_audit_page pg = {0};
+    if (!b->ops->audit_list) {
+        c->rc = ota_fail(&c->err, OTA_E_BAD_REQUEST, NULL, "this backend has no audit trail");
+        return;
+    }
+    if ((c->rc = b->ops->audit_list(b, &q, &pg, &c->err)) < 0)
+        return;
+    enum { LINE = 640 };
+    struct lines *l = malloc(sizeof *l + pg.n * (sizeof(char *) + LINE));
+    if (!l) {
+        c->rc = ota_fail(&c->err, OTA_E_INTERNAL, NULL, "out of memory");
+        ota_audit_page_free(&pg);
+        return;
+    }
+    char *text = (char *)&l->item[pg.n];
+    l->n = (int)pg.n;
+    for (size_t i = 0; i < pg.n; i++) {
+        const ota_audit_row *r = &pg.items[i];
+        char t[40];
+        l->item[i] = text + i * LINE;
+        snprintf(l->item[i], LINE, "%s  %-14.64s %-16s %-18s %.400s", ota_time_format(r->at, t, sizeof t), r->actor,
+                 r->action, r->outcome, r->detail);
+    }
+    c->data = l;
+    ota_audit_page_free(&pg);
+}
+
+static void history_pick(app *a, int index, void *ctx)
+{
+    (void)a, (void)index, (void)ctx;  /* a row is information only */
+}
+
+static void history_done(app *a, call *c)
+{
+    if (c->rc) {
+        app_error(a, "history", &c->err);
+        return;
+    }
+    app_answered(a);
+    struct lines *l = c->data;
+    char title[160];
+    snprintf(title, sizeof title, "History of plan %lld: %d audit row%s (time, actor, action, outcome)",
+             (long long)c->id, l->n, l->n == 1 ? "" : "s");
+    if (!l->n) {
+        app_msg(a, MSG_INFO, "Plan %lld has no audit rows", (long long)c->id);
+        return;
+    }
+    prompt_pick(a, title, (const char *const *)l->item, l->n, history_pick, NULL, NULL);
+    app_dirty(a, D_BODY);
+}
+
+void trust_history_open(app *a, int64_t plan_id)
+{
+    call *c = call_new(CALL_FUNC, PANE_PLANS, history_done);
+    c->fn = history_load;
+    c->id = plan_id;
+    snprintf(c->str, sizeof c->str, "plan:%lld", (long long)plan_id);
+    app_submit(a, c);
+    app_msg(a, MSG_INFO, "Loading the history of plan %lld…", (long long)plan_id);
+}
