@@ -6,3 +6,9 @@ check_PROGRAMS += $(CRASH_TESTS)
 TESTS += $(CRASH_TESTS)
 tests_crash_test_crash_CFLAGS = $(TESTS_CFLAGS)
 tests_crash_test_crash_LDADD = $(JANSSON_LIBS) $(SQLITE_LIBS) $(SODIUM_LIBS) $(PTHREAD_LIBS)
+
+# bench/soak.sh's device fleet over HTTP (built with the rest, run by hand).
+noinst_PROGRAMS += bench/soak_devices
+bench_soak_devices_CFLAGS = $(TESTS_CFLAGS)
+bench_soak_devices_LDADD = $(JANSSON_LIBS) $(SQLITE_LIBS) $(PTHREAD_LIBS)
+dist_noinst_SCRIPTS += bench/soak.sh
