@@ -32,6 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
                 (!r.has_battery || r.battery == r2.battery), "check-in changed in a round trip");
     json_decref(enc);
 
+    static unsigned long calls;
+    if (++calls % 20000 == 0)
+        fuzz_engine_recycle();
     ota_job_offer o;
     memset(&o, 0, sizeof o);
     if (ota_checkin(fuzz_engine(), &r, &o, &e) == 0) {
