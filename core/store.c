@@ -91,7 +91,8 @@ static const char *const migrations[] = {
     "  job INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
     "  offered_at INTEGER NOT NULL);",
     /* 4: trust: package signatures, the plan signature policy, and the
-     * append-only audit trail (triggers refuse any UPDATE or DELETE). */
+     * append-only audit trail (triggers refuse any UPDATE or DELETE, so seq
+     * only grows without AUTOINCREMENT's sqlite_sequence bookkeeping). */
     "CREATE TABLE package_signatures("
     "  package INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,"
     "  key_id TEXT NOT NULL, signer TEXT NOT NULL, signature TEXT NOT NULL,"
@@ -99,7 +100,7 @@ static const char *const migrations[] = {
     "  PRIMARY KEY(package, key_id));"
     "ALTER TABLE plans ADD COLUMN required_signatures INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE audit("
-    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, actor TEXT NOT NULL,"
+    "  seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL,"
     "  action TEXT NOT NULL, target TEXT NOT NULL, outcome TEXT NOT NULL,"
     "  detail TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX audit_actor ON audit(actor, seq);"
