@@ -348,7 +348,27 @@ typedef struct hx_dbprint {
     uint64_t hash;
     long rows;
     char detail[1024];  /* "table=rows ..." for diagnostics */
+    int ntables;
+    char tname[64][48];
+    uint64_t thash[64];
 } hx_dbprint;
+
+/* Names of the tables whose content differs between a and b, into buf. */
+HX_FN const char *hx_db_diff(const hx_dbprint *a, const hx_dbprint *b, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (int i = 0; i < b->ntables; i++) {
+        bool same = false;
+        for (int k = 0; k < a->ntables; k++)
+            if (!strcmp(a->tname[k], b->tname[i]))
+                same = a->thash[k] == b->thash[i];
+        if (!same) {
+            size_t n = strlen(buf);
+            snprintf(buf + n, len - n, "%s%s", n ? "," : "", b->tname[i]);
+        }
+    }
+    return buf;
+}
 
 HX_FN uint64_t hx_fnv(uint64_t h, const void *p, size_t n)
 {
@@ -382,7 +402,10 @@ HX_FN int hx_db_print(const char *db, hx_dbprint *out)
         if (!strcmp(t, "audit"))
             continue;
         char sql[300];
-        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", t);
+        if (!strcmp(t, "sqlite_sequence"))  /* audit's AUTOINCREMENT counter moves too */
+            snprintf(sql, sizeof sql, "SELECT * FROM sqlite_sequence WHERE name <> 'audit' ORDER BY rowid");
+        else
+            snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", t);
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
             snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", t);
@@ -390,17 +413,22 @@ HX_FN int hx_db_print(const char *db, hx_dbprint *out)
                 continue;
         }
         long n = 0;
-        out->hash = hx_fnv(out->hash, t, strlen(t) + 1);
+        uint64_t th = hx_fnv(1469598103934665603ULL, t, strlen(t) + 1);
         while (sqlite3_step(st) == SQLITE_ROW) {
             n++;
             for (int c = 0; c < sqlite3_column_count(st); c++) {
                 int ty = sqlite3_column_type(st, c);
-                out->hash = hx_fnv(out->hash, &ty, sizeof ty);
+                th = hx_fnv(th, &ty, sizeof ty);
                 const void *b = sqlite3_column_blob(st, c);
-                out->hash = hx_fnv(out->hash, b ? b : "", (size_t)sqlite3_column_bytes(st, c));
+                th = hx_fnv(th, b ? b : "", (size_t)sqlite3_column_bytes(st, c));
             }
         }
         sqlite3_finalize(st);
+        if (out->ntables < 64) {
+            snprintf(out->tname[out->ntables], sizeof out->tname[0], "%s", t);
+            out->thash[out->ntables++] = th;
+        }
+        out->hash = hx_fnv(out->hash, &th, sizeof th);
         out->rows += n;
         size_t dl = strlen(out->detail);
         snprintf(out->detail + dl, sizeof out->detail - dl, "%s%s=%ld", dl ? " " : "", t, n);
