@@ -24,6 +24,7 @@ struct ota_engine {
     struct stmt_cache *stmts;  /* prepared statements keyed by SQL text pointer */
     struct ota_rollout *rollout;
     char trusted_dir[PATH_MAX];  /* sign.c: "" = ota_trusted_dir_default() */
+    struct sign_cache *sigcache; /* sign.c: packages' signatures for re-sent offers */
 };
 
 #define ENGINE_LOCK(eng)   pthread_mutex_lock(&(eng)->mu)
@@ -68,6 +69,9 @@ int sign_check_plan(ota_engine *eng, const ota_plan *plan, ota_err *e);
 int sign_load(ota_engine *eng, ota_package *p, ota_err *e);
 /* Fills each offered component's signatures (rollout.c's check-in). */
 int sign_offer_attach(ota_engine *eng, ota_job_offer *o, ota_err *e);
+/* The signature cache: bump after a signature or a package goes; free at close. */
+void sign_cache_bump(ota_engine *eng);
+void sign_free(ota_engine *eng);
 
 /* mkdir -p */
 int ota_mkdirs(const char *path, ota_err *e);

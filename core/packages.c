@@ -458,6 +458,8 @@ static int package_delete(ota_engine *eng, int64_t id, ota_err *e);
 int ota_package_delete(ota_engine *eng, int64_t id, ota_err *e)
 {
     int rc = package_delete(eng, id, e);
+    if (rc == 0)
+        sign_cache_bump(eng);  /* the id may come back with other signatures */
     audit_note(eng, "package.delete", rc, e, NULL, "package:%lld", (long long)id);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "internal.h"
 
@@ -453,6 +454,7 @@ static int sign_add_locked(ota_engine *eng, int64_t id, const ota_signature *sig
     int64_t now = ota_engine_now(eng);
     if (sign_insert(eng, id, sig, now, e) < 0)
         return -1;
+    sign_cache_bump(eng);
     if (out && ota_package_get(eng, id, out, e) < 0)
         return -1;
     return 0;
@@ -727,16 +729,81 @@ int sign_check_plan(ota_engine *eng, const ota_plan *plan, ota_err *e)
 }
 
 /* ------------------------------------------------------------- offers */
+/* Offers are re-sent on every check-in of a device with a job in flight,
+ * so each package's signatures are cached.  An entry is good while the
+ * generation it was read at holds: this engine bumps it when it adds a
+ * signature or deletes a package (ids can come back), and a commit by
+ * another connection (PRAGMA data_version, looked at once a millisecond)
+ * bumps it too. */
+#define SC_SLOTS 1024
+struct sign_cache {
+    uint64_t gen;
+    int64_t data_version, checked_ns;
+    struct sc_entry { int64_t id; uint64_t gen; size_t n; ota_signature *sigs; } e[SC_SLOTS];
+};
+
+void sign_cache_bump(ota_engine *eng)
+{
+    if (eng->sigcache)
+        eng->sigcache->gen++;
+}
+
+void sign_free(ota_engine *eng)
+{
+    struct sign_cache *c = eng->sigcache;
+    if (!c)
+        return;
+    for (size_t i = 0; i < SC_SLOTS; i++)
+        free(c->e[i].sigs);
+    free(c);
+    eng->sigcache = NULL;
+}
+
+static void cache_check_others(ota_engine *eng, struct sign_cache *c)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    int64_t ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (ns - c->checked_ns < 1000000)
+        return;
+    c->checked_ns = ns;
+    sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", NULL);
+    if (!st)
+        return;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t dv = sqlite3_column_int64(st, 0);
+        if (dv != c->data_version)
+            c->gen++;
+        c->data_version = dv;
+    }
+    store_done(st);
+}
+
 int sign_offer_attach(ota_engine *eng, ota_job_offer *o, ota_err *e)
 {
     if (!o->has_job)
         return 0;
+    if (!eng->sigcache && !(eng->sigcache = calloc(1, sizeof *eng->sigcache)))
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    struct sign_cache *c = eng->sigcache;
+    cache_check_others(eng, c);
     for (size_t i = 0; i < o->ncomponents; i++) {
-        ota_package p = {.id = o->components[i].package_id};
-        if (sign_load(eng, &p, e) < 0)
-            return -1;
-        memcpy(o->components[i].signatures, p.signatures, p.nsignatures * sizeof *p.signatures);
-        o->components[i].nsignatures = p.nsignatures;
+        ota_offer_component *oc = &o->components[i];
+        struct sc_entry *x = &c->e[(uint64_t)oc->package_id % SC_SLOTS];
+        if (x->id != oc->package_id || x->gen != c->gen || (x->n && !x->sigs)) {
+            ota_package p = {.id = oc->package_id};
+            if (sign_load(eng, &p, e) < 0)
+                return -1;
+            free(x->sigs);
+            *x = (struct sc_entry){.id = p.id, .gen = c->gen, .n = p.nsignatures};
+            if (p.nsignatures && (x->sigs = malloc(p.nsignatures * sizeof *x->sigs)))
+                memcpy(x->sigs, p.signatures, p.nsignatures * sizeof *x->sigs);
+            else if (p.nsignatures)
+                return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+        }
+        if (x->n)
+            memcpy(oc->signatures, x->sigs, x->n * sizeof *x->sigs);
+        oc->nsignatures = x->n;
     }
     return 0;
 }

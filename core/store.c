@@ -411,6 +411,7 @@ void ota_engine_close(ota_engine *eng)
     if (!eng)
         return;
     rollout_free(eng);
+    sign_free(eng);
     stmt_cache_free(eng);
     if (eng->db) {
         if (!sqlite3_get_autocommit(eng->db))

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "ota.h"
 #include "../tap.h"
@@ -298,6 +299,20 @@ static void test_policy(void)
     ok(!strcmp(o2->components[0].signatures[1].signature, pk.signatures[1].signature), "signature round trip");
     free(m);
     free(m2);
+
+    /* Re-sent offers see a new signature (cache bumped by this engine) and
+     * one removed by another connection (its commit seen within a few ms). */
+    ok_call(sign_with(id, "bob", &s), &e, "bob signs after the first offer");
+    ok_call(ota_checkin(eng, &cr, o, &e), &e, "check-in again");
+    is_int(o->components[0].nsignatures, 3, "the re-sent offer carries bob's signature too");
+    sql("DELETE FROM package_signatures WHERE signer='bob'");
+    int tries = 0;
+    do {  /* bounded polling: the other connection's commit is looked for once a millisecond */
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        ota_checkin(eng, &cr, o, &e);
+    } while (o->components[0].nsignatures != 2 && ++tries < 500);
+    is_int(o->components[0].nsignatures, 2, "another connection's change reaches the offer");
     free(o);
     free(o2);
     json_decref(j);
