@@ -125,8 +125,9 @@ MHD_RESULT_T h_job_confirm(req *r)
     json_t *v;
     json_object_foreach(j, key, v) {
         if (strcmp(key, "device")) {
-            json_decref(j);
-            return reply_fail(r, OTA_E_BAD_REQUEST, key, "unknown field");
+            MHD_RESULT_T ret = reply_fail(r, OTA_E_BAD_REQUEST, key, "unknown field");
+            json_decref(j);  /* after the reply: key lives in j */
+            return ret;
         }
     }
     int rc = ota_job_confirm(r->srv->eng, job, device, &e);
