@@ -426,7 +426,9 @@ static bool unchanged(char *why, size_t len)
         struct timespec ts = {0, 20 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    snprintf(why, len, "db %s (was %s); blob files %ld (were %ld)", now.detail, base_db.detail, files, base_files);
+    char diff[512];
+    snprintf(why, len, "changed tables: %s; db %s (was %s); blob files %ld (were %ld)",
+             hx_db_diff(&base_db, &now, diff, sizeof diff), now.detail, base_db.detail, files, base_files);
     /* Report it once, then judge the next case against the new state. */
     base_db = now;
     base_tree = tree;
@@ -739,9 +741,12 @@ int main(void)
     ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "otad stops cleanly on SIGTERM after %zu hostile requests", NCASES);
     if (tap_failed) {
         char cmd[1200];
-        snprintf(cmd, sizeof cmd, "grep -v ' info ' '%s' | tail -20 | sed 's/^/#   otad: /'", srv.log);
+        snprintf(cmd, sizeof cmd, "grep -v ' info ' '%s' | grep -E 'ERROR|SUMMARY|#[0-9]+ 0x|runtime error' | head -30 | sed 's/^/#   otad: /'", srv.log);
         if (system(cmd) != 0) {}
     }
-    hx_rmrf(dir);
+    if (tap_failed)
+        printf("# left for inspection: %s\n", dir);
+    else
+        hx_rmrf(dir);
     return tap_done();
 }
