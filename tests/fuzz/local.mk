@@ -13,4 +13,8 @@ fuzz:
 print-unit-tests:
 	@for t in $(TESTS); do case $$t in tests/unit/*) printf '%s ' $$t;; esac; done; echo
 
-.PHONY: fuzz print-unit-tests
+# The server-facing suites the sanitizer run adds (otad built with ASan).
+print-asan-extra-tests:
+	@echo tests/hostile/test_hostile tests/crash/test_crash
+
+.PHONY: fuzz print-unit-tests print-asan-extra-tests
