@@ -376,9 +376,13 @@ static void otad_rounds(int kills)
         pthread_create(&th[0], NULL, device_loop, (void *)1L);
         pthread_create(&th[1], NULL, device_loop, (void *)2L);
         pthread_create(&th[2], NULL, upload_loop, NULL);
-        /* the seeded moment of the kill: the point of the test is to land
-         * at unpredictable places in the work, so here time is the input */
-        sleep_ms(80 + (long)(rng() % 400));
+        /* The kill lands at a seeded moment after this round's first
+         * acknowledged write (waited for, bounded): here time is the input
+         * that puts the kill at unpredictable places in the work. */
+        size_t before = nacks;
+        for (int64_t t0 = hx_ms(); nacks == before && hx_ms() - t0 < 20000;)
+            sleep_ms(2);
+        sleep_ms((long)(rng() % 400));
         hx_otad_stop(&srv, SIGKILL);
         stop = 1;
         for (int i = 0; i < 3; i++)
@@ -423,7 +427,11 @@ static void sim_rounds(int kills)
                   "--seed", seed, "--quiet", (char *)NULL);
             _exit(127);
         }
-        sleep_ms(60 + (long)(rng() % 300));
+        /* after its first commit of this run (waited for, bounded), at a
+         * seeded moment */
+        for (int64_t t0 = hx_ms(); sim_progress(sdb) == last && hx_ms() - t0 < 30000;)
+            sleep_ms(5);
+        sleep_ms((long)(rng() % 300));
         kill(pid, SIGKILL);
         int st;
         waitpid(pid, &st, 0);
