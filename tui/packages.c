@@ -272,14 +272,11 @@ static void draw_list(app *a, rect r)
     rows_build(a);
     layout_columns(cols, C__N, r.w - 2, 1, w);
     char title[512];
-    snprintf(title, sizeof title, "Packages: %zu%s%s%s%s · sorted by %s", P.nrows,
-             P.nrows != a->npkgs ? " shown of " : "", "",
-             a->pkgs_loaded ? "" : " (loading…)", P.filter[0] ? " · filter: " : "",
-             sort_names[P.sort]);
+    int n = snprintf(title, sizeof title, "Packages: %zu", a->npkgs);
     if (P.filter[0])
-        snprintf(title + strlen(title), sizeof title - strlen(title), " · filter \"%s\"", P.filter);
-    if (P.nrows != a->npkgs)
-        snprintf(title + strlen(title), sizeof title - strlen(title), " · %zu in all", a->npkgs);
+        n += snprintf(title + n, sizeof title - n, " · %zu match \"%.40s\"", P.nrows, P.filter);
+    snprintf(title + n, sizeof title - n, " · sorted by %s%s", sort_names[P.sort],
+             a->pkgs_loaded ? "" : " · loading…");
     draw_text(r.y, r.x + 1, r.w - 1, EL_LABEL_FOCUS, title);
     draw_row(r.y + 1, r.x + 1, w, EL_HEADER, heads);
     int h = r.h - 2;

@@ -46,9 +46,16 @@ static void rate_note(int64_t at)
     S.done_at[S.ndone++] = at;
 }
 
-/* Devices finished per minute over the last 5 minutes of engine time. */
+/* Devices finished per minute over the 5 minutes before the latest
+ * finish.  Anchored at the latest event rather than the clock, so the
+ * figure (and the ETA) only moves when events do: an idle screen stays
+ * byte-for-byte the same. */
 static double rate_per_min(int64_t now)
 {
+    (void)now;
+    if (S.ndone == 0)
+        return 0;
+    now = S.done_at[S.ndone - 1];
     int n = 0;
     for (int i = 0; i < S.ndone; i++)
         if (S.done_at[i] > now - 300)
