@@ -128,6 +128,7 @@ static const char *plan_text =
 static void test_plan(void)
 {
     ota_plan p, q;
+    ota_product pr;
     ota_err e = {0};
     json_t *j = parse(plan_text);
     ok_call(ota_plan_from_json(j, &p, &e), &e, "plan: API.md example decodes");
@@ -182,6 +183,34 @@ static void test_plan(void)
         strcat(name, "划");
     snprintf(buf, sizeof buf, "{\"name\":\"%s\",\"product\":\"p\"}", name);
     DECODE_FAILS(buf, ota_plan_from_json, &p, OTA_E_VALIDATION, "name", "plan: 101-character name refused");
+
+    /* the byte limits of fixed buffers are refused at decoding, never truncated */
+    char key[80];
+    memset(key, 'k', 65);
+    key[65] = '\0';
+    snprintf(buf, sizeof buf, "{\"name\":\"x\",\"product\":\"%s\"}", key);
+    DECODE_FAILS(buf, ota_plan_from_json, &p, OTA_E_VALIDATION, "product", "plan: 65-byte product key refused");
+    snprintf(buf, sizeof buf, "{\"name\":\"x\",\"product\":\"p\",\"window\":{\"start\":\"2026-12-01T00:00:00Z\","
+             "\"end\":\"2026-12-02T00:00:00Z\"},\"components\":[{\"component\":\"%s\",\"package_id\":1}]}", key);
+    DECODE_FAILS(buf, ota_plan_from_json, &p, OTA_E_VALIDATION, "components[0].component",
+                 "plan: 65-byte component name refused");
+    snprintf(buf, sizeof buf, "{\"key\":\"%s\",\"name\":\"n\"}", key);
+    DECODE_FAILS(buf, ota_product_from_json, &pr, OTA_E_VALIDATION, "key", "product: 65-byte key refused");
+    key[64] = '\0';
+    snprintf(buf, sizeof buf, "{\"key\":\"%s\",\"name\":\"n\"}", key);
+    j = parse(buf);
+    ok_call(ota_product_from_json(j, &pr, &e), &e, "product: 64-byte key accepted");
+    json_decref(j);
+
+    char many[2048];
+    size_t off = (size_t)snprintf(many, sizeof many, "{\"name\":\"x\",\"product\":\"p\",\"window\":"
+                                  "{\"start\":\"2026-12-01T00:00:00Z\",\"end\":\"2026-12-02T00:00:00Z\"},"
+                                  "\"components\":[");
+    for (int i = 0; i < 33; i++)
+        off += (size_t)snprintf(many + off, sizeof many - off, "%s{\"component\":\"c%d\",\"package_id\":%d}",
+                                i ? "," : "", i, i + 1);
+    snprintf(many + off, sizeof many - off, "]}");
+    DECODE_FAILS(many, ota_plan_from_json, &p, OTA_E_VALIDATION, "components", "plan: 33 components refused");
 }
 
 static void test_small_shapes(void)

@@ -97,6 +97,16 @@ static void test_meta(void)
     memset(m.remark, 'x', 200);
     m.remark[200] = 0;
     ok_call(ota_validate_package_meta(&m, &e), &e, "200 ASCII characters valid");
+    m.remark[200] = 'x';
+    m.remark[201] = 0;
+    fails_with(ota_validate_package_meta(&m, &e), &e, OTA_E_VALIDATION, "201 ASCII characters refused");
+    is_str(e.message, "at most 200 characters (got 201)", "... with the rule");
+    for (int i = 0; i < 200; i++)
+        memcpy(m.remark + 4 * i, "\xf0\x9f\x93\xa6", 4); /* U+1F4E6, 4 bytes each */
+    m.remark[800] = 0;
+    ok_call(ota_validate_package_meta(&m, &e), &e, "200 four-byte characters (800 bytes) valid");
+    strcpy(m.remark, "tab\tand bell\a");
+    fails_with(ota_validate_package_meta(&m, &e), &e, OTA_E_VALIDATION, "a control character in a remark refused");
     strcpy(m.remark, "bad \xc3");
     fails_with(ota_validate_package_meta(&m, &e), &e, OTA_E_VALIDATION, "invalid UTF-8 remark refused");
     strcpy(m.remark, "line one\nline two");
@@ -112,6 +122,14 @@ static void test_meta(void)
     memset(m.component, 'c', 64);
     m.component[64] = 0;
     ok_call(ota_validate_package_meta(&m, &e), &e, "a 64-byte component is valid");
+    m = meta_ok();
+    memset(m.target_version, '9', 64);
+    m.target_version[64] = 0;
+    ok_call(ota_validate_package_meta(&m, &e), &e, "a 64-byte target version is valid");
+    m = meta_ok();
+    m.kind = OTA_KIND_DIFF;
+    strcpy(m.source_version, "1.1 beta");
+    fails_with(ota_validate_package_meta(&m, &e), &e, OTA_E_VALIDATION, "a space in a source version is refused");
     m = meta_ok();
     m.target_version[0] = 0;
     fails_with(ota_validate_package_meta(&m, &e), &e, OTA_E_VALIDATION, "target version required");
@@ -197,6 +215,18 @@ static void test_plan_rules(void)
         "32 components are valid");
     PLAN_REFUSED(
         {
+            p->ncomponents = 33;
+            for (int i = 0; i < 32; i++) {
+                snprintf(p->components[i].component, sizeof p->components[i].component, "c%d", i);
+                p->components[i].package_id = i + 1;
+            }
+        },
+        "components", "33 components are refused");
+    PLAN_REFUSED(p->window_start = 0, "window", "a window without start is refused");
+    PLAN_REFUSED(p->window_end = 0, "window", "a window without end is refused");
+    PLAN_REFUSED(strcpy(p->name, "line\nbreak"), "name", "a control character in a name is refused");
+    PLAN_REFUSED(
+        {
             p->ncomponents = 2;
             p->components[1] = p->components[0];
         },
@@ -222,7 +252,15 @@ static void test_product_device(void)
     p.name[0] = 0;
     fails_with(ota_validate_product(&p, &e), &e, OTA_E_VALIDATION, "a product needs a name");
     is_str(e.field, "name", "... naming name");
+    cjk(p.name, 100);
+    ok_call(ota_validate_product(&p, &e), &e, "a product name of 100 CJK characters is valid");
+    cjk(p.name, 101);
+    fails_with(ota_validate_product(&p, &e), &e, OTA_E_VALIDATION, "a product name of 101 characters is refused");
+    is_str(e.message, "at most 100 characters (got 101)", "... with the rule");
     strcpy(p.name, "x");
+    memset(p.key, 'k', 64);
+    p.key[64] = 0;
+    ok_call(ota_validate_product(&p, &e), &e, "a 64-byte product key is valid");
     strcpy(p.key, "a b");
     fails_with(ota_validate_product(&p, &e), &e, OTA_E_VALIDATION, "a key with a space is refused");
     is_str(e.field, "key", "... naming key");
