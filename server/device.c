@@ -29,10 +29,14 @@ MHD_RESULT_T h_checkin(req *r)
         return reply_error(r, &e);
     if (!device_key_ok(r, c.product))
         return reply_fail(r, OTA_E_UNAUTHORIZED, "X-Device-Key", "not the device key of product '%s'", c.product);
-    /* An offer is big (32 components x 5 files): keep it off the stack. */
-    ota_job_offer *o = calloc(1, sizeof *o);
+    /* An offer is big (32 components x 5 files, ~74 KB): off the stack, and
+     * not zeroed (ota_checkin fills what it answers; zeroing it was a tenth
+     * of a check-in's cost). */
+    ota_job_offer *o = malloc(sizeof *o);
     if (!o)
         return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory");
+    o->has_job = false;
+    o->ncomponents = 0;
     atomic_fetch_add(&r->srv->m.checkins, 1);
     if (ota_checkin(r->srv->eng, &c, o, &e) < 0) {
         free(o);

@@ -2,7 +2,7 @@
 bin_PROGRAMS += server/otad
 server_otad_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS)
 server_otad_SOURCES = \
-	server/otad.h server/main.c server/http.c server/routes.c \
+	server/otad.h server/main.c server/log.c server/http.c server/routes.c \
 	server/plan_routes.c server/package_routes.c \
 	server/multipart.h server/multipart.c server/upload.c \
 	server/device.c server/events.c server/metrics.c \

@@ -16,27 +16,6 @@
 #include "ddi.h"
 
 otad *g_otad;
-static int g_log_level = LOG_INFO;
-
-static const char *const level_names[] = {"error", "warn", "info", "debug"};
-
-void otad_log(int level, const char *fmt, ...)
-{
-    if (level > g_log_level)
-        return;
-    char msg[1024], ts[32];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm tm;
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    fprintf(stderr, "%s.%03ldZ %s %s\n", ts, now.tv_nsec / 1000000, level_names[level], msg);
-}
-
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -95,7 +74,7 @@ static int config_set(otad_config *c, const char *key, const char *v, ota_err *e
         return snprintf(c->tls_key, sizeof c->tls_key, "%s", v), 0;
     if (!strcmp(key, "log_level") || !strcmp(key, "log-level")) {
         for (int i = 0; i < 4; i++)
-            if (!strcasecmp(v, level_names[i])) {
+            if (!strcasecmp(v, otad_log_level_name(i))) {
                 c->log_level = i;
                 return 0;
             }
@@ -312,21 +291,27 @@ static int cmd_token(int argc, char **argv)
 static pthread_mutex_t tick_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t tick_cv = PTHREAD_COND_INITIALIZER;
 
-/* Plans end by the clock even when no device checks in. */
+/* Plans end by the clock even when no device checks in; the log buffer
+ * is written out every 200 ms. */
 static void *tick_main(void *arg)
 {
     otad *s = arg;
+    int64_t next_tick = 0;
     pthread_mutex_lock(&tick_mu);
     while (!atomic_load(&s->stopping)) {
         pthread_mutex_unlock(&tick_mu);
-        ota_err e;
-        if (ota_engine_tick(s->eng, &e) < 0)
-            otad_log(LOG_WARN, "engine tick: %s: %s", ota_code_str(e.code), e.message);
+        if (mono_ns() >= next_tick) {
+            ota_err e;
+            if (ota_engine_tick(s->eng, &e) < 0)
+                otad_log(LOG_WARN, "engine tick: %s: %s", ota_code_str(e.code), e.message);
+            next_tick = mono_ns() + (int64_t)s->cfg.tick_ms * 1000000;
+        }
+        otad_log_flush();
         pthread_mutex_lock(&tick_mu);
+        int ms = s->cfg.tick_ms < 200 ? s->cfg.tick_ms : 200;
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += s->cfg.tick_ms / 1000;
-        ts.tv_nsec += (long)(s->cfg.tick_ms % 1000) * 1000000L;
+        ts.tv_nsec += (long)ms * 1000000L;
         if (ts.tv_nsec >= 1000000000L) {
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000L;
@@ -364,6 +349,7 @@ static int serve(otad *s)
     int port = di ? di->port : s->cfg.port;
     otad_log(LOG_INFO, "listening on %s://%s:%d (db %s, blobs %s)", s->cfg.tls_cert[0] ? "https" : "http",
              s->cfg.listen_addr, port, ota_engine_db_path(s->eng), ota_engine_blob_dir(s->eng));
+    otad_log_flush();
     pthread_t tick;
     pthread_create(&tick, NULL, tick_main, s);
 
@@ -389,6 +375,7 @@ static int serve(otad *s)
     pthread_join(tick, NULL);
     ota_engine_close(s->eng);
     otad_log(LOG_INFO, "stopped");
+    otad_log_flush();
     return 0;
 }
 
@@ -415,6 +402,6 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    g_log_level = s.cfg.log_level;
+    otad_log_set_level(s.cfg.log_level);
     return serve(&s);
 }

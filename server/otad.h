@@ -59,6 +59,9 @@ typedef struct otad {
 extern otad *g_otad;
 
 void otad_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void otad_log_flush(void);
+void otad_log_set_level(int level);
+const char *otad_log_level_name(int level);
 
 /* ------------------------------------------------------------- requests */
 struct upload;  /* upload.c */
