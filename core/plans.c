@@ -492,6 +492,9 @@ int ota_plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan
 static int plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan *out, ota_err *e)
 {
     ota_plan src, dst;
+    if (from == to)
+        return ota_fail(e, OTA_E_VALIDATION, "to", "components are copied from another plan (both %lld)",
+                        (long long)to);
     ENGINE_LOCK(eng);
     int rc = plan_load(eng, from, &src, false, e);
     if (rc < 0) {

@@ -216,6 +216,12 @@ static void test_copy_components(void)
 
     fails_with(ota_plan_copy_components(eng, 999, to.id, NULL, &e), &e, OTA_E_NOT_FOUND, "unknown source");
     is_str(e.field, "from", "... naming from");
+    fails_with(ota_plan_copy_components(eng, to.id, to.id, NULL, &e), &e, OTA_E_VALIDATION,
+               "copying a plan's components into itself is refused");
+    is_str(e.field, "to", "... naming to");
+    ok_call(ota_plan_get(eng, to.id, &g, &e), &e, "get the target again");
+    is_int(g.revision, 2, "... and its revision did not move");
+    ota_plan_free(&g);
     char q[128];
     snprintf(q, sizeof q, "UPDATE plans SET state='paused' WHERE id=%lld", (long long)to.id);
     sql(q);
