@@ -12,8 +12,12 @@ int cmd_product_add(cli *c, int argc, char **argv)
     ota_product p = {0};
     if (strlen(pos[0]) >= sizeof p.key)
         return cli_refuse(OTA_E_VALIDATION, "key", "at most %d bytes (got %zu)", OTA_KEY_MAX, strlen(pos[0]));
-    if (strlen(pos[1]) >= sizeof p.name)
-        return cli_refuse(OTA_E_VALIDATION, "name", "at most %d characters", OTA_NAME_MAX_CHARS);
+    if (strlen(pos[1]) >= sizeof p.name) {
+        long chars = ota_utf8_chars(pos[1], strlen(pos[1]));
+        if (chars < 0)
+            return cli_refuse(OTA_E_VALIDATION, "name", "must be valid UTF-8");
+        return cli_refuse(OTA_E_VALIDATION, "name", "at most %d characters (got %ld)", OTA_NAME_MAX_CHARS, chars);
+    }
     snprintf(p.key, sizeof p.key, "%s", pos[0]);
     snprintf(p.name, sizeof p.name, "%s", pos[1]);
     ota_backend *b = cli_backend(c);

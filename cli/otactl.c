@@ -249,6 +249,10 @@ int cli_args(cli *c, int argc, char **argv, cli_opt *opts, char **pos, int *npos
             cli_usage(c, "%s: unknown option", a);
             return -1;
         }
+        if (o->set) {  /* which of two values was meant is anyone's guess */
+            cli_usage(c, "--%s given twice", o->name);
+            return -1;
+        }
         o->set = true;
         if (!o->has_arg) {
             if (eq) {

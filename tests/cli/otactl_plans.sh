@@ -74,6 +74,10 @@ run --json plan copy-components 2 1
 is "copy-components: exit 0" "$RC" 0
 is "copy-components: both components now" "$(echo "$OUT" | py 'sorted(c["component"] for c in d["components"]), d["revision"]')" \
   "(['mcu', 'module'], 3)"
+run plan copy-components 1 1
+is "copy-components into itself: refused" "$RC/$ERR" \
+  "1/otactl: validation_failed: to: components are copied from another plan (both 1)"
+is "... and the plan kept its revision" "$(otactl --json plan show 1 | py 'd["revision"]')" 3
 otactl plan create "$TMP/p2.json" >/dev/null
 run plan delete 3
 is "delete a saved plan: exit 0" "$RC" 0

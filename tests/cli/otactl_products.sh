@@ -12,6 +12,17 @@ run product add EC600N-meter "Again"
 is "adding a product key twice is refused" "$RC" 1
 like "duplicate product: conflict on stderr" "$ERR" "^otactl: conflict: key: "
 
+N101=$(python3 -c "print('表' * 101)")
+N300=$(python3 -c "print('表' * 300)")
+run product add LONG "$N101"
+is "a product name of 101 characters: the rule" "$RC/$ERR" "1/otactl: validation_failed: name: at most 100 characters (got 101)"
+run product add LONG "$N300"
+is "a product name of 300 characters: the rule and the count" "$RC/$ERR" \
+  "1/otactl: validation_failed: name: at most 100 characters (got 300)"
+run product add "bad key" "Name"
+is "a product key with a space: the rule" "$RC/$ERR" \
+  "1/otactl: validation_failed: key: only letters, digits, '-', '_' and '.' are allowed (\"bad key\")"
+
 run --json product add BG95-tracker "Asset tracker (BG95)"
 is "product add --json: key, name and device_key" \
   "$(echo "$OUT" | py 'd["key"], d["name"], len(d["device_key"])')" "('BG95-tracker', 'Asset tracker (BG95)', 64)"
@@ -86,6 +97,9 @@ run device list P --bogus
 is "unknown option: exit 2" "$RC" 2
 run device list P --limit 0
 is "--limit 0: exit 2" "$RC" 2
+run device list P --query a --query b
+is "an option given twice: exit 2" "$RC" 2
+like "an option given twice: named" "$ERR" "^otactl: --query given twice"
 run --db
 is "--db without a value: exit 2" "$RC" 2
 ok "usage errors create no database" test ! -e "$DB"
