@@ -184,6 +184,79 @@ bool ota_product_check_device_key(ota_engine *eng, const char *product, const ch
 
 /* ---------------------------------------------------------------- devices */
 
+/* The ids one import has seen, with where each was (index or line): a
+ * device listed twice is refused, since which row was meant is anyone's
+ * guess.  Open addressing over copies of the ids. */
+typedef struct idset {
+    struct idslot { char *id; long where; } *slot;
+    size_t cap, n;
+} idset;
+
+static size_t id_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* 0 added, 1 already there (*prev = where it was), -1 out of memory. */
+static int idset_add(idset *s, const char *id, long where, long *prev)
+{
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 1024;
+        struct idslot *nslot = calloc(cap, sizeof *nslot);
+        if (!nslot)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            if (!s->slot[i].id)
+                continue;
+            size_t k = id_hash(s->slot[i].id) & (cap - 1);
+            while (nslot[k].id)
+                k = (k + 1) & (cap - 1);
+            nslot[k] = s->slot[i];
+        }
+        free(s->slot);
+        s->slot = nslot;
+        s->cap = cap;
+    }
+    size_t k = id_hash(id) & (s->cap - 1);
+    for (; s->slot[k].id; k = (k + 1) & (s->cap - 1))
+        if (!strcmp(s->slot[k].id, id)) {
+            *prev = s->slot[k].where;
+            return 1;
+        }
+    if (!(s->slot[k].id = strdup(id)))
+        return -1;
+    s->slot[k].where = where;
+    s->n++;
+    return 0;
+}
+
+static void idset_free(idset *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->slot[i].id);
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+/* Refuses the second listing of an id; what names the place ("devices[%ld]"
+ * or "line %ld"), field the field to blame. */
+static int idset_check(idset *s, const char *id, long where, const char *what, const char *field, ota_err *e)
+{
+    long prev = 0;
+    int r = idset_add(s, id, where, &prev);
+    if (r < 0)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    if (r == 0)
+        return 0;
+    char here[40], there[40];
+    snprintf(here, sizeof here, what, where);
+    snprintf(there, sizeof there, what, prev);
+    return ota_fail(e, OTA_E_VALIDATION, field, "%s: device \"%s\" is listed twice (first at %s)", here, id, there);
+}
+
 static int check_device(const char *product, const ota_device *d, ota_err *e)
 {
     if (ota_validate_device_id(d->id, e) < 0)
@@ -347,8 +420,17 @@ int ota_device_upsert(ota_engine *eng, const char *product, const ota_device *de
                       ota_import_result *res, ota_err *e)
 {
     ota_import_result r = {0};
+    idset seen = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char field[40];
+        snprintf(field, sizeof field, "devices[%zu].id", i);
+        rc = idset_check(&seen, devs[i].id, (long)i, "devices[%ld]", field, e);
+    }
+    idset_free(&seen);
     ENGINE_LOCK(eng);
-    int rc = need_product(eng, product, e);
+    if (rc == 0)
+        rc = need_product(eng, product, e);
     if (rc == 0)
         rc = devices_put(eng, product, devs, n, 0, &r, e);
     ENGINE_UNLOCK(eng);
@@ -373,6 +455,7 @@ typedef struct importer {
     ota_device *buf;
     size_t n, done;
     ota_import_result res;
+    idset seen;
 } importer;
 
 static int importer_flush(importer *im, ota_err *e)
@@ -418,6 +501,8 @@ static int import_json(importer *im, const char *text, size_t len, ota_err *e)
             device_refield(e, i);
             goto out;
         }
+        if (idset_check(&im->seen, d->id, (long)i, "devices[%ld]", "file", e) < 0)
+            goto out;
         im->n++;
     }
     rc = importer_flush(im, e);
@@ -672,7 +757,8 @@ static int import_csv(importer *im, const char *text, size_t len, ota_err *e)
     int r;
     while ((r = csv_next(&c, e)) == 1) {
         ota_device *d = importer_slot(im, e);
-        if (!d || csv_device(&c, kinds, head, ncols, d, e) < 0)
+        if (!d || csv_device(&c, kinds, head, ncols, d, e) < 0 ||
+            idset_check(&im->seen, d->id, c.line, "line %ld", "file", e) < 0)
             goto out;
         im->n++;
     }
@@ -778,6 +864,7 @@ static int device_import_file(ota_engine *eng, const char *product, const char *
     }
     ENGINE_UNLOCK(eng);
 out:
+    idset_free(&im.seen);
     free(im.buf);
     free(text);
     if (rc == 0 && res)

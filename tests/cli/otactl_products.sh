@@ -56,6 +56,13 @@ like "the error names the line" "$ERR" "^otactl: validation_failed: file: line 3
 run --json device list EC600N-meter --query ok-
 is "a refused import adds nothing (all or nothing)" "$(echo "$OUT" | py 'len(d["items"])')" 0
 
+printf 'id,module\ntw-1,1.0\ntw-2,1.0\ntw-1,1.1\n' > "$TMP/twice.csv"
+run device import EC600N-meter "$TMP/twice.csv"
+is "a device listed twice in a file: refused naming both lines" "$RC/$ERR" \
+  '1/otactl: validation_failed: file: line 4: device "tw-1" is listed twice (first at line 2)'
+run --json device list EC600N-meter --query tw-
+is "... and none of that file is imported" "$(echo "$OUT" | py 'len(d["items"])')" 0
+
 echo 'x' > "$TMP/devices.txt"
 run device import EC600N-meter "$TMP/devices.txt"
 is "a device file that is neither .json nor .csv is refused" "$RC" 1

@@ -109,6 +109,11 @@ static void test_upsert(ota_engine *eng)
     fails_with(ota_device_upsert(eng, "BG95-tracker", d, 1, &r, &e), &e, OTA_E_CONFLICT,
                "a device of another product is refused");
     fails_with(ota_device_upsert(eng, "nope", d, 1, &r, &e), &e, OTA_E_NOT_FOUND, "an unknown product");
+    ota_device twice[3] = {{.id = "dev-4"}, {.id = "dev-5"}, {.id = "dev-4"}};
+    fails_with(ota_device_upsert(eng, "EC600N-meter", twice, 3, &r, &e), &e, OTA_E_VALIDATION,
+               "a device listed twice in one upsert is refused");
+    is_str(e.field, "devices[2].id", "... naming the second listing");
+    fails_with(ota_device_get(eng, "dev-5", &got, &e), &e, OTA_E_NOT_FOUND, "and nothing was written");
     ota_device batt = {.id = "dev-9", .has_battery = true, .battery = 101};
     fails_with(ota_device_upsert(eng, "EC600N-meter", &batt, 1, &r, &e), &e, OTA_E_VALIDATION,
                "battery 101 refused");
@@ -145,6 +150,12 @@ static void test_import_json(ota_engine *eng)
     fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
                "a device naming another product is refused");
     is_str(e.field, "devices[0].product", "... naming its product field");
+    write_file("twice.json", "[{\"id\":\"j-7\",\"versions\":{}},{\"id\":\"j-8\",\"versions\":{}},"
+               "{\"id\":\"j-7\",\"versions\":{\"module\":\"2\"}}]", path, sizeof path);
+    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
+               "a device listed twice in a file is refused");
+    is_str(e.message, "devices[2]: device \"j-7\" is listed twice (first at devices[0])", "... naming both places");
+    fails_with(ota_device_get(eng, "j-8", &got, &e), &e, OTA_E_NOT_FOUND, "... and nothing of that file is kept");
     write_file("obj.json", "{\"id\":\"x\"}", path, sizeof path);
     fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_BAD_REQUEST,
                "a JSON object instead of an array is refused");
@@ -201,6 +212,7 @@ static void test_import_csv(ota_engine *eng)
         {"id,module\n\nb-1,1.0\n,1.0\n", "line 4, column 1 (id)"},
         {"id,module\nb-1,1 0\n", "line 2, column 2 (module)"},
         {"", "line 1: the header row is missing"},
+        {"id,module\nb-1,1.0\nb-2,1.0\n\nb-1,1.1\n", "line 5: device \"b-1\" is listed twice (first at line 2)"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         write_file("bad.csv", bad[i].text, path, sizeof path);
