@@ -4,19 +4,20 @@
 # otad >= 0.5 x nginx); then a 100 MiB upload's throughput and otad's peak
 # memory during it.
 #
-#   bench/http.sh [--fleet N] [--duration S] [--connections C] [--threads T]
+#   bench/http.sh [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T]
 #
 # Needs wrk and nginx (Debian: wrk, nginx-light).  Run from the build
 # folder or set OTA_BUILDDIR.  Prints figures; exits 1 when under budget.
 set -eu
-FLEET=50000 DURATION=10 CONNS=64 THREADS=2
+FLEET=50000 DURATION=5 ROUNDS=3 CONNS=64 THREADS=2
 while [ $# -gt 0 ]; do
   case $1 in
     --fleet) FLEET=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
+    --rounds) ROUNDS=$2; shift 2 ;;
     --connections) CONNS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
-    *) echo "usage: $0 [--fleet N] [--duration S] [--connections C] [--threads T]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T]" >&2; exit 2 ;;
   esac
 done
 BUILD=${OTA_BUILDDIR:-$(pwd)}
@@ -151,11 +152,21 @@ while [ "$FROM" -lt "$FLEET" ]; do
   FROM=$((FROM + n))
 done
 cp "$T/report.lua" "$T/static.lua"
-read -r O_RPS O_P99 O_ERR <<<"$(run_wrk "$API/device/checkin" "$T/checkin.lua")"
-read -r N_RPS N_P99 N_ERR <<<"$(run_wrk "http://127.0.0.1:$NPORT/checkin.json" "$T/static.lua")"
+# Alternate the two in ROUNDS slices so a load that drifts on a shared
+# machine weighs on both alike; rates are the means over the rounds, p99 the
+# worst round's.
+O_SUM=0 N_SUM=0 O_P99=0 N_P99=0 O_ERR=0 N_ERR=0
+for ((r = 1; r <= ROUNDS; r++)); do
+  read -r rps p99 err <<<"$(run_wrk "$API/device/checkin" "$T/checkin.lua")"
+  O_SUM=$(echo "$O_SUM + $rps" | bc); O_ERR=$((O_ERR + err)); [ "$p99" -gt "$O_P99" ] && O_P99=$p99
+  read -r rps2 p99 err <<<"$(run_wrk "http://127.0.0.1:$NPORT/checkin.json" "$T/static.lua")"
+  N_SUM=$(echo "$N_SUM + $rps2" | bc); N_ERR=$((N_ERR + err)); [ "$p99" -gt "$N_P99" ] && N_P99=$p99
+  printf '  round %d: otad %.0f req/s, nginx %.0f req/s\n' "$r" "$rps" "$rps2"
+done
+O_RPS=$(echo "scale=1; $O_SUM / $ROUNDS" | bc); N_RPS=$(echo "scale=1; $N_SUM / $ROUNDS" | bc)
 RATIO=$(echo "scale=3; $O_RPS / $N_RPS" | bc)
 echo
-echo "wrk -t$THREADS -c$CONNS -d${DURATION}s on $(nproc) CPUs, fleet $FLEET, answer $SIZE bytes"
+echo "wrk -t$THREADS -c$CONNS, $ROUNDS rounds of ${DURATION}s each, on $(nproc) CPUs (load average $(cut -d' ' -f1-3 /proc/loadavg)), fleet $FLEET, answer $SIZE bytes"
 printf '  otad  first check-in of each device %9.0f req/s   p99 %6.2f ms   errors %s  (each creates a job)\n' "$W_RPS" "$(echo "scale=2; $W_P99/1000" | bc)" "$W_ERR"
 printf '  otad  POST /api/v1/device/checkin  %10.0f req/s   p99 %6.2f ms   errors %s  (job offer re-sent)\n' "$O_RPS" "$(echo "scale=2; $O_P99/1000" | bc)" "$O_ERR"
 printf '  nginx GET  static %-16s %10.0f req/s   p99 %6.2f ms   errors %s\n' "(${SIZE} B)" "$N_RPS" "$(echo "scale=2; $N_P99/1000" | bc)" "$N_ERR"

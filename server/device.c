@@ -2,9 +2,101 @@
  * product's device key (X-Device-Key), checked against the product the
  * request is about: the body's product for a check-in, the job's plan's
  * product for confirm and report. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "otad.h"
+
+/* ---------------------------------------------------------- group commit */
+/* Check-ins that arrive together share one transaction: whoever finds no
+ * batch running takes every waiting check-in, runs them inside one
+ * ota_engine_batch and wakes their threads after the commit.  A check-in is
+ * answered only once its batch is committed; if the commit fails, every
+ * check-in of the batch gets that error.  A first check-in writes (its job),
+ * and one commit per check-in was most of its cost. */
+struct gc_item {
+    const ota_checkin_req *q;
+    ota_job_offer *o;
+    ota_err e;
+    int rc;
+    bool done;
+    pthread_cond_t cv;         /* its thread waits here: no thundering herd */
+    struct gc_item *next;
+};
+static pthread_mutex_t gc_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct gc_item *gc_head, **gc_tail = &gc_head;
+static bool gc_busy;
+
+static void gc_run(ota_engine *eng, struct gc_item *batch)
+{
+    if (!batch->next) {  /* alone: no batch needed */
+        batch->rc = ota_checkin(eng, batch->q, batch->o, &batch->e);
+        return;
+    }
+    ota_err be;
+    ota_err_clear(&be);
+    bool grouped = ota_engine_batch_begin(eng, &be) == 0;
+    for (struct gc_item *it = batch; it; it = it->next)
+        it->rc = ota_checkin(eng, it->q, it->o, &it->e);
+    if (grouped && ota_engine_batch_end(eng, &be) < 0)
+        for (struct gc_item *it = batch; it; it = it->next)
+            if (it->rc == 0) {
+                it->rc = -1;
+                it->e = be;
+                it->o->has_job = false;
+            }
+}
+
+static int checkin_grouped(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *o, ota_err *e)
+{
+    struct gc_item me = {.q = q, .o = o, .rc = -1};
+    pthread_cond_init(&me.cv, NULL);
+    pthread_mutex_lock(&gc_mu);
+    *gc_tail = &me;
+    gc_tail = &me.next;
+    while (!me.done) {
+        if (gc_busy) {
+            pthread_cond_wait(&me.cv, &gc_mu);
+            continue;
+        }
+        gc_busy = true;
+        struct gc_item *batch = gc_head;
+        gc_head = NULL;
+        gc_tail = &gc_head;
+        pthread_mutex_unlock(&gc_mu);
+        gc_run(eng, batch);
+        pthread_mutex_lock(&gc_mu);
+        for (struct gc_item *it = batch, *next; it; it = next) {
+            next = it->next;  /* read before done: the owner may return at once */
+            it->done = true;
+            if (it != &me)
+                pthread_cond_signal(&it->cv);
+        }
+        gc_busy = false;
+        if (gc_head)  /* the first in line leads the next batch */
+            pthread_cond_signal(&gc_head->cv);
+    }
+    pthread_mutex_unlock(&gc_mu);
+    pthread_cond_destroy(&me.cv);
+    if (me.rc < 0)
+        *e = me.e;
+    return me.rc;
+}
+
+/* One offer buffer per connection thread: 74 KB malloc'd and freed per
+ * check-in made glibc consolidate its heap on every free. */
+static pthread_key_t offer_key;
+static pthread_once_t offer_once = PTHREAD_ONCE_INIT;
+static void offer_key_make(void) { pthread_key_create(&offer_key, free); }
+
+static ota_job_offer *offer_buffer(void)
+{
+    pthread_once(&offer_once, offer_key_make);
+    ota_job_offer *o = pthread_getspecific(offer_key);
+    if (!o && (o = malloc(sizeof *o)))
+        pthread_setspecific(offer_key, o);
+    return o;
+}
 
 static bool device_key_ok(req *r, const char *product)
 {
@@ -32,21 +124,17 @@ MHD_RESULT_T h_checkin(req *r)
     /* An offer is big (32 components x 5 files, ~74 KB): off the stack, and
      * not zeroed (ota_checkin fills what it answers; zeroing it was a tenth
      * of a check-in's cost). */
-    ota_job_offer *o = malloc(sizeof *o);
+    ota_job_offer *o = offer_buffer();
     if (!o)
         return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory");
     o->has_job = false;
     o->ncomponents = 0;
     atomic_fetch_add(&r->srv->m.checkins, 1);
-    if (ota_checkin(r->srv->eng, &c, o, &e) < 0) {
-        free(o);
+    if (checkin_grouped(r->srv->eng, &c, o, &e) < 0)
         return reply_error(r, &e);
-    }
     if (o->has_job)
         atomic_fetch_add(&r->srv->m.checkin_offers, 1);
-    json_t *out = ota_json_offer(o);
-    free(o);
-    return reply_json(r, 200, out);
+    return reply_json(r, 200, ota_json_offer(o));
 }
 
 /* Body of confirm/report: an object whose optional "device" names the

@@ -22,11 +22,12 @@ token() {  # token ROLE [NAME] -> prints the secret
 # otad_start [extra args]: sets OTAD_PID, BASE (http://127.0.0.1:PORT)
 otad_start() {
   : >"$LOG"
-  "$OTAD" --listen 127.0.0.1:0 --db "$DB" "$@" 2>>"$LOG" &
+  # OTAD_WRAPPER: e.g. "valgrind --error-exitcode=1 --leak-check=full"
+  ${OTAD_WRAPPER:-} "$OTAD" --listen 127.0.0.1:0 --db "$DB" "$@" 2>>"$LOG" &
   OTAD_PID=$!
   on_exit "kill $OTAD_PID 2>/dev/null; wait $OTAD_PID 2>/dev/null"
   local i=0 port=""
-  while [ $i -lt 200 ]; do
+  while [ $i -lt 1200 ]; do
     port=$(sed -n 's/.*listening on https\{0,1\}:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$LOG" | head -n 1)
     [ -n "$port" ] && break
     kill -0 "$OTAD_PID" 2>/dev/null || break
@@ -41,7 +42,7 @@ otad_start() {
 otad_stop() {  # SIGTERM and wait (bounded); sets OTAD_RC
   kill -TERM "$OTAD_PID" 2>/dev/null
   local i=0
-  while kill -0 "$OTAD_PID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
+  while kill -0 "$OTAD_PID" 2>/dev/null && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done
   wait "$OTAD_PID" 2>/dev/null; OTAD_RC=$?
 }
 

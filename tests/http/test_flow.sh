@@ -116,6 +116,7 @@ ok "SSE job events are named" grep -q '^event: job$' "$TMP/sse.out"
 # Resume: a client that saw up to the 2nd event gets only what came after.
 SECOND=$(sed -n 's/^id: //p' "$TMP/sse.out" | sed -n 2p)
 LAST=$(sed -n 's/^id: //p' "$TMP/sse.out" | tail -n 1)
+: >"$TMP/sse2.out"
 curl -s -N -m 30 -H "Authorization: Bearer $VIEW" -H 'Accept: text/event-stream' -H "Last-Event-ID: $SECOND" \
   "$API/plans/$PID/events" >"$TMP/sse2.out" 2>/dev/null &
 SSE2=$!
@@ -140,6 +141,25 @@ call GET "/plans/$PID/events" -H "Authorization: Bearer $VIEW" -H 'Accept: text/
 expect_err "bad Last-Event-ID" 400 bad_request
 acall "$VIEW" GET /plans/999/events -H 'Accept: text/event-stream'
 expect_err "SSE on an unknown plan" 404 not_found
+
+# Concurrent check-ins share transactions (group commit): each still gets
+# its own job, and every one is committed.
+devs=$(for i in $(seq -w 1 20); do printf '{"id":"dev-c%s","versions":{"module":"1.1.0"}},' "$i"; done)
+jcall "$ADM" POST /products/meter/devices "[${devs%,}]"
+jcall "$OPS" POST /plans "$(printf '{"name":"burst","product":"meter","mode":"silent","whitelist":[%s],"window":%s,"components":[{"component":"module","package_id":%s}]}' \
+  "$(seq -w 1 20 | sed 's/.*/"dev-c&"/' | paste -sd,)" "$(window_json)" "$PKG")"
+P2=$(jq_ .id)
+acall "$OPS" POST "/plans/$P2/activate"
+for i in $(seq -w 1 20); do
+  curl -s -m 30 -H "X-Device-Key: $DKEY" -H 'Content-Type: application/json' \
+    --data "{\"device\":\"dev-c$i\",\"product\":\"meter\",\"versions\":{\"module\":\"1.1.0\"}}" \
+    "$API/device/checkin" >"$TMP/burst.$i" &
+done
+wait_n=0; for i in $(seq -w 1 20); do while [ ! -s "$TMP/burst.$i" ] && [ $wait_n -lt 600 ]; do sleep 0.05; wait_n=$((wait_n+1)); done; done
+is "20 concurrent check-ins: 20 distinct jobs" "$(cat "$TMP"/burst.* | jq -r '.job.id' | sort -u | grep -c '^[0-9]')" 20
+is "each job is the device's plan" "$(cat "$TMP"/burst.* | jq -r '.job.plan_id' | sort -u)" "$P2"
+acall "$VIEW" GET "/plans/$P2/status"
+is "all 20 committed" "$(jq_ .counts.offered)" 20
 
 # SIGTERM with a stream open: it ends and the server exits cleanly.
 otad_stop
