@@ -30,8 +30,18 @@ static struct {
     int pending_status;          ///< status calls of this round still out
     int page, ticks;
     char sig[128];               ///< clock-dependent text last drawn
-    bool failed_round;
+    bool failed_round;           ///< a call of this round failed
+    bool failing;                ///< the last round failed: the data is stale now
+    int64_t started;             ///< wall time the dashboard opened
 } D;
+
+/* Stale: the last round failed (a dead server answers at once with a
+ * refused connection), or nothing complete came back for STALE_SECONDS (a
+ * hung one does not answer at all). */
+static bool is_stale(int64_t now)
+{
+    return D.failing || now - (D.last_ok ? D.last_ok : D.started) > STALE_SECONDS;
+}
 
 static void tiles_free(void)
 {
@@ -47,8 +57,9 @@ static void status_done(app *a, call *c)
     if (--D.pending_status <= 0)
         D.busy = false;
     if (c->rc) {
-        D.failed_round = true;
+        D.failed_round = D.failing = true;
         app_error(a, "dashboard", &c->err);
+        app_dirty(a, D_BODY);
         return;
     }
     for (size_t i = 0; i < D.ntiles; i++)
@@ -63,6 +74,7 @@ static void status_done(app *a, call *c)
         }
     if (D.pending_status <= 0 && !D.failed_round) {
         D.last_ok = (int64_t)time(NULL);
+        D.failing = false;
         app_answered(a);
         app_dirty(a, D_BODY);
     }
@@ -77,6 +89,7 @@ static void list_done(app *a, call *c)
 {
     if (c->rc) {
         D.busy = false;
+        D.failing = true;
         app_error(a, "dashboard", &c->err);
         app_dirty(a, D_BODY);
         return;
@@ -117,6 +130,7 @@ static void list_done(app *a, call *c)
     if (D.ntiles == 0) {
         D.busy = false;
         D.last_ok = (int64_t)time(NULL);
+        D.failing = false;
         app_answered(a);
         app_dirty(a, D_BODY);
     }
@@ -138,7 +152,12 @@ static void poll_now(app *a)
     app_submit(a, c);
 }
 
-static void dash_enter(app *a) { poll_now(a); }
+static void dash_enter(app *a)
+{
+    if (!D.started)
+        D.started = (int64_t)time(NULL);
+    poll_now(a);
+}
 
 static int per_page(app *a)
 {
@@ -151,8 +170,9 @@ static int per_page(app *a)
 static void clock_sig(app *a, char *buf, size_t len)
 {
     int64_t now = (int64_t)time(NULL);
-    bool stale = !D.last_ok || now - D.last_ok > STALE_SECONDS;
-    snprintf(buf, len, "%d|%lld|%d", stale, stale ? (long long)((now - D.last_ok) / 5) : 0LL, D.page);
+    bool stale = is_stale(now);
+    snprintf(buf, len, "%d|%lld|%d", stale, stale && D.last_ok ? (long long)((now - D.last_ok) / 5) : 0LL,
+             D.page);
     (void)a;
 }
 
@@ -228,15 +248,18 @@ static void dash_draw(app *a, rect r)
     } else {
         snprintf(t, sizeof t, "never");
     }
-    bool stale = !D.last_ok || now - D.last_ok > STALE_SECONDS;
+    bool stale = is_stale(now);
     int n = snprintf(buf, sizeof buf, " active %ld · upgrading %ld · paused %ld · updated %s",
                      nact, nup, npause, t);
     if (pages > 1)
         snprintf(buf + n, sizeof buf - n, " · page %d/%d", D.page + 1, pages);
     if (stale) {
         char s[300];
-        snprintf(s, sizeof s, " STALE: no answer from the backend for %llds, reconnecting ",
-                 D.last_ok ? (long long)((now - D.last_ok) / 5 * 5) : 0LL);
+        if (D.last_ok)
+            snprintf(s, sizeof s, " STALE: no answer from the backend for %llds, reconnecting ",
+                     (long long)((now - D.last_ok) / 5 * 5));
+        else
+            snprintf(s, sizeof s, " STALE: the backend has not answered yet, retrying ");
         int sw = text_width(s);
         draw_text(r.y, r.x, sw, EL_STALE, s);
         draw_text(r.y, r.x + sw, r.w - sw, EL_HEADER, buf);
@@ -274,10 +297,13 @@ static int dash_action(app *a, tui_action act)
     return act == ACT_QUIT || act == ACT_QUIT_ALL || act == ACT_HELP ? H_IGNORED : H_HANDLED;
 }
 
+static void dash_done(app *a)
+{
+    (void)a;
+    tiles_free();
+}
+
 const pane_ops pane_dashboard = {
     .title = "Dashboard", .scopes = dash_scopes, .enter = dash_enter, .action = dash_action,
-    .draw = dash_draw, .tick = dash_tick, .hint = dash_hint,
+    .draw = dash_draw, .tick = dash_tick, .hint = dash_hint, .done = dash_done,
 };
-
-void dashboard_free(void);
-void dashboard_free(void) { tiles_free(); }

@@ -390,7 +390,17 @@ static const char *packages_hint(app *a)
                     : "Enter details · n new · v verify · d delete · / filter · s sort · ? help · q quit";
 }
 
+static void packages_done(app *a)
+{
+    (void)a;
+    free(P.rows);
+    P.rows = NULL;
+    P.nrows = 0;
+    P.rows_gen = -1;
+}
+
 const pane_ops pane_packages = {
     .title = "Packages", .scopes = packages_scopes, .enter = packages_enter,
     .action = packages_action, .draw = packages_draw, .hint = packages_hint,
+    .done = packages_done,
 };

@@ -983,7 +983,17 @@ static const char *editor_hint(app *a)
     return "Tab/S-Tab fields · Enter choose · Space mode · ^S save · ^P preview · ^O copy · Esc back";
 }
 
+static void editor_done(app *a)
+{
+    (void)a;
+    ota_plan_free(&E.w);
+    free(E.irows);
+    E.irows = NULL;
+    E.nirows = 0;
+}
+
 const pane_ops pane_plan_editor = {
     .title = "Plan editor", .scopes = editor_scopes, .input = editor_input,
     .action = editor_action, .draw = editor_draw, .unsaved = editor_unsaved, .hint = editor_hint,
+    .done = editor_done,
 };

@@ -21,7 +21,10 @@ static struct {
     ota_plan plan; bool have_plan;
     ota_plan_status st; bool have_status;
     int64_t last_seq;
-    bool events_busy, status_busy, devices_busy;
+    /* The calls in flight (worker ids, 0 none).  Asked through worker_live
+     * rather than kept as flags: a call cancelled with Esc never runs its
+     * done callback, and a flag would then stay set and freeze the pane. */
+    uint64_t events_call, status_call, devices_call, plan_call;
     int ticks, ticks_since_check;
     ota_event tail[TAIL_MAX]; int ntail;    ///< newest last
     ota_job_row *rows; size_t nrows;
@@ -34,6 +37,12 @@ static struct {
 
 static void status_load(app *a);
 static void devices_load(app *a);
+static void plan_load(app *a);
+
+static bool busy(app *a, uint64_t call_id)
+{
+    return call_id && worker_live(a->w, call_id);
+}
 static void events_load(app *a, int64_t since);
 
 /* ---------------------------------------------------------------- rate */
@@ -77,6 +86,7 @@ static void plan_done(app *a, call *c)
 {
     if (c->tag != S.gen)
         return;
+    S.plan_call = 0;
     if (c->rc) {
         app_error(a, "live status", &c->err);
         return;
@@ -89,11 +99,21 @@ static void plan_done(app *a, call *c)
     app_dirty(a, D_BODY);
 }
 
+static void plan_load(app *a)
+{
+    if (busy(a, S.plan_call))
+        return;
+    call *c = call_new(CALL_PLAN_GET, PANE_PLAN_STATUS, plan_done);
+    c->id = S.id;
+    c->tag = S.gen;
+    S.plan_call = app_submit(a, c);
+}
+
 static void status_done(app *a, call *c)
 {
     if (c->tag != S.gen)
         return;
-    S.status_busy = false;
+    S.status_call = 0;
     if (c->rc) {
         app_error(a, "status", &c->err);
         return;
@@ -116,20 +136,19 @@ static void status_done(app *a, call *c)
 
 static void status_load(app *a)
 {
-    if (S.status_busy)
+    if (busy(a, S.status_call))
         return;
-    S.status_busy = true;
     call *c = call_new(CALL_PLAN_STATUS, PANE_PLAN_STATUS, status_done);
     c->id = S.id;
     c->tag = S.gen;
-    app_submit(a, c);
+    S.status_call = app_submit(a, c);
 }
 
 static void devices_done(app *a, call *c)
 {
     if (c->tag != S.gen)
         return;
-    S.devices_busy = false;
+    S.devices_call = 0;
     if (c->rc) {
         app_error(a, "devices", &c->err);
         return;
@@ -150,16 +169,15 @@ static void devices_done(app *a, call *c)
 
 static void devices_load(app *a)
 {
-    if (S.devices_busy)
+    if (busy(a, S.devices_call))
         return;
-    S.devices_busy = true;
     S.devices_stale = false;
     call *c = call_new(CALL_PLAN_DEVICES, PANE_PLAN_STATUS, devices_done);
     c->id = S.id;
     c->tag = S.gen;
     c->state = S.filter;
     c->pg.limit = DEV_LIMIT;
-    app_submit(a, c);
+    S.devices_call = app_submit(a, c);
 }
 
 static void apply_event(app *a, const ota_event *ev, bool counts)
@@ -202,7 +220,7 @@ static void events_done(app *a, call *c)
 {
     if (c->tag != S.gen)
         return;
-    S.events_busy = false;
+    S.events_call = 0;
     if (c->rc) {
         app_error(a, "events", &c->err);
         return;
@@ -227,15 +245,14 @@ static void events_done(app *a, call *c)
 
 static void events_load(app *a, int64_t since)
 {
-    if (S.events_busy)
+    if (busy(a, S.events_call))
         return;
-    S.events_busy = true;
     call *c = call_new(CALL_PLAN_EVENTS, PANE_PLAN_STATUS, events_done);
     c->id = S.id;
     c->tag = S.gen;
     c->since = since;
     c->limit = 500;
-    app_submit(a, c);
+    S.events_call = app_submit(a, c);
 }
 
 void plan_status_open(app *a, int64_t id)
@@ -258,11 +275,8 @@ static void status_enter(app *a)
     if (!S.id)
         return;
     S.gen++;
-    S.events_busy = S.status_busy = S.devices_busy = false;
-    call *c = call_new(CALL_PLAN_GET, PANE_PLAN_STATUS, plan_done);
-    c->id = S.id;
-    c->tag = S.gen;
-    app_submit(a, c);
+    S.events_call = S.status_call = S.devices_call = 0;
+    plan_load(a);
     S.have_status = false;
     status_load(a);
     devices_load(a);
@@ -311,6 +325,11 @@ static void status_tick(app *a)
         return;
     S.ticks++;
     S.ticks_since_check++;
+    /* a first load cancelled with Esc (or failed): ask again */
+    if (!S.have_plan)
+        plan_load(a);
+    if (!S.have_status)
+        status_load(a);
     if (S.have_status)
         events_load(a, S.last_seq);
     /* a cheap counts check now and then, in case the feed missed something */
@@ -496,7 +515,18 @@ static const char *status_hint(app *a)
     return buf;
 }
 
+static void status_done_pane(app *a)
+{
+    (void)a;
+    ota_plan_free(&S.plan);
+    free(S.rows);
+    S.rows = NULL;
+    S.nrows = 0;
+    S.have_plan = false;
+}
+
 const pane_ops pane_plan_status = {
     .title = "Live status", .scopes = status_scopes, .enter = status_enter,
     .action = status_action, .draw = status_draw, .tick = status_tick, .hint = status_hint,
+    .done = status_done_pane,
 };

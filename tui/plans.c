@@ -13,7 +13,9 @@ enum { SORT_NEWEST, SORT_NAME, SORT_STATE, SORT_START, SORT__COUNT };
 static const char *const sort_names[] = {"newest first", "name", "state", "window start"};
 
 /* Progress per plan, fetched for the rows on screen only. */
-typedef struct progress { int64_t id; long ok, total; int64_t at_ms; bool busy; } progress;
+/* call: the status request in flight (0 none); asked through worker_live,
+ * since a call cancelled with Esc never comes back to clear a flag. */
+typedef struct progress { int64_t id; long ok, total; int64_t at_ms; uint64_t call; } progress;
 
 static struct {
     listview lv;
@@ -134,7 +136,7 @@ static progress *prog_find(int64_t id, bool create)
 static void status_done(app *a, call *c)
 {
     progress *p = prog_find(c->id, true);
-    p->busy = false;
+    p->call = 0;
     p->at_ms = now_ms();
     if (c->rc)
         return;   /* the list still shows the plan; progress stays "?" */
@@ -160,12 +162,11 @@ static void want_progress(app *a)
             continue;
         progress *p = prog_find(pl->id, true);
         bool live = pl->state == OTA_PLAN_ACTIVE || pl->state == OTA_PLAN_UPGRADING;
-        if (p->busy || (p->at_ms && now - p->at_ms < (live ? 3000 : 60000)))
+        if ((p->call && worker_live(a->w, p->call)) || (p->at_ms && now - p->at_ms < (live ? 3000 : 60000)))
             continue;
-        p->busy = true;
         call *c = call_new(CALL_PLAN_STATUS, PANE_PLANS, status_done);
         c->id = pl->id;
-        app_submit(a, c);
+        p->call = app_submit(a, c);
     }
 }
 
@@ -419,7 +420,18 @@ static const char *plans_hint(app *a)
     return buf;
 }
 
+static void plans_done(app *a)
+{
+    (void)a;
+    free(L.rows);
+    free(L.prog);
+    L.rows = NULL;
+    L.prog = NULL;
+    L.nrows = L.nprog = L.capprog = 0;
+    L.rows_gen = -1;
+}
+
 const pane_ops pane_plans = {
     .title = "Plans", .scopes = plans_scopes, .enter = plans_enter, .action = plans_action,
-    .draw = plans_draw, .tick = plans_tick, .hint = plans_hint,
+    .draw = plans_draw, .tick = plans_tick, .hint = plans_hint, .done = plans_done,
 };

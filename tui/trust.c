@@ -59,6 +59,15 @@ void trust_reload(app *a)
     app_submit(a, c);
 }
 
+void trust_free(void)
+{
+    pthread_mutex_lock(&mu);
+    ota_keyring_free(ring);
+    ring = NULL;
+    ring_gen++;
+    pthread_mutex_unlock(&mu);
+}
+
 const char *trust_dir(void)
 {
     return ring_dir;

@@ -7,6 +7,8 @@
 
 /* (Re)reads the trusted keys folder on the worker thread. */
 void trust_reload(app *a);
+/* At exit, after the worker stopped: frees the keyring. */
+void trust_free(void);
 /* p's signature state: a short label for the list ("alice, bob",
  * "unsigned", "INVALID", "untrusted", "…" while the keys load) and its
  * theme element; r (optional) receives the per-signature report. */

@@ -46,6 +46,7 @@ typedef struct pane_ops {
     void (*tick)(struct app *a);                  /* about once a second while shown */
     bool (*unsaved)(struct app *a);               /* a form with changes */
     const char *(*hint)(struct app *a);           /* message line when idle */
+    void (*done)(struct app *a);                  /* at exit: release what the pane holds */
 } pane_ops;
 
 extern const pane_ops pane_packages, pane_package_form, pane_plans, pane_plan_editor,
@@ -56,8 +57,15 @@ typedef enum { CONN_UNKNOWN, CONN_OK, CONN_DOWN } conn_state;
 
 struct modal;
 
+struct ota_remote_args;
+
 typedef struct app {
     ota_backend *be;
+    char role[32];                 ///< remote: the token's role once known (status bar)
+    const struct ota_remote_args *rargs;  ///< command line's server settings (push)
+    char push_url[400];            ///< the server last pushed to (the prompt's default)
+    int sig_fd;                    ///< read end of the signal self-pipe (-1 none)
+    int signal;                    ///< the signal that ended the loop (0 none)
     worker *w;
     layout lay;
     pane_id pane, back;            ///< current pane; where q/Esc return to
@@ -98,7 +106,7 @@ void app_error(app *a, const char *what, const ota_err *e);
 void app_answered(app *a);
 void app_show(app *a, pane_id p);               /* switch pane (remembers back) */
 const pane_ops *app_pane(const app *a, pane_id p);
-void app_submit(app *a, call *c);               /* worker_submit + spinner */
+uint64_t app_submit(app *a, call *c);           /* worker_submit: the call's id, 0 if dropped */
 /* Shared data loads; done callbacks mark dirty and bump the generations. */
 void app_load_packages(app *a);
 void app_load_plans(app *a);

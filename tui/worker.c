@@ -124,7 +124,7 @@ static void live_remove(worker *w, size_t i)
     w->nlive--;
 }
 
-void worker_submit(worker *w, call *c)
+uint64_t worker_submit(worker *w, call *c)
 {
     c->started_ms = now_ms();
     c->async_id = ++w->next_id;
@@ -136,9 +136,10 @@ void worker_submit(worker *w, call *c)
     }
     if (ota_async_submit(w->as, c->async_id, call_async, c, call_free_arg)) {
         call_free(c);   /* out of memory or shutting down: nothing to wait for */
-        return;
+        return 0;
     }
     w->live[w->nlive++] = c;
+    return c->async_id;
 }
 
 void worker_cancel(worker *w, int owner)
@@ -173,6 +174,14 @@ int worker_drain(worker *w, struct app *a)
         call_free(c);
     }
     return ran;
+}
+
+bool worker_live(worker *w, uint64_t async_id)
+{
+    for (size_t i = 0; i < w->nlive; i++)
+        if (w->live[i]->async_id == async_id)
+            return true;
+    return false;
 }
 
 int worker_pending(worker *w, int64_t *oldest_ms)

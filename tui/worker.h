@@ -74,7 +74,9 @@ worker *worker_start(ota_backend *b);
 void worker_stop(worker *w);           /* joins; drops what is queued */
 call *call_new(call_kind k, int owner, call_done_fn done);
 void call_free(call *c);
-void worker_submit(worker *w, call *c);     /* takes c */
+/* Takes c; returns its id for worker_live/cancel (0 when it could not be
+ * queued: c is already freed then). */
+uint64_t worker_submit(worker *w, call *c);
 void worker_cancel(worker *w, int owner);   /* owner < 0: every call */
 int worker_fd(worker *w);                   /* readable when results wait */
 /* Run the done callbacks of finished calls; returns how many ran. */
@@ -82,6 +84,9 @@ int worker_drain(worker *w, struct app *a);
 /* Calls submitted and not yet drained (cancelled ones excluded), and the
  * submit time of the oldest of them. */
 int worker_pending(worker *w, int64_t *oldest_ms);
+/* The call with this async_id is submitted and neither drained nor
+ * cancelled: its done callback is still to come. */
+bool worker_live(worker *w, uint64_t async_id);
 
 int64_t now_ms(void);   /* monotonic milliseconds */
 
