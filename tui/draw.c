@@ -212,8 +212,11 @@ void draw_status(app *a)
     } else {
         text_copy(conn, sizeof conn, a->conn == CONN_OK ? "connected" : "connecting");
     }
-    snprintf(left, sizeof left, " %s %s | %s%s", a->spinner >= 0 ? spin[a->spinner % 4] : " ",
-             a->be->where, conn, a->last_error[0] ? " | last error: " : "");
+    char role[48] = "";
+    if (a->role[0])
+        snprintf(role, sizeof role, " (%s)", a->role);
+    snprintf(left, sizeof left, " %s %s%s | %s%s", a->spinner >= 0 ? spin[a->spinner % 4] : " ",
+             a->be->where, role, conn, a->last_error[0] ? " | last error: " : "");
     int lw = text_width(left);
     if (lw > r.w - x)
         lw = r.w - x;

@@ -1,7 +1,7 @@
 # otaconsole: the ncurses operator console.  One file per pane over shared
 # layout/draw/keys/theme/loop modules (see tui/tui.h).
 bin_PROGRAMS += tui/otaconsole
-tui_otaconsole_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) \
+tui_otaconsole_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS) $(JANSSON_CFLAGS) $(CURL_CFLAGS) $(SODIUM_CFLAGS) \
 	-DOTA_THEMEDIR='"$(pkgdatadir)/themes"'
 tui_otaconsole_SOURCES = \
 	tui/tui.h tui/text.h tui/layout.h tui/keys.h tui/theme.h tui/worker.h \
@@ -10,7 +10,8 @@ tui_otaconsole_SOURCES = \
 	tui/keys.c tui/theme.c tui/worker.c tui/form.c tui/prompt.c tui/demo.c \
 	tui/packages.c tui/package_form.c tui/plans.c tui/plan_editor.c \
 	tui/plan_status.c tui/dashboard.c tui/help.c \
-	tui/trust.h tui/trust.c
+	tui/trust.h tui/trust.c \
+	tui/remote.h tui/remote.c tui/push.c
 tui_otaconsole_LDADD = $(NCURSES_LIBS) $(CLIENT_LIBS)
 
 themesdir = $(pkgdatadir)/themes

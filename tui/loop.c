@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <unistd.h>
 #include "modal.h"
 #include "tui.h"
 
@@ -218,10 +219,18 @@ int loop_run(app *a)
         int timeout = next_tick > now ? (int)(next_tick - now) : 0;
         if (a->spinner >= 0 || worker_pending(a->w, NULL))
             timeout = timeout < SPIN_FRAME_MS ? timeout : SPIN_FRAME_MS;
-        struct pollfd fds[2] = {{.fd = 0, .events = POLLIN}, {.fd = worker_fd(a->w), .events = POLLIN}};
-        int r = poll(fds, 2, timeout);
+        struct pollfd fds[3] = {{.fd = 0, .events = POLLIN}, {.fd = worker_fd(a->w), .events = POLLIN},
+                                {.fd = a->sig_fd, .events = POLLIN}};
+        int r = poll(fds, a->sig_fd >= 0 ? 3 : 2, timeout);
         if (r < 0 && errno != EINTR)
             break;
+        if (r > 0 && a->sig_fd >= 0 && (fds[2].revents & POLLIN)) {
+            unsigned char sig;
+            if (read(a->sig_fd, &sig, 1) == 1) {
+                a->signal = sig;   /* main() tears down, then ends as the signal would */
+                break;
+            }
+        }
         /* EINTR is usually SIGWINCH: ncurses then answers KEY_RESIZE */
         if (r < 0 || (fds[0].revents & POLLIN))
             read_keys(a);

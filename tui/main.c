@@ -1,17 +1,35 @@
 /* main.c: otaconsole's command line, terminal setup and teardown.
  *
- *   otaconsole [--db PATH] [--remote URL --token T [--insecure] [--cacert F]]
+ *   otaconsole [--db PATH | --remote URL [--token T | --token-file F] |
+ *              --profile NAME] [--cacert F] [--insecure]
  *              [--theme NAME] [--dashboard] [--demo] [--simulate]
  *              [--iterations N]
+ *
+ * The server, its token and TLS settings are resolved by client/profile.h
+ * exactly as otactl resolves them (arguments, $OTA_TOKEN / $OTA_TOKEN_FILE,
+ * $OTA_PROFILE, profiles in $XDG_CONFIG_HOME/otaconsole/config; token files
+ * readable by others refused).
+ *
+ * SIGHUP, SIGTERM, SIGINT and SIGQUIT end the console through the loop (a
+ * self-pipe the loop polls; the handler only writes a byte), so the normal
+ * teardown runs: terminal restored, simulator stopped, --demo's temporary
+ * folder removed.  The signal is then raised again with its default action
+ * so the parent sees how we ended.
  */
 #include <curses.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "demo.h"
+#include "profile.h"
+#include "remote.h"
 #include "tui.h"
 
 void app_free(app *a);
@@ -21,11 +39,15 @@ static void usage(FILE *f)
     fprintf(f,
         "usage: otaconsole [options]\n"
         "  --db PATH         local engine database (default $OTA_DB or ~/.local/share/otaconsole/ota.db)\n"
-        "  --remote URL      use an otad server instead (with --token)\n"
-        "  --token T         bearer token for --remote (or $OTA_TOKEN)\n"
-        "  --cacert FILE     private CA bundle for --remote\n"
+        "  --remote URL      use an otad server instead (token from --token, --token-file,\n"
+        "                    $OTA_TOKEN, $OTA_TOKEN_FILE or the config file's profile for URL)\n"
+        "  --token T         bearer token for the server\n"
+        "  --token-file F    read the token from F (refused when others can read it)\n"
+        "  --profile NAME    a [NAME] profile of $XDG_CONFIG_HOME/otaconsole/config (or $OTA_PROFILE)\n"
+        "  --cacert FILE     private CA bundle for the server\n"
         "  --insecure        skip TLS verification (shown as INSECURE)\n"
         "  --theme NAME      default, light, monochrome, high-contrast or a path\n"
+        "                    (default: theme = NAME in $XDG_CONFIG_HOME/otaconsole/console.conf)\n"
         "  --dashboard       read-only wall screen of active, upgrading and paused plans\n"
         "  --demo            seed demo data into a temporary database and simulate a fleet\n"
         "  --simulate        run the fleet simulator on the local database\n"
@@ -33,16 +55,20 @@ static void usage(FILE *f)
         "Keys: press ? inside.  NO_COLOR=1 gives the monochrome theme.\n");
 }
 
-/* theme = NAME from $XDG_CONFIG_HOME/otaconsole/config (or ~/.config). */
+/* theme = NAME from $XDG_CONFIG_HOME/otaconsole/console.conf (or
+ * ~/.config/...).  Not the profiles' config file: client/profile.c refuses
+ * keys it does not know there, so a theme line would break every remote
+ * profile. */
 static void config_theme(char *out, size_t len)
 {
     char path[PATH_MAX];
-    if (getenv("XDG_CONFIG_HOME"))
-        snprintf(path, sizeof path, "%s/otaconsole/config", getenv("XDG_CONFIG_HOME"));
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    if (xdg && *xdg)
+        snprintf(path, sizeof path, "%s/otaconsole/console.conf", xdg);
     else
-        snprintf(path, sizeof path, "%s/.config/otaconsole/config",
+        snprintf(path, sizeof path, "%s/.config/otaconsole/console.conf",
                  getenv("HOME") ? getenv("HOME") : "");
-    FILE *f = fopen(path, "r");
+    FILE *f = fopen(path, "re");
     if (!f)
         return;
     char line[512];
@@ -54,18 +80,103 @@ static void config_theme(char *out, size_t len)
     fclose(f);
 }
 
+/* ---------------------------------------------------------------- signals */
+static int sig_pipe[2] = {-1, -1};
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(sig_pipe[1], &b, 1) < 0) {
+        /* the pipe is full: a signal is already waiting to be seen */
+    }
+    errno = saved;
+}
+
+/* Installed before initscr, so ncurses keeps its hands off these. */
+static int signals_install(void)
+{
+    static const int sigs[] = {SIGHUP, SIGTERM, SIGINT, SIGQUIT};
+    if (pipe(sig_pipe) < 0)
+        return -1;
+    for (int i = 0; i < 2; i++) {
+        fcntl(sig_pipe[i], F_SETFL, fcntl(sig_pipe[i], F_GETFL) | O_NONBLOCK);
+        fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
+
+/* The loop ended on a signal: end the way that signal would have. */
+static void signals_reraise(int sig)
+{
+    if (!sig)
+        return;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Opens what the arguments ask for: a server (resolved like otactl does)
+ * or the local engine.  *conf is filled for a server (role probe). */
+static ota_backend *backend_open(const ota_remote_args *ra, const char *db, ota_remote_conf *conf)
+{
+    ota_err e = {0};
+    ota_backend *be = NULL;
+    char buf[700];
+    if (ota_remote_conf_resolve(ra, conf, &e) < 0)
+        goto fail;
+    if (conf->url[0]) {
+        if (db) {
+            fprintf(stderr, "otaconsole: --db and a remote server exclude each other\n");
+            return NULL;
+        }
+        be = ota_remote_conf_open(conf, &e);
+    } else {
+        be = ota_backend_local_open(db, NULL, ota_clock_system(), &e);
+    }
+    if (be)
+        return be;
+fail:
+    fprintf(stderr, "otaconsole: %s\n", ota_err_format(&e, buf, sizeof buf));
+    return NULL;
+}
+
+static void terminal_start(const theme *th, bool no_color)
+{
+    set_escdelay(25);          /* Esc answers at once; sequences still parse */
+    initscr();
+    raw();                     /* ^S, ^O, ^P reach us; ^C is handled as quit */
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);     /* the loop polls; reads never block */
+    bool color = !no_color && has_colors();
+    if (color)
+        start_color();
+    theme_apply(th, color);
+    bkgdset(' ' | theme_attr(EL_NORMAL));
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"db", required_argument, 0, 'd'},      {"remote", required_argument, 0, 'r'},
-        {"token", required_argument, 0, 't'},   {"cacert", required_argument, 0, 'c'},
+        {"token", required_argument, 0, 't'},   {"token-file", required_argument, 0, 'F'},
+        {"profile", required_argument, 0, 'P'}, {"cacert", required_argument, 0, 'c'},
         {"insecure", no_argument, 0, 'k'},      {"theme", required_argument, 0, 'T'},
         {"dashboard", no_argument, 0, 'D'},     {"demo", no_argument, 0, 'M'},
         {"simulate", no_argument, 0, 'S'},      {"iterations", required_argument, 0, 'i'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
-    const char *db = NULL, *remote = NULL, *token = getenv("OTA_TOKEN"), *cacert = NULL;
+    const char *db = NULL;
+    ota_remote_args ra = {0};
     char theme_name[256] = "default";
-    bool insecure = false, dashboard = false, demo = false, simulate = false;
+    bool dashboard = false, demo = false, simulate = false;
     long iterations = 0;
     int c;
 
@@ -74,10 +185,12 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
-        case 'r': remote = optarg; break;
-        case 't': token = optarg; break;
-        case 'c': cacert = optarg; break;
-        case 'k': insecure = true; break;
+        case 'r': ra.url = optarg; break;
+        case 't': ra.token = optarg; break;
+        case 'F': ra.token_file = optarg; break;
+        case 'P': ra.profile = optarg; break;
+        case 'c': ra.cacert = optarg; break;
+        case 'k': ra.insecure = true; break;
         case 'T': text_copy(theme_name, sizeof theme_name, optarg); break;
         case 'D': dashboard = true; break;
         case 'M': demo = true; break;
@@ -100,8 +213,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (remote && (db || demo || simulate)) {
-        fprintf(stderr, "otaconsole: --remote cannot be combined with --db, --demo or --simulate\n");
+    if ((ra.url || ra.profile) && (db || demo || simulate)) {
+        fprintf(stderr, "otaconsole: --remote/--profile cannot be combined with --db, --demo or --simulate\n");
         return 2;
     }
 
@@ -115,6 +228,10 @@ int main(int argc, char **argv)
     }
     const char *nc = getenv("NO_COLOR");
     bool no_color = nc && *nc;
+    if (signals_install() < 0) {
+        fprintf(stderr, "otaconsole: cannot create the signal pipe\n");
+        return 1;
+    }
 
     char demo_db[PATH_MAX], demo_dir[PATH_MAX] = "";
     if (demo) {
@@ -127,17 +244,9 @@ int main(int argc, char **argv)
         simulate = true;
     }
 
-    ota_err e;
-    ota_backend *be;
-    if (remote) {
-        ota_remote_opts ro = {.url = remote, .token = token, .cacert = cacert, .insecure = insecure};
-        be = ota_backend_remote_open(&ro, &e);
-    } else {
-        be = ota_backend_local_open(db, NULL, ota_clock_system(), &e);
-    }
+    ota_remote_conf conf;
+    ota_backend *be = backend_open(&ra, db, &conf);
     if (!be) {
-        char buf[600];
-        fprintf(stderr, "otaconsole: %s\n", ota_err_format(&e, buf, sizeof buf));
         demo_cleanup(demo_dir);
         return 1;
     }
@@ -155,6 +264,8 @@ int main(int argc, char **argv)
     app a;
     memset(&a, 0, sizeof a);
     a.be = be;
+    a.rargs = &ra;
+    a.sig_fd = sig_pipe[0];
     a.cur_y = -1;
     a.iterations = iterations;
     a.dashboard_mode = dashboard;
@@ -166,20 +277,11 @@ int main(int argc, char **argv)
         demo_cleanup(demo_dir);
         return 1;
     }
+    if (conf.url[0])
+        remote_role_probe(&a, &conf);
+    ota_remote_conf_clear(&conf);
 
-    set_escdelay(25);          /* Esc answers at once; sequences still parse */
-    initscr();
-    raw();                     /* ^S, ^O, ^P reach us; ^C is handled as quit */
-    noecho();
-    nonl();
-    keypad(stdscr, TRUE);
-    nodelay(stdscr, TRUE);     /* the loop polls; reads never block */
-    bool color = !no_color && has_colors();
-    if (color)
-        start_color();
-    theme_apply(&th, color);
-    bkgdset(' ' | theme_attr(EL_NORMAL));
-
+    terminal_start(&th, no_color);
     a.pane = a.back = dashboard ? PANE_DASHBOARD : PANE_PACKAGES;
     app_show(&a, a.pane);
     loop_run(&a);
@@ -191,5 +293,6 @@ int main(int argc, char **argv)
     demo_sim_stop();
     ota_backend_close(be);
     demo_cleanup(demo_dir);
+    signals_reraise(a.signal);
     return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "modal.h"
+#include "remote.h"
 #include "tui.h"
 
 #define TAIL_MAX   64
@@ -385,6 +386,9 @@ static int status_action(app *a, tui_action act)
         return H_REDRAW;
     case ACT_EDIT:
         plan_editor_open(a, S.id);
+        return H_REDRAW;
+    case ACT_PUSH:
+        push_prompt(a, S.id);
         return H_REDRAW;
     case ACT_OPEN: case ACT_DELETE:
         return H_HANDLED;

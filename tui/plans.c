@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "remote.h"
 #include "trust.h"
 #include "tui.h"
 
@@ -306,6 +307,9 @@ static int plans_action(app *a, tui_action act)
                                        : act == ACT_PAUSE ? OTA_ACT_PAUSE
                                        : act == ACT_RESUME ? OTA_ACT_RESUME : OTA_ACT_TERMINATE);
         return H_REDRAW;
+    case ACT_PUSH:
+        push_prompt(a, p ? p->id : 0);
+        return H_REDRAW;
     case ACT_HISTORY:
         if (p)
             trust_history_open(a, p->id);  /* trust.c: the plan's audit rows */
@@ -416,7 +420,8 @@ static const char *plans_hint(app *a)
         n += snprintf(buf + n, sizeof buf - n, " · r resume");
     if (p && plan_action_allowed(p->state, OTA_ACT_TERMINATE))
         n += snprintf(buf + n, sizeof buf - n, " · t terminate");
-    snprintf(buf + n, sizeof buf - n, " · h history · 3 live · / filter · s sort · ? help");
+    snprintf(buf + n, sizeof buf - n, " · h history%s · 3 live · / filter · s sort · ? help",
+             ota_backend_local_engine(a->be) ? " · P push" : "");
     return buf;
 }
 

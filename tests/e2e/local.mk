@@ -18,3 +18,10 @@ EXTRA_DIST += tests/e2e/console.sh
 # Trust in the console: signature states and a plan's history (tmux)
 TESTS += tests/e2e/console_trust.sh
 EXTRA_DIST += tests/e2e/console_trust.sh
+# The console against a real otad: profile and token file, role, INSECURE,
+# spinner and Esc on a stopped otad, dashboard stale and reconnect, push (tmux)
+TESTS += tests/e2e/console_remote.sh
+EXTRA_DIST += tests/e2e/console_remote.sh tests/e2e/lib-console.sh
+# --demo ended by SIGTERM, SIGHUP, SIGINT: no temporary folder left (tmux)
+TESTS += tests/e2e/console_signals.sh
+EXTRA_DIST += tests/e2e/console_signals.sh

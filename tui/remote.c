@@ -1,0 +1,108 @@
+/* remote.c: what the console learns about a remote backend beyond the
+ * backend interface: the role of its token, for the status bar
+ * ("remote: https://ota.example.com (operator)").
+ *
+ * API.md has no "who am I" request, so the console asks for an admin-only
+ * list (GET /api/v1/tokens) once at start: 200 means admin; otherwise otad's
+ * 403 message names the token's role ("... needs the admin role (token 'x'
+ * is operator)").  otad audits that refusal like any other, so a non-admin
+ * console leaves one "http.forbidden" row per start; a GET /api/v1/whoami
+ * in otad would make this a plain read.  Runs on the worker thread. */
+#include <curl/curl.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "remote.h"
+#include "tui.h"
+
+typedef struct probe {
+    ota_remote_conf conf;   ///< url, token, TLS settings (token wiped after use)
+    char body[2048];
+    size_t nbody;
+    char role[32];          ///< answer: "admin", "operator", "viewer", "token refused", ""
+} probe;
+
+static size_t probe_write(char *p, size_t size, size_t n, void *arg)
+{
+    probe *pr = arg;
+    size_t len = size * n, room = sizeof pr->body - 1 - pr->nbody;
+    memcpy(pr->body + pr->nbody, p, len < room ? len : room);
+    pr->nbody += len < room ? len : room;
+    pr->body[pr->nbody] = '\0';
+    return len;
+}
+
+/* "(token 'x' is operator)" -> "operator" */
+static void role_from_message(const char *body, char *out, size_t len)
+{
+    static const char *const roles[] = {"viewer", "operator", "admin"};
+    const char *is = strstr(body, "' is ");
+    if (!is)
+        return;
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
+        if (!strncmp(is + 5, roles[i], strlen(roles[i])))
+            snprintf(out, len, "%s", roles[i]);
+}
+
+static void probe_run(ota_backend *b, call *c)
+{
+    (void)b;
+    probe *pr = c->data;
+    char url[512], auth[1100];
+    CURL *h = curl_easy_init();
+    c->rc = 0;
+    if (!h)
+        goto out;
+    snprintf(url, sizeof url, "%s/api/v1/tokens", pr->conf.url);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", pr->conf.token);
+    struct curl_slist *hd = curl_slist_append(NULL, auth);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, probe_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, pr);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    if (pr->conf.cacert[0])
+        curl_easy_setopt(h, CURLOPT_CAINFO, pr->conf.cacert);
+    if (pr->conf.insecure) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    if (status == 200)
+        snprintf(pr->role, sizeof pr->role, "admin");
+    else if (status == 401)
+        snprintf(pr->role, sizeof pr->role, "token refused");
+    else if (status == 403)
+        role_from_message(pr->body, pr->role, sizeof pr->role);
+    sodium_memzero(auth, sizeof auth);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(h);
+out:
+    ota_remote_conf_clear(&pr->conf);
+}
+
+static void probe_done(app *a, call *c)
+{
+    probe *pr = c->data;
+    if (pr->role[0] && strcmp(pr->role, a->role)) {
+        text_copy(a->role, sizeof a->role, pr->role);
+        app_dirty(a, D_STATUS);
+    }
+}
+
+void remote_role_probe(app *a, const ota_remote_conf *conf)
+{
+    call *c = call_new(CALL_FUNC, -1, probe_done);
+    probe *pr = calloc(1, sizeof *pr);
+    if (!pr)
+        abort();
+    pr->conf = *conf;
+    c->fn = probe_run;
+    c->data = pr;
+    app_submit(a, c);
+}
