@@ -416,6 +416,8 @@ struct ota_rollout {
     int64_t changes;           /* sqlite3_total_changes64 when we last left */
     int64_t dv_checked_us;     /* when data_version was last read (monotonic) */
     bool dirty;                /* a transaction rolled back: drop everything */
+    bool doomed;               /* a write failed inside a batch: the batch was rolled back */
+    ota_err doom;              /* ... with this error */
 };
 
 static void plan_free(struct rplan *p)
@@ -546,6 +548,16 @@ static struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_er
          * database larger than the page cache: memory-mapped reads save a
          * system call per page missed. */
         sqlite3_exec(eng->db, "PRAGMA mmap_size=4294967296", NULL, NULL, NULL);
+    }
+    if (r->doomed) {
+        /* Still inside the batch whose transaction we rolled back: nothing
+         * of it may be acknowledged, so every later call of it fails too. */
+        if (eng->batch_depth > 0 && sqlite3_get_autocommit(eng->db)) {
+            ota_fail(e, r->doom.code, r->doom.field, "an earlier call of this batch failed and the whole batch"
+                     " was rolled back: %s", r->doom.message);
+            return NULL;
+        }
+        r->doomed = false;
     }
     int64_t t = relaxed ? mono_us() : 0;
     if (!relaxed || r->dirty || t - r->dv_checked_us >= DV_EVERY_US) {
@@ -729,6 +741,84 @@ static int step_done(ota_engine *eng, sqlite3_stmt *st, ota_err *e, const char *
     return 0;
 }
 
+/* Transactions of the hot paths (check-ins, reports, confirmations), with
+ * prepared statements (sqlite3_exec would parse the SQL every time).
+ *   - alone: BEGIN IMMEDIATE .. COMMIT;
+ *   - inside an ota_engine_batch: no savepoint.  A savepoint copies every
+ *     page it touches into a sub-journal, which was most of the cost of a
+ *     batched write.  Refusals are decided before the first write, so only
+ *     a failing write (disk, memory) needs undoing: then the whole batch is
+ *     rolled back and every later call of it fails (rollout_enter_x), and
+ *     batch_end reports the failure: nothing of the batch is acknowledged;
+ *   - inside another module's transaction: a savepoint. */
+enum { TX_BEGIN = 1, TX_SAVEPOINT, TX_BATCH };
+struct tx {
+    int kind;        /* 0: not open */
+    int64_t changes; /* sqlite3_total_changes64 when it opened */
+};
+
+static int tx_exec(ota_engine *eng, const char *sql, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, sql, e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    store_done(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, sql);
+}
+
+static int tx_begin(ota_engine *eng, struct tx *t, ota_err *e)
+{
+    t->changes = sqlite3_total_changes64(eng->db);
+    if (sqlite3_get_autocommit(eng->db)) {
+        if (tx_exec(eng, "BEGIN IMMEDIATE", e) < 0)
+            return -1;
+        t->kind = TX_BEGIN;
+    } else if (eng->batch_depth > 0) {
+        t->kind = TX_BATCH;
+    } else {
+        if (tx_exec(eng, "SAVEPOINT ota", e) < 0)
+            return -1;
+        t->kind = TX_SAVEPOINT;
+    }
+    return 0;
+}
+
+/* Undo what the transaction wrote; the caches are dropped. */
+static void tx_rollback(ota_engine *eng, struct ota_rollout *r, struct tx *t, const ota_err *why)
+{
+    int kind = t->kind;
+    t->kind = 0;
+    if (kind == TX_BEGIN) {
+        tx_exec(eng, "ROLLBACK", NULL);
+    } else if (kind == TX_SAVEPOINT) {
+        tx_exec(eng, "ROLLBACK TO ota", NULL);
+        tx_exec(eng, "RELEASE ota", NULL);
+    } else if (kind == TX_BATCH && sqlite3_total_changes64(eng->db) != t->changes) {
+        r->doom = *why;
+        tx_exec(eng, "ROLLBACK", NULL);
+        r->doomed = true;
+    }
+    r->dirty = true;
+}
+
+static int tx_commit(ota_engine *eng, struct ota_rollout *r, struct tx *t, ota_err *e)
+{
+    int kind = t->kind, rc = 0;
+    t->kind = 0;
+    if (kind == TX_BEGIN && tx_exec(eng, "COMMIT", e) < 0) {
+        tx_exec(eng, "ROLLBACK", NULL);
+        rc = -1;
+    } else if (kind == TX_SAVEPOINT && tx_exec(eng, "RELEASE ota", e) < 0) {
+        tx_exec(eng, "ROLLBACK TO ota", NULL);
+        tx_exec(eng, "RELEASE ota", NULL);
+        rc = -1;
+    }
+    if (rc < 0)
+        r->dirty = true;
+    return rc;
+}
+
 static int event_add(ota_engine *eng, int64_t plan, const char *device, const char *from,
                      const char *to, int64_t now, ota_err *e)
 {
@@ -760,15 +850,8 @@ static int counts_move(ota_engine *eng, int64_t plan, int from, int to, ota_err 
 {
     if (from == to)
         return 0;
-    sqlite3_stmt *st = store_stmt(eng,
-        "UPDATE plan_counts SET n = n + (state = ?3) - (state = ?2)"
-        " WHERE plan = ?1 AND state IN (?2, ?3)", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, plan);
-    sqlite3_bind_int(st, 2, from);
-    sqlite3_bind_int(st, 3, to);
-    return step_done(eng, st, e, "update counts");
+    /* two primary-key updates: "state IN (?2, ?3)" builds a temporary table per call */
+    return counts_add(eng, plan, from, -1, e) < 0 ? -1 : counts_add(eng, plan, to, 1, e);
 }
 
 /* One job row changes state: row, counters and event together.
@@ -1102,17 +1185,16 @@ struct ctx {
     ota_engine *eng;
     struct ota_rollout *r;
     int64_t now;
-    bool tx;
+    struct tx tx;   /* opened at the first write */
     bool stale;     /* another connection committed since the caches were read: start over */
 };
 
 static int ctx_write(struct ctx *c, ota_err *e)
 {
-    if (c->tx)
+    if (c->tx.kind)
         return 0;
-    if (store_tx_begin(c->eng, e) < 0)
+    if (tx_begin(c->eng, &c->tx, e) < 0)
         return -1;
-    c->tx = true;
     /* Under the write lock nobody else can commit: are the caches current? */
     int64_t dv;
     if (data_version(c->eng, &dv, e) < 0)
@@ -1563,14 +1645,11 @@ int ota_checkin(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, o
         out->ncomponents = 0;
         if ((c.r = rollout_enter_x(eng, attempt == 0, e)) && tick_run(eng, c.r, e) == 0)
             rc = checkin_locked(&c, q, out, e);
-        if (c.tx) {
-            if (rc < 0) {
-                store_tx_rollback(eng);
-                c.r->dirty = true;
-            } else if (store_tx_commit(eng, e) < 0) {
-                c.r->dirty = true;
+        if (c.tx.kind) {
+            if (rc < 0)
+                tx_rollback(eng, c.r, &c.tx, e);
+            else if (tx_commit(eng, c.r, &c.tx, e) < 0)
                 rc = -1;
-            }
         }
         rollout_leave(eng, c.r);
         if (!c.stale)
@@ -1714,17 +1793,15 @@ static int report_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, co
                         (long long)p->id, ota_plan_state_str(p->state));
     int64_t now = ota_engine_now(eng);
     int final_state;
-    if (store_tx_begin(eng, e) < 0)
+    struct tx t;
+    if (tx_begin(eng, &t, e) < 0)
         return -1;
     if (report_write(eng, r, p, &j, to, progress, error, now, &final_state, e) < 0) {
-        store_tx_rollback(eng);
-        r->dirty = true;
+        tx_rollback(eng, r, &t, e);
         return -1;
     }
-    if (store_tx_commit(eng, e) < 0) {
-        r->dirty = true;
+    if (tx_commit(eng, r, &t, e) < 0)
         return -1;
-    }
     struct jslot *s = jobtab_find(&p->jobs, j.dev);
     if (s) {
         s->state = (uint8_t)final_state;
@@ -1766,17 +1843,15 @@ static int confirm_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, c
     if (!plan_offers(p->state))
         return ota_fail(e, OTA_E_INVALID_TRANSITION, "state", "cannot start downloading: plan %lld is %s",
                         (long long)p->id, ota_plan_state_str(p->state));
-    if (store_tx_begin(eng, e) < 0)
+    struct tx t;
+    if (tx_begin(eng, &t, e) < 0)
         return -1;
     if (start_download(eng, p, &j, 0, ota_engine_now(eng), e) < 0) {
-        store_tx_rollback(eng);
-        r->dirty = true;
+        tx_rollback(eng, r, &t, e);
         return -1;
     }
-    if (store_tx_commit(eng, e) < 0) {
-        r->dirty = true;
+    if (tx_commit(eng, r, &t, e) < 0)
         return -1;
-    }
     struct jslot *s = jobtab_find(&p->jobs, j.dev);
     if (s)
         s->state = OTA_JOB_DOWNLOADING;

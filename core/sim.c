@@ -30,42 +30,83 @@ static int rng_range(uint64_t *s, int lo, int hi)
 static double rng_unit(uint64_t *s) { return (double)(rng_next(s) >> 11) / 9007199254740992.0; }
 
 /* ------------------------------------------------------- fleet generator */
-static int fleet_insert(ota_engine *eng, const char *product, long i, uint64_t *rng, ota_err *e)
+/* Device i's values come from a hash of (seed, i, what), so the fleet is
+ * the same for a seed whatever was generated before, and the whole fleet
+ * is written by two INSERT ... SELECT statements inside SQLite (a million
+ * devices in a few seconds; one statement per row spent most of its time
+ * in statement overhead). */
+static const char *const fleet_versions[3][5] = {
+    {"3.0.0", "3.0.0", "3.1.0"},                   /* app */
+    {"2.0", "2.1"},                                /* mcu */
+    {"1.0.0", "1.1.0", "1.1.0", "1.1.0", "1.2.0"}, /* module */
+};
+static const int fleet_nversions[3] = {3, 2, 5};
+
+static uint64_t fleet_hash(uint64_t seed, uint64_t i, uint64_t what)
 {
-    static const char *const module[] = {"1.0.0", "1.1.0", "1.1.0", "1.1.0", "1.2.0"};
-    static const char *const mcu[] = {"2.0", "2.1"};
-    static const char *const app[] = {"3.0.0", "3.0.0", "3.1.0"};
-    char id[32];
-    snprintf(id, sizeof id, "dev-%06ld", i);
-    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO devices(device_id, product, rsrp, battery, last_seen)"
-                                       " VALUES(?1, ?2, ?3, ?4, 0) ON CONFLICT(device_id) DO NOTHING", e);
+    uint64_t s = seed ^ (i * 0xd1b54a32d192ed03ULL) ^ (what * 0x8cb92ba72f3d8dd7ULL);
+    return rng_next(&s);
+}
+
+/* ota_fleet_pick(seed, i, what): what 0 rsrp, 1 battery, 2.. version of
+ * component what-2 (app, mcu, module). */
+static void fleet_pick_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    uint64_t seed = (uint64_t)sqlite3_value_int64(argv[0]);
+    uint64_t i = (uint64_t)sqlite3_value_int64(argv[1]);
+    int what = sqlite3_value_int(argv[2]);
+    uint64_t h = fleet_hash(seed, i, (uint64_t)what);
+    if (what == 0)
+        sqlite3_result_int(cx, -125 + (int)(h % 56));
+    else if (what == 1)
+        sqlite3_result_int(cx, 5 + (int)(h % 96));
+    else if (what >= 2 && what < 5)
+        sqlite3_result_text(cx, fleet_versions[what - 2][h % (uint64_t)fleet_nversions[what - 2]], -1,
+                            SQLITE_STATIC);
+    else
+        sqlite3_result_null(cx);
+}
+
+static int fleet_insert(ota_engine *eng, const char *product, long n, uint64_t seed, ota_err *e)
+{
+    int64_t before = 0;
+    sqlite3_stmt *st = store_stmt(eng, "SELECT COALESCE(MAX(id), 0) FROM devices", e);
     if (!st)
         return -1;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        before = sqlite3_column_int64(st, 0);
+    store_done(st);
+    /* Devices already there are left as they are (ON CONFLICT); the new
+     * rows are exactly those with a rowid past the old maximum. */
+    st = store_stmt(eng,
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?3)"
+        " INSERT INTO devices(device_id, product, rsrp, battery, last_seen)"
+        " SELECT printf('dev-%06d', i), ?2, ota_fleet_pick(?1, i, 0), ota_fleet_pick(?1, i, 1), 0"
+        " FROM s WHERE true ON CONFLICT(device_id) DO NOTHING", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)seed);
     sqlite3_bind_text(st, 2, product, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, rng_range(rng, -125, -70));
-    sqlite3_bind_int(st, 4, rng_range(rng, 5, 100));
+    sqlite3_bind_int64(st, 3, n);
     int rc = sqlite3_step(st);
     store_done(st);
     if (rc != SQLITE_DONE)
         return store_fail(eng, e, "generate devices");
-    if (sqlite3_changes(eng->db) == 0)
-        return 0;  /* already there: left as it is */
-    int64_t rowid = sqlite3_last_insert_rowid(eng->db);
-    const char *comp[3] = {"module", "mcu", "app"};
-    const char *ver[3] = {module[rng_next(rng) % 5], mcu[rng_next(rng) % 2], app[rng_next(rng) % 3]};
-    for (int k = 0; k < 3; k++) {
-        st = store_stmt(eng, "INSERT INTO device_versions(device, component, version) VALUES(?1, ?2, ?3)", e);
-        if (!st)
-            return -1;
-        sqlite3_bind_int64(st, 1, rowid);
-        sqlite3_bind_text(st, 2, comp[k], -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, ver[k], -1, SQLITE_STATIC);
-        rc = sqlite3_step(st);
-        store_done(st);
-        if (rc != SQLITE_DONE)
-            return store_fail(eng, e, "generate versions");
-    }
+    /* device-major, components in key order: appends to the primary key */
+    st = store_stmt(eng,
+        "WITH c(k, component) AS (VALUES (2, 'app'), (3, 'mcu'), (4, 'module'))"
+        " INSERT INTO device_versions(device, component, version)"
+        " SELECT d.id, c.component, ota_fleet_pick(?1, CAST(substr(d.device_id, 5) AS INTEGER), c.k)"
+        " FROM devices d CROSS JOIN c WHERE d.id > ?2", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)seed);
+    sqlite3_bind_int64(st, 2, before);
+    rc = sqlite3_step(st);
+    store_done(st);
+    if (rc != SQLITE_DONE)
+        return store_fail(eng, e, "generate versions");
     return 0;
 }
 
@@ -85,6 +126,12 @@ int ota_fleet_generate(ota_engine *eng, const char *product, long n, uint64_t se
         ota_fail(e, OTA_E_NOT_FOUND, "product", "unknown product %s", product);
         goto out;
     }
+    if (sqlite3_create_function_v2(eng->db, "ota_fleet_pick", 3,
+                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                   fleet_pick_fn, NULL, NULL, NULL) != SQLITE_OK) {
+        store_fail(eng, e, "register ota_fleet_pick");
+        goto out;
+    }
     /* One transaction of a million devices outgrows the default page cache,
      * which would then spill to the WAL page by page: widen it meanwhile. */
     int64_t cache = -65536;
@@ -94,12 +141,10 @@ int ota_fleet_generate(ota_engine *eng, const char *product, long n, uint64_t se
     store_exec(eng, "PRAGMA cache_size=-1048576", NULL);
     if (store_tx_begin(eng, e) < 0)
         goto restore;
-    uint64_t rng = seed;
-    for (long i = 1; i <= n; i++)
-        if (fleet_insert(eng, product, i, &rng, e) < 0) {
-            store_tx_rollback(eng);
-            goto restore;
-        }
+    if (fleet_insert(eng, product, n, seed, e) < 0) {
+        store_tx_rollback(eng);
+        goto restore;
+    }
     rc = store_tx_commit(eng, e);
 restore:;
     char pragma[64];

@@ -27,81 +27,278 @@ static int plan_exists(ota_engine *eng, int64_t id, ota_err *e)
 }
 
 /* ---------------------------------------------------------------- preview */
-/* One pass over the product's devices.  Reasons are exclusive, in the
- * order the engine applies them: blacklisted, not whitelisted, version
- * mismatch; of the targeted, deferred by rsrp first, then battery (devices
- * already at every target need nothing and are never deferred). */
-static const char preview_sql[] =
-    "WITH comps AS (SELECT pc.component AS c, p.kind AS kind, p.target_version AS tv,"
-    "                      p.source_version AS sv"
-    "               FROM plan_components pc JOIN packages p ON p.id = pc.package WHERE pc.plan = ?1),"
-    " dev AS (SELECT"
-    "   EXISTS (SELECT 1 FROM plan_lists b WHERE b.plan = ?1 AND b.list = 'black'"
-    "           AND b.device_id = d.device_id) AS bl,"
-    "   EXISTS (SELECT 1 FROM plan_lists w WHERE w.plan = ?1 AND w.list = 'white'"
-    "           AND w.device_id = d.device_id) AS wl,"
-    "   EXISTS (SELECT 1 FROM comps WHERE kind = 'diff' AND NOT EXISTS (SELECT 1 FROM device_versions v"
-    "           WHERE v.device = d.id AND v.component = comps.c AND v.version IN (comps.tv, comps.sv))) AS vm,"
-    "   NOT EXISTS (SELECT 1 FROM comps WHERE NOT EXISTS (SELECT 1 FROM device_versions v"
-    "           WHERE v.device = d.id AND v.component = comps.c AND v.version = comps.tv)) AS utd,"
-    "   CASE WHEN d.rsrp IS NULL THEN ?4 > -140 ELSE d.rsrp < ?4 END AS rl,"
-    "   CASE WHEN d.battery IS NULL THEN ?5 > 0 ELSE d.battery < ?5 END AS bt"
-    "   FROM devices d WHERE d.product = ?2),"
-    " t AS (SELECT bl, wl, vm, utd, rl, bt, (NOT bl AND (NOT ?3 OR wl)) AS cand FROM dev)"
-    " SELECT COALESCE(SUM(bl), 0), COALESCE(SUM(NOT bl AND ?3 AND NOT wl), 0),"
-    "  COALESCE(SUM(cand AND vm), 0), COALESCE(SUM(cand AND NOT vm), 0),"
-    "  COALESCE(SUM(cand AND NOT vm AND NOT utd AND rl), 0),"
-    "  COALESCE(SUM(cand AND NOT vm AND NOT utd AND NOT rl AND bt), 0) FROM t";
+/* Reasons are exclusive, in the order the engine applies them:
+ * blacklisted, not whitelisted, version mismatch; of the targeted,
+ * deferred by rsrp first, then battery (devices already at every target
+ * need nothing and are never deferred).
+ *
+ * One sequential pass over the devices table and one over the
+ * (component, version) index per plan component, joined in memory by
+ * device rowid: a per-device SQL lookup (lists, versions) cost about a
+ * microsecond each, seconds on a 1,000,000-device fleet. */
+struct pv_dev {
+    int64_t rowid;
+    uint32_t at_target, at_source;  /* bit k: the device runs component k's target / source */
+    uint8_t flags;
+};
+enum { PV_BLACK = 1, PV_WHITE = 2, PV_RSRP = 4, PV_BATTERY = 8 };
+
+struct pv_comp {
+    char component[OTA_KEY_MAX + 1];
+    char target[OTA_KEY_MAX + 1], source[OTA_KEY_MAX + 1];
+    bool diff;
+};
+
+/* A set of device ids (the plan's lists), open addressing. */
+struct pv_set {
+    char **keys;
+    size_t cap;
+};
+
+static uint64_t pv_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ULL;
+    }
+    return h ^ (h >> 29);
+}
+
+static bool pv_set_has(const struct pv_set *s, const char *k, size_t n)
+{
+    if (!s->cap)
+        return false;
+    for (size_t i = pv_hash(k, n) & (s->cap - 1); s->keys[i]; i = (i + 1) & (s->cap - 1))
+        if (!memcmp(s->keys[i], k, n) && !s->keys[i][n])
+            return true;
+    return false;
+}
+
+static void pv_set_free(struct pv_set *s)
+{
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->keys[i]);
+    free(s->keys);
+    memset(s, 0, sizeof *s);
+}
+
+static int pv_set_add(struct pv_set *s, const char *k, size_t n, size_t expect)
+{
+    if (!s->cap) {
+        size_t cap = 64;
+        while (cap < expect * 2)
+            cap *= 2;
+        if (!(s->keys = calloc(cap, sizeof *s->keys)))
+            return -1;
+        s->cap = cap;
+    }
+    if (pv_set_has(s, k, n))
+        return 0;
+    size_t i = pv_hash(k, n) & (s->cap - 1);
+    while (s->keys[i])
+        i = (i + 1) & (s->cap - 1);
+    if (!(s->keys[i] = malloc(n + 1)))
+        return -1;
+    memcpy(s->keys[i], k, n);
+    s->keys[i][n] = 0;
+    return 0;
+}
+
+struct pv {
+    ota_engine *eng;
+    int64_t plan;
+    char product[OTA_KEY_MAX + 1];
+    int min_rsrp, min_battery;
+    struct pv_comp comps[OTA_MAX_COMPONENTS];
+    size_t ncomps;
+    struct pv_set black, white;
+    struct pv_dev *devs;
+    size_t ndevs;
+};
+
+static int pv_plan(struct pv *v, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(v->eng, "SELECT product, min_rsrp, min_battery FROM plans WHERE id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, v->plan);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        store_copy_text(st, 0, v->product, sizeof v->product);
+        v->min_rsrp = sqlite3_column_int(st, 1);
+        v->min_battery = sqlite3_column_int(st, 2);
+    }
+    store_done(st);
+    if (s == SQLITE_DONE)
+        return ota_fail(e, OTA_E_NOT_FOUND, "id", "no plan %lld", (long long)v->plan);
+    if (s != SQLITE_ROW)
+        return store_fail(v->eng, e, "plan lookup");
+    if (!(st = store_stmt(v->eng, "SELECT pc.component, p.kind, p.target_version, COALESCE(p.source_version, '')"
+                                  " FROM plan_components pc JOIN packages p ON p.id = pc.package"
+                                  " WHERE pc.plan = ?1 ORDER BY pc.idx", e)))
+        return -1;
+    sqlite3_bind_int64(st, 1, v->plan);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW && v->ncomps < OTA_MAX_COMPONENTS) {
+        struct pv_comp *c = &v->comps[v->ncomps++];
+        store_copy_text(st, 0, c->component, sizeof c->component);
+        c->diff = !strcmp((const char *)sqlite3_column_text(st, 1), "diff");
+        store_copy_text(st, 2, c->target, sizeof c->target);
+        store_copy_text(st, 3, c->source, sizeof c->source);
+    }
+    store_done(st);
+    if (s != SQLITE_DONE && s != SQLITE_ROW)
+        return store_fail(v->eng, e, "plan components");
+    size_t sizes[2] = {0, 0};  /* black, white: the sets are sized once */
+    if (!(st = store_stmt(v->eng, "SELECT list, COUNT(*) FROM plan_lists WHERE plan = ?1 GROUP BY list", e)))
+        return -1;
+    sqlite3_bind_int64(st, 1, v->plan);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW)
+        sizes[sqlite3_column_text(st, 0)[0] == 'b' ? 0 : 1] = (size_t)sqlite3_column_int64(st, 1);
+    store_done(st);
+    if (s != SQLITE_DONE)
+        return store_fail(v->eng, e, "plan lists");
+    if (!(st = store_stmt(v->eng, "SELECT list, device_id FROM plan_lists WHERE plan = ?1", e)))
+        return -1;
+    sqlite3_bind_int64(st, 1, v->plan);
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        bool black = sqlite3_column_text(st, 0)[0] == 'b';
+        if (pv_set_add(black ? &v->black : &v->white, (const char *)sqlite3_column_text(st, 1),
+                       (size_t)sqlite3_column_bytes(st, 1), sizes[black ? 0 : 1]) < 0) {
+            store_done(st);
+            return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+        }
+    }
+    store_done(st);
+    return s == SQLITE_DONE ? 0 : store_fail(v->eng, e, "plan lists");
+}
+
+/* The product's devices in rowid order, with list and telemetry flags. */
+static int pv_devices(struct pv *v, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(v->eng, "SELECT id, device_id, rsrp, battery FROM devices NOT INDEXED"
+                                          " WHERE product = ?1 ORDER BY id", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, v->product, -1, SQLITE_STATIC);
+    size_t cap = 0;
+    int s;
+    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+        if (v->ndevs == cap) {
+            cap = cap ? cap * 2 : 4096;
+            struct pv_dev *n = realloc(v->devs, cap * sizeof *n);
+            if (!n) {
+                store_done(st);
+                return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+            }
+            v->devs = n;
+        }
+        struct pv_dev *d = &v->devs[v->ndevs++];
+        memset(d, 0, sizeof *d);
+        d->rowid = sqlite3_column_int64(st, 0);
+        const char *id = (const char *)sqlite3_column_text(st, 1);
+        size_t n = (size_t)sqlite3_column_bytes(st, 1);
+        if (pv_set_has(&v->black, id, n))
+            d->flags |= PV_BLACK;
+        if (pv_set_has(&v->white, id, n))
+            d->flags |= PV_WHITE;
+        if (sqlite3_column_type(st, 2) == SQLITE_NULL ? v->min_rsrp > -140 : sqlite3_column_int(st, 2) < v->min_rsrp)
+            d->flags |= PV_RSRP;
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL ? v->min_battery > 0
+                                                      : sqlite3_column_int(st, 3) < v->min_battery)
+            d->flags |= PV_BATTERY;
+    }
+    store_done(st);
+    return s == SQLITE_DONE ? 0 : store_fail(v->eng, e, "preview devices");
+}
+
+static struct pv_dev *pv_find(struct pv *v, int64_t rowid)
+{
+    size_t lo = 0, hi = v->ndevs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->devs[mid].rowid < rowid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < v->ndevs && v->devs[lo].rowid == rowid ? &v->devs[lo] : NULL;
+}
+
+/* Which devices run each component's target (and, for a diff, source). */
+static int pv_versions(struct pv *v, ota_err *e)
+{
+    for (size_t k = 0; k < v->ncomps; k++) {
+        const struct pv_comp *c = &v->comps[k];
+        sqlite3_stmt *st = store_stmt(v->eng, "SELECT device, version = ?2 FROM device_versions"
+                                              " WHERE component = ?1 AND version IN (?2, ?3)", e);
+        if (!st)
+            return -1;
+        sqlite3_bind_text(st, 1, c->component, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, c->target, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, c->diff ? c->source : c->target, -1, SQLITE_STATIC);
+        int s;
+        while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+            struct pv_dev *d = pv_find(v, sqlite3_column_int64(st, 0));
+            if (d && sqlite3_column_int(st, 1))
+                d->at_target |= 1u << k;
+            else if (d)
+                d->at_source |= 1u << k;
+        }
+        store_done(st);
+        if (s != SQLITE_DONE)
+            return store_fail(v->eng, e, "preview versions");
+    }
+    return 0;
+}
+
+static void pv_count(const struct pv *v, ota_preview *out)
+{
+    uint32_t all = v->ncomps >= 32 ? UINT32_MAX : (1u << v->ncomps) - 1, diff = 0;
+    for (size_t k = 0; k < v->ncomps; k++)
+        if (v->comps[k].diff)
+            diff |= 1u << k;
+    bool has_white = v->white.cap > 0;
+    for (size_t i = 0; i < v->ndevs; i++) {
+        const struct pv_dev *d = &v->devs[i];
+        if (d->flags & PV_BLACK) {
+            out->blacklisted++;
+        } else if (has_white && !(d->flags & PV_WHITE)) {
+            out->not_whitelisted++;
+        } else if (diff & ~(d->at_target | d->at_source)) {
+            out->version_mismatch++;
+        } else {
+            out->targeted++;
+            if ((d->at_target & all) == all)
+                continue;  /* up to date: never deferred */
+            if (d->flags & PV_RSRP)
+                out->deferred_rsrp++;
+            else if (d->flags & PV_BATTERY)
+                out->deferred_battery++;
+        }
+    }
+}
 
 int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
+    struct pv v = {.eng = eng, .plan = id};
     ENGINE_LOCK(eng);
-    int rc = -1;
-    char product[OTA_KEY_MAX + 1];
-    int min_rsrp = -140, min_battery = 0, has_white = 0;
-    sqlite3_stmt *st = store_stmt(eng, "SELECT product, min_rsrp, min_battery,"
-                                       " EXISTS (SELECT 1 FROM plan_lists WHERE plan = ?1 AND list = 'white')"
-                                       " FROM plans WHERE id = ?1", e);
-    if (!st)
-        goto out;
-    sqlite3_bind_int64(st, 1, id);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW) {
-        store_copy_text(st, 0, product, sizeof product);
-        min_rsrp = sqlite3_column_int(st, 1);
-        min_battery = sqlite3_column_int(st, 2);
-        has_white = sqlite3_column_int(st, 3);
+    /* one read transaction: the passes see the same snapshot (ended with
+     * COMMIT: a ROLLBACK would make the rollout drop its caches) */
+    bool own = sqlite3_get_autocommit(eng->db);
+    int rc = own ? store_exec(eng, "BEGIN", e) : 0;
+    if (rc == 0) {
+        rc = pv_plan(&v, e) < 0 || pv_devices(&v, e) < 0 || pv_versions(&v, e) < 0 ? -1 : 0;
+        if (own && !sqlite3_get_autocommit(eng->db))
+            store_exec(eng, "COMMIT", NULL);
     }
-    store_done(st);
-    if (s != SQLITE_ROW) {
-        if (s == SQLITE_DONE)
-            ota_fail(e, OTA_E_NOT_FOUND, "id", "no plan %lld", (long long)id);
-        else
-            store_fail(eng, e, "plan lookup");
-        goto out;
-    }
-    if (!(st = store_stmt(eng, preview_sql, e)))
-        goto out;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, product, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int(st, 3, has_white);
-    sqlite3_bind_int(st, 4, min_rsrp);
-    sqlite3_bind_int(st, 5, min_battery);
-    if ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        out->blacklisted = (long)sqlite3_column_int64(st, 0);
-        out->not_whitelisted = (long)sqlite3_column_int64(st, 1);
-        out->version_mismatch = (long)sqlite3_column_int64(st, 2);
-        out->targeted = (long)sqlite3_column_int64(st, 3);
-        out->deferred_rsrp = (long)sqlite3_column_int64(st, 4);
-        out->deferred_battery = (long)sqlite3_column_int64(st, 5);
-        rc = 0;
-    } else {
-        store_fail(eng, e, "preview");
-    }
-    store_done(st);
-out:
     ENGINE_UNLOCK(eng);
+    if (rc == 0)
+        pv_count(&v, out);
+    pv_set_free(&v.black);
+    pv_set_free(&v.white);
+    free(v.devs);
     return rc;
 }
 
