@@ -307,6 +307,7 @@ static const hcase cases[] = {
     {"import an object", API, "POST", "/api/v1/products/hx-meter/devices", A_ADMIN CT_JSON, "{\"id\":\"d\"}", 0, 400, "bad_request"},
     {"import into an unknown product", API, "POST", "/api/v1/products/nope/devices", A_ADMIN CT_JSON, "[{\"id\":\"d\",\"versions\":{}}]", 0, 404, "not_found"},
     {"import 5,000 good and one bad", API, "POST", "/api/v1/products/hx-meter/devices", A_ADMIN CT_JSON, NULL, 0, 422, "validation_failed", gen_import_last_bad},
+    {"import a device twice", API, "POST", "/api/v1/products/hx-meter/devices", A_ADMIN CT_JSON, "[{\"id\":\"twice\",\"versions\":{}},{\"id\":\"twice\",\"versions\":{}}]", 0, 422, "validation_failed"},
     {"import a device id with a tab", API, "POST", "/api/v1/products/hx-meter/devices", A_ADMIN CT_JSON, "[{\"id\":\"ok-1\",\"versions\":{}},{\"id\":\"tab\\tid\",\"versions\":{}}]", 0, 422, "validation_failed"},
     /* --- uploads (multipart) */
     {"multipart without a boundary", API, "POST", "/api/v1/packages", A_OPER "Content-Type: multipart/form-data\r\n", MP_META(META_OK) MP_END, 0, 400, "bad_request"},
