@@ -147,10 +147,17 @@ fail:
     return NULL;
 }
 
-static void terminal_start(const theme *th, bool no_color)
+/* newterm rather than initscr: its SCREEN can be given back with
+ * delscreen at exit, so a leak checker sees only what is really lost. */
+static SCREEN *terminal_start(const theme *th, bool no_color)
 {
     set_escdelay(25);          /* Esc answers at once; sequences still parse */
-    initscr();
+    SCREEN *scr = newterm(NULL, stdout, stdin);
+    if (!scr) {
+        fprintf(stderr, "otaconsole: cannot use the terminal (TERM=%s)\n",
+                getenv("TERM") ? getenv("TERM") : "");
+        return NULL;
+    }
     raw();                     /* ^S, ^O, ^P reach us; ^C is handled as quit */
     noecho();
     nonl();
@@ -161,6 +168,7 @@ static void terminal_start(const theme *th, bool no_color)
         start_color();
     theme_apply(th, color);
     bkgdset(' ' | theme_attr(EL_NORMAL));
+    return scr;
 }
 
 int main(int argc, char **argv)
@@ -281,12 +289,15 @@ int main(int argc, char **argv)
         remote_role_probe(&a, &conf);
     ota_remote_conf_clear(&conf);
 
-    terminal_start(&th, no_color);
-    a.pane = a.back = dashboard ? PANE_DASHBOARD : PANE_PACKAGES;
-    app_show(&a, a.pane);
-    loop_run(&a);
+    SCREEN *scr = terminal_start(&th, no_color);
+    if (scr) {
+        a.pane = a.back = dashboard ? PANE_DASHBOARD : PANE_PACKAGES;
+        app_show(&a, a.pane);
+        loop_run(&a);
+        endwin();
+        delscreen(scr);
+    }
 
-    endwin();
     worker_cancel(a.w, -1);
     worker_stop(a.w);
     app_free(&a);
@@ -294,5 +305,5 @@ int main(int argc, char **argv)
     ota_backend_close(be);
     demo_cleanup(demo_dir);
     signals_reraise(a.signal);
-    return 0;
+    return scr ? 0 : 1;
 }
