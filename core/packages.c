@@ -86,6 +86,32 @@ fail:
 static int package_create_blobs(ota_engine *eng, const ota_package_meta *m, const ota_file *files,
                                 size_t nfiles, ota_package *out, ota_err *e);
 
+static int blobs_present(ota_engine *eng, const ota_file *files, size_t n, ota_err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        char path[PATH_MAX + 80];
+        struct stat sb;
+        if (ota_blob_path(eng, files[i].sha256, path, sizeof path) < 0)
+            return ota_fail(e, OTA_E_VALIDATION, "", "\"%s\": sha256 must be 64 lowercase hex digits",
+                            files[i].name), file_refield(e, i);
+        if (stat(path, &sb) < 0 || (uint64_t)sb.st_size != files[i].size)
+            return ota_fail(e, OTA_E_IO, "", "\"%s\": no stored blob of %llu bytes with that SHA-256",
+                            files[i].name, (unsigned long long)files[i].size), file_refield(e, i);
+    }
+    return 0;
+}
+
+static void blob_collect(ota_engine *eng, const char *sha256);
+
+/* A refused create removes the blobs it stored that no package names. */
+static void blobs_collect(ota_engine *eng, const ota_file *files, size_t n)
+{
+    ENGINE_LOCK(eng);
+    for (size_t i = 0; i < n; i++)
+        blob_collect(eng, files[i].sha256);
+    ENGINE_UNLOCK(eng);
+}
+
 /* Audited: one row per create, with the new id or the refusal. */
 int ota_package_create_from_blobs(ota_engine *eng, const ota_package_meta *m, const ota_file *files,
                                   size_t nfiles, ota_package *out, ota_err *e)
@@ -109,20 +135,13 @@ static int package_create_blobs(ota_engine *eng, const ota_package_meta *m, cons
 {
     if (check_files(m, files, nfiles, e) < 0)
         return -1;
-    /* The blobs must be in place before the row names them. */
-    for (size_t i = 0; i < nfiles; i++) {
-        char path[PATH_MAX + 80];
-        struct stat sb;
-        if (ota_blob_path(eng, files[i].sha256, path, sizeof path) < 0)
-            return ota_fail(e, OTA_E_VALIDATION, "", "\"%s\": sha256 must be 64 lowercase hex digits",
-                            files[i].name), file_refield(e, i);
-        if (stat(path, &sb) < 0 || (uint64_t)sb.st_size != files[i].size)
-            return ota_fail(e, OTA_E_IO, "", "\"%s\": no stored blob of %llu bytes with that SHA-256",
-                            files[i].name, (unsigned long long)files[i].size), file_refield(e, i);
-    }
+    /* The blobs must be in place before the row names them; checked under
+     * the lock, so a delete collecting an unnamed blob cannot slip between. */
     ENGINE_LOCK(eng);
     int64_t id = 0, now = ota_engine_now(eng);
-    int rc = package_insert(eng, m, files, nfiles, now, &id, e);
+    int rc = blobs_present(eng, files, nfiles, e);
+    if (rc == 0)
+        rc = package_insert(eng, m, files, nfiles, now, &id, e);
     ENGINE_UNLOCK(eng);
     if (rc == 0 && out) {
         memset(out, 0, sizeof *out);
@@ -188,7 +207,11 @@ int ota_package_create(ota_engine *eng, const ota_package_meta *m, const char *c
         audit_note(eng, "package.create", -1, e, NULL, "component:%.64s", m->component);
         return -1;
     }
-    return ota_package_create_from_blobs(eng, m, files, npaths, out, e);
+    if (ota_package_create_from_blobs(eng, m, files, npaths, out, e) < 0) {
+        blobs_collect(eng, files, npaths);
+        return -1;
+    }
+    return 0;
 }
 
 static int package_create_files(ota_engine *eng, const ota_package_meta *m, const char *const *paths,
@@ -214,8 +237,10 @@ static int package_create_files(ota_engine *eng, const ota_package_meta *m, cons
     if (check_files(m, files, npaths, e) < 0)
         return -1;
     for (size_t i = 0; i < npaths; i++)
-        if (blob_copy(eng, paths[i], &files[i], e) < 0)
+        if (blob_copy(eng, paths[i], &files[i], e) < 0) {
+            blobs_collect(eng, files, i);
             return file_refield(e, i);
+        }
     return 0;
 }
 

@@ -177,6 +177,25 @@ static void test_refusals(void)
     is_int(blob_count(), blobs, "refused packages copied no blob");
     is_int(package_count(), rows, "and wrote no row");
 
+    /* the row fails after the blobs are stored: the blobs it stored go
+     * again, a blob another package names stays */
+    const char *kept[] = {make_file("kept.bin", "bytes a package keeps")};
+    ok_call(ota_package_create(eng, &m, kept, 1, &p, &e), &e, "a package whose bytes are shared below");
+    int64_t kept_id = p.id;
+    sql("CREATE TRIGGER boom BEFORE INSERT ON package_files WHEN NEW.name = 'boom.bin'"
+        " BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    blobs = blob_count();
+    rows = package_count();
+    const char *boom[] = {make_file("same.bin", "bytes a package keeps"), make_file("fresh.bin", "fresh bytes"),
+                          make_file("boom.bin", "more fresh bytes")};
+    ota_err_clear(&e);
+    ok(ota_package_create(eng, &m, boom, 3, &p, &e) < 0, "a create whose row fails is refused: %s", e.message);
+    sql("DROP TRIGGER boom");
+    is_int(package_count(), rows, "... leaving no row");
+    is_int(blob_count(), blobs, "... and none of the blobs it stored");
+    ota_verify_result vr;
+    ok(ota_package_verify(eng, kept_id, &vr, &e) == 0 && vr.ok, "the shared blob is still there and whole");
+
     ota_file fake = {.name = "fw.bin", .size = 5};
     memset(fake.sha256, 'a', 64);
     fails_with(ota_package_create_from_blobs(eng, &m, &fake, 1, &p, &e), &e, OTA_E_IO,
