@@ -222,22 +222,36 @@ void draw_status(app *a)
         lw = r.w - x;
     draw_text(r.y, x, lw, a->conn == CONN_DOWN ? EL_STATUS_ERROR : EL_STATUS, left);
     x += lw;
-    draw_text(r.y, x, r.w - x, EL_STATUS_ERROR, a->last_error);
+    /* the error colour only under an error: an empty tail is status bar */
+    draw_text(r.y, x, r.w - x, a->last_error[0] ? EL_STATUS_ERROR : EL_STATUS, a->last_error);
 }
 
 void draw_small(app *a)
 {
-    char buf[256];
+    char buf[256], lines[8][256];
     layout_small_message(&a->lay, buf, sizeof buf);
     rect r = a->lay.body;
-    int mid = r.h / 2;
-    for (int y = 0; y < r.h; y++) {
-        if (y != mid) {
-            draw_text(y, 0, r.w, EL_NORMAL, "");
-            continue;
+    /* Word-wrapped onto the middle rows, so "80x24" is readable even on a
+     * terminal narrower than the message (the message is ASCII). */
+    int n = 0;
+    for (char *p = buf; *p && n < 8;) {
+        while (*p == ' ')
+            p++;
+        int len = (int)strlen(p), cut = len;
+        if (len > r.w) {
+            cut = r.w;
+            while (cut > 0 && p[cut] != ' ')
+                cut--;
+            if (cut == 0)
+                cut = r.w > 0 ? r.w : len;
         }
-        /* wrap the message onto the middle rows when narrow */
-        draw_text(y, 0, r.w, EL_WARN, buf);
+        snprintf(lines[n++], sizeof lines[0], "%.*s", cut, p);
+        p += cut;
+    }
+    int top = (r.h - n) / 2;
+    for (int y = 0; y < r.h; y++) {
+        int i = y - top;
+        draw_text(y, 0, r.w, i >= 0 && i < n ? EL_WARN : EL_NORMAL, i >= 0 && i < n ? lines[i] : "");
     }
 }
 

@@ -165,6 +165,9 @@ check "the typed name terminates" $S "terminate, now terminated"
 # -------------------------------------------------------------- resize
 $T resize-window -t $S -x 60 -y 20
 check "below 80x24 a message names 80x24" $S "needs at least 80x24"
+$T resize-window -t $S -x 40 -y 12
+check "narrower than the message: it wraps and still names 80x24" $S "^needs at least 80x24"
+check "with the current size" $S "Terminal 40x12 is too small"
 $T resize-window -t $S -x 100 -y 30
 check "the normal screen comes back" $S "Live status"
 keys $S q
