@@ -25,3 +25,6 @@ EXTRA_DIST += tests/e2e/console_remote.sh tests/e2e/lib-console.sh
 # --demo ended by SIGTERM, SIGHUP, SIGINT: no temporary folder left (tmux)
 TESTS += tests/e2e/console_signals.sh
 EXTRA_DIST += tests/e2e/console_signals.sh
+# Light and high-contrast themes as tmux shows them (capture-pane -e)
+TESTS += tests/e2e/console_themes.sh
+EXTRA_DIST += tests/e2e/console_themes.sh
