@@ -13,9 +13,15 @@ is "package list --json shows the demo packages" "$(echo "$OUT" | py 'len(d["ite
 is "demo packages: module, mcu and app in full and diff" \
   "$(echo "$OUT" | py 'sorted(set((p["component"], p["kind"]) for p in d["items"]))')" \
   "[('app', 'full'), ('mcu', 'diff'), ('mcu', 'full'), ('module', 'diff'), ('module', 'full')]"
+# the bytes come from the fixture's refs and names, so every seed stores the same ones
 is "demo package files have known hashes" \
-  "$(echo "$OUT" | py '[f["sha256"][:16] for p in d["items"] if p["target_version"] == "1.2.0" for f in p["files"]]')" \
-  "$(otactl --json package list --component module | py '[f["sha256"][:16] for p in d["items"] if p["target_version"] == "1.2.0" for f in p["files"]]')"
+  "$(echo "$OUT" | py '[(f["name"], f["sha256"]) for p in d["items"] if p["target_version"] == "1.2.0" for f in p["files"]]')" \
+  "[('EC600N_1.2.0.bin', '07d8d1db135c07499813c40b2e178fc86ea7542641e3fed619e010cbb1aa60da')]"
+BAD=""
+for id in $(echo "$OUT" | pyraw '" ".join(str(p["id"]) for p in d["items"])'); do
+  otactl package verify "$id" >/dev/null 2>&1 || BAD="$BAD $id"
+done
+is "every demo package verifies against its recorded hashes" "$BAD" ""
 
 run --json plan list
 is "plan list --json shows the demo plans" "$(echo "$OUT" | py 'len(d["items"])')" 6
@@ -73,15 +79,26 @@ is "sim --rate 2: usage" "$RC" 2
 
 # fleet generator: deterministic for a seed
 otactl product add GEN "Generated" >/dev/null
-run fleet generate GEN 5000 --seed 42
-is "fleet generate: exit 0" "$RC" 0
-is "fleet generate: 5000 devices" "$(otactl --json device list GEN --limit 1000 | py 'len(d["items"])')" 1000
+run --json fleet generate GEN 5000 --seed 42
+is "fleet generate: exit 0, 5000 devices" "$RC/$(echo "$OUT" | py 'd["devices"]')" "0/5000"
+is "fleet generate: the last device is there, and no more" \
+  "$(otactl --json device list GEN --query dev-0050 | py 'sorted(x["id"] for x in d["items"])[-1], len(d["items"])')" \
+  "('dev-005000', 1)"
 otactl product add GEN2 "Generated 2" >/dev/null
 otactl fleet generate GEN2 50 --seed 42 --prefix a --out "$TMP/a.csv" >/dev/null
 otactl fleet generate GEN2 50 --seed 42 --prefix a --out "$TMP/b.csv" >/dev/null
 ok "fleet CSV: same seed, same fleet" cmp "$TMP/a.csv" "$TMP/b.csv"
 otactl fleet generate GEN2 50 --seed 43 --prefix a --out "$TMP/c.csv" >/dev/null
 fails "fleet CSV: another seed, another fleet" cmp -s "$TMP/a.csv" "$TMP/c.csv"
+# a fixed seed is the same fleet on every machine and every run, not only twice in one
+otactl fleet generate GEN2 1000 --seed 42 --prefix a --versions "module=1.0.0:3|1.1.0:6,mcu=2.0|2.1" \
+  --out "$TMP/pinned.csv" >/dev/null
+is "fleet CSV of seed 42: the same bytes as always" "$(sha256sum < "$TMP/pinned.csv" | cut -c1-64)" \
+  165218893f69928904df7f698eb07b7f8f89cede2a8682302b5592f7a7cd2b4d
+run fleet generate GEN2 1000000 --seed 7 --prefix m --versions "module=1.0" --out "$TMP/million.csv"
+is "fleet CSV of 1,000,000 devices: header and every device" "$RC/$(wc -l < "$TMP/million.csv")" "0/1000001"
+is "... the last one numbered 1000000" "$(tail -1 "$TMP/million.csv" | cut -d, -f1)" "m-1000000"
+rm -f "$TMP/million.csv"
 run fleet generate GEN2 50 --prefix g2 --versions "module=1.0:1|2.0:1,mcu=A"
 is "fleet generate with versions through the backend: exit 0" "$RC" 0
 is "generated devices carry the versions" "$(otactl --json device list GEN2 --query g2- | py 'sorted(set(x["versions"]["mcu"] for x in d["items"]))')" "['A']"
