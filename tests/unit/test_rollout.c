@@ -30,6 +30,24 @@ static void refused_except(fx *f, int64_t id, ota_plan_state s, unsigned allowed
 
 #define BIT(a) (1u << (a))
 
+/* Activated plans are frozen: an edit is refused with not_editable and
+ * changes nothing. */
+static void frozen(fx *f, int64_t id, ota_plan_state s)
+{
+    ota_plan p;
+    ota_plan_init(&p);
+    ota_plan_get(f->eng, id, &p, &f->e);
+    int64_t rev = p.revision;
+    snprintf(p.name, sizeof p.name, "renamed");
+    fails_with(ota_plan_update(f->eng, &p, &f->e), &f->e, OTA_E_NOT_EDITABLE, "%s: an edit is refused",
+               ota_plan_state_str(s));
+    ota_plan_free(&p);
+    ota_plan_init(&p);
+    ota_plan_get(f->eng, id, &p, &f->e);
+    ok(strcmp(p.name, "renamed") && p.revision == rev, "  name and revision unchanged");
+    ota_plan_free(&p);
+}
+
 static void test_table(void)
 {
     fx f;
@@ -67,17 +85,29 @@ static void test_table(void)
     ok_call(ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 0, NULL, &f.e), &f.e, "d1 downloads");
     is_int(fx_state(&f, id), OTA_PLAN_UPGRADING, "active -> upgrading at the first download");
     refused_except(&f, id, OTA_PLAN_UPGRADING, BIT(OTA_ACT_PAUSE) | BIT(OTA_ACT_TERMINATE));
+    frozen(&f, id, OTA_PLAN_UPGRADING);
     ok_call(fx_act(&f, id, OTA_ACT_PAUSE), &f.e, "upgrading -> paused");
+    frozen(&f, id, OTA_PLAN_PAUSED);
     ok_call(fx_act(&f, id, OTA_ACT_RESUME), &f.e, "paused -> resume");
     is_int(fx_state(&f, id), OTA_PLAN_UPGRADING, "resume goes back to upgrading (where it was paused from)");
     ok_call(fx_act(&f, id, OTA_ACT_PAUSE), &f.e, "pause again");
     ok_call(fx_act(&f, id, OTA_ACT_TERMINATE), &f.e, "paused -> terminated");
     refused_except(&f, id, OTA_PLAN_TERMINATED, 0);
+    frozen(&f, id, OTA_PLAN_TERMINATED);
 
     /* terminate straight from active and from upgrading */
     int64_t a = fx_plan(&f, &(plan_spec){.pkg = f.pkg_mcu_full});
     fx_act(&f, a, OTA_ACT_ACTIVATE);
     ok_call(fx_act(&f, a, OTA_ACT_TERMINATE), &f.e, "active -> terminated");
+    is_int(fx_state(&f, a), OTA_PLAN_TERMINATED, "  terminated");
+    int64_t u = fx_plan(&f, &(plan_spec){.pkg = f.pkg_mcu_full});
+    fx_act(&f, u, OTA_ACT_ACTIVATE);
+    fx_devices(&f, "meter", "d7=1.1.0", NULL);
+    ok_call(fx_checkin(&f, "d7", "1.1.0", &o), &f.e, "d7 checks in to a third plan");
+    ok_call(ota_job_report(f.eng, o.job_id, "d7", OTA_JOB_DOWNLOADING, 0, NULL, &f.e), &f.e, "  and downloads");
+    is_int(fx_state(&f, u), OTA_PLAN_UPGRADING, "  that plan is upgrading");
+    ok_call(fx_act(&f, u, OTA_ACT_TERMINATE), &f.e, "upgrading -> terminated");
+    is_int(fx_state(&f, u), OTA_PLAN_TERMINATED, "  terminated");
 
     /* the clock ends active, upgrading and paused plans */
     int64_t p1 = fx_plan(&f, &(plan_spec){.pkg = f.pkg_mcu_full, .end = T0 + HOUR});
@@ -94,6 +124,7 @@ static void test_table(void)
     ok_call(ota_engine_tick(f.eng, &f.e), &f.e, "tick");
     is_int(fx_state(&f, p2), OTA_PLAN_ENDED, "paused -> ended by the clock");
     refused_except(&f, p1, OTA_PLAN_ENDED, 0);
+    frozen(&f, p1, OTA_PLAN_ENDED);
 
     /* events of a plan: one per transition, in order */
     ota_event_page ev;
@@ -108,12 +139,24 @@ static void test_table(void)
     for (size_t i = 1; i < ev.n; i++)
         increasing &= ev.items[i].seq > ev.items[i - 1].seq;
     ok(increasing, "sequence numbers increase");
+    ok(ev.n >= 3 && ev.items[0].at == T0, "each event carries the clock's time");
     is_int(ev.last_seq, ev.items[ev.n - 1].seq, "last_seq is the newest event");
     int64_t mid = ev.items[1].seq;
     size_t total = ev.n;
     ota_event_page_free(&ev);
     ok_call(ota_plan_events(f.eng, id, mid, 0, &ev, &f.e), &f.e, "events since a sequence number");
     is_int(ev.n, total - 2, "only the later ones");
+    ota_event_page_free(&ev);
+    ok_call(ota_plan_events(f.eng, p2, 0, 0, &ev, &f.e), &f.e, "events of the plan the clock ended");
+    int ended_at = 0, expired_at = 0;
+    for (size_t i = 0; i < ev.n; i++) {
+        if (!ev.items[i].device[0] && !strcmp(ev.items[i].from, "paused") && !strcmp(ev.items[i].to, "ended"))
+            ended_at = ev.items[i].at == T0 + 3 * HOUR;
+        if (ev.items[i].device[0] && !strcmp(ev.items[i].to, "expired"))
+            expired_at += ev.items[i].at == T0 + 3 * HOUR;
+    }
+    ok(ended_at, "  paused -> ended, at the time the clock read");
+    is_int(expired_at, 3, "  its waiting jobs expired at that time, each with its event");
     ota_event_page_free(&ev);
     fails_with(ota_plan_events(f.eng, 9999, 0, 0, &ev, &f.e), &f.e, OTA_E_NOT_FOUND, "events of no plan");
     fails_with(fx_act(&f, 9999, OTA_ACT_PAUSE), &f.e, OTA_E_NOT_FOUND, "transition of no plan");
@@ -143,6 +186,25 @@ static void test_activation_prerequisites(void)
         fputs("tampered", fp);
         fclose(fp);
     }
+    /* a package deleted after the plan was saved (allowed: the plan is saved) */
+    int64_t gone = fx_package(&f, "module", OTA_KIND_FULL, "1.3.0", NULL, "module-13.bin");
+    int64_t orphan = fx_plan(&f, &(plan_spec){.pkg = gone});
+    ok_call(ota_package_delete(f.eng, gone, &f.e), &f.e, "delete the package of a saved plan");
+    fails_with(fx_act(&f, orphan, OTA_ACT_ACTIVATE), &f.e, OTA_E_VALIDATION,
+               "a plan whose package no longer exists is refused");
+    is_str(f.e.field, "components", "  naming its components (the deleted package left none): %s", f.e.message);
+    is_int(fx_state(&f, orphan), OTA_PLAN_SAVED, "  and the plan stays saved");
+    /* the same plan activates once its package is back */
+    ota_plan re;
+    ota_plan_init(&re);
+    ota_plan_get(f.eng, orphan, &re, &f.e);
+    snprintf(re.components[0].component, sizeof re.components[0].component, "module");
+    re.components[0].package_id = f.pkg_module_full;
+    re.ncomponents = 1;
+    ok_call(ota_plan_update(f.eng, &re, &f.e), &f.e, "  point it at an existing package");
+    ota_plan_free(&re);
+    ok_call(fx_act(&f, orphan, OTA_ACT_ACTIVATE), &f.e, "  then it activates");
+
     fails_with(fx_act(&f, id, OTA_ACT_ACTIVATE), &f.e, OTA_E_VALIDATION, "a package that does not verify is refused");
     is_str(f.e.field, "components", "  field components");
     ok(strstr(f.e.message, "mcu") != NULL, "  message names the component: %s", f.e.message);

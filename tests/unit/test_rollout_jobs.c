@@ -121,6 +121,25 @@ static void test_checkin_rules(void)
     is_int(fx_jstate(&f, id, "d2"), OTA_JOB_SUCCEEDED, "  its job counts as succeeded");
     is_str(fx_reason(&f, id, "d2"), "up_to_date", "  reason up_to_date");
 
+    /* d3 never reported telemetry: thresholds that need it defer it */
+    ota_checkin_req q;
+    memset(&q, 0, sizeof q);
+    snprintf(q.device, sizeof q.device, "d3");
+    snprintf(q.product, sizeof q.product, "meter");
+    snprintf(q.versions[0].component, sizeof q.versions[0].component, "module");
+    snprintf(q.versions[0].version, sizeof q.versions[0].version, "1.1.0");
+    q.nversions = 1;
+    ok_call(ota_checkin(f.eng, &q, &o, &f.e), &f.e, "d3 checks in without rsrp or battery");
+    ok(!o.has_job, "  not offered");
+    is_str(fx_reason(&f, id, "d3"), "rsrp", "  deferred: rsrp unknown while the plan needs -110 dBm");
+    q.has_rsrp = true;
+    q.rsrp = -90;
+    ok_call(ota_checkin(f.eng, &q, &o, &f.e), &f.e, "d3 reports rsrp only");
+    ok(!o.has_job, "  not offered");
+    is_str(fx_reason(&f, id, "d3"), "battery", "  deferred: battery unknown while the plan needs 30%%");
+    ota_device_get(f.eng, "d3", &d, &f.e);
+    ok(d.has_rsrp && d.rsrp == -90 && !d.has_battery, "  the stored telemetry has rsrp, no battery");
+
     ok_call(fx_checkin(&f, "d9", "1.1.0", &o), &f.e, "an unknown device of the product checks in");
     ok(ota_device_get(f.eng, "d9", &d, &f.e) == 0 && !strcmp(d.product, "meter"), "  it is registered");
     ok(o.has_job, "  and gets its job lazily (registered after activation)");
@@ -200,6 +219,9 @@ static void test_pause_terminate_end(void)
     ok(o.has_job && o.job_id == o1.job_id, "  its in-flight job is re-sent");
     ok_call(report(&f, o1.job_id, "d1", OTA_JOB_INSTALLING), &f.e, "d1 installs");
     ok_call(report(&f, o1.job_id, "d1", OTA_JOB_SUCCEEDED), &f.e, "  and succeeds after terminate");
+    ok_call(fx_checkin(&f, "d8", "1.1.0", &o), &f.e, "a new device checks in after terminate");
+    ok(!o.has_job, "  is registered but gets nothing from a terminated plan");
+    is_str(fx_reason(&f, id, "d8"), "(no job)", "  and no job row");
     ok(fx_counts_match(&f, id), "counts equal the job rows");
     fx_close(&f);
 
@@ -223,6 +245,11 @@ static void test_pause_terminate_end(void)
     ok(strstr(r.error, "timed out") != NULL, "  error says it timed out: %s", r.error);
     fails_with(report(&f, o3.job_id, "d4", OTA_JOB_INSTALLING), &f.e, OTA_E_INVALID_TRANSITION,
                "  its late report is refused");
+    ok_call(fx_checkin(&f, "d3", "1.1.0", &o), &f.e, "d3 (expired) checks in after the end");
+    ok(!o.has_job, "  nothing offered");
+    is_int(fx_jstate(&f, id, "d3"), OTA_JOB_EXPIRED, "  still expired");
+    ok_call(fx_checkin(&f, "d9", "1.1.0", &o), &f.e, "a new device checks in after the end");
+    ok(!o.has_job, "  nothing offered by an ended plan");
     ok(fx_counts_match(&f, id), "counts equal the job rows");
     fx_close(&f);
 }
@@ -318,36 +345,163 @@ static void test_pages_and_coherence(void)
     fx_close(&f);
 }
 
+static int fx_sql(fx *f, const char *sql)
+{
+    sqlite3 *db;
+    int rc = sqlite3_open(f->db, &db);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_close(db);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* A write that fails halfway (a trigger, created by another connection,
+ * refuses d2's event after its job row changed) leaves nothing half
+ * written.  Alone, the call is undone.  Inside a batch, where calls share
+ * one transaction without savepoints, the whole batch is rolled back and
+ * nothing of it is acknowledged: later calls and the batch end fail. */
+static void test_failed_write(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", "d2=1.1.0", "d3=1.1.0", NULL);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ok(fx_sql(&f, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.device = 'd2'"
+                  " BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END;") == 0,
+       "another connection makes d2's events fail");
+    ota_job_offer o;
+    int64_t seq = fx_last_seq(&f, id);
+    fails_with(fx_checkin(&f, "d2", "1.1.0", &o), &f.e, OTA_E_INTERNAL, "d2's check-in fails at its event");
+    ok(strstr(f.e.message, "simulated write failure") != NULL, "  with the database's reason: %s", f.e.message);
+    ok(!o.has_job, "  no job answered");
+    is_int(fx_jstate(&f, id, "d2"), OTA_JOB_PENDING, "  the job row's change was undone: pending");
+    is_int(fx_last_seq(&f, id), seq, "  no event");
+    ok(fx_counts_match(&f, id), "  counts equal the job rows");
+
+    ok_call(ota_engine_batch_begin(f.eng, &f.e), &f.e, "a batch");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "  d1 checks in");
+    ok(o.has_job, "  and is offered (not acknowledged yet)");
+    fails_with(fx_checkin(&f, "d2", "1.1.0", &o), &f.e, OTA_E_INTERNAL, "  d2's check-in fails");
+    fails_with(fx_checkin(&f, "d3", "1.1.0", &o), &f.e, OTA_E_INTERNAL, "  a later call of the batch fails too");
+    ok(strstr(f.e.message, "rolled back") && strstr(f.e.message, "simulated write failure"),
+       "  saying the batch was rolled back and why: %s", f.e.message);
+    ok(ota_engine_batch_end(f.eng, &f.e) < 0, "  the batch end reports the failure: %s", f.e.message);
+    is_int(fx_jstate(&f, id, "d1"), OTA_JOB_PENDING, "nothing of the batch was kept: d1 pending");
+    is_int(fx_jstate(&f, id, "d3"), OTA_JOB_PENDING, "  d3 pending");
+    is_int(fx_last_seq(&f, id), seq, "  no event");
+    ok(fx_counts_match(&f, id), "  counts equal the job rows");
+
+    ok_call(ota_engine_batch_begin(f.eng, &f.e), &f.e, "the next batch");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "  d1 checks in");
+    ok(o.has_job, "  and is offered");
+    ok_call(ota_engine_batch_end(f.eng, &f.e), &f.e, "  committed");
+    is_int(fx_jstate(&f, id, "d1"), OTA_JOB_OFFERED, "  d1 offered");
+    ok(fx_sql(&f, "DROP TRIGGER boom") == 0, "the trigger goes");
+    ok_call(fx_checkin(&f, "d2", "1.1.0", &o), &f.e, "d2 checks in");
+    ok(o.has_job, "  and is offered");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
+/* Everything the plan recorded, as one hash: (seq, time, device, from, to)
+ * of every event, read by following "events since" to the end. */
+static uint64_t events_hash(fx *f, int64_t id, long *n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    int64_t since = 0;
+    *n = 0;
+    for (;;) {
+        ota_event_page ev;
+        if (ota_plan_events(f->eng, id, since, 0, &ev, &f->e) < 0)
+            return 0;
+        for (size_t i = 0; i < ev.n; i++) {
+            char line[512];
+            int len = snprintf(line, sizeof line, "%lld %lld %s %s %s;", (long long)ev.items[i].seq,
+                               (long long)ev.items[i].at, ev.items[i].device, ev.items[i].from, ev.items[i].to);
+            for (int k = 0; k < len; k++)
+                h = (h ^ (unsigned char)line[k]) * 1099511628211ULL;
+        }
+        *n += (long)ev.n;
+        size_t got = ev.n;
+        since = ev.last_seq;
+        ota_event_page_free(&ev);
+        if (got == 0)
+            return h;
+    }
+}
+
+/* Pending devices deferred for battery right now, added to set (ids). */
+static void battery_deferred(fx *f, int64_t id, ota_strlist *set)
+{
+    ota_page_req pg = {.limit = 1000};
+    ota_job_page page;
+    if (ota_plan_devices(f->eng, id, OTA_JOB_PENDING, &pg, &page, &f->e) < 0)
+        return;
+    for (size_t i = 0; i < page.n; i++)
+        if (!strcmp(page.items[i].reason, "battery") && !ota_strlist_has(set, page.items[i].device))
+            ota_strlist_push(set, page.items[i].device);
+    ota_job_page_free(&page);
+}
+
+struct sim_run {
+    long counts[OTA_JOB__COUNT];
+    uint64_t events;
+    long nevents;
+    size_t deferred, cleared;  /* devices seen deferred for battery; of those, later succeeded */
+};
+
+static void sim_run(uint64_t seed, struct sim_run *out)
+{
+    fx f;
+    fx_open(&f);
+    memset(out, 0, sizeof *out);
+    ok_call(ota_fleet_generate(f.eng, "meter", 300, 7, &f.e), &f.e, "seed %llu: generate 300 devices",
+            (unsigned long long)seed);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .retries = 1, .min_battery = 20,
+                                          .confirm = 1});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ota_sim_opts so = {.seed = seed, .plan_id = id, .online_per_tick = 0.2, .failure_rate = 0.1,
+                       .confirm_delay = 1, .download_ticks = 2, .install_ticks = 1, .tick_seconds = 10};
+    ota_sim *sim = ota_sim_new(f.eng, &so, &f.e);
+    ok(sim != NULL, "  simulator on the plan");
+    ota_strlist deferred = {0};
+    int ok_steps = 1;
+    for (int i = 0; i < 120 && sim; i++) {
+        f.clock.t += so.tick_seconds;
+        ok_steps &= ota_sim_step(sim, &f.e) == 0;
+        if (i < 20)
+            battery_deferred(&f, id, &deferred);
+    }
+    ok(ok_steps, "  120 steps, each one committed batch");
+    ota_sim_free(sim);
+    ota_plan_status st;
+    ota_plan_status_get(f.eng, id, &st, &f.e);
+    memcpy(out->counts, st.counts, sizeof st.counts);
+    ok(st.counts[OTA_JOB_SUCCEEDED] > 150, "  most devices succeeded (%ld)", st.counts[OTA_JOB_SUCCEEDED]);
+    ok(st.state == OTA_PLAN_UPGRADING, "  the plan is upgrading");
+    ok(fx_counts_match(&f, id), "  counts equal the job rows");
+    out->events = events_hash(&f, id, &out->nevents);
+    out->deferred = deferred.n;
+    for (size_t i = 0; i < deferred.n; i++)
+        out->cleared += fx_jstate(&f, id, deferred.v[i]) == OTA_JOB_SUCCEEDED;
+    ota_strlist_free(&deferred);
+    fx_close(&f);
+}
+
 static void test_sim(void)
 {
-    long counts[2][OTA_JOB__COUNT];
-    for (int run = 0; run < 2; run++) {
-        fx f;
-        fx_open(&f);
-        ok_call(ota_fleet_generate(f.eng, "meter", 300, 7, &f.e), &f.e, "generate 300 devices");
-        int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .retries = 1, .min_battery = 20,
-                                              .confirm = 1});
-        fx_act(&f, id, OTA_ACT_ACTIVATE);
-        ota_sim_opts so = {.seed = 99, .plan_id = id, .online_per_tick = 0.2, .failure_rate = 0.1,
-                           .confirm_delay = 1, .download_ticks = 2, .install_ticks = 1, .tick_seconds = 10};
-        ota_sim *sim = ota_sim_new(f.eng, &so, &f.e);
-        ok(sim != NULL, "simulator on the plan");
-        int ok_steps = 1;
-        for (int i = 0; i < 120 && sim; i++) {
-            f.clock.t += so.tick_seconds;
-            ok_steps &= ota_sim_step(sim, &f.e) == 0;
-        }
-        ok(ok_steps, "120 steps, each one committed batch");
-        ota_sim_free(sim);
-        ota_plan_status st;
-        ota_plan_status_get(f.eng, id, &st, &f.e);
-        memcpy(counts[run], st.counts, sizeof st.counts);
-        ok(st.counts[OTA_JOB_SUCCEEDED] > 150, "most devices succeeded (%ld)", st.counts[OTA_JOB_SUCCEEDED]);
-        ok(st.state == OTA_PLAN_UPGRADING, "the plan is upgrading");
-        ok(fx_counts_match(&f, id), "counts equal the job rows");
-        fx_close(&f);
-    }
-    ok(!memcmp(counts[0], counts[1], sizeof counts[0]), "the same seed gives the same outcome");
+    struct sim_run a, b, c;
+    sim_run(99, &a);
+    sim_run(99, &b);
+    sim_run(100, &c);
+    ok(a.nevents > 600 && a.nevents == b.nevents && a.events == b.events,
+       "the same seed gives the same events, time and order (%ld events)", a.nevents);
+    ok(!memcmp(a.counts, b.counts, sizeof a.counts), "  and the same counts");
+    ok(c.events != a.events, "another seed gives another run");
+    ok(a.deferred >= 5, "low batteries defer devices (%zu deferred for battery in the first 20 ticks)", a.deferred);
+    ok(a.cleared > 0 && a.cleared * 2 >= a.deferred,
+       "batteries drift back: %zu of them succeeded later", a.cleared);
 }
 
 int main(void)
@@ -359,6 +513,7 @@ int main(void)
     test_competing_plans();
     test_confirm();
     test_pages_and_coherence();
+    test_failed_write();
     test_sim();
     return tap_done();
 }
