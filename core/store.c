@@ -396,8 +396,12 @@ ota_engine *ota_engine_open(const ota_engine_opts *o, ota_err *e)
     sqlite3_busy_timeout(eng->db, 5000);
     if (store_exec(eng, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                         "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
-                        "PRAGMA temp_store=MEMORY;", e) < 0)
+                        "PRAGMA temp_store=MEMORY;", e) < 0) {
+        /* The first statement is where a file that is not a database (or an
+         * unreadable one) shows itself: name the path, not just SQLite's words. */
+        ota_fail(e, OTA_E_IO, "db", "cannot use %s as a database: %s", dbp, sqlite3_errmsg(eng->db));
         goto fail;
+    }
     if (migrate(eng, e) < 0)
         goto fail;
     return eng;

@@ -136,6 +136,21 @@ int main(void)
     eng = ota_engine_open(&o, &e);
     ok(eng == NULL && e.code == OTA_E_IO, "a database newer than the program is refused: %s", e.message);
 
+    /* A file that is not a database: io_error naming the db field and the path. */
+    char junk[600];
+    snprintf(junk, sizeof junk, "%s/junk.db", dir);
+    FILE *f = fopen(junk, "w");
+    for (int i = 0; f && i < 512; i++)
+        fputs("this is not a database file ", f);
+    if (f)
+        fclose(f);
+    ota_engine_opts oj = {.db_path = junk};
+    ota_err ej = {0};
+    eng = ota_engine_open(&oj, &ej);
+    ok(eng == NULL && ej.code == OTA_E_IO && !strcmp(ej.field, "db") && strstr(ej.message, junk),
+       "a file that is not a database: io_error on db naming the path: %s", ej.message);
+    ota_engine_close(eng);
+
     int64_t t;
     ok(ota_time_parse("2026-12-01T00:00:00Z", &t) == 0 && t == 1796083200, "RFC 3339 Z parses");
     ok(ota_time_parse("2026-12-01T08:00:00+08:00", &t) == 0 && t == 1796083200, "offsets parse");
