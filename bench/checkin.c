@@ -114,6 +114,29 @@ static void time_line(const char *what, const struct meter *m)
     printf("%-46s %9.2f s wall %9.2f s CPU\n", what, m->wall, m->cpu);
 }
 
+/* "peak RSS: P MiB; now A MiB anonymous (the engine's caches, SQLite's
+ * page cache), F MiB file-backed (mostly the memory-mapped database, which the
+ * kernel can drop at any time)". */
+static void rss_line(const char *what)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long anon = -1, file = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f)) {
+        sscanf(line, "RssAnon: %ld kB", &anon);
+        sscanf(line, "RssFile: %ld kB", &file);
+    }
+    if (f)
+        fclose(f);
+    printf("%-46s %9.1f MiB", what, (double)ru.ru_maxrss / 1024.0);
+    if (anon >= 0 && file >= 0)
+        printf("  (now: %.1f MiB anonymous, %.1f MiB file-backed, mostly the memory-mapped database)", anon / 1024.0,
+               file / 1024.0);
+    printf("\n");
+}
+
 static void die(const char *what, const ota_err *e)
 {
     fprintf(stderr, "bench/checkin: %s: %s: %s: %s\n", what, ota_code_str(e->code), e->field, e->message);
@@ -206,6 +229,7 @@ int main(int argc, char **argv)
         die("fleet", &e);
     meter_stop(&m);
     time_line("fleet generated (one transaction)", &m);
+    rss_line("    peak RSS so far");
 
     char fw[300];
     snprintf(fw, sizeof fw, "%s/module-1.2.0.bin", dir);
@@ -317,6 +341,7 @@ int main(int argc, char **argv)
     struct meter nochange = m;
     ota_plan_status_get(eng, plan.id, &st1, &e);
     rate_line("NO-CHANGE check-ins (warm, one core)", n, &m);
+    rss_line("    peak RSS so far");
     printf("    %ld offers re-sent, events written %lld; per check-in: %.3f heap allocations%s,"
            " %.4f SQLite steps\n", resent, (long long)(st1.last_seq - st0.last_seq),
            ALLOCS_COUNTED ? (double)m.allocs / (double)n : 0.0, ALLOCS_COUNTED ? "" : " (not counted here)",
@@ -391,9 +416,7 @@ int main(int argc, char **argv)
     printf("%-46s %9.1f us wall %9.1f us CPU\n", "status refresh (each)", m.wall * 1e3, m.cpu * 1e3);
     preview_line(eng, plan.id, "active");
 
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    printf("%-46s %9.1f MiB\n", "peak RSS", (double)ru.ru_maxrss / 1024.0);
+    rss_line("peak RSS (whole run)");
 
     double nc_wall = (double)n / nochange.wall, nc_cpu = (double)n / nochange.cpu;
     double ch_wall = (double)ops / changing.wall, ch_cpu = (double)ops / changing.cpu;
