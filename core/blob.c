@@ -7,10 +7,12 @@
  *
  * These calls touch only the immutable blob_dir of the engine, so they do
  * not take the engine lock: a slow 100 MiB upload never blocks others. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <nettle/md5.h>
@@ -82,6 +84,10 @@ ota_blob_writer *ota_blob_begin(ota_engine *eng, const char *file_name, ota_err 
         free(w);
         return NULL;
     }
+    /* Held while the upload lives: blob_sweep_tmp() knows a locked temp file
+     * belongs to a writer in some process and an unlocked one to a writer
+     * that died (kill -9 mid-upload). */
+    flock(w->fd, LOCK_EX);
     crypto_hash_sha256_init(&w->sha256);
     sha1_init(&w->sha1);
     md5_init(&w->md5);
@@ -245,4 +251,29 @@ int ota_blob_verify(ota_engine *eng, const ota_file *f, ota_err *e)
         return ota_fail(e, OTA_E_IO, "files", "\"%s\": SHA-256 mismatch: recorded %.12s..., found %.12s...",
                         f->name, f->sha256, got);
     return 0;
+}
+
+/* Temp files of uploads whose process died: remove every one no live writer
+ * holds a lock on.  Called when an engine opens. */
+void blob_sweep_tmp(ota_engine *eng)
+{
+    char dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/tmp", eng->blob_dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, "upload-", 7) != 0)
+            continue;
+        char path[PATH_MAX + 300];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            unlink(path);
+        close(fd);
+    }
+    closedir(d);
 }

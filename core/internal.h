@@ -73,6 +73,9 @@ int sign_offer_attach(ota_engine *eng, ota_job_offer *o, ota_err *e);
 void sign_cache_bump(ota_engine *eng);
 void sign_free(ota_engine *eng);
 
+/* blob.c: remove temp files of uploads whose writer died. */
+void blob_sweep_tmp(ota_engine *eng);
+
 /* mkdir -p */
 int ota_mkdirs(const char *path, ota_err *e);
 

@@ -404,6 +404,7 @@ ota_engine *ota_engine_open(const ota_engine_opts *o, ota_err *e)
     }
     if (migrate(eng, e) < 0)
         goto fail;
+    blob_sweep_tmp(eng);
     return eng;
 fail:
     ota_engine_close(eng);

@@ -97,6 +97,31 @@ static void test_abort(void)
     is_int(tmp_entries(), 0, "an aborted writer leaves no temporary file");
 }
 
+/* A writer killed mid-upload leaves an unlocked temp file: the next engine
+ * opened on the store removes it, but never a live writer's (locked) file. */
+static void test_sweep(const ota_engine_opts *o)
+{
+    ota_err e = {0};
+    ota_blob_writer *live = ota_blob_begin(eng, "live.bin", &e);
+    ota_blob_write(live, "still coming", 12, &e);
+    char dead[700];
+    snprintf(dead, sizeof dead, "%s/tmp/upload-dead01", ota_engine_blob_dir(eng));
+    FILE *f = fopen(dead, "w");
+    if (f) {
+        fputs("half an upload", f);
+        fclose(f);
+    }
+    is_int(tmp_entries(), 2, "a live writer's temp file and a dead one's");
+    ota_engine *other = ota_engine_open(o, &e);
+    ok(other != NULL, "a second engine opens the store");
+    ok(access(dead, F_OK) != 0, "opening removed the dead writer's temp file");
+    is_int(tmp_entries(), 1, "the live writer's temp file is kept");
+    ota_file out;
+    ok_call(ota_blob_finish(live, &out, &e), &e, "the live writer still finishes");
+    is_int(tmp_entries(), 0, "and leaves no temp file");
+    ota_engine_close(other);
+}
+
 /* Exactly 100 MiB is accepted; one byte more is refused by write as soon
  * as it arrives.  Zero-filled chunks keep this quick. */
 static void test_limit(void)
@@ -156,6 +181,7 @@ int main(void)
     }
     test_small();
     test_abort();
+    test_sweep(&o);
     test_limit();
     ota_engine_close(eng);
     nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
