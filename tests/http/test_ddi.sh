@@ -14,6 +14,11 @@ done
 OTAD=${OTAD:-$OTA_BUILDDIR/server/otad}
 PRODUCT=ddi-board
 
+# swupdate keeps one socket outside TMPDIR: two runs on one machine (a
+# distcheck beside a check) collide on it.  Take turns.
+exec 9>"${TMPDIR:-/tmp}/otaconsole-swupdate.lock"
+flock -w 600 9 || { echo "Bail out! another swupdate test held the lock for 10 minutes"; exit 1; }
+
 # ------------------------------------------------------------------ helpers
 # JSON field of a file, through SQLite's JSON functions (no jq needed).
 jget() { sqlite3 :memory: "SELECT json_extract(CAST(readfile('$1') AS TEXT), '$2')"; }
