@@ -345,6 +345,152 @@ static void test_pages_and_coherence(void)
     fx_close(&f);
 }
 
+/* Every report and the confirmation against a job in every state, both
+ * ways: what the table allows moves the job (and records its event); what
+ * it does not is refused with invalid_transition and changes nothing. */
+enum { A_CONFIRM, A_DOWNLOADING, A_INSTALLING, A_SUCCEEDED, A_FAILED, A__COUNT };
+static const char *const act_names[A__COUNT] = {"confirm", "downloading", "installing", "succeeded", "failed"};
+
+static int act(fx *f, int64_t job, const char *dev, int a)
+{
+    static const ota_job_state to[A__COUNT] = {0, OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_SUCCEEDED,
+                                               OTA_JOB_FAILED};
+    if (a == A_CONFIRM)
+        return ota_job_confirm(f->eng, job, dev, &f->e);
+    return report(f, job, dev, to[a]);
+}
+
+static void test_report_matrix(void)
+{
+    /* states a job can be in when a report arrives, and where each allowed
+     * action takes it (-1: refused) */
+    static const struct {
+        ota_job_state s;
+        int after[A__COUNT];
+    } table[] = {
+        {OTA_JOB_PENDING, {-1, -1, -1, -1, -1}},
+        {OTA_JOB_OFFERED, {-1, OTA_JOB_DOWNLOADING, -1, -1, OTA_JOB_FAILED}},
+        {OTA_JOB_AWAITING_CONFIRMATION, {OTA_JOB_DOWNLOADING, -1, -1, -1, OTA_JOB_FAILED}},
+        {OTA_JOB_DOWNLOADING, {-1, OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, -1, OTA_JOB_FAILED}},
+        {OTA_JOB_INSTALLING, {-1, -1, OTA_JOB_INSTALLING, OTA_JOB_SUCCEEDED, OTA_JOB_FAILED}},
+        {OTA_JOB_SUCCEEDED, {-1, -1, -1, -1, -1}},
+        {OTA_JOB_FAILED, {-1, -1, -1, -1, -1}},
+        {OTA_JOB_EXPIRED, {-1, -1, -1, -1, -1}},
+    };
+    enum { NS = sizeof table / sizeof table[0] };
+    fx f;
+    fx_open(&f);
+    /* device "sS_A" is brought to table[S].s, then action A is tried;
+     * whitelists route devices to a silent plan (retries 0), a confirm plan
+     * and a silent plan whose window ends */
+    char silent[2048] = "", confirm[512] = "", ending[512] = "";
+    for (int si = 0; si < NS; si++)
+        for (int a = 0; a < A__COUNT; a++) {
+            char dev[16], spec[32];
+            snprintf(dev, sizeof dev, "s%d_%d", si, a);
+            snprintf(spec, sizeof spec, "%s=1.1.0", dev);
+            fx_devices(&f, "meter", spec, NULL);
+            char *list = table[si].s == OTA_JOB_AWAITING_CONFIRMATION ? confirm
+                         : table[si].s == OTA_JOB_EXPIRED             ? ending
+                                                                      : silent;
+            if (*list)
+                strcat(list, ",");
+            strcat(list, dev);
+        }
+    int64_t ps = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = silent, .min_battery = 50});
+    int64_t pc = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = confirm, .confirm = 1});
+    int64_t pe = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = ending, .end = T0 + HOUR});
+    ok(ps && pc && pe && fx_act(&f, ps, OTA_ACT_ACTIVATE) == 0 && fx_act(&f, pc, OTA_ACT_ACTIVATE) == 0 &&
+           fx_act(&f, pe, OTA_ACT_ACTIVATE) == 0, "three plans active");
+    int64_t jobs[NS][A__COUNT];
+    int64_t plan_of[NS];
+    for (int si = 0; si < NS; si++)
+        for (int a = 0; a < A__COUNT; a++) {
+            char dev[16];
+            snprintf(dev, sizeof dev, "s%d_%d", si, a);
+            ota_job_state s = table[si].s;
+            ota_job_offer o;
+            memset(&o, 0, sizeof o);
+            plan_of[si] = s == OTA_JOB_AWAITING_CONFIRMATION ? pc : s == OTA_JOB_EXPIRED ? pe : ps;
+            if (s == OTA_JOB_SUCCEEDED) {
+                fx_checkin_v(&f, "meter", dev, "1.2.0", -90, 80, &o);  /* already there: succeeded */
+            } else {
+                fx_checkin_v(&f, "meter", dev, "1.1.0", -90, s == OTA_JOB_PENDING ? 10 : 80, &o);
+            }
+            ota_job_row r;
+            memset(&r, 0, sizeof r);
+            fx_job(&f, plan_of[si], dev, &r);
+            jobs[si][a] = r.job_id;
+            if (s == OTA_JOB_DOWNLOADING || s == OTA_JOB_INSTALLING || s == OTA_JOB_FAILED)
+                report(&f, r.job_id, dev, OTA_JOB_DOWNLOADING);
+            if (s == OTA_JOB_INSTALLING)
+                report(&f, r.job_id, dev, OTA_JOB_INSTALLING);
+            if (s == OTA_JOB_FAILED)
+                report(&f, r.job_id, dev, OTA_JOB_FAILED);
+        }
+    f.clock.t = T0 + HOUR;  /* the third plan ends: its offered jobs expire */
+    int setup = 1;
+    for (int si = 0; si < NS; si++)
+        for (int a = 0; a < A__COUNT; a++) {
+            char dev[16];
+            snprintf(dev, sizeof dev, "s%d_%d", si, a);
+            setup &= fx_jstate(&f, plan_of[si], dev) == table[si].s && jobs[si][a] > 0;
+        }
+    ok(setup, "a job in each of the %d states, one per action", NS);
+    for (int si = 0; si < NS; si++) {
+        int good = 1;
+        for (int a = 0; a < A__COUNT; a++) {
+            char dev[16];
+            snprintf(dev, sizeof dev, "s%d_%d", si, a);
+            int64_t seq = fx_last_seq(&f, plan_of[si]);
+            int rc = act(&f, jobs[si][a], dev, a);
+            int want = table[si].after[a];
+            ota_job_state now = fx_jstate(&f, plan_of[si], dev);
+            int64_t seq2 = fx_last_seq(&f, plan_of[si]);
+            int fine = want < 0 ? rc < 0 && f.e.code == OTA_E_INVALID_TRANSITION && now == table[si].s && seq2 == seq
+                                : rc == 0 && (int)now == want && (seq2 > seq) == (want != (int)table[si].s);
+            if (!fine)
+                printf("#   %s: %s: rc %d (%s), now %s, events %lld -> %lld\n",
+                       ota_job_state_str(table[si].s), act_names[a], rc, rc < 0 ? f.e.message : "",
+                       ota_job_state_str(now), (long long)seq, (long long)seq2);
+            good &= fine;
+        }
+        ok(good, "%s: each report and the confirmation allowed or refused as the table says",
+           ota_job_state_str(table[si].s));
+    }
+    ok(fx_counts_match(&f, ps) && fx_counts_match(&f, pc) && fx_counts_match(&f, pe), "counts equal the job rows");
+    fx_close(&f);
+}
+
+/* Waiting for confirmation counts as waiting: terminate fails it, the end
+ * of the window expires it. */
+static void test_confirm_waiting(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "c1=1.1.0", "c2=1.1.0", NULL);
+    int64_t a = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = "c1", .confirm = 1});
+    int64_t b = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = "c2", .confirm = 1, .end = T0 + HOUR});
+    fx_act(&f, a, OTA_ACT_ACTIVATE);
+    fx_act(&f, b, OTA_ACT_ACTIVATE);
+    ota_job_offer o1, o2;
+    fx_checkin(&f, "c1", "1.1.0", &o1);
+    fx_checkin(&f, "c2", "1.1.0", &o2);
+    ok(o1.state == OTA_JOB_AWAITING_CONFIRMATION && o2.state == OTA_JOB_AWAITING_CONFIRMATION,
+       "both devices await confirmation");
+    ok_call(fx_act(&f, a, OTA_ACT_TERMINATE), &f.e, "terminate the first plan");
+    is_int(fx_jstate(&f, a, "c1"), OTA_JOB_FAILED, "  awaiting_confirmation -> failed");
+    fails_with(ota_job_confirm(f.eng, o1.job_id, "c1", &f.e), &f.e, OTA_E_INVALID_TRANSITION,
+               "  a late confirmation is refused");
+    f.clock.t = T0 + HOUR;
+    is_int(fx_state(&f, b), OTA_PLAN_ENDED, "the second plan's window ends");
+    is_int(fx_jstate(&f, b, "c2"), OTA_JOB_EXPIRED, "  awaiting_confirmation -> expired");
+    fails_with(ota_job_confirm(f.eng, o2.job_id, "c2", &f.e), &f.e, OTA_E_INVALID_TRANSITION,
+               "  a late confirmation is refused");
+    ok(fx_counts_match(&f, a) && fx_counts_match(&f, b), "counts equal the job rows");
+    fx_close(&f);
+}
+
 static int fx_sql(fx *f, const char *sql)
 {
     sqlite3 *db;
@@ -512,6 +658,8 @@ int main(void)
     test_pause_terminate_end();
     test_competing_plans();
     test_confirm();
+    test_confirm_waiting();
+    test_report_matrix();
     test_pages_and_coherence();
     test_failed_write();
     test_sim();
