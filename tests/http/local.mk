@@ -1,7 +1,7 @@
 # tests/http: otad over real HTTP (curl), each script starting its own
 # server on a free loopback port.
 HTTP_TESTS = tests/http/test_api.sh tests/http/test_roles.sh \
-	tests/http/test_upload.sh tests/http/test_flow.sh
+	tests/http/test_upload.sh tests/http/test_flow.sh tests/http/test_tls.sh
 TESTS += $(HTTP_TESTS)
 EXTRA_DIST += $(HTTP_TESTS) tests/http/otad_lib.sh
 # hawkBit DDI with the real swupdate (tests/http/test_ddi.sh)
