@@ -116,4 +116,17 @@ is "raw early close: no temporary file" "$(find "$BLOBS/tmp" -type f 2>/dev/null
 is "raw early close: the finished first file removed too" "$(nfiles)" "$BASE_FILES"
 is "raw early close: no package row" "$(npkgs)" 3
 healthy "after interrupted uploads"
+
+# --- SIGTERM while an upload is in flight: it finishes, then otad exits
+head -c 3000000 /dev/urandom >"$TMP/slow.bin"
+curl -s -m 60 -H "Authorization: Bearer $OPS" --limit-rate 1M -F "$META" -F "file=@$TMP/slow.bin" \
+  -o "$TMP/slow.out" -w '%{http_code}' "$API/packages" >"$TMP/slow.code" &
+CURL=$!
+i=0; while [ $i -lt 200 ] && [ "$(find "$BLOBS/tmp" -type f 2>/dev/null | wc -l)" = 0 ]; do sleep 0.05; i=$((i+1)); done
+otad_stop
+wait $CURL
+is "the upload in flight at SIGTERM completed" "$(cat "$TMP/slow.code")" 201
+is "its hash is right" "$(jq -r '.files[0].sha256' "$TMP/slow.out")" "$(sha256sum <"$TMP/slow.bin" | cut -d' ' -f1)"
+is "then otad exited cleanly" "$OTAD_RC" 0
+ok "a request after SIGTERM is refused or finds no listener" sh -c "! curl -s -m 2 -o /dev/null '$BASE/healthz'"
 done_testing
