@@ -405,9 +405,9 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *
         if (r->failed) {
             r->drained += *size;
             *size = 0;
-            /* Enough of a refused body: answer now and let MHD close. */
+            /* Enough of a refused body: close. */
             if (r->drained > OTAD_DRAIN_MAX)
-                return reply_error(r, &r->err);
+                return MHD_NO;
             return MHD_YES;
         }
         int rc = r->up ? upload_feed(r, data, *size, &e) : body_append(r, data, *size, &e);

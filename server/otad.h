@@ -21,8 +21,11 @@ typedef enum MHD_Result MHD_RESULT_T;
 #define OTAD_IMPORT_BODY_MAX (64u << 20)   /* bulk device import */
 /* An upload's whole body: five full files plus room for parts' headers. */
 #define OTAD_UPLOAD_BODY_MAX (OTA_MAX_FILES * OTA_MAX_FILE_SIZE + (1u << 20))
-/* After a refused body, read at most this much more before closing. */
-#define OTAD_DRAIN_MAX       (8u << 20)
+/* After a refused body, read (and drop) at most this much more so the
+ * client can read the answer; past it the connection is closed (libmicrohttpd
+ * 0.9 cannot answer in the middle of a body).  Declared lengths over the
+ * route's limit never get here: they are refused before the body. */
+#define OTAD_DRAIN_MAX       OTAD_UPLOAD_BODY_MAX
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 

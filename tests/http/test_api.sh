@@ -284,6 +284,8 @@ head -c 2000000 /dev/zero | tr '\0' ' ' >"$TMP/huge.json"
 acall "$ADM" POST /products -H 'Content-Type: application/json' --data-binary "@$TMP/huge.json"
 expect_err "huge JSON body" 413 too_large
 healthy "huge body"
+acall "$ADM" POST /products -H 'Content-Type: application/json' -H 'Transfer-Encoding: chunked' --data-binary "@$TMP/huge.json"
+expect_err "huge JSON body without a length (chunked)" 413 too_large
 acall "$ADM" POST /products -H 'Content-Type: text/plain' --data 'hello'
 expect_err "wrong media type" 415 unsupported_media_type
 acall "$ADM" POST /products -H 'Content-Type: application/json'
