@@ -32,9 +32,8 @@ static int plan_exists(ota_engine *eng, int64_t id, ota_err *e)
  * deferred by rsrp first, then battery (devices already at every target
  * need nothing and are never deferred).
  *
- * One sequential pass over the devices table and one over the
- * (component, version) index per plan component, joined in memory by
- * device rowid: a per-device SQL lookup (lists, versions) cost about a
+ * One pass over the product's devices and one over the (component,
+ * version) index per plan component, joined in memory by device rowid: a per-device SQL lookup (lists, versions) cost about a
  * microsecond each, seconds on a 1,000,000-device fleet. */
 struct pv_dev {
     int64_t rowid;
@@ -173,11 +172,19 @@ static int pv_plan(struct pv *v, ota_err *e)
     return s == SQLITE_DONE ? 0 : store_fail(v->eng, e, "plan lists");
 }
 
-/* The product's devices in rowid order, with list and telemetry flags. */
+static int pv_dev_cmp(const void *a, const void *b)
+{
+    int64_t x = ((const struct pv_dev *)a)->rowid, y = ((const struct pv_dev *)b)->rowid;
+    return x < y ? -1 : x > y;
+}
+
+/* The product's devices (through the product index: a plan of a small
+ * product reads only its devices), with list and telemetry flags, sorted
+ * by rowid for pv_find (they mostly come sorted already). */
 static int pv_devices(struct pv *v, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(v->eng, "SELECT id, device_id, rsrp, battery FROM devices NOT INDEXED"
-                                          " WHERE product = ?1 ORDER BY id", e);
+    sqlite3_stmt *st = store_stmt(v->eng, "SELECT id, device_id, rsrp, battery FROM devices"
+                                          " WHERE product = ?1", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, v->product, -1, SQLITE_STATIC);
@@ -209,7 +216,14 @@ static int pv_devices(struct pv *v, ota_err *e)
             d->flags |= PV_BATTERY;
     }
     store_done(st);
-    return s == SQLITE_DONE ? 0 : store_fail(v->eng, e, "preview devices");
+    if (s != SQLITE_DONE)
+        return store_fail(v->eng, e, "preview devices");
+    for (size_t i = 1; i < v->ndevs; i++)
+        if (v->devs[i].rowid < v->devs[i - 1].rowid) {
+            qsort(v->devs, v->ndevs, sizeof *v->devs, pv_dev_cmp);
+            break;
+        }
+    return 0;
 }
 
 static struct pv_dev *pv_find(struct pv *v, int64_t rowid)
