@@ -52,7 +52,7 @@ call() {
   local m=$1 p=$2; shift 2
   local url
   case $p in //*) url="$BASE${p#/}" ;; *) url="$API$p" ;; esac
-  CODE=$(curl -s -S -m 30 -X "$m" -D "$TMP/hdrs" -o "$TMP/body" -w '%{http_code}' "$@" "$url" 2>"$TMP/curl.err") || CODE="curl-failed"
+  CODE=$(curl -s -S -m "${OTAD_CURL_TIMEOUT:-30}" -X "$m" -D "$TMP/hdrs" -o "$TMP/body" -w '%{http_code}' "$@" "$url" 2>"$TMP/curl.err") || CODE="curl-failed"
   BODY=$(tr -d '\000' <"$TMP/body")
   HDRS=$(tr -d '\r' <"$TMP/hdrs")
 }

@@ -25,6 +25,8 @@ GET /packages/1 viewer none
 DELETE /packages/1 operator none
 GET /packages/1/files/a.bin viewer none
 POST /packages/1/verify operator none
+POST /packages/1/signatures operator json
+GET /audit viewer none
 GET /plans viewer none
 POST /plans operator json
 GET /plans/1 viewer none
