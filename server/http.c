@@ -484,6 +484,18 @@ static char *read_file_all(const char *path, ota_err *e)
     return b;
 }
 
+/* MHD keeps pointers to the PEM texts: they live until the daemon stops. */
+static char *tls_cert, *tls_key;
+
+void http_tls_free(void)
+{
+    free(tls_cert);
+    if (tls_key)
+        memset(tls_key, 0, strlen(tls_key));
+    free(tls_key);
+    tls_cert = tls_key = NULL;
+}
+
 struct MHD_Daemon *http_start(otad *s, ota_err *e)
 {
     struct sockaddr_in sa;
@@ -499,15 +511,18 @@ struct MHD_Daemon *http_start(otad *s, ota_err *e)
      * than an epoll pool (the engine serialises the work anyway). */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
                      MHD_USE_POLL;
-    /* MHD keeps pointers to the PEM texts: they live until exit. */
-    static char *cert, *key;
+    char *cert = NULL, *key = NULL;
     if (s->cfg.tls_cert[0] || s->cfg.tls_key[0]) {
         if (!s->cfg.tls_cert[0] || !s->cfg.tls_key[0]) {
             ota_fail(e, OTA_E_BAD_REQUEST, "tls", "--tls-cert and --tls-key go together");
             return NULL;
         }
-        if (!(cert = read_file_all(s->cfg.tls_cert, e)) || !(key = read_file_all(s->cfg.tls_key, e)))
+        cert = tls_cert = read_file_all(s->cfg.tls_cert, e);
+        key = tls_key = cert ? read_file_all(s->cfg.tls_key, e) : NULL;
+        if (!key) {
+            http_tls_free();
             return NULL;
+        }
         flags |= MHD_USE_TLS;
     }
     struct MHD_OptionItem tls_opts[] = {
@@ -528,8 +543,10 @@ struct MHD_Daemon *http_start(otad *s, ota_err *e)
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
         MHD_OPTION_ARRAY, tls_opts,
         MHD_OPTION_END);
-    if (!d)
+    if (!d) {
         ota_fail(e, OTA_E_IO, "listen", "cannot listen on %s:%d: %s", s->cfg.listen_addr, s->cfg.port,
                  strerror(errno));
+        http_tls_free();
+    }
     return d;
 }

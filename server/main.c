@@ -369,6 +369,7 @@ static int serve(otad *s)
     if (atomic_load(&s->m.inflight))
         otad_log(LOG_WARN, "%lu requests still running after 30 s; closing them", atomic_load(&s->m.inflight));
     MHD_stop_daemon(s->daemon);
+    http_tls_free();
     pthread_mutex_lock(&tick_mu);
     pthread_cond_broadcast(&tick_cv);
     pthread_mutex_unlock(&tick_mu);

@@ -153,6 +153,7 @@ bool device_key_ok_any(req *r);
 
 /* http.c */
 struct MHD_Daemon *http_start(otad *s, ota_err *e);
+void http_tls_free(void);  /* after MHD_stop_daemon */
 int64_t mono_ns(void);
 
 #endif

@@ -25,6 +25,7 @@ like "--help shows the usage" "$("$OTAD" --help)" 'usage: otad \[--listen ADDR:P
 fails "token revoke of an unknown name fails" "$OTAD" token revoke --db "$DB" nobody
 
 # --- no arguments: the default database under $XDG_DATA_HOME/otaconsole
+: >"$TMP/default.log"
 "$OTAD" --listen 127.0.0.1:0 2>"$TMP/default.log" >/dev/null &
 DPID=$!
 on_exit "kill $DPID 2>/dev/null"
