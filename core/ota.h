@@ -258,7 +258,11 @@ const char *ota_engine_blob_dir(ota_engine *eng);
 int ota_engine_schema_version(ota_engine *eng);
 
 /* Group many calls into one transaction (group commit).  Calls between
- * begin and end are acknowledged only when end returns 0. */
+ * begin and end are acknowledged only when end returns 0.  Check-ins,
+ * reports and confirmations inside a batch share the transaction without
+ * savepoints: a refusal changes nothing, but a write that fails (disk,
+ * memory) rolls the whole batch back, and every later call of it and end
+ * then fail. */
 int ota_engine_batch_begin(ota_engine *eng, ota_err *e);
 int ota_engine_batch_end(ota_engine *eng, ota_err *e);
 

@@ -28,7 +28,10 @@
  * any other write to the device row.
  *
  * Counters (plan_counts) and events change in the same transaction as the
- * job rows they describe, so a status read never scans jobs. */
+ * job rows they describe, so a status read never scans jobs.
+ *
+ * Inside an ota_engine_batch the hot paths write without savepoints (see
+ * tx_begin): a failed write rolls back the whole batch. */
 #include "internal.h"
 
 #include <stddef.h>
