@@ -152,20 +152,50 @@ struct bdev {
     int state;
 };
 
+/* "dev-%06ld" without printf: the harness should cost little next to the
+ * engine (with snprintf, building the request took twice as many
+ * instructions as the no-change check-in itself). */
+static void put_id(char *dst, long i)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    while (n < 6)
+        tmp[n++] = '0';
+    memcpy(dst, "dev-", 4);
+    for (int k = 0; k < n; k++)
+        dst[4 + k] = tmp[n - 1 - k];
+    dst[4 + n] = 0;
+}
+
+static void put_str(char *dst, const char *src)
+{
+    memcpy(dst, src, strlen(src) + 1);
+}
+
+/* q was set up once by req_init; only what differs per device is written. */
 static void req_fill(ota_checkin_req *q, long i, const struct bdev *d)
 {
-    memset(q, 0, sizeof *q);
-    snprintf(q->device, sizeof q->device, "dev-%06ld", i);
-    snprintf(q->product, sizeof q->product, "bench");
-    const char *c[3] = {"module", "mcu", "app"}, *v[3] = {d->module, d->mcu, d->app};
-    for (int k = 0; k < 3; k++) {
-        snprintf(q->versions[k].component, sizeof q->versions[k].component, "%s", c[k]);
-        snprintf(q->versions[k].version, sizeof q->versions[k].version, "%s", v[k]);
-    }
-    q->nversions = 3;
-    q->has_rsrp = q->has_battery = true;
+    put_id(q->device, i);
+    put_str(q->versions[0].version, d->module);
+    put_str(q->versions[1].version, d->mcu);
+    put_str(q->versions[2].version, d->app);
     q->rsrp = d->rsrp;
     q->battery = d->battery;
+}
+
+static void req_init(ota_checkin_req *q)
+{
+    memset(q, 0, sizeof *q);
+    put_str(q->product, "bench");
+    put_str(q->versions[0].component, "module");
+    put_str(q->versions[1].component, "mcu");
+    put_str(q->versions[2].component, "app");
+    q->nversions = 3;
+    q->has_rsrp = q->has_battery = true;
 }
 
 static uint64_t rng = 0x1234567;
@@ -293,6 +323,7 @@ int main(int argc, char **argv)
 
     ota_job_offer *offer = malloc(sizeof *offer);
     ota_checkin_req q;
+    req_init(&q);
     /* 1. first check-ins */
     long offers = 0;
     meter_start(&m);
