@@ -32,8 +32,9 @@ static int plan_exists(ota_engine *eng, int64_t id, ota_err *e)
  * deferred by rsrp first, then battery (devices already at every target
  * need nothing and are never deferred).
  *
- * One pass over the product's devices and one over the (component,
- * version) index per plan component, joined in memory by device rowid: a per-device SQL lookup (lists, versions) cost about a
+ * One pass over the product's devices merged with the plan's lists, and
+ * one over the (component, version) index per plan component, joined in
+ * memory by device rowid: a per-device SQL lookup (lists, versions) cost about a
  * microsecond each, seconds on a 1,000,000-device fleet. */
 struct pv_dev {
     int64_t rowid;
@@ -48,62 +49,6 @@ struct pv_comp {
     bool diff;
 };
 
-/* A set of device ids (the plan's lists), open addressing. */
-struct pv_set {
-    char **keys;
-    size_t cap;
-};
-
-static uint64_t pv_hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ULL;
-    }
-    return h ^ (h >> 29);
-}
-
-static bool pv_set_has(const struct pv_set *s, const char *k, size_t n)
-{
-    if (!s->cap)
-        return false;
-    for (size_t i = pv_hash(k, n) & (s->cap - 1); s->keys[i]; i = (i + 1) & (s->cap - 1))
-        if (!memcmp(s->keys[i], k, n) && !s->keys[i][n])
-            return true;
-    return false;
-}
-
-static void pv_set_free(struct pv_set *s)
-{
-    for (size_t i = 0; i < s->cap; i++)
-        free(s->keys[i]);
-    free(s->keys);
-    memset(s, 0, sizeof *s);
-}
-
-static int pv_set_add(struct pv_set *s, const char *k, size_t n, size_t expect)
-{
-    if (!s->cap) {
-        size_t cap = 64;
-        while (cap < expect * 2)
-            cap *= 2;
-        if (!(s->keys = calloc(cap, sizeof *s->keys)))
-            return -1;
-        s->cap = cap;
-    }
-    if (pv_set_has(s, k, n))
-        return 0;
-    size_t i = pv_hash(k, n) & (s->cap - 1);
-    while (s->keys[i])
-        i = (i + 1) & (s->cap - 1);
-    if (!(s->keys[i] = malloc(n + 1)))
-        return -1;
-    memcpy(s->keys[i], k, n);
-    s->keys[i][n] = 0;
-    return 0;
-}
-
 struct pv {
     ota_engine *eng;
     int64_t plan;
@@ -111,7 +56,7 @@ struct pv {
     int min_rsrp, min_battery;
     struct pv_comp comps[OTA_MAX_COMPONENTS];
     size_t ncomps;
-    struct pv_set black, white;
+    bool has_white;
     struct pv_dev *devs;
     size_t ndevs;
 };
@@ -148,28 +93,53 @@ static int pv_plan(struct pv *v, ota_err *e)
     store_done(st);
     if (s != SQLITE_DONE && s != SQLITE_ROW)
         return store_fail(v->eng, e, "plan components");
-    size_t sizes[2] = {0, 0};  /* black, white: the sets are sized once */
-    if (!(st = store_stmt(v->eng, "SELECT list, COUNT(*) FROM plan_lists WHERE plan = ?1 GROUP BY list", e)))
+    if (!(st = store_stmt(v->eng, "SELECT 1 FROM plan_lists WHERE plan = ?1 AND list = 'white' LIMIT 1", e)))
         return -1;
     sqlite3_bind_int64(st, 1, v->plan);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW)
-        sizes[sqlite3_column_text(st, 0)[0] == 'b' ? 0 : 1] = (size_t)sqlite3_column_int64(st, 1);
+    s = sqlite3_step(st);
+    v->has_white = s == SQLITE_ROW;
     store_done(st);
-    if (s != SQLITE_DONE)
-        return store_fail(v->eng, e, "plan lists");
-    if (!(st = store_stmt(v->eng, "SELECT list, device_id FROM plan_lists WHERE plan = ?1", e)))
-        return -1;
-    sqlite3_bind_int64(st, 1, v->plan);
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        bool black = sqlite3_column_text(st, 0)[0] == 'b';
-        if (pv_set_add(black ? &v->black : &v->white, (const char *)sqlite3_column_text(st, 1),
-                       (size_t)sqlite3_column_bytes(st, 1), sizes[black ? 0 : 1]) < 0) {
-            store_done(st);
-            return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : store_fail(v->eng, e, "plan lists");
+}
+
+/* A plan list read in device id order, alongside the devices. */
+struct pv_list {
+    sqlite3_stmt *st;
+    const char *cur;   /* current id, NULL at the end */
+    int len;
+};
+
+static int pv_list_next(struct pv *v, struct pv_list *l, ota_err *e)
+{
+    int s = sqlite3_step(l->st);
+    l->cur = s == SQLITE_ROW ? (const char *)sqlite3_column_text(l->st, 0) : NULL;
+    l->len = l->cur ? sqlite3_column_bytes(l->st, 0) : 0;
+    return s == SQLITE_ROW || s == SQLITE_DONE ? 0 : store_fail(v->eng, e, "plan lists");
+}
+
+/* SQLite's BINARY order: bytes, then length. */
+static int pv_idcmp(const char *a, int alen, const char *b, int blen)
+{
+    int c = memcmp(a, b, (size_t)(alen < blen ? alen : blen));
+    return c ? c : alen - blen;
+}
+
+/* Is id on the list?  Both run in id order: advance the list up to id. */
+static int pv_list_has(struct pv *v, struct pv_list *l, const char *id, int len, bool *has, ota_err *e)
+{
+    *has = false;
+    while (l->cur) {
+        int c = pv_idcmp(l->cur, l->len, id, len);
+        if (c > 0)
+            return 0;
+        if (c == 0) {
+            *has = true;
+            return 0;
         }
+        if (pv_list_next(v, l, e) < 0)
+            return -1;
     }
-    store_done(st);
-    return s == SQLITE_DONE ? 0 : store_fail(v->eng, e, "plan lists");
+    return 0;
 }
 
 static int pv_dev_cmp(const void *a, const void *b)
@@ -178,25 +148,38 @@ static int pv_dev_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* The product's devices (through the product index: a plan of a small
- * product reads only its devices), with list and telemetry flags, sorted
- * by rowid for pv_find (they mostly come sorted already). */
+/* The product's devices in device id order (the product index), merged
+ * with the plan's black and white lists in the same order (their primary
+ * key): no per-device lookup and no set in memory.  Then sorted by rowid
+ * for pv_find. */
 static int pv_devices(struct pv *v, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(v->eng, "SELECT id, device_id, rsrp, battery FROM devices"
-                                          " WHERE product = ?1", e);
-    if (!st)
+    static const char list_sql[] = "SELECT device_id FROM plan_lists WHERE plan = ?1 AND list = ?2"
+                                   " ORDER BY device_id";
+    static const char list_sql_white[] = "SELECT device_id FROM plan_lists WHERE plan = ?1 AND list = ?2"
+                                         " ORDER BY device_id -- white";
+    struct pv_list black = {0}, white = {0};
+    /* two statements: the cache holds one per SQL text */
+    if (!(black.st = store_stmt(v->eng, list_sql, e)) || !(white.st = store_stmt(v->eng, list_sql_white, e)))
         return -1;
+    sqlite3_bind_int64(black.st, 1, v->plan);
+    sqlite3_bind_text(black.st, 2, "black", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(white.st, 1, v->plan);
+    sqlite3_bind_text(white.st, 2, "white", -1, SQLITE_STATIC);
+    sqlite3_stmt *st = store_stmt(v->eng, "SELECT id, device_id, rsrp, battery FROM devices"
+                                          " WHERE product = ?1 ORDER BY device_id", e);
+    int rc = -1, s = SQLITE_DONE;
+    if (!st || pv_list_next(v, &black, e) < 0 || pv_list_next(v, &white, e) < 0)
+        goto out;
     sqlite3_bind_text(st, 1, v->product, -1, SQLITE_STATIC);
     size_t cap = 0;
-    int s;
     while ((s = sqlite3_step(st)) == SQLITE_ROW) {
         if (v->ndevs == cap) {
             cap = cap ? cap * 2 : 4096;
             struct pv_dev *n = realloc(v->devs, cap * sizeof *n);
             if (!n) {
-                store_done(st);
-                return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+                ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+                goto out;
             }
             v->devs = n;
         }
@@ -204,26 +187,35 @@ static int pv_devices(struct pv *v, ota_err *e)
         memset(d, 0, sizeof *d);
         d->rowid = sqlite3_column_int64(st, 0);
         const char *id = (const char *)sqlite3_column_text(st, 1);
-        size_t n = (size_t)sqlite3_column_bytes(st, 1);
-        if (pv_set_has(&v->black, id, n))
-            d->flags |= PV_BLACK;
-        if (pv_set_has(&v->white, id, n))
-            d->flags |= PV_WHITE;
+        int len = sqlite3_column_bytes(st, 1);
+        bool on;
+        if (pv_list_has(v, &black, id, len, &on, e) < 0)
+            goto out;
+        d->flags |= on ? PV_BLACK : 0;
+        if (pv_list_has(v, &white, id, len, &on, e) < 0)
+            goto out;
+        d->flags |= on ? PV_WHITE : 0;
         if (sqlite3_column_type(st, 2) == SQLITE_NULL ? v->min_rsrp > -140 : sqlite3_column_int(st, 2) < v->min_rsrp)
             d->flags |= PV_RSRP;
         if (sqlite3_column_type(st, 3) == SQLITE_NULL ? v->min_battery > 0
                                                       : sqlite3_column_int(st, 3) < v->min_battery)
             d->flags |= PV_BATTERY;
     }
-    store_done(st);
-    if (s != SQLITE_DONE)
-        return store_fail(v->eng, e, "preview devices");
+    if (s != SQLITE_DONE) {
+        store_fail(v->eng, e, "preview devices");
+        goto out;
+    }
+    rc = 0;
     for (size_t i = 1; i < v->ndevs; i++)
         if (v->devs[i].rowid < v->devs[i - 1].rowid) {
             qsort(v->devs, v->ndevs, sizeof *v->devs, pv_dev_cmp);
             break;
         }
-    return 0;
+out:
+    store_done(st);
+    store_done(black.st);
+    store_done(white.st);
+    return rc;
 }
 
 static struct pv_dev *pv_find(struct pv *v, int64_t rowid)
@@ -272,7 +264,7 @@ static void pv_count(const struct pv *v, ota_preview *out)
     for (size_t k = 0; k < v->ncomps; k++)
         if (v->comps[k].diff)
             diff |= 1u << k;
-    bool has_white = v->white.cap > 0;
+    bool has_white = v->has_white;
     for (size_t i = 0; i < v->ndevs; i++) {
         const struct pv_dev *d = &v->devs[i];
         if (d->flags & PV_BLACK) {
@@ -310,8 +302,6 @@ int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
     ENGINE_UNLOCK(eng);
     if (rc == 0)
         pv_count(&v, out);
-    pv_set_free(&v.black);
-    pv_set_free(&v.white);
     free(v.devs);
     return rc;
 }
