@@ -88,6 +88,11 @@ int cmd_device_import(cli *c, int argc, char **argv)
     return CLI_OK;
 }
 
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
 /* "module=1.0.0 mcu=2.1" */
 static void versions_text(const ota_version *v, size_t n, char *buf, size_t len)
 {
@@ -135,6 +140,72 @@ int cmd_device_list(cli *c, int argc, char **argv)
             printf("more: --cursor %s\n", page.next_cursor);
     }
     ota_device_page_free(&page);
+    return CLI_OK;
+}
+
+/* One device: versions, last telemetry and the attributes its agent
+ * reported ("key: value" lines, sorted so the output is stable). */
+static void print_device(const ota_device *d, json_t *attrs)
+{
+    char tb[40];
+    printf("device %s (product %s)\n", d->id, d->product);
+    printf("last seen: %s\n", cli_time(d->last_seen, tb, sizeof tb));
+    if (d->has_rsrp)
+        printf("rsrp: %d dBm\n", d->rsrp);
+    else
+        printf("rsrp: -\n");
+    if (d->has_battery)
+        printf("battery: %d%%\n", d->battery);
+    else
+        printf("battery: -\n");
+    cli_table t;
+    table_init(&t, 2, "COMPONENT", "VERSION");
+    for (size_t i = 0; i < d->nversions; i++)
+        table_row(&t, d->versions[i].component, d->versions[i].version);
+    table_print(&t);
+    size_t n = json_object_size(attrs);
+    if (!n) {
+        printf("attributes: none reported\n");
+        return;
+    }
+    const char **keys = malloc(n * sizeof *keys);
+    const char *k;
+    json_t *v;
+    size_t i = 0;
+    json_object_foreach(attrs, k, v)
+        if (keys && i < n)
+            keys[i++] = k;
+    if (keys)
+        qsort(keys, i, sizeof *keys, cmp_str);
+    table_init(&t, 2, "ATTRIBUTE", "VALUE");
+    for (size_t m = 0; keys && m < i; m++)
+        table_row(&t, keys[m], json_string_value(json_object_get(attrs, keys[m])));
+    table_print(&t);
+    free(keys);
+}
+
+int cmd_device_show(cli *c, int argc, char **argv)
+{
+    char *pos[2];
+    int n;
+    if (cli_args(c, argc, argv, NULL, pos, &n, 2, 2) < 0)
+        return CLI_USAGE;
+    ota_backend *b = cli_backend(c);
+    if (!b)
+        return CLI_REFUSED;
+    ota_device d;
+    json_t *attrs = NULL;
+    ota_err e = {0};
+    if (b->ops->device_get(b, pos[0], pos[1], &d, &attrs, &e) < 0)
+        return cli_fail(&e);
+    if (c->json) {
+        json_t *j = ota_json_device(&d);
+        json_object_set_new(j, "attributes", attrs);
+        cli_print_json(j);
+    } else {
+        print_device(&d, attrs);
+        json_decref(attrs);
+    }
     return CLI_OK;
 }
 

@@ -15,6 +15,7 @@ static const cli_cmd commands[] = {
     {"product", "list", cmd_product_list, ""},
     {"device", "import", cmd_device_import, "PRODUCT FILE(.json|.csv)"},
     {"device", "list", cmd_device_list, "PRODUCT [--query Q] [--limit N] [--cursor C]"},
+    {"device", "show", cmd_device_show, "PRODUCT ID (versions, telemetry, attributes)"},
     {"device", "checkin", cmd_device_checkin,
      "PRODUCT DEVICE --versions C=V[,C=V...] [--rsrp N] [--battery N]"},
     {"device", "confirm", cmd_device_confirm, "JOB"},

@@ -119,6 +119,7 @@ int cmd_product_add(cli *c, int argc, char **argv);
 int cmd_product_list(cli *c, int argc, char **argv);
 int cmd_device_import(cli *c, int argc, char **argv);
 int cmd_device_list(cli *c, int argc, char **argv);
+int cmd_device_show(cli *c, int argc, char **argv);
 int cmd_device_checkin(cli *c, int argc, char **argv);
 int cmd_device_confirm(cli *c, int argc, char **argv);
 int cmd_device_report(cli *c, int argc, char **argv);

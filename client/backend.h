@@ -23,6 +23,12 @@ typedef struct ota_backend_ops {
                          ota_import_result *res, ota_err *e);
     int (*device_list)(ota_backend *b, const char *product, const char *q, const ota_page_req *pg,
                        ota_device_page *out, ota_err *e);
+    /* One device of product, with the attributes its agent reported (hawkBit
+     * configData keys other than telemetry and versions): *attrs (unless
+     * attrs is NULL) receives a new reference to a JSON object of strings,
+     * {} when none.  not_found when the product has no such device. */
+    int (*device_get)(ota_backend *b, const char *product, const char *id, ota_device *out,
+                      json_t **attrs, ota_err *e);
 
     int (*package_create)(ota_backend *b, const ota_package_meta *m, const char *const *paths,
                           size_t npaths, ota_package *out, ota_err *e);

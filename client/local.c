@@ -50,6 +50,12 @@ static int l_device_list(ota_backend *b, const char *product, const char *q, con
     return ota_device_list(E(b), product, q, pg, out, e);
 }
 
+static int l_device_get(ota_backend *b, const char *product, const char *id, ota_device *out,
+                        json_t **attrs, ota_err *e)
+{
+    return ota_device_detail(E(b), product, id, out, attrs, e);
+}
+
 static int l_package_create(ota_backend *b, const ota_package_meta *m, const char *const *paths,
                             size_t n, ota_package *out, ota_err *e)
 {
@@ -226,6 +232,7 @@ static const ota_backend_ops local_ops = {
     .product_list = l_product_list,
     .device_import = l_device_import,
     .device_list = l_device_list,
+    .device_get = l_device_get,
     .package_create = l_package_create,
     .package_get = l_package_get,
     .package_list = l_package_list,

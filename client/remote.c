@@ -652,6 +652,43 @@ fail:
     return -1;
 }
 
+/* The device JSON with "attributes" (an object of strings), which the
+ * strict device decoder does not know: checked and taken out first. */
+static int r_device_get(ota_backend *b, const char *product, const char *id, ota_device *out,
+                        json_t **attrs, ota_err *e)
+{
+    if (attrs)
+        *attrs = NULL;
+    char key[3 * OTA_KEY_MAX + 1], dev[3 * OTA_DEVICE_ID_MAX + 1], path[1024];
+    url_escape(key, sizeof key, product ? product : "");
+    url_escape(dev, sizeof dev, id ? id : "");
+    snprintf(path, sizeof path, "/products/%s/devices/%s", key, dev);
+    json_t *j = NULL;
+    if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0)
+        return -1;
+    json_t *a = json_object_get(j, "attributes");
+    const char *k;
+    json_t *v;
+    int rc = json_is_object(a) ? 0 : bad_answer(R(b), e, "device without an attributes object");
+    if (rc == 0)
+        json_object_foreach(a, k, v)
+            if (!json_is_string(v)) {
+                rc = bad_answer(R(b), e, "a device attribute that is not a string");
+                break;
+            }
+    json_incref(a);
+    if (rc == 0) {
+        json_object_del(j, "attributes");
+        rc = ota_device_from_json(j, out, e);
+    }
+    if (rc == 0 && attrs)
+        *attrs = a;
+    else
+        json_decref(a);
+    json_decref(j);
+    return rc;
+}
+
 /* ------------------------------------------------------------ packages */
 static int pkg_answer(remote *r, json_t *j, ota_package *out, ota_err *e)
 {
@@ -1245,6 +1282,7 @@ static const ota_backend_ops remote_ops = {
     .product_list = r_product_list,
     .device_import = r_device_import,
     .device_list = r_device_list,
+    .device_get = r_device_get,
     .package_create = r_package_create,
     .package_get = r_package_get,
     .package_list = r_package_list,

@@ -115,6 +115,32 @@ int ota_device_attrs_get(ota_engine *eng, const char *device, json_t **out, ota_
     return rc;
 }
 
+/* The device details an operator sees: one device of product, read under
+ * one lock with its attributes so the two agree. */
+int ota_device_detail(ota_engine *eng, const char *product, const char *id, ota_device *out,
+                      json_t **attrs, ota_err *e)
+{
+    ota_product p;
+    json_t *a = NULL;
+    bool found = false;
+    if (attrs)
+        *attrs = NULL;
+    ENGINE_LOCK(eng);
+    int rc = ota_product_get(eng, product, &p, e);
+    if (rc == 0)
+        rc = ota_device_get(eng, id, out, e);
+    if (rc == 0 && strcmp(out->product, product))
+        rc = ota_fail(e, OTA_E_NOT_FOUND, "device", "no device \"%s\" in product \"%s\"", id, product);
+    if (rc == 0 && attrs)
+        rc = attrs_load(eng, id, &found, &a, e);
+    ENGINE_UNLOCK(eng);
+    if (rc == 0 && attrs)
+        *attrs = a ? a : json_object();
+    else
+        json_decref(a);
+    return rc;
+}
+
 /* ---------------------------------------------------------- cancellation */
 /* A job "taken back before it started": a DDI agent was shown it, then its
  * plan was terminated before the device began downloading (terminate fails

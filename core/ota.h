@@ -504,6 +504,11 @@ int ota_token_lookup(ota_engine *eng, const char *secret, ota_token_info *out, o
 int ota_device_attrs_merge(ota_engine *eng, const char *device, json_t *attrs, ota_err *e);
 /* *out: a new reference to the device's attributes, NULL if it never reported. */
 int ota_device_attrs_get(ota_engine *eng, const char *device, json_t **out, ota_err *e);
+/* One device of product and its attributes (*attrs, unless attrs is NULL:
+ * a new reference, {} when it never reported any); not_found for an unknown
+ * product, an unknown device or a device of another product. */
+int ota_device_detail(ota_engine *eng, const char *product, const char *id, ota_device *out,
+                      json_t **attrs, ota_err *e);
 /* Record that a DDI agent was shown job (deploymentBase/confirmationBase). */
 int ota_ddi_offer_note(ota_engine *eng, int64_t job, ota_err *e);
 /* The first job shown to device that was taken back before it started (its

@@ -9,6 +9,7 @@ MHD_RESULT_T h_product_create(req *r);
 MHD_RESULT_T h_product_get(req *r);
 MHD_RESULT_T h_devices_list(req *r);
 MHD_RESULT_T h_devices_import(req *r);
+MHD_RESULT_T h_device_get(req *r);
 MHD_RESULT_T h_tokens_list(req *r);
 MHD_RESULT_T h_token_create(req *r);
 MHD_RESULT_T h_token_revoke(req *r);
@@ -44,6 +45,7 @@ const route otad_routes[] = {
     {"GET", "/api/v1/products/{}", h_product_get, V, 0},
     {"GET", "/api/v1/products/{}/devices", h_devices_list, V, 0},
     {"POST", "/api/v1/products/{}/devices", h_devices_import, A, RF_BODY_JSON | RF_BIG_BODY},
+    {"GET", "/api/v1/products/{}/devices/{}", h_device_get, V, 0},
     {"GET", "/api/v1/tokens", h_tokens_list, A, 0},
     {"POST", "/api/v1/tokens", h_token_create, A, RF_BODY_JSON},
     {"DELETE", "/api/v1/tokens/{}", h_token_revoke, A, 0},
@@ -136,6 +138,20 @@ MHD_RESULT_T h_devices_list(req *r)
         json_array_append_new(items, ota_json_device(&page.items[i]));
     json_t *out = ota_json_page(items, page.next_cursor[0] ? page.next_cursor : NULL);
     ota_device_page_free(&page);
+    return reply_json(r, 200, out);
+}
+
+/* The device JSON plus "attributes": what its agent reported beyond
+ * telemetry and versions ({} when nothing). */
+MHD_RESULT_T h_device_get(req *r)
+{
+    ota_err e;
+    ota_device d;
+    json_t *attrs;
+    if (ota_device_detail(r->srv->eng, r->params[0], r->params[1], &d, &attrs, &e) < 0)
+        return reply_error(r, &e);
+    json_t *out = ota_json_device(&d);
+    json_object_set_new(out, "attributes", attrs);
     return reply_json(r, 200, out);
 }
 

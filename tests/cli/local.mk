@@ -11,3 +11,6 @@ tests_cli_test_codec_LDADD = $(CORE_LIBS)
 # Trust: otactl key/sign/verify/audit end to end.
 TESTS += tests/cli/otactl_trust.sh
 EXTRA_DIST += tests/cli/otactl_trust.sh
+# otactl device show (local and over otad)
+TESTS += tests/cli/otactl_device_show.sh
+EXTRA_DIST += tests/cli/otactl_device_show.sh

@@ -11,6 +11,7 @@
 #include "../tap.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -156,6 +157,69 @@ static void t_devices(ctx *c)
                OTA_E_BAD_REQUEST, "a forged cursor refused");
     fails_with(c->b->ops->device_list(c->b, "nope", NULL, NULL, &pg, &E), &E, OTA_E_NOT_FOUND,
                "devices of an unknown product");
+}
+
+/* A device agent reports attributes: locally straight into the engine,
+ * remotely the way a hawkBit agent does (PUT .../configData). */
+static int report_attrs(ctx *c, const char *device, const char *data_json)
+{
+    if (!c->remote) {
+        json_t *j = json_loads(data_json, 0, NULL);
+        int rc = ota_device_attrs_merge(ota_backend_local_engine(c->b), device, j, &E);
+        json_decref(j);
+        return rc;
+    }
+    char url[1024], auth[128], body[1024];
+    snprintf(url, sizeof url, "%s/EC600N-meter/controller/v1/%s/configData", c->url, device);
+    snprintf(auth, sizeof auth, "Authorization: GatewayToken %s", c->devkey);
+    snprintf(body, sizeof body, "{\"id\":\"\",\"data\":%s}", data_json);
+    CURL *h = curl_easy_init();
+    struct curl_slist *hd = curl_slist_append(curl_slist_append(NULL, auth), "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    long status = 0;
+    if (curl_easy_perform(h) == CURLE_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(h);
+    return status == 200 ? 0 : ota_fail(&E, OTA_E_INTERNAL, NULL, "configData answered %ld", status);
+}
+
+static void t_device_get(ctx *c)
+{
+    ota_device d;
+    json_t *attrs = NULL;
+    ok_call(c->b->ops->device_get(c->b, "EC600N-meter", "dev-1", &d, &attrs, &E), &E, "device get");
+    is_str(d.id, "dev-1", "its id");
+    is_str(d.product, "EC600N-meter", "its product");
+    is_str(ota_device_version(&d, "module"), "1.1.0", "its module version");
+    is_int(d.nversions, 1, "its one component (the CSV re-import replaced the versions)");
+    ok(json_is_object(attrs) && json_object_size(attrs) == 0, "no attributes reported yet: {}");
+    json_decref(attrs);
+
+    ok_call(report_attrs(c, "dev-1", "{\"board\":\"evk-2\",\"hw_rev\":\"C\"}"), &E, "agent reports attributes");
+    ok_call(c->b->ops->device_get(c->b, "EC600N-meter", "dev-1", &d, &attrs, &E), &E, "device get again");
+    is_int(json_object_size(attrs), 2, "two attributes");
+    is_str(json_string_value(json_object_get(attrs, "board")), "evk-2", "board");
+    is_str(json_string_value(json_object_get(attrs, "hw_rev")), "C", "hw_rev");
+    is_str(ota_device_version(&d, "module"), "1.1.0", "versions untouched by the report");
+    json_decref(attrs);
+    ok_call(c->b->ops->device_get(c->b, "EC600N-meter", "dev-2", &d, NULL, &E), &E,
+            "device get without asking for attributes");
+
+    attrs = NULL;
+    fails_with(c->b->ops->device_get(c->b, "EC600N-meter", "nope", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
+               "unknown device");
+    is_str(E.field, "device", "names the device");
+    ok(attrs == NULL, "no attributes handed out on failure");
+    fails_with(c->b->ops->device_get(c->b, "nope", "dev-1", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
+               "unknown product");
+    is_str(E.field, "product", "names the product");
+    fails_with(c->b->ops->device_get(c->b, "other", "dev-1", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
+               "a device of another product");
 }
 
 /* ------------------------------------------------------------ packages */
@@ -842,6 +906,7 @@ int main(int argc, char **argv)
     int64_t pkg = 0, plan = 0;
     t_products(&c);
     t_devices(&c);
+    t_device_get(&c);
     t_packages(&c, &pkg);
     t_plans(&c, pkg, &plan);
     t_rollout(&c, plan, pkg);

@@ -28,3 +28,6 @@ EXTRA_DIST += tests/e2e/console_signals.sh
 # Light and high-contrast themes as tmux shows them (capture-pane -e)
 TESTS += tests/e2e/console_themes.sh
 EXTRA_DIST += tests/e2e/console_themes.sh
+# The device detail in live status against a real otad (tmux)
+TESTS += tests/e2e/console_device.sh
+EXTRA_DIST += tests/e2e/console_device.sh

@@ -10,3 +10,6 @@ EXTRA_DIST += tests/http/test_ddi.sh
 # Trust: signatures over HTTP, plan signature policy, audit visibility by role
 TESTS += tests/http/test_trust.sh
 EXTRA_DIST += tests/http/test_trust.sh
+# Device details with attributes, whoami, hashes filled in at startup
+TESTS += tests/http/test_details.sh
+EXTRA_DIST += tests/http/test_details.sh

@@ -1,0 +1,64 @@
+#!/bin/bash
+# otad: one device's details with the attributes its agent reported
+# (GET /products/{key}/devices/{id}), GET /whoami for any valid token, and
+# SHA-1/MD5 of packages stored before they were recorded filled in once at
+# startup.
+. "$OTA_SRCDIR/tests/http/otad_lib.sh"
+
+ADM=$(token admin root)
+VIEW=$(token viewer watcher)
+otad_start
+
+jcall "$ADM" POST /products '{"key":"meter","name":"Meter"}'
+DKEY=$(jq_ .device_key)
+jcall "$ADM" POST /products '{"key":"other","name":"Other"}'
+jcall "$ADM" POST /products/meter/devices \
+  '[{"id":"dev-1","versions":{"module":"1.1.0","mcu":"2.1"}},{"id":"dev.2_x","versions":{"module":"1.0.0"}}]'
+is "two devices imported" "$(jq_ .added)" 2
+jcall "$ADM" POST /products/other/devices '[{"id":"o-1","versions":{"module":"1.0.0"}}]'
+
+# A hawkBit agent reports telemetry, a version and two attributes.
+ddi_config() {  # ddi_config DEVICE JSON-DATA -> HTTP status
+  curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: GatewayToken $DKEY" \
+    -H 'Content-Type: application/json' \
+    -d "{\"id\":\"\",\"status\":{\"result\":{\"finished\":\"success\"},\"execution\":\"closed\"},\"data\":$2}" \
+    "$BASE/meter/controller/v1/$1/configData"
+}
+is "configData accepted" \
+  "$(ddi_config dev-1 '{"battery":"77","rsrp":"-98","version.os":"5.1","board":"evk-2","hw_rev":"C"}')" 200
+
+# --- the device detail
+acall "$VIEW" GET /products/meter/devices/dev-1
+is "device detail: a viewer may read it" "$CODE" 200
+is "device detail: id and product" "$(jq_ '.id + " " + .product')" "dev-1 meter"
+is "device detail: versions, the reported one added" "$(jq_ '.versions | to_entries | map(.key + "=" + .value) | sort | join(",")')" \
+  "mcu=2.1,module=1.1.0,os=5.1"
+is "device detail: last battery and RSRP" "$(jq_ '"\(.battery) \(.rsrp)"')" "77 -98"
+like "device detail: last seen is a time" "$(jq_ .last_seen)" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T'
+is "device detail: the attributes, strings" "$(jq_ '.attributes | to_entries | map(.key + "=" + .value) | sort | join(",")')" \
+  "board=evk-2,hw_rev=C"
+is "device detail: telemetry and versions are not attributes" "$(jq_ '.attributes | has("battery") or has("version.os")')" false
+
+is "a second report replaces the keys it names" "$(ddi_config dev-1 '{"board":"evk-3"}')" 200
+acall "$VIEW" GET /products/meter/devices/dev-1
+is "  board replaced, hw_rev kept" "$(jq_ '.attributes | "\(.board) \(.hw_rev)"')" "evk-3 C"
+
+acall "$VIEW" GET "/products/meter/devices/dev%2E2_x"
+is "a device id percent-escaped in the path" "$CODE/$(jq_ .id)" "200/dev.2_x"
+is "a device that never reported: attributes {}" "$(jq_ '.attributes | tojson')" "{}"
+is "  and no telemetry: null" "$(jq_ '"\(.battery) \(.rsrp) \(.last_seen)"')" "null null null"
+
+acall "$VIEW" GET /products/meter/devices/nope
+expect_err "unknown device" 404 not_found
+is "  names the device" "$(jq_ .error.field)" device
+acall "$VIEW" GET /products/meter/devices/o-1
+expect_err "a device of another product" 404 not_found
+acall "$VIEW" GET /products/nope/devices/dev-1
+expect_err "unknown product" 404 not_found
+is "  names the product" "$(jq_ .error.field)" product
+call GET /products/meter/devices/dev-1
+expect_err "no token" 401 unauthorized
+acall "$VIEW" DELETE /products/meter/devices/dev-1
+expect_err "DELETE is not a method of a device" 405 method_not_allowed
+
+done_testing
