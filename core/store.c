@@ -444,7 +444,11 @@ int ota_engine_batch_begin(ota_engine *eng, ota_err *e)
 
 int ota_engine_batch_end(ota_engine *eng, ota_err *e)
 {
-    int rc = store_tx_commit(eng, e);
+    int rc;
+    if (sqlite3_get_autocommit(eng->db))  /* a failed write inside rolled it back */
+        rc = ota_fail(e, OTA_E_IO, NULL, "batch rolled back: a write in it failed, nothing in it was kept");
+    else
+        rc = store_tx_commit(eng, e);
     eng->batch_depth--;
     ENGINE_UNLOCK(eng);
     return rc;
