@@ -103,19 +103,10 @@ int ota_audit_list(ota_engine *eng, const ota_audit_query *q, ota_audit_page *ou
     ota_audit_query none = {0};
     if (!q)
         q = &none;
-    ota_page_req req = q->page;
-    if (ota_page_req_check(&req, e) < 0)
+    ota_page_req req;
+    int64_t after;
+    if (store_page_begin(&req, &q->page, &after, (void **)&out->items, sizeof *out->items, e) < 0)
         return -1;
-    int64_t after = 0;
-    if (req.cursor[0]) {
-        char *end;
-        after = strtoll(req.cursor, &end, 10);
-        if (*end || after <= 0)
-            return ota_fail(e, OTA_E_BAD_REQUEST, "cursor", "is not a cursor this server issued");
-    }
-    out->items = calloc((size_t)req.limit, sizeof *out->items);
-    if (!out->items)
-        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     int rc = -1;
     ENGINE_LOCK(eng);
     sqlite3_stmt *st = store_stmt(eng, "SELECT seq, at, actor, action, target, outcome, detail FROM audit"

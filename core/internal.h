@@ -46,6 +46,13 @@ int store_fail(ota_engine *eng, ota_err *e, const char *what);
 /* Run SQL without results (schema, pragmas). */
 int store_exec(ota_engine *eng, const char *sql, ota_err *e);
 
+/* Start an id-keyed page: *req becomes pg checked (limit 1..1000, 0 = the
+ * default; pg NULL = first page), *id the id its cursor carries (0 on the
+ * first page), *items room for req->limit items of size bytes.  Lists hand
+ * out the last id shown as their next cursor. */
+int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, void **items,
+                     size_t size, ota_err *e);
+
 /* Column helpers */
 void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len);
 

@@ -317,19 +317,10 @@ int ota_package_list(ota_engine *eng, const char *component, const ota_page_req 
                      ota_package_page *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
-    ota_page_req req = pg ? *pg : (ota_page_req){0};
-    if (ota_page_req_check(&req, e) < 0)
+    ota_page_req req;
+    int64_t before;
+    if (store_page_begin(&req, pg, &before, (void **)&out->items, sizeof *out->items, e) < 0)
         return -1;
-    int64_t before = 0;
-    if (req.cursor[0]) {
-        char *end;
-        before = strtoll(req.cursor, &end, 10);
-        if (*end || before <= 0)
-            return ota_fail(e, OTA_E_BAD_REQUEST, "cursor", "is not a cursor this server issued");
-    }
-    out->items = calloc((size_t)req.limit, sizeof *out->items);
-    if (!out->items)
-        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     int rc = -1;
     ENGINE_LOCK(eng);
     /* Two texts so the component filter uses packages_component(component, id). */

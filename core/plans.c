@@ -267,21 +267,12 @@ int ota_plan_list(ota_engine *eng, int state, const char *product, const ota_pag
                   ota_plan_page *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
-    ota_page_req req = pg ? *pg : (ota_page_req){0};
-    if (ota_page_req_check(&req, e) < 0)
-        return -1;
     if (state >= OTA_PLAN__COUNT)
         return ota_fail(e, OTA_E_BAD_REQUEST, "state", "unknown plan state %d", state);
-    int64_t before = 0;
-    if (req.cursor[0]) {
-        char *end;
-        before = strtoll(req.cursor, &end, 10);
-        if (*end || before <= 0)
-            return ota_fail(e, OTA_E_BAD_REQUEST, "cursor", "is not a cursor this server issued");
-    }
-    out->items = calloc((size_t)req.limit, sizeof *out->items);
-    if (!out->items)
-        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    ota_page_req req;
+    int64_t before;
+    if (store_page_begin(&req, pg, &before, (void **)&out->items, sizeof *out->items, e) < 0)
+        return -1;
     int rc = -1;
     ENGINE_LOCK(eng);
     sqlite3_stmt *st = store_stmt(eng, "SELECT " PLAN_COLS " FROM plans"

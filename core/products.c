@@ -940,19 +940,10 @@ int ota_device_list(ota_engine *eng, const char *product, const char *q, const o
                     ota_device_page *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
-    ota_page_req req = pg ? *pg : (ota_page_req){0};
-    if (ota_page_req_check(&req, e) < 0)
+    ota_page_req req;
+    int64_t after;
+    if (store_page_begin(&req, pg, &after, (void **)&out->items, sizeof *out->items, e) < 0)
         return -1;
-    int64_t after = 0;
-    if (req.cursor[0]) {
-        char *end;
-        after = strtoll(req.cursor, &end, 10);
-        if (*end || after <= 0)
-            return ota_fail(e, OTA_E_BAD_REQUEST, "cursor", "is not a cursor this server issued");
-    }
-    out->items = calloc((size_t)req.limit, sizeof *out->items);
-    if (!out->items)
-        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     int rc = -1;
     ENGINE_LOCK(eng);
     if (product && *product && need_product(eng, product, e) < 0)

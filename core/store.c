@@ -222,6 +222,28 @@ void store_tx_rollback(ota_engine *eng)
         sqlite3_exec(eng->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, void **items,
+                     size_t size, ota_err *e)
+{
+    *req = pg ? *pg : (ota_page_req){0};
+    *id = 0;
+    *items = NULL;
+    if (ota_page_req_check(req, e) < 0)
+        return -1;
+    if (req->cursor[0]) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(req->cursor, &end, 10);
+        if (*end || v <= 0 || errno)
+            return ota_fail(e, OTA_E_BAD_REQUEST, "cursor", "is not a cursor this server issued");
+        *id = v;
+    }
+    *items = calloc((size_t)req->limit, size);
+    if (!*items)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    return 0;
+}
+
 void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
