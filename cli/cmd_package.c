@@ -218,3 +218,33 @@ int cmd_package_download(cli *c, int argc, char **argv)
         printf("%s saved to %s (SHA-256 verified)\n", pos[1], dest);
     return CLI_OK;
 }
+
+/* SHA-1 and MD5 (what hawkBit agents check) for package files stored
+ * before they were recorded: re-hashes the blobs of the local engine.
+ * otad does the same for its own store at every start. */
+int cmd_package_fill_hashes(cli *c, int argc, char **argv)
+{
+    char *pos[1];
+    int n;
+    int64_t id = 0;
+    if (cli_args(c, argc, argv, NULL, pos, &n, 0, 1) < 0 || (n == 1 && cli_parse_id(c, pos[0], "ID", &id) < 0))
+        return CLI_USAGE;
+    ota_backend *b = cli_backend(c);
+    if (!b)
+        return CLI_REFUSED;
+    ota_engine *eng = ota_backend_local_engine(b);
+    if (!eng)
+        return cli_refuse(OTA_E_BAD_REQUEST, NULL,
+                          "this command runs on the local engine only (otad fills its own at start)");
+    ota_err e = {0};
+    ota_package p;
+    if (id && ota_package_get(eng, id, &p, &e) < 0)
+        return cli_fail(&e);
+    long filled = 0;
+    int rc = ota_package_fill_hashes(eng, id, &filled, &e);
+    if (c->json)
+        cli_print_json(json_pack("{s:I}", "filled", (json_int_t)filled));
+    else
+        printf("filled SHA-1 and MD5 of %ld stored file%s\n", filled, filled == 1 ? "" : "s");
+    return rc < 0 ? cli_fail(&e) : CLI_OK;
+}

@@ -30,6 +30,7 @@ static const cli_cmd commands[] = {
     {"package", "verify", cmd_package_verify_signed, "ID [--trusted DIR] (hashes and signatures)"},
     {"package", "delete", cmd_package_delete, "ID"},
     {"package", "download", cmd_package_download, "ID FILE_NAME [DEST]"},
+    {"package", "fill-hashes", cmd_package_fill_hashes, "[ID] (SHA-1/MD5 of files stored before; local engine)"},
     {"plan", "create", cmd_plan_create, "FILE.json"},
     {"plan", "edit", cmd_plan_edit, "ID FILE.json --revision N"},
     {"plan", "show", cmd_plan_show, "ID"},

@@ -130,6 +130,7 @@ int cmd_package_show(cli *c, int argc, char **argv);
 int cmd_package_verify(cli *c, int argc, char **argv);
 int cmd_package_delete(cli *c, int argc, char **argv);
 int cmd_package_download(cli *c, int argc, char **argv);
+int cmd_package_fill_hashes(cli *c, int argc, char **argv);
 int cmd_plan_create(cli *c, int argc, char **argv);
 int cmd_plan_edit(cli *c, int argc, char **argv);
 int cmd_plan_show(cli *c, int argc, char **argv);

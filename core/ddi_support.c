@@ -9,6 +9,7 @@
 #include <string.h>
 #include <nettle/md5.h>
 #include <nettle/sha1.h>
+#include <sodium.h>
 #include "internal.h"
 
 /* Attribute texts are bounded so one chatty agent cannot bloat the store. */
@@ -261,21 +262,32 @@ static int blob_sha1_md5(ota_engine *eng, const char *sha256, char sha1[41], cha
     FILE *f = fopen(path, "rb");
     if (!f)
         return ota_fail(e, OTA_E_IO, "blob", "cannot open blob %s: %s", path, strerror(errno));
+    /* The SHA-256 is checked on the way: hashes recorded from a corrupted
+     * blob would vouch for the wrong bytes. */
     struct sha1_ctx s1;
     struct md5_ctx m5;
+    crypto_hash_sha256_state s256;
     sha1_init(&s1);
     md5_init(&m5);
+    crypto_hash_sha256_init(&s256);
     static __thread uint8_t buf[1 << 16];
     size_t n;
     while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
         sha1_update(&s1, n, buf);
         md5_update(&m5, n, buf);
+        crypto_hash_sha256_update(&s256, buf, n);
     }
     int bad = ferror(f);
     fclose(f);
     if (bad)
         return ota_fail(e, OTA_E_IO, "blob", "cannot read blob %s", path);
-    uint8_t d1[SHA1_DIGEST_SIZE], d5[MD5_DIGEST_SIZE];
+    uint8_t d1[SHA1_DIGEST_SIZE], d5[MD5_DIGEST_SIZE], d256[crypto_hash_sha256_BYTES];
+    char h256[65];
+    crypto_hash_sha256_final(&s256, d256);
+    hex(d256, sizeof d256, h256);
+    if (strcmp(h256, sha256))
+        return ota_fail(e, OTA_E_IO, "blob", "blob %s does not match its SHA-256 (corrupted); "
+                        "SHA-1 and MD5 not recorded", path);
     sha1_digest(&s1, sizeof d1, d1);
     md5_digest(&m5, sizeof d5, d5);
     hex(d1, sizeof d1, sha1);
@@ -342,18 +354,27 @@ int ota_package_fill_hashes(ota_engine *eng, int64_t package, long *filled, ota_
     struct missing *m = NULL;
     size_t n = 0;
     long done = 0;
+    bool failed = false;
     ENGINE_LOCK(eng);
     int rc = missing_list(eng, package, &m, &n, e);
     ENGINE_UNLOCK(eng);
-    /* Hash outside the lock: a 100 MiB file must not stall check-ins. */
+    /* Hash outside the lock: a 100 MiB file must not stall check-ins.  A
+     * blob that cannot be read does not stop the others; the first error
+     * is the one returned. */
     for (size_t i = 0; rc == 0 && i < n; i++) {
         char sha1[41], md5[33];
-        rc = blob_sha1_md5(eng, m[i].sha256, sha1, md5, e);
-        if (rc == 0)
-            rc = hashes_store(eng, &m[i], sha1, md5, e);
-        if (rc == 0)
-            done++;
+        ota_err fe;
+        if (blob_sha1_md5(eng, m[i].sha256, sha1, md5, &fe) < 0 ||
+            hashes_store(eng, &m[i], sha1, md5, &fe) < 0) {
+            if (!failed && e)
+                *e = fe;
+            failed = true;
+            continue;
+        }
+        done++;
     }
+    if (failed)
+        rc = -1;
     free(m);
     if (filled)
         *filled = done;

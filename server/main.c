@@ -323,6 +323,22 @@ static void *tick_main(void *arg)
     return NULL;
 }
 
+/* Packages stored before SHA-1 and MD5 were recorded get them once, before
+ * the first request, so hawkBit agents (which check them) never wait for a
+ * re-hash at deploy time.  A blob that cannot be read is logged and left
+ * for the deploy-time fill to report. */
+static void hashes_fill(ota_engine *eng)
+{
+    ota_err e;
+    ota_err_clear(&e);
+    long filled = 0;
+    int rc = ota_package_fill_hashes(eng, 0, &filled, &e);
+    if (filled || rc < 0)
+        otad_log(rc < 0 ? LOG_WARN : LOG_INFO, "package hashes: filled SHA-1 and MD5 of %ld stored files%s%s",
+                 filled, rc < 0 ? "; not all: " : "", rc < 0 ? e.message : "");
+    otad_log_flush();
+}
+
 static int serve(otad *s)
 {
     ota_err e;
@@ -340,6 +356,7 @@ static int serve(otad *s)
     s->eng = engine_open(&s->cfg, &e);
     if (!s->eng)
         return die(&e);
+    hashes_fill(s->eng);
     s->daemon = http_start(s, &e);
     if (!s->daemon) {
         ota_engine_close(s->eng);

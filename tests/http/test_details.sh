@@ -61,4 +61,44 @@ expect_err "no token" 401 unauthorized
 acall "$VIEW" DELETE /products/meter/devices/dev-1
 expect_err "DELETE is not a method of a device" 405 method_not_allowed
 
+# --- SHA-1/MD5 of packages stored before they were recorded
+upload() {  # upload FILE TARGET -> package id
+  acall "$ADM" POST /packages -F "meta={\"component\":\"module\",\"kind\":\"full\",\"target_version\":\"$2\"};type=application/json" \
+    -F "file=@$1" >/dev/null
+  jq_ .id
+}
+head -c 300000 /dev/urandom >"$TMP/a.bin"
+head -c 5000 /dev/urandom >"$TMP/b.bin"
+PA=$(upload "$TMP/a.bin" 2.0)
+PB=$(upload "$TMP/b.bin" 2.1)
+SUMB=$(sha256sum "$TMP/b.bin" | cut -d' ' -f1)
+hashes() { sqlite3 "$DB" "SELECT sha1 || ' ' || md5 FROM package_files WHERE package=$1"; }
+is "an upload records SHA-1 and MD5" "$(hashes "$PA")" \
+  "$(sha1sum "$TMP/a.bin" | cut -d' ' -f1) $(md5sum "$TMP/a.bin" | cut -d' ' -f1)"
+otad_stop
+ok "a package as stored before the hashes were recorded (blanked in SQL)" \
+  sqlite3 "$DB" "UPDATE package_files SET sha1='', md5=''"
+is "  both blank" "$(hashes "$PA")/$(hashes "$PB")" " / "
+otad_start
+like "otad logs how many it filled at start" "$(cat "$LOG")" "filled SHA-1 and MD5 of 2 stored files"
+like "  before it listens" "$(grep -n 'filled SHA-1\|listening on' "$LOG" | head -n 1)" "filled SHA-1"
+is "the hashes are back" "$(hashes "$PA")" \
+  "$(sha1sum "$TMP/a.bin" | cut -d' ' -f1) $(md5sum "$TMP/a.bin" | cut -d' ' -f1)"
+is "  for every package" "$(hashes "$PB")" \
+  "$(sha1sum "$TMP/b.bin" | cut -d' ' -f1) $(md5sum "$TMP/b.bin" | cut -d' ' -f1)"
+otad_stop
+otad_start
+is "a start with nothing to fill says nothing about it" "$(grep -c 'package hashes' "$LOG")" 0
+otad_stop
+sqlite3 "$DB" "UPDATE package_files SET sha1='', md5=''"
+BLOB="$TMP/srv/blobs/$(printf %.2s "$SUMB")/${SUMB#??}"
+chmod u+w "$BLOB" 2>/dev/null
+printf 'X' | dd of="$BLOB" bs=1 seek=10 conv=notrunc 2>/dev/null
+otad_start
+like "a corrupted blob: logged as a warning naming the rule" "$(cat "$LOG")" \
+  "filled SHA-1 and MD5 of 1 stored files; not all: .*does not match its SHA-256"
+is "  the good package is filled" "$(hashes "$PA" | cut -c1-40)" "$(sha1sum "$TMP/a.bin" | cut -d' ' -f1)"
+is "  the corrupted one keeps no hashes of the wrong bytes" "$(hashes "$PB")" " "
+healthy "after a start with a corrupted blob"
+
 done_testing
