@@ -11,6 +11,7 @@ MHD_RESULT_T h_devices_list(req *r);
 MHD_RESULT_T h_devices_import(req *r);
 MHD_RESULT_T h_device_get(req *r);
 MHD_RESULT_T h_tokens_list(req *r);
+MHD_RESULT_T h_whoami(req *r);
 MHD_RESULT_T h_token_create(req *r);
 MHD_RESULT_T h_token_revoke(req *r);
 MHD_RESULT_T h_package_upload_done(req *r);
@@ -46,6 +47,7 @@ const route otad_routes[] = {
     {"GET", "/api/v1/products/{}/devices", h_devices_list, V, 0},
     {"POST", "/api/v1/products/{}/devices", h_devices_import, A, RF_BODY_JSON | RF_BIG_BODY},
     {"GET", "/api/v1/products/{}/devices/{}", h_device_get, V, 0},
+    {"GET", "/api/v1/whoami", h_whoami, V, 0},
     {"GET", "/api/v1/tokens", h_tokens_list, A, 0},
     {"POST", "/api/v1/tokens", h_token_create, A, RF_BODY_JSON},
     {"DELETE", "/api/v1/tokens/{}", h_token_revoke, A, 0},
@@ -200,6 +202,13 @@ static json_t *token_json(const ota_token_info *t)
     json_object_set_new(j, "revoked_at",
                         t->revoked_at ? json_string(ota_time_format(t->revoked_at, rv, sizeof rv)) : json_null());
     return j;
+}
+
+/* The calling token's name and role: what a console shows, read without
+ * probing an admin-only list (whose refusals are audited). */
+MHD_RESULT_T h_whoami(req *r)
+{
+    return reply_json(r, 200, json_pack("{s:s, s:s}", "name", r->who, "role", ota_role_str(r->role)));
 }
 
 MHD_RESULT_T h_tokens_list(req *r)

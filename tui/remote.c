@@ -2,12 +2,10 @@
  * backend interface: the role of its token, for the status bar
  * ("remote: https://ota.example.com (operator)").
  *
- * API.md has no "who am I" request, so the console asks for an admin-only
- * list (GET /api/v1/tokens) once at start: 200 means admin; otherwise otad's
- * 403 message names the token's role ("... needs the admin role (token 'x'
- * is operator)").  otad audits that refusal like any other, so a non-admin
- * console leaves one "http.forbidden" row per start; a GET /api/v1/whoami
- * in otad would make this a plain read.  Runs on the worker thread. */
+ * Asked once at start with GET /api/v1/whoami, which any valid token may
+ * read (a plain read: nothing lands in the audit trail).  401 shows as
+ * "token refused"; a server too old to know whoami shows no role.  Runs on
+ * the worker thread. */
 #include <curl/curl.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -33,16 +31,15 @@ static size_t probe_write(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* "(token 'x' is operator)" -> "operator" */
-static void role_from_message(const char *body, char *out, size_t len)
+/* {"name":...,"role":"operator"} -> "operator" (a role otad knows, else nothing) */
+static void role_from_answer(const char *body, char *out, size_t len)
 {
-    static const char *const roles[] = {"viewer", "operator", "admin"};
-    const char *is = strstr(body, "' is ");
-    if (!is)
-        return;
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++)
-        if (!strncmp(is + 5, roles[i], strlen(roles[i])))
-            snprintf(out, len, "%s", roles[i]);
+    json_t *j = json_loads(body, 0, NULL);
+    const char *role = json_string_value(json_object_get(j, "role"));
+    ota_role r;
+    if (role && ota_role_parse(role, &r) == 0)
+        snprintf(out, len, "%s", ota_role_str(r));
+    json_decref(j);
 }
 
 static void probe_run(ota_backend *b, call *c)
@@ -54,7 +51,7 @@ static void probe_run(ota_backend *b, call *c)
     c->rc = 0;
     if (!h)
         goto out;
-    snprintf(url, sizeof url, "%s/api/v1/tokens", pr->conf.url);
+    snprintf(url, sizeof url, "%s/api/v1/whoami", pr->conf.url);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", pr->conf.token);
     struct curl_slist *hd = curl_slist_append(NULL, auth);
     curl_easy_setopt(h, CURLOPT_URL, url);
@@ -74,11 +71,9 @@ static void probe_run(ota_backend *b, call *c)
     if (curl_easy_perform(h) == CURLE_OK)
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     if (status == 200)
-        snprintf(pr->role, sizeof pr->role, "admin");
+        role_from_answer(pr->body, pr->role, sizeof pr->role);
     else if (status == 401)
         snprintf(pr->role, sizeof pr->role, "token refused");
-    else if (status == 403)
-        role_from_message(pr->body, pr->role, sizeof pr->role);
     sodium_memzero(auth, sizeof auth);
     curl_slist_free_all(hd);
     curl_easy_cleanup(h);

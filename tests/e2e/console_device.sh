@@ -3,6 +3,8 @@
 # hawkBit agent reports attributes with configData): live status of an
 # active plan, Enter on a device row shows its versions, last RSRP, battery,
 # last seen and attributes in place of the device table; Esc goes back.
+# The status bar's role comes from GET /whoami: a viewer's console start
+# leaves no forbidden row in the audit trail.
 . "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$OTA_SRCDIR/tests/contract/lib-otad.sh"
 . "$OTA_SRCDIR/tests/e2e/lib-console.sh"
@@ -59,5 +61,15 @@ check "q leaves live status for the plans" $S "Plans: 1"
 keys $S q
 wait_until "! $T has-session -t $S" 50
 ok "the console quits" sh -c "! $T has-session -t $S 2>/dev/null"
+
+# ------------------------------------------------- the role, from whoami
+VIEWER=$("$OTAD_BIN" token create --db "$OTAD_DB" --role viewer --name wall | tail -1)
+V=viewer
+start $V "$CONSOLE" --remote "$OTAD_URL" --token "$VIEWER"
+check "a viewer token: the status bar shows its role" $V "remote: .* \(viewer\) \| connected"
+keys $V q
+wait_until "! $T has-session -t $V" 50
+n=$(RC --json audit --actor wall | python3 -c 'import json,sys; print(len([r for r in json.load(sys.stdin)["items"] if r["outcome"] == "forbidden"]))')
+is "the viewer's console start left no forbidden row in the audit trail" "$n" 0
 
 done_testing

@@ -61,6 +61,29 @@ expect_err "no token" 401 unauthorized
 acall "$VIEW" DELETE /products/meter/devices/dev-1
 expect_err "DELETE is not a method of a device" 405 method_not_allowed
 
+# --- whoami: any valid token reads its own name and role
+OPS=$(token operator ops)
+for t in "$ADM root admin" "$OPS ops operator" "$VIEW watcher viewer"; do
+  set -- $t
+  acall "$1" GET /whoami
+  is "whoami as $3: 200 with name and role" "$CODE $(jq_ '.name + " " + .role')" "200 $2 $3"
+  is "  only those two fields" "$(jq_ 'keys | join(",")')" "name,role"
+done
+call GET /whoami
+expect_err "whoami without a token" 401 unauthorized
+acall "ota_nottherealtokenbutshapedlikeitxxxxxxxxxxxxxx" GET /whoami
+expect_err "whoami with an unknown token" 401 unauthorized
+call GET /whoami -H "X-Device-Key: $DKEY"
+expect_err "a device key is not a token" 401 unauthorized
+jcall "$VIEW" POST /whoami '{}'
+expect_err "POST /whoami" 405 method_not_allowed
+acall "$ADM" GET "/audit?limit=1000"
+is "whoami leaves no row in the audit trail" "$(jq_ '[.items[] | select(.target == "/api/v1/whoami")] | length')" 0
+acall "$VIEW" GET /tokens
+is "(the token list probe it replaces: a viewer is refused...)" "$CODE" 403
+acall "$ADM" GET "/audit?limit=1000"
+is "  ...and that refusal is audited)" "$(jq_ '[.items[] | select(.action == "http.forbidden" and .actor == "watcher")] | length')" 1
+
 # --- SHA-1/MD5 of packages stored before they were recorded
 upload() {  # upload FILE TARGET -> package id
   acall "$ADM" POST /packages -F "meta={\"component\":\"module\",\"kind\":\"full\",\"target_version\":\"$2\"};type=application/json" \
