@@ -117,5 +117,42 @@ is "otactl --remote audit export: JSON lines of adm's actions" \
 OUT=$("$OTACTL" --remote "$BASE" --token "$VIEW" --json audit)
 is "otactl --remote audit as a viewer: own rows only" \
   "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(sorted({r["actor"] for r in json.load(sys.stdin)["items"]}))')" "['view']"
+
+# Every operator action through otad leaves a row, refusals too: product and
+# device changes, tokens, package delete, plan edit and transitions.
+jcall "$ADM" POST /products '{"key":"meter","name":"Again"}'
+is "a second product meter: 409" "$CODE" 409
+jcall "$ADM" POST /products/meter/devices '[{"id":"dev-2","versions":{"module":"1.0.0"}}]'
+is "devices imported" "$CODE" 200
+jcall "$ADM" POST /products/nope/devices '[{"id":"dev-3","versions":{"module":"1.0.0"}}]'
+is "devices for no product: 404" "$CODE" 404
+jcall "$ADM" POST /tokens '{"name":"ci","role":"operator"}'
+is "token created" "$CODE" 201
+jcall "$ADM" POST /tokens '{"name":"ci","role":"operator"}'
+is "the same token name twice: 409" "$CODE" 409
+acall "$ADM" DELETE /tokens/ci
+is "token revoked" "$CODE" 204
+acall "$ADM" DELETE /tokens/ci
+is "a second revoke: 404" "$CODE" 404
+acall "$ADM" GET "/audit?actor=adm"
+is "admin's product, device and token actions and refusals, in order" \
+  "$(jq_ '[.items[] | "\(.action) \(.target) \(.outcome)"] | join("; ")')" \
+  "product.add product:meter ok; product.add product:meter conflict; device.import product:meter ok; device.import product:nope not_found; token.create token:ci ok; token.create token:ci conflict; token.revoke token:ci ok; token.revoke token:ci not_found"
+acall "$OPS" DELETE "/packages/$PKG"
+is "delete of a package in use: 409" "$CODE" 409
+acall "$OPS" POST "/plans/$PLAN/resume"
+is "resume of an active plan: 409" "$CODE" 409
+for a in pause resume terminate; do
+  acall "$OPS" POST "/plans/$PLAN/$a"
+  is "plan $a: 200" "$CODE" 200
+done
+acall "$OPS" DELETE "/plans/$PLAN"
+is "delete of a terminated plan refused" "$CODE" 409
+acall "$ADM" GET "/audit?target=plan:$PLAN&since=$(date -u +%Y-%m-%d)T00:00:00Z"
+is "the plan's later history: refusals and transitions by ops" \
+  "$(jq_ '[.items[4:][] | "\(.actor) \(.action) \(.outcome)"] | join("; ")')" \
+  "ops plan.resume invalid_transition; ops plan.pause ok; ops plan.resume ok; ops plan.terminate ok; ops plan.delete not_editable"
+acall "$ADM" GET "/audit?target=package:$PKG"
+is "the refused package delete" "$(jq_ '.items[-1] | "\(.actor) \(.action) \(.outcome)"')" "ops package.delete in_use"
 healthy "after the trust tests"
 done_testing
