@@ -87,6 +87,36 @@ is "push to an active server plan refused" "$rc" 1
 like "... as not editable, saying its state" "$out" 'not_editable: state: server plan 1 .* is active now'
 is "server plan kept" "$(srv --json plan show 1 | jq -r .name)" "fixed after pull"
 
+# --- device lists travel with the plan, on the first push and on updates
+lists_json() {  # name blacklist whitelist
+  cat <<EOF
+{"name":"$1","product":"EC600N-meter","mode":"confirm","blacklist":$2,"whitelist":$3,
+ "strategy":{"retries":1,"min_rsrp":-100,"min_battery":30},
+ "window":{"start":"2026-12-01T00:00:00Z","end":"2026-12-31T00:00:00Z"},
+ "components":[{"component":"module","package_id":1}]}
+EOF
+}
+lists_json "lists" '["dev-7","dev-8"]' '["dev-1","dev-2","dev-3"]' > "$TMP/lists.json"
+ok "local plan with both lists" loc plan create "$TMP/lists.json"
+like "pushed as a new server plan" "$(push 3 2>&1)" 'new plan 2, revision 1'
+is "blacklist and whitelist on the server" "$(srv --json plan show 2 | jq -c '[.blacklist, .whitelist, .mode]')" \
+   '[["dev-7","dev-8"],["dev-1","dev-2","dev-3"],"confirm"]'
+lists_json "lists" '[]' '["dev-2","dev-4"]' > "$TMP/lists2.json"
+ok "local lists edited" loc plan edit 3 "$TMP/lists2.json" --revision 1
+like "second push updates it" "$(push 3 2>&1)" 'updated plan 2, revision 2'
+is "the server's lists follow the edit" "$(srv --json plan show 2 | jq -c '[.blacklist, .whitelist]')" \
+   '[[],["dev-2","dev-4"]]'
+lists_json "lists" '["dev-5"]' '["dev-2","dev-4"]' > "$TMP/lists3.json"
+ok "server-side list edit" srv plan edit 2 "$TMP/lists3.json" --revision 2
+lists_json "lists" '[]' '["dev-2","dev-6"]' > "$TMP/lists4.json"
+ok "local list edit" loc plan edit 3 "$TMP/lists4.json" --revision 2
+out=$(push 3 2>&1); rc=$?
+is "push after a server-side list edit refused" "$rc" 1
+like "... showing the blacklist difference" "$out" 'blacklist: local vs server: -dev-5'
+like "... and the whitelist difference" "$out" 'whitelist: local vs server: \+dev-6 -dev-4'
+is "server lists untouched" "$(srv --json plan show 2 | jq -c '[.blacklist, .whitelist, .revision]')" \
+   '[["dev-5"],["dev-2","dev-4"],3]'
+
 # --- plans and packages as files, into a second local engine
 L2="$TMP/usb.db"
 loc plan export 1 > "$TMP/export.json"
