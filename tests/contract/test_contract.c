@@ -874,6 +874,59 @@ static void t_auth(ctx *c)
        "an ftp:// URL refused at open");
 }
 
+/* Signatures and the audit trail, the same through both backends: a valid
+ * signature attached, the same key twice a conflict, a tampered one and an
+ * unknown package refused, each attempt an audit row with its outcome. */
+static void t_sign_audit(ctx *c, int64_t pkg)
+{
+    char sec[PATH_MAX], pub[PATH_MAX];
+    ota_sign_key k;
+    ota_package p, out;
+    ota_signature sig, bad;
+    if (!ok(ota_key_generate("qa", c->tmp, sec, pub, &E) == 0 && ota_key_load_secret(sec, &k, &E) == 0 &&
+                c->b->ops->package_get(c->b, pkg, &p, &E) == 0 && ota_package_sign_make(&p, &k, &sig, &E) == 0,
+            "key made, package signed locally: %s", E.message))
+        return;
+    ota_key_wipe(&k);
+    ok_call(c->b->ops->package_sign(c->b, pkg, &sig, &out, &E), &E, "signature attached");
+    ok(out.nsignatures == 1 && !strcmp(out.signatures[0].key_id, sig.key_id) &&
+           !strcmp(out.signatures[0].signer, "qa"), "the package answers with its signature");
+    fails_with(c->b->ops->package_sign(c->b, pkg, &sig, NULL, &E), &E, OTA_E_CONFLICT, "the same key twice");
+    /* Another key, so the refusal is the signature's and not the key's. */
+    if (!ok(ota_key_generate("qa2", c->tmp, sec, pub, &E) == 0 && ota_key_load_secret(sec, &k, &E) == 0 &&
+                ota_package_sign_make(&p, &k, &bad, &E) == 0, "second key: %s", E.message))
+        return;
+    ota_key_wipe(&k);
+    bad.signature[3] = bad.signature[3] == 'A' ? 'B' : 'A';
+    fails_with(c->b->ops->package_sign(c->b, pkg, &bad, NULL, &E), &E, OTA_E_VALIDATION,
+               "a signature that does not match the manifest");
+    fails_with(c->b->ops->package_sign(c->b, 999999, &sig, NULL, &E), &E, OTA_E_NOT_FOUND, "an unknown package");
+    ok_call(c->b->ops->package_get(c->b, pkg, &p, &E), &E, "package get after the refusals");
+    is_int(p.nsignatures, 1, "only the valid signature is kept");
+
+    char target[64];
+    snprintf(target, sizeof target, "package:%lld", (long long)pkg);
+    ota_audit_query q = {.target = target, .page = {.limit = 100}};
+    ota_audit_page pg;
+    int rc = c->b->ops->audit_list(c->b, &q, &pg, &E);
+    if (!ok(rc == 0, "audit of the package: %s", rc ? E.message : "ok"))
+        return;
+    char got[512] = "";
+    for (size_t i = 0; i < pg.n; i++)
+        if (!strncmp(pg.items[i].action, "package.sign", 12))
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s", got[0] ? " " : "", pg.items[i].outcome);
+    is_str(got, "ok conflict validation_failed", "each signing attempt recorded with its outcome");
+    ok(pg.n && pg.items[pg.n - 1].actor[0] && pg.items[pg.n - 1].at >= c->now - 5,
+       "rows carry an actor (%s) and the time", pg.n ? pg.items[pg.n - 1].actor : "");
+    ota_audit_page_free(&pg);
+    ota_audit_query none = {.target = "package:999999", .page = {.limit = 10}};
+    ok_call(c->b->ops->audit_list(c->b, &none, &pg, &E), &E, "audit of an unknown package");
+    ok(pg.n == 1 && !strcmp(pg.items[0].outcome, "not_found"), "holds the refused sign only (%zu rows)", pg.n);
+    ota_audit_page_free(&pg);
+    ota_audit_query badq = {.page = {.cursor = "x y"}};
+    fails_with(c->b->ops->audit_list(c->b, &badq, &pg, &E), &E, OTA_E_BAD_REQUEST, "audit with a forged cursor");
+}
+
 int main(int argc, char **argv)
 {
     ctx c = {0};
@@ -911,6 +964,7 @@ int main(int argc, char **argv)
     t_plans(&c, pkg, &plan);
     t_rollout(&c, plan, pkg);
     t_corrupt(&c);
+    t_sign_audit(&c, pkg);
     if (c.remote) {
         t_auth(&c);
         t_unreachable();
