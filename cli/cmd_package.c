@@ -25,7 +25,7 @@ void print_package(const ota_package *p)
     table_print(&t);
 }
 
-static int copy_opt(cli *c, cli_opt *o, char *dst, size_t cap, const char *field, size_t limit)
+static int copy_opt(cli_opt *o, char *dst, size_t cap, const char *field, size_t limit)
 {
     if (!o->set)
         return 0;
@@ -48,9 +48,9 @@ int cmd_package_add(cli *c, int argc, char **argv)
     ota_package_meta m = {0};
     if (ota_kind_parse(opts[1].val, &m.kind) < 0)
         return cli_usage(c, "--kind must be full or diff (got \"%s\")", opts[1].val);
-    if (copy_opt(c, &opts[0], m.component, sizeof m.component, "component", OTA_KEY_MAX) ||
-        copy_opt(c, &opts[2], m.target_version, sizeof m.target_version, "target_version", OTA_KEY_MAX) ||
-        copy_opt(c, &opts[3], m.source_version, sizeof m.source_version, "source_version", OTA_KEY_MAX))
+    if (copy_opt(&opts[0], m.component, sizeof m.component, "component", OTA_KEY_MAX) ||
+        copy_opt(&opts[2], m.target_version, sizeof m.target_version, "target_version", OTA_KEY_MAX) ||
+        copy_opt(&opts[3], m.source_version, sizeof m.source_version, "source_version", OTA_KEY_MAX))
         return CLI_REFUSED;
     if (opts[4].set) {
         long chars = ota_utf8_chars(opts[4].val, strlen(opts[4].val));

@@ -379,6 +379,7 @@ static int body_append(req *r, const char *data, size_t n, ota_err *e)
 static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                const char *version, const char *data, size_t *size, void **con_cls)
 {
+    (void)version;
     otad *s = cls;
     req *r = *con_cls;
     if (!r) {
@@ -428,6 +429,7 @@ static MHD_RESULT_T on_request(void *cls, struct MHD_Connection *c, const char *
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
+    (void)c;
     otad *s = cls;
     req *r = *con_cls;
     if (!r)
@@ -449,6 +451,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 static void mhd_logger(void *cls, const char *fmt, va_list ap)
 {
+    (void)cls;
     char buf[512];
     vsnprintf(buf, sizeof buf, fmt, ap);
     size_t n = strlen(buf);

@@ -607,6 +607,7 @@ static void draw_detail(int y, int x, int w, int h)
 
 static void status_draw(app *a, rect r)
 {
+    (void)a;
     int x = r.x + 1, w = r.w - 2, y = r.y;
     char buf[1024], s1[32], s2[32], z[48];
     if (!S.id) {

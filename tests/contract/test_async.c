@@ -17,6 +17,7 @@ typedef struct job { int in, out; bool gated; } job;
 
 static int run_job(ota_backend *b, void *arg, ota_err *e)
 {
+    (void)b;
     job *j = arg;
     if (j->gated) {
         pthread_mutex_lock(&gate_mu);
