@@ -80,6 +80,7 @@ static size_t sse_fetch(struct sse *s)
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct sse *s = cls;
+    (void)pos;
     for (;;) {
         if (s->off < s->len) {
             size_t n = s->len - s->off;
