@@ -6,6 +6,7 @@
 #
 #   bench/http.sh [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T]
 #
+# OTAD_ARGS passes flags to otad (e.g. OTAD_ARGS="--threads 0").
 # Needs wrk and nginx (Debian: wrk, nginx-light).  Run from the build
 # folder or set OTA_BUILDDIR.  Prints figures; exits 1 when under budget.
 set -eu
@@ -36,7 +37,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 # --- otad with a product, a fleet, a package and an active plan
 ADM=$("$OTAD" token create --db "$T/ota.db" --role admin --name bench | tail -n 1)
-"$OTAD" --listen 127.0.0.1:0 --db "$T/ota.db" 2>"$T/otad.log" &
+# OTAD_ARGS: extra otad flags, e.g. "--threads 0" (a thread per connection)
+"$OTAD" --listen 127.0.0.1:0 --db "$T/ota.db" ${OTAD_ARGS:-} 2>"$T/otad.log" &
 OTAD_PID=$!; PIDS="$PIDS $OTAD_PID"
 for _ in $(seq 200); do grep -q 'listening on' "$T/otad.log" && break; sleep 0.05; done
 PORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/otad.log" | head -n 1)

@@ -5,6 +5,7 @@
  * seconds keep proxies from closing an idle stream and let the server
  * notice a client that went away. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +13,10 @@
 
 struct sse {
     otad *srv;
+    struct MHD_Connection *conn;
+    bool pooled;            /* pool mode: suspend instead of sleeping */
+    bool suspended;         /* waiting for the waker (under sse_mu) */
+    struct sse *next, *prev;  /* the open streams, for the waker */
     int64_t plan;
     int64_t last_seq;
     char *out;              /* formatted, not yet sent */
@@ -75,8 +80,57 @@ static size_t sse_fetch(struct sse *s)
     return n;
 }
 
-/* MHD pulls the stream from here on the connection's own thread (thread
- * per connection), so waiting for the next event may block it. */
+/* Pool mode: a stream with nothing to send is suspended (it leaves MHD's
+ * event loop and holds no pool thread); one waker thread resumes every
+ * suspended stream each sse_poll_ms, and MHD calls sse_read again, which
+ * looks for events, sends a heartbeat when due, or suspends once more.
+ * This is the pattern libmicrohttpd prescribes for "no body data yet":
+ * MHD_suspend_connection() in the content reader, then return 0. */
+static pthread_mutex_t sse_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sse *sse_head;
+static pthread_t sse_waker;
+static bool sse_waker_on;
+static atomic_bool sse_waker_quit;
+
+static void *sse_waker_main(void *arg)
+{
+    otad *srv = arg;
+    while (!atomic_load(&sse_waker_quit)) {
+        struct timespec ts = {0, (long)srv->cfg.sse_poll_ms * 1000000L};
+        nanosleep(&ts, NULL);
+        pthread_mutex_lock(&sse_mu);
+        for (struct sse *s = sse_head; s; s = s->next)
+            if (s->suspended) {
+                s->suspended = false;
+                MHD_resume_connection(s->conn);
+            }
+        pthread_mutex_unlock(&sse_mu);
+    }
+    return NULL;
+}
+
+int events_waker_start(otad *srv)
+{
+    atomic_store(&sse_waker_quit, false);
+    if (pthread_create(&sse_waker, NULL, sse_waker_main, srv))
+        return -1;
+    sse_waker_on = true;
+    return 0;
+}
+
+/* Before MHD_stop_daemon, after the streams were told to end (stopping). */
+void events_waker_stop(void)
+{
+    if (!sse_waker_on)
+        return;
+    atomic_store(&sse_waker_quit, true);
+    pthread_join(sse_waker, NULL);
+    sse_waker_on = false;
+}
+
+/* Thread per connection: MHD pulls the stream on the connection's own
+ * thread, so waiting for the next event may block it.  Pool mode: never
+ * waits; an idle stream is suspended (above). */
 static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 {
     struct sse *s = cls;
@@ -101,6 +155,13 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
             sse_put(s, ": heartbeat\n\n");
             continue;
         }
+        if (s->pooled) {
+            pthread_mutex_lock(&sse_mu);
+            s->suspended = true;
+            MHD_suspend_connection(s->conn);
+            pthread_mutex_unlock(&sse_mu);
+            return 0;
+        }
         struct timespec ts = {0, (long)s->srv->cfg.sse_poll_ms * 1000000L};
         nanosleep(&ts, NULL);
     }
@@ -109,6 +170,16 @@ static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 static void sse_free(void *cls)
 {
     struct sse *s = cls;
+    if (s->pooled) {
+        pthread_mutex_lock(&sse_mu);
+        if (s->prev)
+            s->prev->next = s->next;
+        else if (sse_head == s)
+            sse_head = s->next;
+        if (s->next)
+            s->next->prev = s->prev;
+        pthread_mutex_unlock(&sse_mu);
+    }
     free(s->out);
     free(s);
 }
@@ -163,6 +234,16 @@ MHD_RESULT_T h_events(req *r)
     s->plan = id;
     s->last_seq = since;
     s->last_write_ns = mono_ns();
+    s->conn = r->conn;
+    s->pooled = r->srv->cfg.threads > 0;
+    if (s->pooled) {
+        pthread_mutex_lock(&sse_mu);
+        s->next = sse_head;
+        if (sse_head)
+            sse_head->prev = s;
+        sse_head = s;
+        pthread_mutex_unlock(&sse_mu);
+    }
     /* A first line right away: the client knows the stream is open. */
     sse_put(s, "retry: 2000\n: stream open\n\n");
     struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read, s, sse_free);

@@ -23,12 +23,13 @@ static void usage(FILE *f)
             "            [--log-level error|warn|info|debug] [--tls-cert FILE --tls-key FILE]\n"
             "            [--ddi-poll SECONDS]  (hawkBit DDI agents' poll interval, default 300)\n"
             "            [--trusted DIR]  (trusted public keys for plans requiring signatures)\n"
+            "            [--threads N]  (epoll pool of N threads; 0 = a thread per connection)\n"
             "       otad token create [--db PATH] --role viewer|operator|admin [--name NAME]\n"
             "       otad token list [--db PATH]\n"
             "       otad token revoke [--db PATH] NAME\n"
             "Defaults: 127.0.0.1:8080, database under $XDG_DATA_HOME/otaconsole/.\n"
             "Config file: one 'key = value' per line; keys listen, db, blobs, log_level,\n"
-            "tls_cert, tls_key, sse_heartbeat, sse_poll_ms, tick_ms, conn_timeout.\n");
+            "tls_cert, tls_key, sse_heartbeat, sse_poll_ms, tick_ms, conn_timeout, threads.\n");
 }
 
 /* ---------------------------------------------------------------- config */
@@ -90,6 +91,8 @@ static int config_set(otad_config *c, const char *key, const char *v, ota_err *e
         return ddi_set_poll(v, e);
     if (!strcmp(key, "conn_timeout"))
         return parse_int(key, v, 1, 86400, &c->conn_timeout, e);
+    if (!strcmp(key, "threads"))
+        return parse_int(key, v, 0, 1024, &c->threads, e);
     return ota_fail(e, OTA_E_BAD_REQUEST, key, "unknown setting");
 }
 
@@ -147,6 +150,7 @@ static void config_defaults(otad_config *c)
     c->sse_poll_ms = 200;
     c->tick_ms = 1000;
     c->conn_timeout = 60;
+    c->threads = OTAD_THREADS_DEFAULT;
 }
 
 /* Flags of the form --key VALUE or --key=VALUE; positional args collected.
@@ -385,8 +389,7 @@ static int serve(otad *s)
     }
     if (atomic_load(&s->m.inflight))
         otad_log(LOG_WARN, "%lu requests still running after 30 s; closing them", atomic_load(&s->m.inflight));
-    MHD_stop_daemon(s->daemon);
-    http_tls_free();
+    http_stop(s);
     pthread_mutex_lock(&tick_mu);
     pthread_cond_broadcast(&tick_cv);
     pthread_mutex_unlock(&tick_mu);

@@ -27,6 +27,11 @@ typedef enum MHD_Result MHD_RESULT_T;
  * route's limit never get here: they are refused before the body. */
 #define OTAD_DRAIN_MAX       OTAD_UPLOAD_BODY_MAX
 
+/* --threads when not given: a thread per connection.  An epoll pool
+ * measured slower for check-ins that write (each waits for the engine's
+ * group commit on its pool thread); README (otad) has the figures. */
+#define OTAD_THREADS_DEFAULT 0
+
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
 typedef struct otad_config {
@@ -41,6 +46,7 @@ typedef struct otad_config {
     int sse_poll_ms;         /* how often an SSE stream looks for new events */
     int tick_ms;             /* engine clock tick period */
     int conn_timeout;        /* idle connection timeout, seconds */
+    int threads;             /* epoll thread pool size; 0 = a thread per connection */
 } otad_config;
 
 typedef struct otad_metrics {
@@ -145,6 +151,8 @@ MHD_RESULT_T h_healthz(req *r);
 MHD_RESULT_T h_metrics(req *r);
 MHD_RESULT_T h_events(req *r);
 void events_stream_free(req *r);
+int events_waker_start(otad *srv);   /* pool mode: resumes idle SSE streams */
+void events_waker_stop(void);
 MHD_RESULT_T h_package_file(req *r);
 MHD_RESULT_T h_checkin(req *r);
 MHD_RESULT_T h_job_confirm(req *r);
@@ -154,6 +162,7 @@ bool device_key_ok_any(req *r);
 /* http.c */
 struct MHD_Daemon *http_start(otad *s, ota_err *e);
 void http_tls_free(void);  /* after MHD_stop_daemon */
+void http_stop(otad *s);   /* stops the daemon, the SSE waker, frees TLS */
 int64_t mono_ns(void);
 
 #endif

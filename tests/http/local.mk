@@ -13,3 +13,9 @@ EXTRA_DIST += tests/http/test_trust.sh
 # Device details with attributes, whoami, hashes filled in at startup
 TESTS += tests/http/test_details.sh
 EXTRA_DIST += tests/http/test_details.sh
+# otad --threads N: the epoll pool, SSE streams suspended while idle
+TESTS += tests/http/test_pool.sh
+EXTRA_DIST += tests/http/test_pool.sh
+# otad's config file keys applied, flags over the file
+TESTS += tests/http/test_config.sh
+EXTRA_DIST += tests/http/test_config.sh
