@@ -59,7 +59,7 @@ for i in $(seq 20); do
 done
 wait_bursts() { local i=0; while [ $i -lt 600 ] && [ "$(cat "$TMP"/burst.* | jq -r '.job.id' 2>/dev/null | grep -c '^[0-9]')" -lt 20 ]; do sleep 0.05; i=$((i+1)); done; }
 wait_bursts
-ok "the burst was served within 2 s" test $(( ($(date +%s%N) - T0) / 1000000 )) -lt 2000
+ok "the burst was served within 5 s" test $(( ($(date +%s%N) - T0) / 1000000 )) -lt 5000
 is "20 concurrent check-ins: 20 distinct jobs" "$(cat "$TMP"/burst.* | jq -r '.job.id' | sort -u | grep -c '^[0-9]')" 20
 ok "every stream sees the last device's job" all_show '"device":"dev-20"'
 ok "every stream gets heartbeats" all_show '^: heartbeat'
