@@ -25,6 +25,7 @@ struct ota_engine {
     struct ota_rollout *rollout;
     char trusted_dir[PATH_MAX];  /* sign.c: "" = ota_trusted_dir_default() */
     struct sign_cache *sigcache; /* sign.c: packages' signatures for re-sent offers */
+    struct key_cache *keycache;  /* products.c: device key hashes for check-ins */
 };
 
 #define ENGINE_LOCK(eng)   pthread_mutex_lock(&(eng)->mu)
@@ -53,6 +54,12 @@ int store_exec(ota_engine *eng, const char *sql, ota_err *e);
 int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, void **items,
                      size_t size, ota_err *e);
 
+/* Did another connection commit since *dv was read?  Asks SQLite (PRAGMA
+ * data_version, file-lock system calls) at most once a millisecond, per
+ * *checked_ns: caches of rows that only change by this engine's own calls
+ * use it to notice another process's writes. */
+bool store_others_committed(ota_engine *eng, int64_t *dv, int64_t *checked_ns);
+
 /* Column helpers */
 void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len);
 
@@ -79,6 +86,8 @@ int sign_offer_attach(ota_engine *eng, ota_job_offer *o, ota_err *e);
 /* The signature cache: bump after a signature or a package goes; free at close. */
 void sign_cache_bump(ota_engine *eng);
 void sign_free(ota_engine *eng);
+/* Products (products.c): the device key cache goes at close. */
+void products_free(ota_engine *eng);
 
 /* blob.c: remove temp files of uploads whose writer died. */
 void blob_sweep_tmp(ota_engine *eng);

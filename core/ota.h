@@ -438,6 +438,14 @@ typedef struct ota_job_offer {
 } ota_job_offer;
 
 int ota_checkin(ota_engine *eng, const ota_checkin_req *r, ota_job_offer *out, ota_err *e);
+/* The same check-in when it writes nothing (the common case: a device that
+ * checks in again with nothing new).  Returns 0 with the answer ota_checkin
+ * would give, -1 with the refusal ota_checkin would give, or
+ * OTA_CHECKIN_WOULD_WRITE when answering needs a write (a new job, a state
+ * or reason change, new telemetry, a due tick): then nothing was changed
+ * and the caller runs ota_checkin (otad: in its group commit). */
+#define OTA_CHECKIN_WOULD_WRITE 1
+int ota_checkin_readonly(ota_engine *eng, const ota_checkin_req *r, ota_job_offer *out, ota_err *e);
 /* device NULL: trust the caller (operator tools); else the job must be the device's. */
 int ota_job_confirm(ota_engine *eng, int64_t job, const char *device, ota_err *e);
 int ota_job_report(ota_engine *eng, int64_t job, const char *device, ota_job_state to,

@@ -159,21 +159,67 @@ void ota_product_list_free(ota_product_list *l)
     l->n = 0;
 }
 
+/* Every check-in checks its product's device key: the stored hashes are
+ * cached (a product's key never changes once created; a commit by another
+ * process, seen through PRAGMA data_version, empties the cache all the
+ * same).  Only known products are cached, in a slot chosen by the key's
+ * hash: a flood of unknown products costs SQL lookups, not memory. */
+#define KC_SLOTS 64
+struct key_cache {
+    int64_t data_version, checked_ns;
+    struct kc_entry {
+        bool used;
+        char product[OTA_KEY_MAX + 1];
+        unsigned char hash[crypto_generichash_BYTES];
+    } e[KC_SLOTS];
+};
+
+void products_free(ota_engine *eng)
+{
+    free(eng->keycache);
+    eng->keycache = NULL;
+}
+
+static struct kc_entry *key_cache_slot(ota_engine *eng, const char *product)
+{
+    struct key_cache *c = eng->keycache;
+    if (!c && !(c = eng->keycache = calloc(1, sizeof *c)))
+        return NULL;
+    if (store_others_committed(eng, &c->data_version, &c->checked_ns))
+        for (size_t i = 0; i < KC_SLOTS; i++)
+            c->e[i].used = false;
+    uint32_t h = 2166136261u;  /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)product; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return &c->e[h % KC_SLOTS];
+}
+
 bool ota_product_check_device_key(ota_engine *eng, const char *product, const char *key)
 {
-    if (!product || !key || sodium_init() < 0)
+    if (!product || !key || strlen(product) > OTA_KEY_MAX || sodium_init() < 0)
         return false;
     unsigned char want[crypto_generichash_BYTES], got[crypto_generichash_BYTES];
     bool found = false;
     ENGINE_LOCK(eng);
-    sqlite3_stmt *st = store_stmt(eng, "SELECT device_key_hash FROM products WHERE key=?", NULL);
-    if (st) {
-        sqlite3_bind_text(st, 1, product, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof want) {
-            memcpy(want, sqlite3_column_blob(st, 0), sizeof want);
-            found = true;
+    struct kc_entry *x = key_cache_slot(eng, product);
+    if (x && x->used && !strcmp(x->product, product)) {
+        memcpy(want, x->hash, sizeof want);
+        found = true;
+    } else {
+        sqlite3_stmt *st = store_stmt(eng, "SELECT device_key_hash FROM products WHERE key=?", NULL);
+        if (st) {
+            sqlite3_bind_text(st, 1, product, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)sizeof want) {
+                memcpy(want, sqlite3_column_blob(st, 0), sizeof want);
+                found = true;
+            }
+            store_done(st);
         }
-        store_done(st);
+        if (found && x) {
+            x->used = true;
+            memcpy(x->product, product, strlen(product) + 1);
+            memcpy(x->hash, want, sizeof want);
+        }
     }
     ENGINE_UNLOCK(eng);
     if (!found)

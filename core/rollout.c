@@ -957,13 +957,15 @@ static int jobs_bulk_move(ota_engine *eng, int64_t plan, int lo, int hi, int to,
 /* ------------------------------------------------------------- clock */
 /* Ends plans whose window passed and fails in-flight jobs of ended plans
  * past their job timeout.  Cheap when nothing is due (one compare). */
-static int tick_run(ota_engine *eng, struct ota_rollout *r, ota_err *e)
+static int tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_err *e)
 {
     if (plans_load(eng, r, e) < 0)
         return -1;
     int64_t now = ota_engine_now(eng);
     if (now < r->next_deadline)
         return 0;
+    if (readonly)
+        return OTA_CHECKIN_WOULD_WRITE;  /* something is due: it may write */
     if (store_tx_begin(eng, e) < 0)
         return -1;
     int64_t dv;  /* under the write lock: act on current plans only */
@@ -1010,7 +1012,7 @@ int ota_engine_tick(ota_engine *eng, ota_err *e)
 {
     ENGINE_LOCK(eng);
     struct ota_rollout *r = rollout_enter(eng, e);
-    int rc = r ? tick_run(eng, r, e) : -1;
+    int rc = r ? tick_run(eng, r, false, e) : -1;
     rollout_leave(eng, r);
     ENGINE_UNLOCK(eng);
     return rc;
@@ -1101,7 +1103,7 @@ static int activate_write(ota_engine *eng, const ota_plan *pl, int64_t now, ota_
 
 static int transition_locked(ota_engine *eng, struct ota_rollout *r, int64_t id, ota_action a, ota_err *e)
 {
-    if (tick_run(eng, r, e) < 0)
+    if (tick_run(eng, r, false, e) < 0)
         return -1;
     ota_plan pl;
     ota_plan_init(&pl);
@@ -1190,12 +1192,18 @@ struct ctx {
     int64_t now;
     struct tx tx;   /* opened at the first write */
     bool stale;     /* another connection committed since the caches were read: start over */
+    bool readonly;  /* ota_checkin_readonly: the first write stops the check-in instead */
+    bool would_write;
 };
 
 static int ctx_write(struct ctx *c, ota_err *e)
 {
     if (c->tx.kind)
         return 0;
+    if (c->readonly) {
+        c->would_write = true;
+        return ota_fail(e, OTA_E_UNAVAILABLE, NULL, "the check-in needs a write");
+    }
     if (tx_begin(c->eng, &c->tx, e) < 0)
         return -1;
     /* Under the write lock nobody else can commit: are the caches current? */
@@ -1632,7 +1640,11 @@ static int checkin_locked(struct ctx *c, const ota_checkin_req *q, ota_job_offer
     return decide(c, d, out, e);
 }
 
-int ota_checkin(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, ota_err *e)
+/* Every write of a check-in goes through ctx_write (and a due tick through
+ * tick_run): read-only, the first of them stops the check-in before it
+ * changes anything but the caches, which only ever hold what the store
+ * holds. */
+static int checkin_run(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, bool readonly, ota_err *e)
 {
     out->has_job = false;
     out->ncomponents = 0;
@@ -1642,12 +1654,17 @@ int ota_checkin(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, o
     ENGINE_LOCK(eng);
     int rc = -1;
     for (int attempt = 0; attempt < 2; attempt++) {
-        struct ctx c = {.eng = eng, .now = ota_engine_now(eng)};
+        struct ctx c = {.eng = eng, .now = ota_engine_now(eng), .readonly = readonly};
         rc = -1;
         out->has_job = false;
         out->ncomponents = 0;
-        if ((c.r = rollout_enter_x(eng, attempt == 0, e)) && tick_run(eng, c.r, e) == 0)
-            rc = checkin_locked(&c, q, out, e);
+        if ((c.r = rollout_enter_x(eng, attempt == 0, e))) {
+            int t = tick_run(eng, c.r, readonly, e);
+            if (t == OTA_CHECKIN_WOULD_WRITE)
+                c.would_write = true;
+            else if (t == 0)
+                rc = checkin_locked(&c, q, out, e);
+        }
         if (c.tx.kind) {
             if (rc < 0)
                 tx_rollback(eng, c.r, &c.tx, e);
@@ -1655,15 +1672,32 @@ int ota_checkin(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, o
                 rc = -1;
         }
         rollout_leave(eng, c.r);
+        if (c.would_write) {
+            rc = OTA_CHECKIN_WOULD_WRITE;
+            ota_err_clear(e);
+            break;
+        }
         if (!c.stale)
             break;
     }
     if (rc == 0)
         rc = sign_offer_attach(eng, out, e);  /* sign.c: the packages' signatures travel with the job */
-    if (rc < 0)
+    if (rc != 0) {
         out->has_job = false;
+        out->ncomponents = 0;
+    }
     ENGINE_UNLOCK(eng);
     return rc;
+}
+
+int ota_checkin(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, ota_err *e)
+{
+    return checkin_run(eng, q, out, false, e);
+}
+
+int ota_checkin_readonly(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, ota_err *e)
+{
+    return checkin_run(eng, q, out, true, e);
 }
 
 /* ------------------------------------------------------ reports, confirm */
@@ -1776,7 +1810,7 @@ static int report_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, co
                          int progress, const char *error, ota_err *e)
 {
     struct jobrow j;
-    if (tick_run(eng, r, e) < 0 || jobrow_load(eng, job, device, &j, e) < 0)
+    if (tick_run(eng, r, false, e) < 0 || jobrow_load(eng, job, device, &j, e) < 0)
         return -1;
     struct rplan *p = plan_find(r, j.plan);
     bool ok;
@@ -1837,7 +1871,7 @@ int ota_job_report(ota_engine *eng, int64_t job, const char *device, ota_job_sta
 static int confirm_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, const char *device, ota_err *e)
 {
     struct jobrow j;
-    if (tick_run(eng, r, e) < 0 || jobrow_load(eng, job, device, &j, e) < 0)
+    if (tick_run(eng, r, false, e) < 0 || jobrow_load(eng, job, device, &j, e) < 0)
         return -1;
     struct rplan *p = plan_find(r, j.plan);
     if (j.state != OTA_JOB_AWAITING_CONFIRMATION || !p)

@@ -761,22 +761,8 @@ void sign_free(ota_engine *eng)
 
 static void cache_check_others(ota_engine *eng, struct sign_cache *c)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    int64_t ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    if (ns - c->checked_ns < 1000000)
-        return;
-    c->checked_ns = ns;
-    sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", NULL);
-    if (!st)
-        return;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t dv = sqlite3_column_int64(st, 0);
-        if (dv != c->data_version)
-            c->gen++;
-        c->data_version = dv;
-    }
-    store_done(st);
+    if (store_others_committed(eng, &c->data_version, &c->checked_ns))
+        c->gen++;
 }
 
 int sign_offer_attach(ota_engine *eng, ota_job_offer *o, ota_err *e)

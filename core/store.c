@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Each migration runs once, in order, inside one transaction with the
@@ -433,12 +434,34 @@ fail:
     return NULL;
 }
 
+bool store_others_committed(ota_engine *eng, int64_t *dv, int64_t *checked_ns)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    int64_t ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+    if (ns - *checked_ns < 1000000)
+        return false;
+    *checked_ns = ns;
+    sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", NULL);
+    if (!st)
+        return true;  /* cannot tell: assume it did */
+    bool changed = true;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        int64_t v = sqlite3_column_int64(st, 0);
+        changed = v != *dv;
+        *dv = v;
+    }
+    store_done(st);
+    return changed;
+}
+
 void ota_engine_close(ota_engine *eng)
 {
     if (!eng)
         return;
     rollout_free(eng);
     sign_free(eng);
+    products_free(eng);
     stmt_cache_free(eng);
     if (eng->db) {
         if (!sqlite3_get_autocommit(eng->db))

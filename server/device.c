@@ -13,7 +13,8 @@
  * ota_engine_batch and wakes their threads after the commit.  A check-in is
  * answered only once its batch is committed; if the commit fails, every
  * check-in of the batch gets that error.  A first check-in writes (its job),
- * and one commit per check-in was most of its cost. */
+ * and one commit per check-in was most of its cost.  Check-ins that write
+ * nothing never come here (h_checkin). */
 struct gc_item {
     const ota_checkin_req *q;
     ota_job_offer *o;
@@ -130,7 +131,15 @@ MHD_RESULT_T h_checkin(req *r)
     o->has_job = false;
     o->ncomponents = 0;
     atomic_fetch_add(&r->srv->m.checkins, 1);
-    if (checkin_grouped(r->srv->eng, &c, o, &e) < 0)
+    /* Most check-ins write nothing (a device polling with nothing new):
+     * answered at once, outside the group commit; only a check-in that
+     * writes waits for a batch. */
+    rc = ota_checkin_readonly(r->srv->eng, &c, o, &e);
+    if (rc == OTA_CHECKIN_WOULD_WRITE) {
+        atomic_fetch_add(&r->srv->m.checkin_writes, 1);
+        rc = checkin_grouped(r->srv->eng, &c, o, &e);
+    }
+    if (rc < 0)
         return reply_error(r, &e);
     if (o->has_job)
         atomic_fetch_add(&r->srv->m.checkin_offers, 1);

@@ -84,6 +84,9 @@ MHD_RESULT_T h_metrics(req *r)
     sb_printf(&b, "# HELP ota_checkin_offers_total Check-ins answered with a job.\n"
                   "# TYPE ota_checkin_offers_total counter\nota_checkin_offers_total %lu\n",
               atomic_load(&s->m.checkin_offers));
+    sb_printf(&b, "# HELP ota_checkin_writes_total Check-ins that wrote to the store (group commit).\n"
+                  "# TYPE ota_checkin_writes_total counter\nota_checkin_writes_total %lu\n",
+              atomic_load(&s->m.checkin_writes));
     sb_printf(&b, "# HELP ota_upload_bytes_total Package file bytes received.\n"
                   "# TYPE ota_upload_bytes_total counter\nota_upload_bytes_total %lu\n",
               atomic_load(&s->m.upload_bytes));

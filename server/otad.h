@@ -53,6 +53,7 @@ typedef struct otad_metrics {
     atomic_ulong http_by_status[600];
     atomic_ulong checkins;
     atomic_ulong checkin_offers;
+    atomic_ulong checkin_writes;   /* check-ins that wrote (through the group commit) */
     atomic_ulong upload_bytes;
     atomic_ulong inflight;
 } otad_metrics;

@@ -60,6 +60,19 @@ status
 is "status: awaiting confirmation" "$(jq_ .counts.awaiting_confirmation)" 1
 ok "SSE stream sees the offer" wait_sse '"to":"awaiting_confirmation"'
 
+# A check-in that changes nothing is answered without a write (outside the
+# group commit); one with new telemetry writes.
+writes() { call GET //metrics; sed -n 's/^ota_checkin_writes_total //p' "$TMP/body"; }
+W0=$(writes)
+like "metrics count check-ins that wrote" "$W0" '^[1-9][0-9]*$'
+dev POST /device/checkin "$CHECKIN"
+is "the same check-in again: 200" "$CODE" 200
+is "  re-sends the same job" "$(jq_ .job.id)/$(jq_ .job.mode)/$(jq_ ".job.components[0].files[0].sha256")" "$JOB/confirm/$SUM"
+is "  wrote nothing" "$(writes)" "$W0"
+dev POST /device/checkin '{"device":"dev-1","product":"meter","versions":{"module":"1.1.0"},"rsrp":-95,"battery":79}'
+is "new telemetry: the same job" "$(jq_ .job.id)" "$JOB"
+is "  written" "$(writes)" "$((W0 + 1))"
+
 call GET "//${URL#/}" -H "X-Device-Key: $DKEY"
 is "device downloads with its key" "$(sha256sum <"$TMP/body" | cut -d' ' -f1)" "$SUM"
 

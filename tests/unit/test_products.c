@@ -47,7 +47,12 @@ static void test_products(ota_engine *eng)
     ok(!ota_product_check_device_key(eng, "EC600N-meter", key2), "another product's key is refused");
     ok(!ota_product_check_device_key(eng, "nope", key), "an unknown product is refused");
     ok(!ota_product_check_device_key(eng, "EC600N-meter", ""), "an empty key is refused");
-
+    ok(ota_product_check_device_key(eng, "EC600N-meter", key) && !ota_product_check_device_key(eng, "EC600N-meter", key2),
+       "checked again (from the key cache): the same answers");
+    char big[200];
+    memset(big, 'p', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    ok(!ota_product_check_device_key(eng, big, key), "an over-long product name is refused");
     /* the key itself is not stored anywhere in the database */
     sqlite3 *db;
     sqlite3_open(ota_engine_db_path(eng), &db);
@@ -70,6 +75,19 @@ static void test_products(ota_engine *eng)
     ok_call(ota_product_list_all(eng, &l, &e), &e, "list products");
     ok(l.n == 2 && !strcmp(l.items[0].key, "BG95-tracker"), "both, ordered by key");
     ota_product_list_free(&l);
+    /* a product added by another process is known at once (unknown
+     * products are never cached) */
+    ota_err oe = {0};
+    ota_engine_opts oo = {.db_path = ota_engine_db_path(eng), .actor = "other"};
+    ota_engine *other = ota_engine_open(&oo, &oe);
+    char key3[65] = "";
+    ok(!ota_product_check_device_key(eng, "elsewhere", key), "product elsewhere is unknown");
+    ota_product r3 = {.key = "elsewhere", .name = "Added elsewhere"};
+    ok(other && ota_product_add(other, &r3, key3, &oe) == 0, "another engine adds product elsewhere");
+    ota_engine_close(other);
+    ok(ota_product_check_device_key(eng, "elsewhere", key3), "  its key is accepted here at once");
+    ok(!ota_product_check_device_key(eng, "elsewhere", key), "  and another key refused");
+
 }
 
 static void test_upsert(ota_engine *eng)

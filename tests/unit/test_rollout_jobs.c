@@ -650,10 +650,123 @@ static void test_sim(void)
        "batteries drift back: %zu of them succeeded later", a.cleared);
 }
 
+/* What the store holds that a check-in can change, as one line: jobs
+ * (state, reason, attempt), events, devices (telemetry, last_seen),
+ * versions and plan states, read over a second connection. */
+static void fx_fingerprint(fx *f, char *out, size_t len)
+{
+    sqlite3 *db;
+    snprintf(out, len, "?");
+    if (sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return;
+    sqlite3_stmt *st;
+    sqlite3_prepare_v2(db,
+        "SELECT (SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(state || reason || attempt), '') FROM jobs),"
+        " (SELECT COUNT(*) FROM events),"
+        " (SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(device_id || rsrp || battery || last_seen), '') FROM devices),"
+        " (SELECT COUNT(*) || ':' || COALESCE(GROUP_CONCAT(version), '') FROM device_versions),"
+        " (SELECT GROUP_CONCAT(state) FROM plans)", -1, &st, NULL);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        snprintf(out, len, "%s|%s|%s|%s|%s", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+                 sqlite3_column_text(st, 2), sqlite3_column_text(st, 3), sqlite3_column_text(st, 4));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static int checkin_ro(fx *f, const char *dev, const char *module, int rsrp, int battery, ota_job_offer *o)
+{
+    ota_checkin_req q;
+    memset(&q, 0, sizeof q);
+    snprintf(q.device, sizeof q.device, "%s", dev);
+    snprintf(q.product, sizeof q.product, "meter");
+    snprintf(q.versions[0].component, sizeof q.versions[0].component, "module");
+    snprintf(q.versions[0].version, sizeof q.versions[0].version, "%s", module);
+    snprintf(q.versions[1].component, sizeof q.versions[1].component, "mcu");
+    snprintf(q.versions[1].version, sizeof q.versions[1].version, "2.0");
+    q.nversions = 2;
+    q.has_rsrp = q.has_battery = true;
+    q.rsrp = rsrp;
+    q.battery = battery;
+    return ota_checkin_readonly(f->eng, &q, o, &f->e);
+}
+
+/* ota_checkin_readonly answers what ota_checkin would when that writes
+ * nothing, and otherwise says so having changed nothing. */
+static void test_checkin_readonly(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "d1=1.1.0", "d2=1.1.0", NULL);
+    int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .min_battery = 30});
+    fx_act(&f, id, OTA_ACT_ACTIVATE);
+    ota_job_offer o, w;
+    char before[8192], after[8192];
+
+    fx_fingerprint(&f, before, sizeof before);
+    is_int(checkin_ro(&f, "d1", "1.1.0", -90, 80, &o), OTA_CHECKIN_WOULD_WRITE, "first check-in: it would write (a job)");
+    ok(!o.has_job, "  nothing answered");
+    fx_fingerprint(&f, after, sizeof after);
+    is_str(after, before, "  nothing written");
+    is_int(fx_count(&f, id, OTA_JOB_OFFERED), 0, "  no job offered");
+
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &w), &f.e, "the writing check-in");
+    ok(w.has_job, "  offers the job");
+    fx_fingerprint(&f, before, sizeof before);
+    ok_call(checkin_ro(&f, "d1", "1.1.0", -90, 80, &o), &f.e, "the same check-in again, read-only");
+    ok(o.has_job && o.job_id == w.job_id && o.plan_id == id && o.state == w.state, "  re-sends the same job");
+    ok(o.ncomponents == w.ncomponents && o.ncomponents == 1 && !strcmp(o.components[0].version, "1.2.0") &&
+           o.components[0].nfiles == w.components[0].nfiles,
+       "  with the same components");
+    fx_fingerprint(&f, after, sizeof after);
+    is_str(after, before, "  nothing written");
+
+    is_int(checkin_ro(&f, "d1", "1.1.0", -90, 60, &o), OTA_CHECKIN_WOULD_WRITE, "new telemetry would write");
+    ok(!o.has_job && o.ncomponents == 0, "  nothing answered");
+    ota_device d;
+    ota_device_get(f.eng, "d1", &d, &f.e);
+    is_int(d.battery, 80, "  the stored battery is still 80");
+    is_int(checkin_ro(&f, "d1", "1.1.1", -90, 80, &o), OTA_CHECKIN_WOULD_WRITE, "a new version would write");
+    is_int(checkin_ro(&f, "d9", "1.1.0", -90, 80, &o), OTA_CHECKIN_WOULD_WRITE, "an unknown device would write");
+    ok(ota_device_get(f.eng, "d9", &d, &f.e) < 0, "  and is not registered");
+
+    ok_call(fx_checkin_v(&f, "meter", "d2", "1.1.0", -90, 10, &w), &f.e, "d2 deferred for its battery");
+    ok(!w.has_job, "  not offered");
+    ok_call(checkin_ro(&f, "d2", "1.1.0", -90, 10, &o), &f.e, "the same deferral again, read-only");
+    ok(!o.has_job, "  still not offered");
+    is_str(fx_reason(&f, id, "d2"), "battery", "  reason still battery");
+
+    fx_fingerprint(&f, before, sizeof before);
+    fails_with(checkin_ro(&f, "d1", "1.1.0", -90, 101, &o), &f.e, OTA_E_VALIDATION, "battery 101: the same refusal");
+    is_str(f.e.field, "battery", "  field battery");
+    ota_checkin_req q;
+    memset(&q, 0, sizeof q);
+    snprintf(q.device, sizeof q.device, "d1");
+    snprintf(q.product, sizeof q.product, "nosuch");
+    fails_with(ota_checkin_readonly(f.eng, &q, &o, &f.e), &f.e, OTA_E_NOT_FOUND, "unknown product: the same refusal");
+    snprintf(q.product, sizeof q.product, "other");
+    fails_with(ota_checkin_readonly(f.eng, &q, &o, &f.e), &f.e, OTA_E_VALIDATION,
+               "a device of another product: the same refusal");
+    fx_fingerprint(&f, after, sizeof after);
+    is_str(after, before, "  refusals write nothing");
+
+    f.clock.t = T0 + 300;  /* last_seen moves in 300 s steps */
+    is_int(checkin_ro(&f, "d1", "1.1.0", -90, 80, &o), OTA_CHECKIN_WOULD_WRITE, "last_seen due: it would write");
+    f.clock.t = T0 + 25 * HOUR;  /* past the window: the clock's tick ends the plan */
+    fx_fingerprint(&f, before, sizeof before);
+    is_int(checkin_ro(&f, "d1", "1.1.0", -90, 80, &o), OTA_CHECKIN_WOULD_WRITE, "a due tick: it would write");
+    fx_fingerprint(&f, after, sizeof after);
+    is_str(after, before, "  the plan is not ended by a read-only check-in");
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &w), &f.e, "the writing check-in runs the tick");
+    is_int(fx_state(&f, id), OTA_PLAN_ENDED, "  the plan ended");
+    ok(fx_counts_match(&f, id), "counts equal the job rows");
+    fx_close(&f);
+}
+
 int main(void)
 {
     test_lifecycle();
     test_checkin_rules();
+    test_checkin_readonly();
     test_retries();
     test_pause_terminate_end();
     test_competing_plans();
