@@ -9,6 +9,8 @@
  */
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -189,25 +191,141 @@ json_t *ota_json_events(const ota_event_page *p)
     return json_pack("{s:o, s:I}", "events", a, "last_seq", (json_int_t)p->last_seq);
 }
 
+static json_t *offer_component_json(const ota_offer_component *c)
+{
+    size_t mlen = 0;
+    char *m = ota_manifest_offer(c, &mlen);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "component", c->component, "version", c->version,
+                          "kind", ota_kind_str(c->kind), "files", files_json(c->files, c->nfiles, c->package_id),
+                          "manifest", m ? json_stringn(m, mlen) : json_null(),
+                          "signatures", signatures_json(c->signatures, c->nsignatures));
+    free(m);
+    return j;
+}
+
 json_t *ota_json_offer(const ota_job_offer *o)
 {
     if (!o->has_job)
         return json_pack("{s:n}", "job");
     json_t *comps = json_array();
-    for (size_t i = 0; comps && i < o->ncomponents; i++) {
-        const ota_offer_component *c = &o->components[i];
-        size_t mlen = 0;
-        char *m = ota_manifest_offer(c, &mlen);
-        json_array_append_new(comps, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "component", c->component,
-                                               "version", c->version, "kind", ota_kind_str(c->kind),
-                                               "files", files_json(c->files, c->nfiles, c->package_id),
-                                               "manifest", m ? json_stringn(m, mlen) : json_null(),
-                                               "signatures", signatures_json(c->signatures, c->nsignatures)));
-        free(m);
-    }
+    for (size_t i = 0; comps && i < o->ncomponents; i++)
+        json_array_append_new(comps, offer_component_json(&o->components[i]));
     return json_pack("{s:{s:I, s:I, s:s, s:o}}", "job", "id", (json_int_t)o->job_id,
                      "plan_id", (json_int_t)o->plan_id, "mode", ota_mode_str(o->mode),
                      "components", comps);
+}
+
+/* ota_offer_text: every device of a plan is sent the same components, so
+ * each component's text is kept per thread, keyed by every byte it is made
+ * of (header, the files and signatures in use): a changed signature or file
+ * is a different key, never a stale text. */
+#define OFFER_FRAGS 8
+struct offer_frags {
+    struct offer_frag { unsigned char *key; size_t klen; char *text; size_t len; } f[OFFER_FRAGS];
+    unsigned next;
+    unsigned char scratch[sizeof(ota_offer_component) + 2 * sizeof(size_t)];
+};
+static pthread_key_t frags_key;
+static pthread_once_t frags_once = PTHREAD_ONCE_INIT;
+
+static void frags_free(void *p)
+{
+    struct offer_frags *t = p;
+    for (size_t i = 0; i < OFFER_FRAGS; i++) {
+        free(t->f[i].key);
+        free(t->f[i].text);
+    }
+    free(t);
+}
+
+static void frags_key_make(void) { pthread_key_create(&frags_key, frags_free); }
+
+static size_t component_key(const ota_offer_component *c, unsigned char *k)
+{
+    size_t n = 0, nf = c->nfiles < OTA_MAX_FILES ? c->nfiles : OTA_MAX_FILES;
+    size_t ns = c->nsignatures < OTA_SIG_MAX ? c->nsignatures : OTA_SIG_MAX;
+    memcpy(k + n, c, offsetof(ota_offer_component, files));
+    n += offsetof(ota_offer_component, files);
+    memcpy(k + n, &nf, sizeof nf);
+    n += sizeof nf;
+    memcpy(k + n, c->files, nf * sizeof c->files[0]);
+    n += nf * sizeof c->files[0];
+    memcpy(k + n, &ns, sizeof ns);
+    n += sizeof ns;
+    memcpy(k + n, c->signatures, ns * sizeof c->signatures[0]);
+    return n + ns * sizeof c->signatures[0];
+}
+
+static const struct offer_frag *component_text(struct offer_frags *t, const ota_offer_component *c)
+{
+    size_t klen = component_key(c, t->scratch);
+    for (size_t i = 0; i < OFFER_FRAGS; i++)
+        if (t->f[i].key && t->f[i].klen == klen && !memcmp(t->f[i].key, t->scratch, klen))
+            return &t->f[i];
+    json_t *j = offer_component_json(c);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    unsigned char *key = text ? malloc(klen) : NULL;
+    if (!key) {
+        free(text);
+        return NULL;
+    }
+    memcpy(key, t->scratch, klen);
+    struct offer_frag *f = &t->f[t->next++ % OFFER_FRAGS];
+    free(f->key);
+    free(f->text);
+    *f = (struct offer_frag){.key = key, .klen = klen, .text = text, .len = strlen(text)};
+    return f;
+}
+
+char *ota_offer_text(const ota_job_offer *o, size_t *len)
+{
+    if (!o->has_job) {
+        *len = strlen("{\"job\":null}");
+        return strdup("{\"job\":null}");
+    }
+    pthread_once(&frags_once, frags_key_make);
+    struct offer_frags *t = pthread_getspecific(frags_key);
+    if (!t) {
+        if (!(t = calloc(1, sizeof *t)))
+            return NULL;
+        if (pthread_setspecific(frags_key, t) != 0) {
+            free(t);
+            return NULL;
+        }
+    }
+    const struct offer_frag *fr[OTA_MAX_COMPONENTS];
+    size_t nc = o->ncomponents < OTA_MAX_COMPONENTS ? o->ncomponents : OTA_MAX_COMPONENTS;
+    char head[160];
+    int hn = snprintf(head, sizeof head, "{\"job\":{\"id\":%" PRId64 ",\"plan_id\":%" PRId64
+                      ",\"mode\":\"%s\",\"components\":[", o->job_id, o->plan_id, ota_mode_str(o->mode));
+    size_t total = (size_t)hn + 3 + nc;
+    for (size_t i = 0; i < nc; i++) {
+        /* a slot is reused only after OFFER_FRAGS more misses: with more
+         * components than that, encode the whole offer the slow way */
+        if (nc > OFFER_FRAGS || !(fr[i] = component_text(t, &o->components[i]))) {
+            json_t *j = ota_json_offer(o);
+            char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+            json_decref(j);
+            *len = s ? strlen(s) : 0;
+            return s;
+        }
+        total += fr[i]->len;
+    }
+    char *out = malloc(total + 1);
+    if (!out)
+        return NULL;
+    size_t n = (size_t)hn;
+    memcpy(out, head, n);
+    for (size_t i = 0; i < nc; i++) {
+        if (i)
+            out[n++] = ',';
+        memcpy(out + n, fr[i]->text, fr[i]->len);
+        n += fr[i]->len;
+    }
+    memcpy(out + n, "]}}", 4);
+    *len = n + 3;
+    return out;
 }
 
 json_t *ota_json_audit_row(const ota_audit_row *r)

@@ -638,6 +638,11 @@ json_t *ota_json_job_row(const ota_job_row *r);
 json_t *ota_json_event(const ota_event *ev);
 json_t *ota_json_events(const ota_event_page *p);
 json_t *ota_json_offer(const ota_job_offer *o);             /* {"job":null} or {"job":{...}} */
+/* The same answer as compact text, byte for byte what json_dumps(JSON_COMPACT)
+ * of ota_json_offer gives; each component's text is kept per thread, so a
+ * re-sent offer is a copy, not an encoding (otad's check-in).  Caller frees;
+ * NULL when out of memory. */
+char *ota_offer_text(const ota_job_offer *o, size_t *len);
 json_t *ota_json_verify(const ota_verify_result *v);
 json_t *ota_json_error(const ota_err *e);                   /* {"error":{code,message,field}} */
 json_t *ota_json_page(json_t *items /* stolen */, const char *next_cursor);

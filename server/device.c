@@ -143,7 +143,11 @@ MHD_RESULT_T h_checkin(req *r)
         return reply_error(r, &e);
     if (o->has_job)
         atomic_fetch_add(&r->srv->m.checkin_offers, 1);
-    return reply_json(r, 200, ota_json_offer(o));
+    size_t n;
+    char *text = ota_offer_text(o, &n);
+    if (!text)
+        return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory encoding the answer");
+    return reply_json_text(r, 200, text, n);
 }
 
 /* Body of confirm/report: an object whose optional "device" names the

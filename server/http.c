@@ -56,19 +56,11 @@ MHD_RESULT_T reply_text(req *r, unsigned status, const char *ctype, char *text, 
     return reply_response(r, status, resp);
 }
 
-/* A JSON body answer; a 405 also carries Allow. */
-static MHD_RESULT_T reply_json_hdr(req *r, unsigned status, json_t *body, const char *allow)
+/* A JSON answer already encoded (text malloc'd, n its length; taken). */
+static MHD_RESULT_T reply_text_hdr(req *r, unsigned status, char *text, size_t n, const char *allow)
 {
-    if (!body) {
-        ota_err e;
-        ota_fail(&e, OTA_E_INTERNAL, NULL, "out of memory encoding the answer");
-        return reply_error(r, &e);
-    }
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
     if (!text)
         return MHD_NO;
-    size_t n = strlen(text);
     /* room for the newline that makes curl output readable */
     char *t2 = realloc(text, n + 2);
     if (t2) {
@@ -86,6 +78,24 @@ static MHD_RESULT_T reply_json_hdr(req *r, unsigned status, json_t *body, const 
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
     r->bytes = n;
     return reply_response(r, status, resp);
+}
+
+MHD_RESULT_T reply_json_text(req *r, unsigned status, char *text, size_t n)
+{
+    return reply_text_hdr(r, status, text, n, NULL);
+}
+
+/* A JSON body answer; a 405 also carries Allow. */
+static MHD_RESULT_T reply_json_hdr(req *r, unsigned status, json_t *body, const char *allow)
+{
+    if (!body) {
+        ota_err e;
+        ota_fail(&e, OTA_E_INTERNAL, NULL, "out of memory encoding the answer");
+        return reply_error(r, &e);
+    }
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    return reply_text_hdr(r, status, text, text ? strlen(text) : 0, allow);
 }
 
 MHD_RESULT_T reply_json(req *r, unsigned status, json_t *body)

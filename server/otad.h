@@ -128,6 +128,8 @@ extern const route otad_routes[];
 
 /* Responses: each queues once and records status and size for the log. */
 MHD_RESULT_T reply_json(req *r, unsigned status, json_t *body /* stolen */);
+/* text: JSON already encoded, malloc'd (taken), n its length. */
+MHD_RESULT_T reply_json_text(req *r, unsigned status, char *text, size_t n);
 MHD_RESULT_T reply_error(req *r, const ota_err *e);
 MHD_RESULT_T reply_fail(req *r, ota_code code, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

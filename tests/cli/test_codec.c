@@ -408,6 +408,76 @@ static void test_errors_and_parse(void)
     ok(!j && e.code == OTA_E_TOO_LARGE, "body over the size cap refused before parsing");
 }
 
+/* ota_offer_text gives exactly json_dumps(ota_json_offer, JSON_COMPACT),
+ * also from its per-thread cache, and a changed component is never
+ * answered with an older text. */
+static int offer_text_same(const ota_job_offer *o)
+{
+    json_t *j = ota_json_offer(o);
+    char *want = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    size_t n = 0;
+    char *got = ota_offer_text(o, &n);
+    int same = want && got && n == strlen(want) && !strcmp(got, want);
+    if (!same)
+        printf("#   got:  %s\n#   want: %s\n", got ? got : "(null)", want ? want : "(null)");
+    free(want);
+    free(got);
+    return same;
+}
+
+static void fill_component(ota_offer_component *c, const char *name, const char *version, int64_t pkg)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->component, sizeof c->component, "%s", name);
+    snprintf(c->version, sizeof c->version, "%s", version);
+    c->kind = OTA_KIND_FULL;
+    c->package_id = pkg;
+    c->nfiles = 1;
+    snprintf(c->files[0].name, sizeof c->files[0].name, "fw-%s.bin", name);
+    c->files[0].size = 1048576;
+    memset(c->files[0].sha256, 'a', 64);
+}
+
+static void test_offer_text(void)
+{
+    static ota_job_offer o;
+    memset(&o, 0, sizeof o);
+    ok(offer_text_same(&o), "no job: the same text");
+    o = (ota_job_offer){.has_job = true, .job_id = 123456789012LL, .plan_id = 7, .mode = OTA_MODE_CONFIRM,
+                        .ncomponents = 1};
+    fill_component(&o.components[0], "module", "1.2.0", 5);
+    ok(offer_text_same(&o), "one component: the same text");
+    ok(offer_text_same(&o), "  again, from the cache");
+    o.job_id = 1;
+    o.mode = OTA_MODE_SILENT;
+    ok(offer_text_same(&o), "another job of the same plan (cached component)");
+    o.components[0].files[0].size = 1048577;
+    ok(offer_text_same(&o), "a changed file size is not answered from the cache");
+    o.components[0].nsignatures = 1;
+    ota_signature *sg = &o.components[0].signatures[0];
+    snprintf(sg->key_id, sizeof sg->key_id, "0123456789abcdef");
+    snprintf(sg->signer, sizeof sg->signer, "release \"team\" 发布");
+    memset(sg->signature, 'Q', 86);
+    memcpy(sg->signature + 86, "==", 3);
+    ok(offer_text_same(&o), "a signature added: the new text");
+    o.ncomponents = 3;
+    fill_component(&o.components[1], "mcu", "2.1", 6);
+    fill_component(&o.components[2], "app", "3.0\t\x01", 8);
+    o.components[2].kind = OTA_KIND_DIFF;
+    snprintf(o.components[2].source_version, sizeof o.components[2].source_version, "2.9");
+    ok(offer_text_same(&o), "three components, escapes in a version: the same text");
+    o.ncomponents = 10;
+    for (size_t i = 3; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%zu", i);
+        fill_component(&o.components[i], name, "1.0", (int64_t)(10 + i));
+    }
+    ok(offer_text_same(&o), "ten components (more than the cache holds): the same text");
+    o.ncomponents = 8;
+    ok(offer_text_same(&o), "eight components, most of them cached: the same text");
+}
+
 int main(void)
 {
     test_package();
@@ -416,6 +486,7 @@ int main(void)
     test_small_shapes();
     test_device_product();
     test_offer_checkin();
+    test_offer_text();
     test_errors_and_parse();
     return tap_done();
 }

@@ -2,7 +2,9 @@
  * and, when it decodes, through the real engine (ota_checkin on a scratch
  * database with product FUZZ_PRODUCT, so unknown devices get registered).
  * Properties: a decoded request encodes and decodes to the same request;
- * an accepted check-in answers with an offer that encodes. */
+ * a read-only check-in that answers gives what ota_checkin then gives, and
+ * refuses what it refuses; an accepted check-in answers with an offer that
+ * encodes, and its text form is the same bytes. */
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
@@ -35,11 +37,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     static unsigned long calls;
     if (++calls % 20000 == 0)
         fuzz_engine_recycle();
-    ota_job_offer o;
+    static ota_job_offer o, ro;
     memset(&o, 0, sizeof o);
-    if (ota_checkin(fuzz_engine(), &r, &o, &e) == 0) {
+    ota_err re = {0};
+    int rrc = ota_checkin_readonly(fuzz_engine(), &r, &ro, &re);
+    int rc = ota_checkin(fuzz_engine(), &r, &o, &e);
+    if (rrc == 0) {
+        fuzz_assert(rc == 0, "read-only check-in answered, ota_checkin refused: %s", e.message);
+        fuzz_assert(ro.has_job == o.has_job && ro.job_id == o.job_id && ro.ncomponents == o.ncomponents,
+                    "read-only check-in answered otherwise");
+    } else if (rrc < 0) {
+        fuzz_assert(rc < 0 && re.code == e.code && !strcmp(re.field, e.field),
+                    "read-only check-in refused (%s), ota_checkin did not", re.message);
+    }
+    if (rc == 0) {
         json_t *oj = ota_json_offer(&o);
         fuzz_assert(oj != NULL, "offer does not encode");
+        char *want = json_dumps(oj, JSON_COMPACT);
+        size_t tn = 0;
+        char *got = ota_offer_text(&o, &tn);
+        fuzz_assert(want && got && tn == strlen(want) && !strcmp(want, got), "offer text differs");
+        free(want);
+        free(got);
         json_decref(oj);
     } else {
         fuzz_clear_error(&e, "checkin");
