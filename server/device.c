@@ -84,6 +84,161 @@ static int checkin_grouped(ota_engine *eng, const ota_checkin_req *q, ota_job_of
     return me.rc;
 }
 
+/* ------------------------------------------------- pool mode: committer */
+/* In the epoll pool a check-in that writes does not wait on its pool
+ * thread: the connection is suspended (MHD_suspend_connection) and the
+ * check-in queued; one committer thread takes everything queued, runs it as
+ * one batch, encodes each answer, and resumes the connections, whose
+ * handler is then called again and answers (checkin_finish).  The pool
+ * threads go on serving meanwhile, and a batch holds every check-in that
+ * arrived during the last one, not just one per pool thread.  Nothing is
+ * answered before its batch is committed. */
+struct pending_checkin {
+    ota_checkin_req q;
+    struct MHD_Connection *conn;
+    int rc;
+    bool has_job;
+    ota_err e;
+    char *text;
+    size_t len;
+    struct pending_checkin *next;
+};
+static pthread_mutex_t cm_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cm_cv = PTHREAD_COND_INITIALIZER;
+static struct pending_checkin *cm_head, **cm_tail = &cm_head;
+static bool cm_running, cm_stop;
+static pthread_t cm_thread;
+
+static void committer_run(ota_engine *eng, struct pending_checkin *batch, ota_job_offer *o)
+{
+    ota_err be;
+    ota_err_clear(&be);
+    bool grouped = batch->next && ota_engine_batch_begin(eng, &be) == 0;
+    for (struct pending_checkin *p = batch; p; p = p->next) {
+        o->has_job = false;
+        o->ncomponents = 0;
+        p->rc = ota_checkin(eng, &p->q, o, &p->e);
+        if (p->rc == 0) {
+            p->has_job = o->has_job;
+            if (!(p->text = ota_offer_text(o, &p->len)))
+                p->rc = ota_fail(&p->e, OTA_E_INTERNAL, NULL, "out of memory encoding the answer");
+        }
+    }
+    if (grouped && ota_engine_batch_end(eng, &be) < 0)
+        for (struct pending_checkin *p = batch; p; p = p->next)
+            if (p->rc == 0) {
+                free(p->text);
+                p->text = NULL;
+                p->rc = -1;
+                p->e = be;
+            }
+}
+
+static void *committer_main(void *arg)
+{
+    otad *srv = arg;
+    ota_job_offer *o = malloc(sizeof *o);
+    pthread_mutex_lock(&cm_mu);
+    for (;;) {
+        while (!cm_head && !cm_stop)
+            pthread_cond_wait(&cm_cv, &cm_mu);
+        if (!cm_head)
+            break;
+        struct pending_checkin *batch = cm_head;
+        cm_head = NULL;
+        cm_tail = &cm_head;
+        pthread_mutex_unlock(&cm_mu);
+        if (o) {
+            committer_run(srv->eng, batch, o);
+        } else {
+            for (struct pending_checkin *p = batch; p; p = p->next)
+                p->rc = ota_fail(&p->e, OTA_E_INTERNAL, NULL, "out of memory");
+        }
+        for (struct pending_checkin *p = batch, *next; p; p = next) {
+            next = p->next;  /* p belongs to its request: untouched once resumed */
+            MHD_resume_connection(p->conn);
+        }
+        pthread_mutex_lock(&cm_mu);
+    }
+    pthread_mutex_unlock(&cm_mu);
+    free(o);
+    return NULL;
+}
+
+int checkin_committer_start(otad *srv)
+{
+    pthread_mutex_lock(&cm_mu);
+    cm_stop = false;
+    int rc = pthread_create(&cm_thread, NULL, committer_main, srv) == 0 ? 0 : -1;
+    cm_running = rc == 0;
+    pthread_mutex_unlock(&cm_mu);
+    return rc;
+}
+
+void checkin_committer_stop(void)
+{
+    pthread_mutex_lock(&cm_mu);
+    bool was = cm_running;
+    cm_running = false;  /* later check-ins take the blocking path */
+    cm_stop = true;
+    pthread_cond_signal(&cm_cv);
+    pthread_mutex_unlock(&cm_mu);
+    if (was)
+        pthread_join(cm_thread, NULL);
+}
+
+void checkin_pending_free(req *r)
+{
+    if (r->pending) {
+        free(r->pending->text);
+        free(r->pending);
+        r->pending = NULL;
+    }
+}
+
+/* Queues the check-in and suspends the connection; false when the
+ * committer is not running (thread per connection, or stopping). */
+static bool checkin_defer(req *r, const ota_checkin_req *q)
+{
+    struct pending_checkin *p = malloc(sizeof *p);
+    if (!p)
+        return false;
+    p->q = *q;
+    p->conn = r->conn;
+    p->text = NULL;
+    p->next = NULL;
+    pthread_mutex_lock(&cm_mu);
+    if (!cm_running) {
+        pthread_mutex_unlock(&cm_mu);
+        free(p);
+        return false;
+    }
+    r->pending = p;
+    MHD_suspend_connection(r->conn);  /* before the committer can resume it */
+    *cm_tail = p;
+    cm_tail = &p->next;
+    pthread_cond_signal(&cm_cv);
+    pthread_mutex_unlock(&cm_mu);
+    return true;
+}
+
+/* The handler's second call, after the committer resumed the connection. */
+static MHD_RESULT_T checkin_finish(req *r)
+{
+    struct pending_checkin *p = r->pending;
+    MHD_RESULT_T ret;
+    if (p->rc < 0) {
+        ret = reply_error(r, &p->e);
+    } else {
+        if (p->has_job)
+            atomic_fetch_add(&r->srv->m.checkin_offers, 1);
+        ret = reply_json_text(r, 200, p->text, p->len);
+        p->text = NULL;  /* taken */
+    }
+    checkin_pending_free(r);
+    return ret;
+}
+
 /* One offer buffer per connection thread: 74 KB malloc'd and freed per
  * check-in made glibc consolidate its heap on every free. */
 static pthread_key_t offer_key;
@@ -110,6 +265,8 @@ static bool device_key_ok(req *r, const char *product)
 
 MHD_RESULT_T h_checkin(req *r)
 {
+    if (r->pending)
+        return checkin_finish(r);
     ota_err e;
     ota_checkin_req c;
     json_t *j = req_json(r, &e);
@@ -137,6 +294,8 @@ MHD_RESULT_T h_checkin(req *r)
     rc = ota_checkin_readonly(r->srv->eng, &c, o, &e);
     if (rc == OTA_CHECKIN_WOULD_WRITE) {
         atomic_fetch_add(&r->srv->m.checkin_writes, 1);
+        if (checkin_defer(r, &c))
+            return MHD_YES;  /* answered when its batch is committed */
         rc = checkin_grouped(r->srv->eng, &c, o, &e);
     }
     if (rc < 0)

@@ -489,6 +489,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
     upload_free(r);  /* an interrupted upload: the temp file goes */
     events_stream_free(r);
+    checkin_pending_free(r);
     double ms = (double)(mono_ns() - r->t0_ns) / 1e6;
     unsigned st = r->status < 600 ? r->status : 0;
     atomic_fetch_add(&s->m.http_by_status[st], 1);
@@ -560,17 +561,18 @@ struct MHD_Daemon *http_start(otad *s, ota_err *e)
         ota_fail(e, OTA_E_BAD_REQUEST, "listen", "'%s' is not an IPv4 address", s->cfg.listen_addr);
         return NULL;
     }
-    /* Two modes (--threads).  N > 0: an epoll pool of N threads, each with
-     * its own event loop; a handler that waits (a check-in waiting for the
-     * engine's group commit) holds its pool thread for that long, and an
-     * idle server-sent event stream is suspended so it holds none
-     * (events.c).  0, the default: a thread per connection, poll(); each
-     * connection, SSE streams included, has its own thread.  With 2 CPUs
-     * the default took first check-ins (writes) at ~1.7x the pool's rate
-     * and with a lower p99; repeat check-ins were even.  README (otad). */
+    /* Two modes (--threads).  N > 0, the default: a pool of N threads, each
+     * with its own poll() loop; nothing waits on a pool thread: a check-in
+     * that writes is suspended and handed to the committer (device.c), an
+     * idle server-sent event stream is suspended too (events.c).  poll, not
+     * epoll: libmicrohttpd 0.9.75's edge-triggered epoll sometimes missed a
+     * client killed in the middle of an upload under CPU load (noticed only
+     * at conn_timeout); poll is level-triggered and measured as fast.
+     * 0: a thread per connection, poll(); a check-in that writes waits for
+     * the group commit on its own thread.  README (otad) has figures. */
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC;
     if (s->cfg.threads > 0)
-        flags |= MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+        flags |= MHD_USE_POLL | MHD_ALLOW_SUSPEND_RESUME;
     else
         flags |= MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL;
     char *cert = NULL, *key = NULL;
@@ -615,8 +617,9 @@ struct MHD_Daemon *http_start(otad *s, ota_err *e)
         http_tls_free();
         return NULL;
     }
-    if (s->cfg.threads > 0 && events_waker_start(s) < 0) {
-        ota_fail(e, OTA_E_INTERNAL, NULL, "cannot start the event stream thread");
+    if (s->cfg.threads > 0 && (events_waker_start(s) < 0 || checkin_committer_start(s) < 0)) {
+        ota_fail(e, OTA_E_INTERNAL, NULL, "cannot start the event stream or check-in thread");
+        events_waker_stop();
         MHD_stop_daemon(d);
         http_tls_free();
         return NULL;
@@ -629,6 +632,7 @@ void http_stop(otad *s)
     /* The waker ends first (it must not resume a connection MHD is closing);
      * MHD_stop_daemon resumes what is still suspended and closes it. */
     events_waker_stop();
+    checkin_committer_stop();  /* resumes what it was given, after committing it */
     MHD_stop_daemon(s->daemon);
     http_tls_free();
 }

@@ -23,7 +23,7 @@ static void usage(FILE *f)
             "            [--log-level error|warn|info|debug] [--tls-cert FILE --tls-key FILE]\n"
             "            [--ddi-poll SECONDS]  (hawkBit DDI agents' poll interval, default 300)\n"
             "            [--trusted DIR]  (trusted public keys for plans requiring signatures)\n"
-            "            [--threads N]  (epoll pool of N threads; 0 = a thread per connection)\n"
+            "            [--threads N]  (a pool of N threads, default 4; 0 = a thread per connection)\n"
             "       otad token create [--db PATH] --role viewer|operator|admin [--name NAME]\n"
             "       otad token list [--db PATH]\n"
             "       otad token revoke [--db PATH] NAME\n"

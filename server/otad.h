@@ -27,10 +27,11 @@ typedef enum MHD_Result MHD_RESULT_T;
  * route's limit never get here: they are refused before the body. */
 #define OTAD_DRAIN_MAX       OTAD_UPLOAD_BODY_MAX
 
-/* --threads when not given: a thread per connection.  An epoll pool
- * measured slower for check-ins that write (each waits for the engine's
- * group commit on its pool thread); README (otad) has the figures. */
-#define OTAD_THREADS_DEFAULT 0
+/* --threads when not given: a pool of 4 threads (poll).  Check-ins that
+ * write are handed to the committer thread (device.c) and idle SSE streams
+ * are suspended, so no pool thread waits; 0 gives each connection its own
+ * thread.  README (otad) has the figures of both. */
+#define OTAD_THREADS_DEFAULT 4
 
 enum log_level { LOG_ERROR = 0, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
@@ -102,6 +103,8 @@ typedef struct req {
     struct upload *up;
     /* streamed responses (SSE) keep their own state */
     void *stream;
+    /* pool mode: a check-in waiting for the committer (device.c) */
+    struct pending_checkin *pending;
 } req;
 
 typedef MHD_RESULT_T (*route_fn)(req *r);
@@ -156,6 +159,9 @@ MHD_RESULT_T h_events(req *r);
 void events_stream_free(req *r);
 int events_waker_start(otad *srv);   /* pool mode: resumes idle SSE streams */
 void events_waker_stop(void);
+int checkin_committer_start(otad *srv);  /* pool mode: commits check-ins that write */
+void checkin_committer_stop(void);       /* finishes what is queued first */
+void checkin_pending_free(req *r);       /* on completion */
 MHD_RESULT_T h_package_file(req *r);
 MHD_RESULT_T h_checkin(req *r);
 MHD_RESULT_T h_job_confirm(req *r);

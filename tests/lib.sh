@@ -11,7 +11,7 @@ export HOME="$TMP/home" XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config"
 mkdir -p "$HOME"
 _cleanups=""
 on_exit() { _cleanups="$1; $_cleanups"; }
-trap 'eval "$_cleanups"; rm -rf "$TMP"' EXIT
+trap 'eval "$_cleanups"; [ -n "${OTA_KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT  # OTA_KEEP_TMP=1: keep it to look at
 
 ok() {  # ok "description" command...
   local d=$1; shift

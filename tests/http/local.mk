@@ -13,9 +13,12 @@ EXTRA_DIST += tests/http/test_trust.sh
 # Device details with attributes, whoami, hashes filled in at startup
 TESTS += tests/http/test_details.sh
 EXTRA_DIST += tests/http/test_details.sh
-# otad --threads N: the epoll pool, SSE streams suspended while idle
+# otad --threads N: the pool, SSE streams suspended while idle
 TESTS += tests/http/test_pool.sh
 EXTRA_DIST += tests/http/test_pool.sh
+# the device flow and uploads with a thread per connection (--threads 0)
+TESTS += tests/http/test_flow_tpc.sh tests/http/test_upload_tpc.sh
+EXTRA_DIST += tests/http/test_flow_tpc.sh tests/http/test_upload_tpc.sh
 # otad's config file keys applied, flags over the file
 TESTS += tests/http/test_config.sh
 EXTRA_DIST += tests/http/test_config.sh

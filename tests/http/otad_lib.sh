@@ -23,7 +23,8 @@ token() {  # token ROLE [NAME] -> prints the secret
 otad_start() {
   : >"$LOG"
   # OTAD_WRAPPER: e.g. "valgrind --error-exitcode=1 --leak-check=full"
-  ${OTAD_WRAPPER:-} "$OTAD" --listen 127.0.0.1:0 --db "$DB" "$@" 2>>"$LOG" &
+  # OTAD_TEST_ARGS: run a suite in another mode, e.g. "--threads 0"
+  ${OTAD_WRAPPER:-} "$OTAD" --listen 127.0.0.1:0 --db "$DB" ${OTAD_TEST_ARGS:-} "$@" 2>>"$LOG" &
   OTAD_PID=$!
   on_exit "kill $OTAD_PID 2>/dev/null; wait $OTAD_PID 2>/dev/null"
   local i=0 port=""

@@ -1,5 +1,5 @@
 #!/bin/bash
-# otad --threads N: an epoll pool of N threads.  Server-sent event streams
+# otad --threads N: a pool of N threads (poll).  Server-sent event streams
 # are suspended while idle, so more streams than pool threads stay open and
 # the server still answers; each stream gets its events and heartbeats,
 # concurrent check-ins all commit, and SIGTERM ends the streams cleanly.
