@@ -6,7 +6,7 @@
 #
 #   bench/http.sh [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T]
 #
-# OTAD_ARGS passes flags to otad (e.g. OTAD_ARGS="--threads 0").
+# OTAD_ARGS passes flags to otad (e.g. OTAD_ARGS="--threads 0": a thread per connection).
 # Needs wrk and nginx (Debian: wrk, nginx-light).  Run from the build
 # folder or set OTA_BUILDDIR.  Prints figures; exits 1 when under budget.
 set -eu

@@ -47,7 +47,7 @@ typedef struct otad_config {
     int sse_poll_ms;         /* how often an SSE stream looks for new events */
     int tick_ms;             /* engine clock tick period */
     int conn_timeout;        /* idle connection timeout, seconds */
-    int threads;             /* epoll thread pool size; 0 = a thread per connection */
+    int threads;             /* pool size (poll); 0 = a thread per connection */
 } otad_config;
 
 typedef struct otad_metrics {

@@ -15,6 +15,6 @@ print-unit-tests:
 
 # The server-facing suites the sanitizer run adds (otad built with ASan).
 print-asan-extra-tests:
-	@echo tests/hostile/test_hostile tests/crash/test_crash
+	@echo tests/hostile/test_hostile tests/crash/test_crash tests/http/test_flow.sh tests/http/test_pool.sh
 
 .PHONY: fuzz print-unit-tests print-asan-extra-tests
