@@ -93,6 +93,12 @@ static int fleet_insert(ota_engine *eng, const char *product, long n, uint64_t s
     store_done(st);
     if (rc != SQLITE_DONE)
         return store_fail(eng, e, "generate devices");
+    /* The (component, version) index takes the new rows in random order: when
+     * they are most of the table it is rebuilt afterwards (one sort) rather
+     * than updated row by row, inside the same transaction. */
+    bool rebuild = n >= before;
+    if (rebuild && store_exec(eng, "DROP INDEX device_versions_cv", e) < 0)
+        return -1;
     /* device-major, components in key order: appends to the primary key */
     st = store_stmt(eng,
         "WITH c(k, component) AS (VALUES (2, 'app'), (3, 'mcu'), (4, 'module'))"
@@ -107,6 +113,9 @@ static int fleet_insert(ota_engine *eng, const char *product, long n, uint64_t s
     store_done(st);
     if (rc != SQLITE_DONE)
         return store_fail(eng, e, "generate versions");
+    if (rebuild &&
+        store_exec(eng, "CREATE INDEX device_versions_cv ON device_versions(component, version)", e) < 0)
+        return -1;
     return 0;
 }
 

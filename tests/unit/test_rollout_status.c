@@ -92,6 +92,18 @@ static void test_preview(void)
     fx_open(&f);
     ok_call(ota_fleet_generate(f.eng, "meter", 1200, 5, &f.e), &f.e, "generate 1200 devices");
     ok_call(ota_fleet_generate(f.eng, "other", 50, 6, &f.e), &f.e, "the same ids for another product");
+    {   /* the (component, version) index, rebuilt after a large generation, is there */
+        sqlite3 *db;
+        sqlite3_stmt *st;
+        sqlite3_open_v2(f.db, &db, SQLITE_OPEN_READONLY, NULL);
+        sqlite3_prepare_v2(db, "SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name = 'device_versions_cv'),"
+                               " (SELECT COUNT(*) FROM device_versions INDEXED BY device_versions_cv"
+                               "   WHERE component = 'module')", -1, &st, NULL);
+        ok(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1 && sqlite3_column_int(st, 1) == 1200,
+           "  the version index is there and holds every generated module version");
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
     ota_device d;
     ok(ota_device_get(f.eng, "dev-000050", &d, &f.e) == 0 && !strcmp(d.product, "meter"),
        "  are left as they were");
