@@ -66,8 +66,24 @@ ok "every stream gets heartbeats" all_show '^: heartbeat'
 is "stream 3 carries all 20 offers" "$(grep -c '^event: job' "$TMP/sse.3")" 20
 quick "after the burst"
 
+# SIGTERM while new devices' first check-ins (writes, queued for the
+# committer) are in flight: every one answered 200 is in the database; the
+# others arrived after the signal (503 "server is shutting down", a device
+# retries) or found no listener.
+for i in $(seq 21 40); do
+  curl -s -m 30 -o "$TMP/term.$i" -w '%{http_code}' -H "X-Device-Key: $DKEY" -H 'Content-Type: application/json' \
+    -d "{\"device\":\"dev-$i\",\"product\":\"meter\",\"versions\":{\"module\":\"1.1.0\"}}" \
+    "$API/device/checkin" >"$TMP/term.$i.code" &
+done
 otad_stop
-is "SIGTERM with six streams open: clean exit" "$OTAD_RC" 0
+is "SIGTERM with six streams open and check-ins in flight: clean exit" "$OTAD_RC" 0
+wait_codes() { local i=0; while [ $i -lt 600 ] && [ "$(cat "$TMP"/term.*.code 2>/dev/null | wc -c)" -lt 60 ]; do sleep 0.05; i=$((i+1)); done; }
+wait_codes
+is "each check-in answered 200, 503 or found no listener" "$(for f in "$TMP"/term.*.code; do cat "$f"; echo; done | grep -v '^\(200\|503\|000\)$' | sort | uniq -c | tr -s ' ')" ""
+ACKED=$(for i in $(seq 21 40); do [ "$(cat "$TMP/term.$i.code")" = 200 ] && jq -r .job.id "$TMP/term.$i"; done | paste -sd, -)
+N_ACKED=$(echo "$ACKED" | tr ',' '\n' | grep -c '^[0-9]')
+is "every acknowledged job is in the database ($N_ACKED acknowledged)" \
+  "$(sqlite3 "$DB" "SELECT COUNT(*) FROM jobs WHERE id IN (${ACKED:-0})")" "$N_ACKED"
 i=0; while [ $i -lt 100 ] && kill -0 ${SSES##* } 2>/dev/null; do sleep 0.05; i=$((i+1)); done
 n=0; for p in $SSES; do kill -0 "$p" 2>/dev/null && n=$((n+1)); done
 is "every SSE client saw its stream end" "$n" 0
