@@ -280,7 +280,13 @@ static int checkin(ddi *d, const ota_device *known, ota_checkin_req *cr, ota_job
     snprintf(cr->device, sizeof cr->device, "%s", d->device);
     snprintf(cr->product, sizeof cr->product, "%s", d->tenant);
     atomic_fetch_add(&d->r->srv->m.checkins, 1);
-    if (ota_checkin(d->eng, cr, offer, e) < 0)
+    /* a poll that changes nothing is answered without a write transaction */
+    int rc = ota_checkin_readonly(d->eng, cr, offer, e);
+    if (rc == OTA_CHECKIN_WOULD_WRITE) {
+        atomic_fetch_add(&d->r->srv->m.checkin_writes, 1);
+        rc = ota_checkin(d->eng, cr, offer, e);
+    }
+    if (rc < 0)
         return -1;
     if (offer->has_job)
         atomic_fetch_add(&d->r->srv->m.checkin_offers, 1);
