@@ -177,24 +177,31 @@ static inline long fx_count(fx *f, int64_t id, ota_job_state s)
     return st.counts[s];
 }
 
+/* A check-in request with module version (and mcu 2.0), rsrp and battery. */
+static inline void fx_req(ota_checkin_req *q, const char *product, const char *dev, const char *module, int rsrp,
+                          int battery)
+{
+    memset(q, 0, sizeof *q);
+    snprintf(q->device, sizeof q->device, "%s", dev);
+    snprintf(q->product, sizeof q->product, "%s", product);
+    if (module) {
+        snprintf(q->versions[0].component, sizeof q->versions[0].component, "module");
+        snprintf(q->versions[0].version, sizeof q->versions[0].version, "%s", module);
+        snprintf(q->versions[1].component, sizeof q->versions[1].component, "mcu");
+        snprintf(q->versions[1].version, sizeof q->versions[1].version, "2.0");
+        q->nversions = 2;
+    }
+    q->has_rsrp = q->has_battery = true;
+    q->rsrp = rsrp;
+    q->battery = battery;
+}
+
 /* A check-in with module version, rsrp and battery. */
 static inline int fx_checkin_v(fx *f, const char *product, const char *dev, const char *module, int rsrp,
                                int battery, ota_job_offer *out)
 {
     ota_checkin_req q;
-    memset(&q, 0, sizeof q);
-    snprintf(q.device, sizeof q.device, "%s", dev);
-    snprintf(q.product, sizeof q.product, "%s", product);
-    if (module) {
-        snprintf(q.versions[0].component, sizeof q.versions[0].component, "module");
-        snprintf(q.versions[0].version, sizeof q.versions[0].version, "%s", module);
-        snprintf(q.versions[1].component, sizeof q.versions[1].component, "mcu");
-        snprintf(q.versions[1].version, sizeof q.versions[1].version, "2.0");
-        q.nversions = 2;
-    }
-    q.has_rsrp = q.has_battery = true;
-    q.rsrp = rsrp;
-    q.battery = battery;
+    fx_req(&q, product, dev, module, rsrp, battery);
     return ota_checkin(f->eng, &q, out, &f->e);
 }
 

@@ -676,17 +676,7 @@ static void fx_fingerprint(fx *f, char *out, size_t len)
 static int checkin_ro(fx *f, const char *dev, const char *module, int rsrp, int battery, ota_job_offer *o)
 {
     ota_checkin_req q;
-    memset(&q, 0, sizeof q);
-    snprintf(q.device, sizeof q.device, "%s", dev);
-    snprintf(q.product, sizeof q.product, "meter");
-    snprintf(q.versions[0].component, sizeof q.versions[0].component, "module");
-    snprintf(q.versions[0].version, sizeof q.versions[0].version, "%s", module);
-    snprintf(q.versions[1].component, sizeof q.versions[1].component, "mcu");
-    snprintf(q.versions[1].version, sizeof q.versions[1].version, "2.0");
-    q.nversions = 2;
-    q.has_rsrp = q.has_battery = true;
-    q.rsrp = rsrp;
-    q.battery = battery;
+    fx_req(&q, "meter", dev, module, rsrp, battery);
     return ota_checkin_readonly(f->eng, &q, o, &f->e);
 }
 
