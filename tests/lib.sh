@@ -35,4 +35,11 @@ like() {  # like "description" got regex
   if printf '%s' "$2" | grep -Eq -- "$3"; then echo "ok $TAP_N - $1"
   else echo "not ok $TAP_N - $1"; TAP_FAILED=$((TAP_FAILED+1)); printf '#   got:  %s\n#   want /%s/\n' "$2" "$3" | head -20; fi
 }
+# need PROGRAM PACKAGE: a test that cannot run without PROGRAM fails at once
+# with one line naming it and the Debian package that provides it.
+need() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  echo "Bail out! $(basename "$0"): needs $1 (Debian package $2; ./quickstart installs it)"
+  exit 1
+}
 done_testing() { echo "1..$TAP_N"; [ "$TAP_FAILED" -eq 0 ]; }

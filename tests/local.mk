@@ -10,3 +10,5 @@ include tests/contract/local.mk
 include tests/fuzz/local.mk
 include tests/hostile/local.mk
 include tests/crash/local.mk
+include tests/docs/local.mk
+include tests/system/local.mk

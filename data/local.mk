@@ -1,0 +1,1 @@
+# Installed data: otad's systemd unit, its config file, shell completion.

@@ -1,0 +1,1 @@
+# Tests of the man pages, --version and --help.
