@@ -9,9 +9,27 @@ TAP_FAILED=0
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/ota-sh-XXXXXX")
 export HOME="$TMP/home" XDG_DATA_HOME="$TMP/data" XDG_CONFIG_HOME="$TMP/config"
 mkdir -p "$HOME"
+# Cleanup runs however the test ends (passed, failed, interrupted or
+# killed by its watchdog): the on_exit commands (newest first), then every
+# process the test started and still running, then its folder.
 _cleanups=""
 on_exit() { _cleanups="$1; $_cleanups"; }
-trap 'eval "$_cleanups"; [ -n "${OTA_KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT  # OTA_KEEP_TMP=1: keep it to look at
+_tree() {  # _tree PID: PID's descendants, deepest first
+  local c
+  command -v pgrep >/dev/null 2>&1 || return 0
+  for c in $(pgrep -P "$1" 2>/dev/null); do _tree "$c"; echo "$c"; done
+}
+_on_exit() {
+  local left
+  left=$(_tree $$)   # before the cleanups: a watchdog's sleep is known by it
+  eval "$_cleanups"
+  [ -z "$left" ] || kill $left 2>/dev/null
+  [ -n "${OTA_KEEP_TMP:-}" ] || rm -rf "$TMP"   # OTA_KEEP_TMP=1: keep it to look at
+}
+trap _on_exit EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ok() {  # ok "description" command...
   local d=$1; shift

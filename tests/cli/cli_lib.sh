@@ -2,6 +2,8 @@
 # Every test runs the built otactl on a database in its own temp folder.
 # OTA_VALGRIND=1 runs each otactl call under valgrind (leaks are errors).
 OTACTL="$OTA_BUILDDIR/cli/otactl"
+need python3 python3
+need sqlite3 sqlite3
 DB="$TMP/ota.db"
 export OTA_FIXTURES="$OTA_SRCDIR/fixtures/demo"
 VG=""

@@ -2,6 +2,8 @@
 # tests/lib.sh).  Sets OTAD_URL, OTAD_TOKEN (admin), OTAD_DB, OTAD_BLOBS;
 # stops it on exit.  On failure returns 1 with OTAD_WHY.  For TLS set
 # OTAD_SCHEME=https and OTAD_EXTRA="--tls-cert C --tls-key K" first.
+need curl curl
+need python3 python3
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
     echo $((20000 + $$ % 20000))

@@ -7,8 +7,9 @@
 . "${OTA_SRCDIR:-.}/tests/lib.sh"
 . "$OTA_SRCDIR/tests/contract/lib-otad.sh"
 OTACTL="$OTA_BUILDDIR/cli/otactl"
-[ -x "$OTACTL" ] || { echo "1..0 # SKIP no otactl"; exit 0; }
-otad_start || { echo "1..0 # SKIP otad did not start: $OTAD_WHY"; exit 0; }
+[ -x "$OTACTL" ] || { echo "Bail out! no $OTACTL (build first)"; exit 1; }
+need jq jq
+otad_start || { echo "Bail out! otad did not start: $OTAD_WHY"; exit 1; }
 L="$TMP/local.db"
 loc() { "$OTACTL" --db "$L" "$@"; }
 srv() { "$OTACTL" --remote "$OTAD_URL" --token "$OTAD_TOKEN" "$@"; }

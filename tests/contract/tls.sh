@@ -5,13 +5,13 @@
 . "${OTA_SRCDIR:-.}/tests/lib.sh"
 . "$OTA_SRCDIR/tests/contract/lib-otad.sh"
 OTACTL="$OTA_BUILDDIR/cli/otactl"
-[ -x "$OTACTL" ] || { echo "1..0 # SKIP no otactl"; exit 0; }
-command -v openssl >/dev/null || { echo "1..0 # SKIP no openssl"; exit 0; }
+[ -x "$OTACTL" ] || { echo "Bail out! no $OTACTL (build first)"; exit 1; }
+need openssl openssl
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/ca.pem" -days 2 \
     -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1 ||
-  { echo "1..0 # SKIP openssl cannot make a certificate"; exit 0; }
+  { echo "Bail out! openssl cannot make a certificate"; exit 1; }
 OTAD_SCHEME=https OTAD_EXTRA="--tls-cert $TMP/ca.pem --tls-key $TMP/key.pem"
-otad_start || { echo "1..0 # SKIP otad did not start with TLS: $OTAD_WHY"; exit 0; }
+otad_start || { echo "Bail out! otad did not start with TLS: $OTAD_WHY"; exit 1; }
 r() { "$OTACTL" --remote "$OTAD_URL" --token "$OTAD_TOKEN" "$@"; }
 
 out=$(r product list 2>&1); rc=$?

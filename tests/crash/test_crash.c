@@ -308,10 +308,7 @@ static void check_after_kill(int k)
 /* ---------------------------------------------------------------- otad */
 static int setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/ota-crash-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        return -1;
+    snprintf(dir, sizeof dir, "%s", tap_tmpdir());  /* removed at exit, also when stopped */
     snprintf(db, sizeof db, "%s/ota.db", dir);
     snprintf(blobs, sizeof blobs, "%s/blobs", dir);
     snprintf(srv.bin, sizeof srv.bin, "%s/server/otad", hx_builddir());
@@ -418,6 +415,7 @@ static void sim_rounds(int kills)
     for (int k = 1; k <= kills; k++) {
         pid_t pid = fork();
         if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);  /* never outlives the test */
             int nul = open("/dev/null", O_RDWR);
             dup2(nul, 1);
             dup2(nul, 2);
@@ -427,6 +425,7 @@ static void sim_rounds(int kills)
                   "--seed", seed, "--quiet", (char *)NULL);
             _exit(127);
         }
+        tap_child(pid, 1);
         /* after its first commit of this run (waited for, bounded), at a
          * seeded moment */
         for (int64_t t0 = hx_ms(); sim_progress(sdb) == last && hx_ms() - t0 < 30000;)
@@ -435,6 +434,7 @@ static void sim_rounds(int kills)
         kill(pid, SIGKILL);
         int st;
         waitpid(pid, &st, 0);
+        tap_child(pid, 0);
         char why[512] = "";
         long now = sim_progress(sdb);
         bool consistent = db_consistent(sdb, why, sizeof why);
@@ -468,9 +468,6 @@ int main(void)
     hx_otad_stop(&srv, SIGTERM);
     sim_rounds(kills);
     free(acks);
-    if (!tap_failed)
-        hx_rmrf(dir);
-    else
-        printf("# left for inspection: %s\n", dir);
+    hx_rmrf(dir);
     return tap_done();
 }

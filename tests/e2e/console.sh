@@ -6,9 +6,7 @@
 
 CONSOLE="$OTA_BUILDDIR/tui/otaconsole"
 OTACTL="$OTA_BUILDDIR/cli/otactl"
-if ! command -v tmux >/dev/null 2>&1; then
-  echo "1..0 # SKIP tmux is not installed"; exit 0
-fi
+need tmux tmux
 SOCK="ota-e2e-$$"
 T="tmux -L $SOCK"
 on_exit "$T kill-server 2>/dev/null"

@@ -3,12 +3,11 @@
 # state (signed by whom, untrusted, unsigned, INVALID after tampering), the
 # per-signature detail, and a plan's history from the audit trail (h).
 . "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+need python3 python3
 
 CONSOLE="$OTA_BUILDDIR/tui/otaconsole"
 OTACTL="$OTA_BUILDDIR/cli/otactl"
-if ! command -v tmux >/dev/null 2>&1; then
-  echo "1..0 # SKIP tmux is not installed"; exit 0
-fi
+need tmux tmux
 SOCK="ota-e2e-trust-$$"
 T="tmux -L $SOCK"
 on_exit "$T kill-server 2>/dev/null"

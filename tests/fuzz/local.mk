@@ -3,7 +3,22 @@
 #  scripts/fuzz.sh [SECS]  fuzz each harness for SECS seconds
 #  tests/fuzz/regress.sh   (in make check when clang is there) replays every
 #                          seed corpus in fixtures/fuzz/<harness>/
-EXTRA_DIST += tests/fuzz
+# The sources, one by one: naming the folder would ship the build folder's
+# tests/fuzz (harnesses, logs) in a VPATH build.
+EXTRA_DIST += tests/fuzz/build.sh \
+	tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz_checkin.c \
+	tests/fuzz/fuzz_codec.c \
+	tests/fuzz/fuzz_device_import.c \
+	tests/fuzz/fuzz_multipart.c \
+	tests/fuzz/fuzz_otad_config.c \
+	tests/fuzz/fuzz_package_meta.c \
+	tests/fuzz/fuzz_plan.c \
+	tests/fuzz/fuzz_profile.c \
+	tests/fuzz/fuzz_query.c \
+	tests/fuzz/fuzz_text.c \
+	tests/fuzz/fuzz_theme.c \
+	tests/fuzz/regress.sh
 TESTS += tests/fuzz/regress.sh
 
 fuzz:

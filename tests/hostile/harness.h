@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include <jansson.h>
+#include "../tap.h"
 
 /* Each test uses some of these. */
 #define HX_FN static __attribute__((unused))
@@ -270,6 +272,9 @@ HX_FN int hx_otad_start(hx_otad *o)
     if (o->pid < 0)
         return -1;
     if (o->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);  /* never outlives the test */
+        if (getppid() == 1)
+            _exit(127);
         int fd = open(o->log, O_WRONLY | O_APPEND | O_CREAT, 0644);
         dup2(fd, 2);
         int nul = open("/dev/null", O_RDWR);
@@ -278,6 +283,7 @@ HX_FN int hx_otad_start(hx_otad *o)
         execl(o->bin, o->bin, "--config", o->conf, (char *)NULL);
         _exit(127);
     }
+    tap_child(o->pid, 1);
     int64_t deadline = hx_ms() + 20000;
     while (hx_ms() < deadline) {
         FILE *f = fopen(o->log, "r");
@@ -297,6 +303,7 @@ HX_FN int hx_otad_start(hx_otad *o)
         }
         int st;
         if (waitpid(o->pid, &st, WNOHANG) == o->pid) {
+            tap_child(o->pid, 0);
             o->pid = 0;
             return -1;  /* it died: the log says why */
         }
@@ -313,6 +320,7 @@ HX_FN int hx_otad_stop(hx_otad *o, int sig)
     if (o->pid > 0) {
         kill(o->pid, sig);
         waitpid(o->pid, &st, 0);
+        tap_child(o->pid, 0);
     }
     o->pid = 0;
     return st;
@@ -471,8 +479,14 @@ HX_FN int hx_rm_one(const char *p, const struct stat *sb, int flag, struct FTW *
     return 0;
 }
 
+/* Removes a test's folder; OTA_KEEP_TMP=1 keeps it to look at. */
 HX_FN void hx_rmrf(const char *dir)
 {
+    const char *keep = getenv("OTA_KEEP_TMP");
+    if (keep && *keep) {
+        printf("# kept %s (OTA_KEEP_TMP)\n", dir);
+        return;
+    }
     nftw(dir, hx_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 

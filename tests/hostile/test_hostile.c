@@ -632,10 +632,7 @@ static json_t *api(const char *method, const char *path, const char *hdr, const 
 
 static int setup(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/ota-hostile-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir))
-        return -1;
+    snprintf(dir, sizeof dir, "%s", tap_tmpdir());  /* removed at exit, also when stopped */
     snprintf(db, sizeof db, "%s/ota.db", dir);
     snprintf(blobs, sizeof blobs, "%s/blobs", dir);
     snprintf(srv.bin, sizeof srv.bin, "%s/server/otad", hx_builddir());
@@ -745,9 +742,6 @@ int main(void)
         snprintf(cmd, sizeof cmd, "grep -v ' info ' '%s' | grep -E 'ERROR|SUMMARY|#[0-9]+ 0x|runtime error' | head -30 | sed 's/^/#   otad: /'", srv.log);
         if (system(cmd) != 0) {}
     }
-    if (tap_failed)
-        printf("# left for inspection: %s\n", dir);
-    else
-        hx_rmrf(dir);
+    hx_rmrf(dir);
     return tap_done();
 }

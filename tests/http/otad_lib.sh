@@ -3,6 +3,8 @@
 # made with `otad token create`, curl helpers, and cleanup on exit.
 . "$OTA_SRCDIR/tests/lib.sh"
 
+need curl curl
+need jq jq
 OTAD="$OTA_BUILDDIR/server/otad"
 DB="$TMP/srv/ota.db"
 LOG="$TMP/otad.log"

@@ -2,6 +2,7 @@
 # otad's config file: listen, db, blobs and log_level are applied from the
 # file, and a flag given on the command line wins over the file.
 . "$OTA_SRCDIR/tests/http/otad_lib.sh"
+need ss iproute2
 
 CDB="$TMP/cfg/state.db"
 CBLOBS="$TMP/cfg-blobs"

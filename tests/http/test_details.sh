@@ -4,6 +4,7 @@
 # SHA-1/MD5 of packages stored before they were recorded filled in once at
 # startup.
 . "$OTA_SRCDIR/tests/http/otad_lib.sh"
+need sqlite3 sqlite3
 
 ADM=$(token admin root)
 VIEW=$(token viewer watcher)

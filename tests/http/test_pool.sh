@@ -4,6 +4,7 @@
 # the server still answers; each stream gets its events and heartbeats,
 # concurrent check-ins all commit, and SIGTERM ends the streams cleanly.
 . "$OTA_SRCDIR/tests/http/otad_lib.sh"
+need sqlite3 sqlite3
 
 ADM=$(token admin adm)
 VIEW=$(token viewer view)

@@ -2,6 +2,7 @@
 # otad's command line and config file, and HTTPS with a certificate and key
 # given on the command line.
 . "$OTA_SRCDIR/tests/http/otad_lib.sh"
+need openssl openssl
 
 # --- command line and config file errors: clear message, exit 2
 out=$("$OTAD" --listen nonsense 2>&1); rc=$?

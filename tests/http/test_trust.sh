@@ -6,6 +6,7 @@
 # token names, refusals are recorded with their code, viewers read only
 # their own rows.
 . "$OTA_SRCDIR/tests/http/otad_lib.sh"
+need python3 python3
 OTACTL="$OTA_BUILDDIR/cli/otactl"
 
 ADM=$(token admin adm)
