@@ -70,6 +70,7 @@ static void print_usage(FILE *f, const char *group)
     }
     fputs("\nglobal options (anywhere): --db PATH  --json  --remote URL  --token T  --token-file F\n"
           "  --profile NAME  --cacert FILE  --insecure  --device-key K\n"
+          "otactl --help, otactl help [GROUP]: this help; otactl --version: the version\n"
           "exit status: 0 ok, 1 refused (otactl: code: field: message), 2 usage\n", f);
 }
 
@@ -134,6 +135,10 @@ int main(int argc, char **argv)
     while (i < argc && argv[i][0] == '-') {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             print_usage(stdout, NULL);
+            return CLI_OK;
+        }
+        if (!strcmp(argv[i], "--version")) {
+            printf("otactl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
             return CLI_OK;
         }
         int used = cli_global_opt(&c, argc - i, argv + i);

@@ -27,9 +27,34 @@ static void usage(FILE *f)
             "       otad token create [--db PATH] --role viewer|operator|admin [--name NAME]\n"
             "       otad token list [--db PATH]\n"
             "       otad token revoke [--db PATH] NAME\n"
+            "       otad --version | --help\n"
             "Defaults: 127.0.0.1:8080, database under $XDG_DATA_HOME/otaconsole/.\n"
-            "Config file: one 'key = value' per line; keys listen, db, blobs, log_level,\n"
-            "tls_cert, tls_key, sse_heartbeat, sse_poll_ms, tick_ms, conn_timeout, threads.\n");
+            "Config file: one 'key = value' per line; keys listen, db, blobs, trusted, log_level,\n"
+            "tls_cert, tls_key, ddi_poll, sse_heartbeat, sse_poll_ms, tick_ms, conn_timeout, threads\n"
+            "(each is also a flag: --tick_ms 500).  Flags override the file.\n");
+}
+
+static void version(void)
+{
+    printf("otad (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+}
+
+/* --help (-h) and --version anywhere among the flags, but not as a flag's
+ * value, answer before a config file is read or a database opened:
+ * 'h', 'v' or 0.  Mirrors args_parse: "--key" without '=' takes the next
+ * word as its value. */
+static int args_info(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h"))
+            return 'h';
+        if (!strcmp(a, "--version"))
+            return 'v';
+        if (!strncmp(a, "--", 2) && !strchr(a, '='))
+            i++;
+    }
+    return 0;
 }
 
 /* ---------------------------------------------------------------- config */
@@ -174,10 +199,6 @@ static int args_parse(otad_config *c, int argc, char **argv, char **pos, int *np
                 val = eq + 1;
             } else {
                 snprintf(key, sizeof key, "%s", a + 2);
-                if (!strcmp(key, "help")) {
-                    usage(stdout);
-                    exit(0);
-                }
                 if (i + 1 >= argc)
                     return ota_fail(e, OTA_E_BAD_REQUEST, key, "--%s needs a value", key);
                 val = argv[++i];
@@ -403,12 +424,17 @@ static int serve(otad *s)
 int main(int argc, char **argv)
 {
     setvbuf(stderr, NULL, _IOLBF, 0);
-    if (argc > 1 && !strcmp(argv[1], "token"))
-        return cmd_token(argc - 2, argv + 2);
-    if (argc > 1 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
-        printf("otad %s\n", PACKAGE_VERSION);
+    int info = args_info(argc - 1, argv + 1);
+    if (info == 'h') {
+        usage(stdout);
         return 0;
     }
+    if (info == 'v' || (argc > 1 && !strcmp(argv[1], "version"))) {
+        version();
+        return 0;
+    }
+    if (argc > 1 && !strcmp(argv[1], "token"))
+        return cmd_token(argc - 2, argv + 2);
     static otad s;
     g_otad = &s;
     config_defaults(&s.cfg);

@@ -1,6 +1,8 @@
-/* keys.c: the key table, generated from TUI_ACTIONS (keys.h). */
+/* keys.c: the key table, generated from TUI_ACTIONS (keys.h), its help
+ * groups, and the table printed as text (otaconsole --keys). */
 #include <curses.h>
 #include <stdio.h>
+#include <string.h>
 #include "keys.h"
 #include "text.h"
 
@@ -53,4 +55,43 @@ const char *keys_for(tui_action a, char *buf, int len)
             return keys_name(keys_table[i].key, buf, len);
     snprintf(buf, len, "?");
     return buf;
+}
+
+const key_group keys_groups[] = {
+    {SC_GLOBAL, "Everywhere"}, {SC_MOVE, "Moving in lists and forms"},
+    {SC_LIST, "Package and plan lists"}, {SC_PKG, "Packages"},
+    {SC_PLAN, "Plans and live status"}, {SC_STATUS, "Live status"},
+    {SC_FORM, "Forms (package form, plan editor)"}, {SC_EDITOR, "Plan editor"},
+    {SC_IDS, "Blacklist / whitelist editor"},
+};
+const int keys_ngroups = sizeof keys_groups / sizeof keys_groups[0];
+
+const char *keys_binding_names(const key_binding *b, char *buf, int len)
+{
+    char k1[16], k2[16];
+    keys_name(b->key, k1, sizeof k1);
+    keys_name(b->key2, k2, sizeof k2);
+    /* \n and KEY_ENTER are both "Enter": name it once */
+    if (b->key2 && strcmp(k1, k2))
+        snprintf(buf, len, "%s, %s", k1, k2);
+    else
+        text_copy(buf, len, k1);
+    return buf;
+}
+
+void keys_print(FILE *f)
+{
+    char keys[40];
+    int grouped = 0;
+    for (int g = 0; g < keys_ngroups; g++) {
+        grouped |= keys_groups[g].scope;
+        for (int k = 0; k < keys_count; k++)
+            if (keys_table[k].scope & keys_groups[g].scope)
+                fprintf(f, "%s\t%s\t%s\n", keys_groups[g].title,
+                        keys_binding_names(&keys_table[k], keys, sizeof keys), keys_table[k].help);
+    }
+    for (int k = 0; k < keys_count; k++)
+        if (!(keys_table[k].scope & grouped))
+            fprintf(f, "(no group)\t%s\t%s\n", keys_binding_names(&keys_table[k], keys, sizeof keys),
+                    keys_table[k].help);
 }

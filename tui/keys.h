@@ -5,6 +5,7 @@
 #define TUI_KEYS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #define CTRL_KEY(c) ((c) & 0x1f)
 #define KEY_ESC 27
@@ -91,5 +92,21 @@ tui_action keys_lookup(int scope_mask, int key);
 const char *keys_name(int key, char *buf, int len);
 /* "q" for an action's main key (for hints). */
 const char *keys_for(tui_action a, char *buf, int len);
+
+/* The help's groups: one per scope, in the order the ? help shows them
+ * (help.c) and otaconsole(1)'s KEYS section documents them. */
+typedef struct key_group {
+    int scope;
+    const char *title;  /* "Everywhere" */
+} key_group;
+extern const key_group keys_groups[];
+extern const int keys_ngroups;
+/* "Up, k": a binding's keys by name (a name given once). */
+const char *keys_binding_names(const key_binding *b, char *buf, int len);
+/* The whole table, one "GROUP<TAB>KEYS<TAB>HELP" line per binding and
+ * group it belongs to (otaconsole --keys; tests/docs/man_keys.sh checks
+ * the man page against it).  A binding in no group is printed under
+ * "(no group)", so it cannot go unnoticed. */
+void keys_print(FILE *f);
 
 #endif

@@ -4,6 +4,7 @@
  *              --profile NAME] [--cacert F] [--insecure]
  *              [--theme NAME] [--dashboard] [--demo] [--simulate]
  *              [--iterations N]
+ *   otaconsole --keys | --version | --help
  *
  * The server, its token and TLS settings are resolved by client/profile.h
  * exactly as otactl resolves them (arguments, $OTA_TOKEN / $OTA_TOKEN_FILE,
@@ -52,6 +53,9 @@ static void usage(FILE *f)
         "  --demo            seed demo data into a temporary database and simulate a fleet\n"
         "  --simulate        run the fleet simulator on the local database\n"
         "  --iterations N    stop after N passes of the event loop (tests, benchmarks)\n"
+        "  --keys            print the key table (what ? shows) and exit\n"
+        "  --version         print the version and exit\n"
+        "  --help            print this help and exit\n"
         "Keys: press ? inside.  NO_COLOR=1 gives the monochrome theme.\n");
 }
 
@@ -180,6 +184,7 @@ int main(int argc, char **argv)
         {"insecure", no_argument, 0, 'k'},      {"theme", required_argument, 0, 'T'},
         {"dashboard", no_argument, 0, 'D'},     {"demo", no_argument, 0, 'M'},
         {"simulate", no_argument, 0, 'S'},      {"iterations", required_argument, 0, 'i'},
+        {"keys", no_argument, 0, 'K'},          {"version", no_argument, 0, 'V'},
         {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     const char *db = NULL;
     ota_remote_args ra = {0};
@@ -212,6 +217,8 @@ int main(int argc, char **argv)
             }
             break;
         }
+        case 'K': keys_print(stdout); return 0;
+        case 'V': printf("otaconsole (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
