@@ -1,16 +1,9 @@
-/* help.c: the help pane, generated from the key table (keys.h), so it
- * shows the bindings the console really has. */
+/* help.c: the help pane, generated from the key table and its groups
+ * (keys.h), so it shows the bindings the console really has, as
+ * otaconsole --keys and otaconsole(1) do. */
 #include <stdio.h>
 #include <string.h>
 #include "tui.h"
-
-static const struct { int scope; const char *title; } groups[] = {
-    {SC_GLOBAL, "Everywhere"}, {SC_MOVE, "Moving in lists and forms"},
-    {SC_LIST, "Package and plan lists"}, {SC_PKG, "Packages"},
-    {SC_PLAN, "Plans and live status"}, {SC_STATUS, "Live status"},
-    {SC_FORM, "Forms (package form, plan editor)"}, {SC_EDITOR, "Plan editor"},
-    {SC_IDS, "Blacklist / whitelist editor"},
-};
 
 static listview lv;
 
@@ -19,23 +12,18 @@ static listview lv;
 static int help_line(int i, char *buf, size_t len)
 {
     int n = 0;
-    for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
+    for (int g = 0; g < keys_ngroups; g++) {
         if (n++ == i) {
-            text_copy(buf, len, groups[g].title);
+            text_copy(buf, len, keys_groups[g].title);
             return EL_HEADER;
         }
         for (int k = 0; k < keys_count; k++) {
             const key_binding *b = &keys_table[k];
-            if (!(b->scope & groups[g].scope))
+            if (!(b->scope & keys_groups[g].scope))
                 continue;
             if (n++ == i) {
-                char k1[16], k2[16], keys[40];
-                keys_name(b->key, k1, sizeof k1);
-                if (b->key2)
-                    snprintf(keys, sizeof keys, "%s, %s", k1, keys_name(b->key2, k2, sizeof k2));
-                else
-                    text_copy(keys, sizeof keys, k1);
-                snprintf(buf, len, "  %-14s %s", keys, b->help);
+                char keys[40];
+                snprintf(buf, len, "  %-14s %s", keys_binding_names(b, keys, sizeof keys), b->help);
                 return EL_NORMAL;
             }
         }

@@ -2,6 +2,8 @@
 # pages and programs are, a page rendered as plain text, one section of it,
 # and "which of these words does this text lack".
 need mandoc mandoc
+need groff groff-base
+need man man-db
 MANDIR="$OTA_SRCDIR/man"
 PAGES="otaconsole.1 otactl.1 otaconsole.conf.5 otad.8"
 OTACONSOLE="$OTA_BUILDDIR/tui/otaconsole"

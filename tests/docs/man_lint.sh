@@ -24,11 +24,7 @@ for p in $PAGES; do
   name=${p%.*}
   sec=${p##*.}
   ok "$p: mandoc -T lint -W warning is clean" lint_clean "$f"
-  if command -v groff >/dev/null 2>&1; then
-    ok "$p: groff -ww -man is silent" groff_quiet "$f"
-  else
-    echo "# groff not installed: its check of $p skipped"
-  fi
+  ok "$p: groff -ww -man is silent" groff_quiet "$f"
   text=$(render "$f")
   like "$p: renders with a NAME section" "$text" "^NAME"
   like "$p: NAME names it" "$(section "$f" NAME)" "^ +$name - "
@@ -50,21 +46,15 @@ is "every page in man/ is one of the four" \
   "$(printf '%s\n' $PAGES | sort | tr '\n' ' ')"
 
 # man -l renders through man-db and groff, as a user would read the file
-if command -v man >/dev/null 2>&1 && command -v groff >/dev/null 2>&1; then
-  for p in $PAGES; do
-    out=$(MANPAGER=cat MANWIDTH=80 man -l "$MANDIR/$p" 2>"$TMP/man.err")
-    like "$p: man -l renders it" "$out" "SEE ALSO"
-  done
-else
-  echo "# man or groff not installed: man -l skipped"
-fi
+for p in $PAGES; do
+  out=$(MANPAGER=cat MANWIDTH=80 man -l "$MANDIR/$p" 2>"$TMP/man.err")
+  like "$p: man -l renders it" "$out" "SEE ALSO"
+done
 
 # the checks can fail: a page with a bad macro and an empty section
 sed -e 's/^\.SH DESCRIPTION$/.SH DESCRIPTION\n.SH OPTIONS/' -e '$a .XX bogus' \
   "$MANDIR/otactl.1" >"$TMP/broken.1"
 fails "a broken page fails the lint" lint_clean "$TMP/broken.1"
-if command -v groff >/dev/null 2>&1; then
-  printf '.TH X 1\n.SH NAME\nx \\- y\n.XX bogus\n' >"$TMP/broken2.1"
-  fails "a broken page makes groff warn" groff_quiet "$TMP/broken2.1"
-fi
+printf '.TH X 1\n.SH NAME\nx \\- y\n.XX bogus\n' >"$TMP/broken2.1"
+fails "a broken page makes groff warn" groff_quiet "$TMP/broken2.1"
 done_testing
