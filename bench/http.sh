@@ -24,8 +24,9 @@ done
 BUILD=${OTA_BUILDDIR:-$(pwd)}
 OTAD="$BUILD/server/otad"
 [ -x "$OTAD" ] || { echo "bench/http: $OTAD not built (run make first, or set OTA_BUILDDIR)" >&2; exit 2; }
-for t in wrk nginx curl jq; do
-  command -v $t >/dev/null || [ -x /usr/sbin/$t ] || { echo "bench/http: $t is missing" >&2; exit 2; }
+for t in wrk:wrk nginx:nginx-light curl:curl jq:jq; do
+  command -v ${t%%:*} >/dev/null || [ -x /usr/sbin/${t%%:*} ] ||
+    { echo "bench/http: needs ${t%%:*} (Debian package ${t#*:}; ./quickstart bench installs it)" >&2; exit 2; }
 done
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 

@@ -24,7 +24,9 @@ done
 BUILD=${OTA_BUILDDIR:-$(pwd)}
 OTAD="$BUILD/server/otad" DRIVER="$BUILD/bench/soak_devices"
 for b in "$OTAD" "$DRIVER"; do [ -x "$b" ] || { echo "bench/soak: $b not built (make first, or set OTA_BUILDDIR)" >&2; exit 2; }; done
-for t in curl sqlite3; do command -v $t >/dev/null || { echo "bench/soak: $t is missing" >&2; exit 2; }; done
+for t in curl sqlite3; do
+  command -v $t >/dev/null || { echo "bench/soak: needs $t (Debian package $t; ./quickstart installs it)" >&2; exit 2; }
+done
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/ota-soak-XXXXXX")
 PIDS=""
