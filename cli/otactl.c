@@ -132,6 +132,8 @@ int main(int argc, char **argv)
 {
     cli c = {0};
     int i = 1;
+    if (argc > 1 && !strcmp(argv[1], "__complete"))  /* shell completion (complete.c) */
+        return cli_complete(commands, NCOMMANDS, argc - 2, argv + 2);
     while (i < argc && argv[i][0] == '-') {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             print_usage(stdout, NULL);

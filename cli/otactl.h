@@ -56,6 +56,10 @@ ota_backend *cli_backend(cli *c);
 /* Local only, on a fake clock starting at t0 (the simulator, demo seeding). */
 ota_backend *cli_backend_fake(cli *c, int64_t t0);
 
+/* otactl __complete WORD...: completion candidates from the command table
+ * and the local engine (complete.c). */
+int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **argv);
+
 int cli_fail(const ota_err *e);                        /* prints, returns CLI_REFUSED */
 int cli_usage(cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_refuse(ota_code code, const char *field, const char *fmt, ...)

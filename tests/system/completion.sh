@@ -1,0 +1,96 @@
+#!/bin/bash
+# Bash completion as a user gets it: data/bash-completion/otactl sourced into
+# bash (with bash-completion's helpers loaded, and without them), TAB
+# simulated by setting COMP_WORDS/COMP_CWORD and calling the function.
+# Commands, sub-commands and options come from otactl's command table;
+# product keys and plan and package ids from the local engine; nothing is
+# printed and no database is created when there is none.  otad's and
+# otaconsole's completions offer their --help options.
+. "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+need bash bash
+BC=/usr/share/bash-completion/bash_completion
+[ -r "$BC" ] || { echo "Bail out! $(basename "$0"): needs $BC (Debian package bash-completion; ./quickstart installs it)"; exit 1; }
+OTACTL="$OTA_BUILDDIR/cli/otactl"
+export PATH="$OTA_BUILDDIR/cli:$OTA_BUILDDIR/server:$OTA_BUILDDIR/tui:$PATH"
+DB="$TMP/ota.db"
+"$OTACTL" --db "$DB" demo seed >/dev/null 2>&1
+ok "a demo database to complete from" test -s "$DB"
+
+# comp LINE: what TAB offers at the end of LINE (a trailing space: a new
+# word), one candidate a line, sorted; stderr of the whole thing in $TMP/err
+comp() {
+  local with_bc=${WITH_BC:-1}
+  bash --norc --noprofile -c '
+    [ "$1" = 1 ] && . "'"$BC"'"
+    . "$2"; . "$3"; . "$4"
+    line=$5
+    read -ra COMP_WORDS <<<"$line"
+    [ "${line% }" != "$line" ] && COMP_WORDS+=("")
+    COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+    COMP_LINE=$line; COMP_POINT=${#line}
+    f=$(complete -p "${COMP_WORDS[0]}" | sed -n "s/.*-F \([^ ]*\).*/\1/p")
+    "$f" "${COMP_WORDS[0]}" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    printf "%s\n" "${COMPREPLY[@]}"' comp "$with_bc" \
+    "$OTA_SRCDIR/data/bash-completion/otactl" "$OTA_SRCDIR/data/bash-completion/otad" \
+    "$OTA_SRCDIR/data/bash-completion/otaconsole" "$1" 2>"$TMP/err" | sort
+}
+has() { printf '%s\n' "$1" | grep -qxF -- "$2"; }
+words() { printf '%s\n' "$1" | tr '\n' ' '; }
+
+for bc in 1 0; do
+  export WITH_BC=$bc
+  w=$([ $bc = 1 ] && echo "with bash-completion" || echo "bare bash")
+  out=$(comp "otactl ")
+  for g in product device package plan sim demo key audit help --db --json --remote; do
+    ok "$w: otactl <TAB> offers $g" has "$out" "$g"
+  done
+  out=$(comp "otactl pl")
+  is "$w: otactl pl<TAB> completes to plan" "$(words "$out")" "plan "
+  out=$(comp "otactl plan ")
+  for v in create list activate pause resume terminate status push pull; do
+    ok "$w: otactl plan <TAB> offers $v" has "$out" "$v"
+  done
+  ok "$w: ... and no verb of another group" sh -c "! printf '%s\n' '$out' | grep -qx import-devices"
+  out=$(comp "otactl plan list --")
+  is "$w: otactl plan list --<TAB>: its options" "$(words "$out")" "--cursor --json --limit --product --state "
+  out=$(comp "otactl plan list --state ")
+  is "$w: --state <TAB>: the plan states" "$(words "$out")" "active ended paused saved terminated upgrading "
+  out=$(comp "otactl --db $DB plan activate ")
+  is "$w: plan activate <TAB>: the local engine's plan ids" "$(words "$out")" \
+    "$("$OTACTL" --db "$DB" plan list --json | jq -r '.items[].id' | sort | tr '\n' ' ')"
+  out=$(comp "otactl --db $DB device list ")
+  is "$w: device list <TAB>: the product keys" "$(words "$out")" \
+    "$("$OTACTL" --db "$DB" product list --json | jq -r '.[].key? // .items[]?.key' 2>/dev/null | sort | tr '\n' ' ')"
+  out=$(comp "otactl --db $DB package verify ")
+  is "$w: package verify <TAB>: package ids" "$(words "$out")" \
+    "$("$OTACTL" --db "$DB" package list --json | jq -r '.items[].id' | sort | tr '\n' ' ')"
+  out=$(OTA_DB="$TMP/none/ota.db" comp "otactl plan show ")
+  is "$w: no database: nothing offered" "$out" ""
+  is "$w: no database: nothing on stderr" "$(cat "$TMP/err")" ""
+  ok "$w: no database: none created" test ! -e "$TMP/none"
+  printf 'not a database' >"$TMP/junk.db"
+  out=$(comp "otactl --db $TMP/junk.db plan show ")
+  is "$w: a broken database: nothing offered, nothing on stderr" "$out$(cat "$TMP/err")" ""
+  mkdir -p "$TMP/files"; : >"$TMP/files/plan-a.json"
+  out=$(cd "$TMP/files" && comp "otactl plan create pl")
+  is "$w: plan create <TAB>: file names" "$(words "$out")" "plan-a.json "
+  out=$(comp "otad --")
+  for o in --listen --db --config --tls-cert --threads --version --help; do
+    ok "$w: otad --<TAB> offers $o" has "$out" "$o"
+  done
+  out=$(comp "otad token ")
+  is "$w: otad token <TAB>" "$(words "$out")" "create list revoke "
+  out=$(comp "otaconsole --theme ")
+  for t in default light monochrome high-contrast; do
+    ok "$w: otaconsole --theme <TAB> offers $t" has "$out" "$t"
+  done
+  out=$(comp "otaconsole --da")
+  is "$w: otaconsole --da<TAB>" "$(words "$out")" "--dashboard "
+done
+
+# every global option otactl --help names is offered (no second list drifts)
+out=$(WITH_BC=0 comp "otactl --")
+for o in $("$OTACTL" --help | head -3 | grep -oE -- '--[a-z][a-z-]*' | sort -u); do
+  ok "otactl --<TAB> offers the global option $o" has "$out" "$o"
+done
+done_testing
