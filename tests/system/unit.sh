@@ -56,10 +56,12 @@ printf 'no_such_key = 1\n' >"$TMP/k.conf"
 "$OTAD" --config "$TMP/k.conf" --db "$TMP/k.db" token list >"$TMP/k.out" 2>&1
 like "an unknown key is refused by name (the check above can fail)" "$(cat "$TMP/k.out")" "no_such_key.*unknown setting"
 
-# make install: where the files go
-make -s -C "$OTA_BUILDDIR" install-data DESTDIR="$TMP/inst" >"$TMP/install.out" 2>&1
+# make install: where the files go (a make of its own, not the suite's:
+# without the outer make's flags and job server)
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory "$@"; }
+mk -C "$OTA_BUILDDIR" install-data DESTDIR="$TMP/inst" >"$TMP/install.out" 2>&1
 ok "make install-data into a DESTDIR" test $? -eq 0
-unitdir=$(make -s --no-print-directory -C "$OTA_BUILDDIR" -f Makefile -f - print-dirs <<'MK' 2>/dev/null
+unitdir=$(mk -C "$OTA_BUILDDIR" -f Makefile -f - print-dirs <<'MK' 2>/dev/null
 print-dirs: ; @echo $(systemdsystemunitdir) $(sysusersdir) $(bashcompletiondir) $(sysconfdir)
 MK
 )
