@@ -9,10 +9,13 @@
  * names one, the product keys, plan ids or package ids of the local engine
  * (--db, $OTA_DB or the default path).  The database is opened only when
  * its file exists, and nothing is written to stderr: completion never
- * creates a database, never asks a server, never clutters the terminal.
+ * creates a database, never asks a server, never clutters the terminal,
+ * and gives up (offering nothing) after 2 s on a database locked by another
+ * process.
  * Prints "__files__" where a file name is wanted (the script completes
  * files then).  Exit status 0. */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -119,6 +122,14 @@ static int db_exists(cli *c)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* A TAB never hangs: a database another process holds locked ends the
+ * completion quietly, offering nothing (_exit drops what is still buffered). */
+static void complete_timeout(int sig)
+{
+    (void)sig;
+    _exit(CLI_OK);
+}
+
 static void print_ids(cli *c, const char *kind)
 {
     if (c->remote.url || c->remote.profile || !db_exists(c))
@@ -128,6 +139,8 @@ static void print_ids(cli *c, const char *kind)
     int saved = dup(2), nul = open("/dev/null", O_WRONLY);
     if (saved >= 0 && nul >= 0)
         dup2(nul, 2);
+    signal(SIGALRM, complete_timeout);
+    alarm(2);
     ota_backend *b = cli_backend(c);
     ota_err e = {0};
     if (b && !strcmp(kind, "product")) {
@@ -153,6 +166,7 @@ static void print_ids(cli *c, const char *kind)
     }
     if (b)
         ota_backend_close(b);
+    alarm(0);
     c->b = NULL;
     fflush(stderr);
     if (saved >= 0 && nul >= 0)

@@ -8,6 +8,8 @@
 # otaconsole's completions offer their --help options.
 . "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 need bash bash
+need jq jq
+need python3 python3
 BC=/usr/share/bash-completion/bash_completion
 [ -r "$BC" ] || { echo "Bail out! $(basename "$0"): needs $BC (Debian package bash-completion; ./quickstart installs it)"; exit 1; }
 OTACTL="$OTA_BUILDDIR/cli/otactl"
@@ -50,7 +52,9 @@ for bc in 1 0; do
   for v in create list activate pause resume terminate status push pull; do
     ok "$w: otactl plan <TAB> offers $v" has "$out" "$v"
   done
-  ok "$w: ... and no verb of another group" sh -c "! printf '%s\n' '$out' | grep -qx import-devices"
+  for v in seed generate fill-hashes checkin; do
+    ok "$w: ... and not $v (a verb of another group)" sh -c "! printf '%s\n' \"\$1\" | grep -qx $v" sh "$out"
+  done
   out=$(comp "otactl plan list --")
   is "$w: otactl plan list --<TAB>: its options" "$(words "$out")" "--cursor --json --limit --product --state "
   out=$(comp "otactl plan list --state ")
@@ -87,6 +91,25 @@ for bc in 1 0; do
   out=$(comp "otaconsole --da")
   is "$w: otaconsole --da<TAB>" "$(words "$out")" "--dashboard "
 done
+
+# a database another process holds locked: TAB gives up quietly (no 5 s
+# SQLite busy wait, nothing printed)
+cp "$DB" "$TMP/locked.db"
+python3 -c '
+import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA locking_mode=EXCLUSIVE"); c.execute("BEGIN EXCLUSIVE")
+c.execute("CREATE TABLE IF NOT EXISTS lock_test(x)")
+open(sys.argv[2], "w").close(); time.sleep(30)' "$TMP/locked.db" "$TMP/locked.ready" &
+LOCKER=$!
+on_exit "kill $LOCKER 2>/dev/null"
+i=0; while [ ! -e "$TMP/locked.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
+t0=$(date +%s%N)
+out=$(WITH_BC=0 comp "otactl --db $TMP/locked.db plan show ")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill $LOCKER 2>/dev/null
+ok "a locked database: TAB answers within 3.5 s (took $ms ms)" test "$ms" -lt 3500
+is "a locked database: nothing offered, nothing on stderr" "$out$(cat "$TMP/err")" ""
 
 # every global option otactl --help names is offered (no second list drifts)
 out=$(WITH_BC=0 comp "otactl --")

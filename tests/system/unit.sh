@@ -43,6 +43,18 @@ call GET //healthz
 is "otad runs on the shipped otad.conf: /healthz" "$CODE" 200
 otad_stop
 is "otad stops cleanly on SIGTERM" "$OTAD_RC" 0
+stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s\{0,1\}$/\1/p' "$UNIT")
+ok "TimeoutStopSec=$stop leaves otad its 30 s for requests in flight" test "${stop:-0}" -gt 30
+# the commented defaults are values otad takes: all of them uncommented
+# (but the TLS files and trusted keys, which must exist; the paths moved
+# into the test's folder by flags) and otad still serves
+sed -e 's/^# *\([a-z_]* = \)/\1/' -e '/^\(tls_cert\|tls_key\|trusted\) = /d' \
+  "$OTA_SRCDIR/data/otad.conf" >"$TMP/all.conf"
+like "the defaults uncommented" "$(grep -c '^[a-z_]* = ' "$TMP/all.conf")" '^([6-9]|1[0-9])$'
+otad_start --config "$TMP/all.conf" --blobs "$TMP/srv/blobs"
+call GET //healthz
+is "otad runs on otad.conf with every commented default set: /healthz" "$CODE" 200
+otad_stop
 keys=$(sed -n 's/^#\{0,1\} *\([a-z_]*\) = .*/\1/p' "$OTA_SRCDIR/data/otad.conf" | sort -u | tr '\n' ' ')
 for k in $keys; do
   # every key the file mentions (also commented) is one otad knows: a value
