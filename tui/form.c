@@ -87,7 +87,8 @@ int tfield_draw(const tfield *f, int y, int x, int w, int el, bool focused)
     int got = text_fit_tail(head, w - 1, out, sizeof out);
     char rest[4 * sizeof f->buf];
     text_fit(f->buf + f->cur, w - got, 1, rest, sizeof rest);
-    strncat(out, rest, sizeof out - strlen(out) - 1);
+    size_t used = strlen(out);
+    snprintf(out + used, sizeof out - used, "%s", rest);
     draw_text(y, x, w, el, out);
     return focused ? x + got : -1;
 }
