@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 /* otad serves each request on one thread at a time and sets the token's
  * name before calling core; everyone else leaves it unset. */

@@ -11,6 +11,7 @@
 #include <nettle/sha1.h>
 #include <sodium.h>
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 /* Attribute texts are bounded so one chatty agent cannot bloat the store. */
 #define ATTR_KEY_MAX   128

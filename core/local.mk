@@ -2,8 +2,9 @@ noinst_LIBRARIES += core/libotacore.a
 core_libotacore_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(SQLITE_CFLAGS) $(NETTLE_CFLAGS)
 core_libotacore_a_SOURCES = \
 	core/ota.h core/internal.h \
-	core/err.c core/clock.c core/util.c core/store.c \
-	core/validate.c core/codec.c core/blob.c \
+	core/err.c core/clock.c core/util.c core/engine.c \
+	core/store.h core/store/sqlite.h core/store/sqlite.c \
+	core/lifecycle.c core/validate.c core/codec.c core/blob.c \
 	core/products.c core/packages.c core/plans.c \
 	core/rollout.c core/status.c core/sim.c core/ddi_support.c \
 	core/tokens.c core/sign.c core/audit.c

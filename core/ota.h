@@ -104,10 +104,13 @@ typedef enum {
     OTA_PLAN_SAVED = 0, OTA_PLAN_ACTIVE, OTA_PLAN_UPGRADING, OTA_PLAN_PAUSED,
     OTA_PLAN_TERMINATED, OTA_PLAN_ENDED, OTA_PLAN__COUNT
 } ota_plan_state;
+/* On-disk format: jobs.state and plan_counts.state store these numbers
+ * (the hot path compares integers).  Never reorder or renumber them; a new
+ * state gets the next free number and a migration. */
 typedef enum {
-    OTA_JOB_PENDING = 0, OTA_JOB_OFFERED, OTA_JOB_AWAITING_CONFIRMATION,
-    OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_SUCCEEDED, OTA_JOB_FAILED,
-    OTA_JOB_EXPIRED, OTA_JOB__COUNT
+    OTA_JOB_PENDING = 0, OTA_JOB_OFFERED = 1, OTA_JOB_AWAITING_CONFIRMATION = 2,
+    OTA_JOB_DOWNLOADING = 3, OTA_JOB_INSTALLING = 4, OTA_JOB_SUCCEEDED = 5, OTA_JOB_FAILED = 6,
+    OTA_JOB_EXPIRED = 7, OTA_JOB__COUNT
 } ota_job_state;
 typedef enum { OTA_ACT_ACTIVATE = 0, OTA_ACT_PAUSE, OTA_ACT_RESUME, OTA_ACT_TERMINATE } ota_action;
 
@@ -127,6 +130,57 @@ const char *ota_action_str(ota_action a);
 #define OTA_REASON_WINDOW  "window"
 #define OTA_REASON_VERSION "version"
 #define OTA_REASON_BUSY    "busy"
+
+/* ------------------------------------------------------------ lifecycle */
+/* The domain's state rules (core/lifecycle.c), the one place they live:
+ * the console, otactl, otad and DDI ask these instead of re-deriving. */
+#define OTA_RSRP_MIN    (-140)  /* dBm: the weakest signal a plan or device states */
+#define OTA_RSRP_MAX    (-44)
+#define OTA_BATTERY_MIN 0       /* percent */
+#define OTA_BATTERY_MAX 100
+
+/* Plans: may action a be asked of a plan in state s?  Where it leads
+ * (resume returns to paused_from); OTA_PLAN__COUNT when refused. */
+bool ota_plan_action_allowed(ota_plan_state s, ota_action a);
+ota_plan_state ota_plan_action_target(ota_plan_state s, ota_plan_state paused_from, ota_action a);
+/* live: active, upgrading or paused (the plan can still move, its window
+ * still runs); offering: active or upgrading (new jobs are handed out). */
+bool ota_plan_is_live(ota_plan_state s);
+bool ota_plan_is_offering(ota_plan_state s);
+/* Jobs: in flight (offered, awaiting confirmation, downloading,
+ * installing); final (succeeded, failed, expired). */
+bool ota_job_in_flight(ota_job_state s);
+bool ota_job_is_final(ota_job_state s);
+/* May a device report `to` for its job in `from`?  (A report of the
+ * state the job is in is a progress update.) */
+bool ota_job_report_allowed(ota_job_state from, ota_job_state to);
+/* The next report that moves a job from cur toward `to` along the
+ * device's path (offered -> downloading -> installing -> succeeded; failed
+ * from any state in flight); OTA_JOB__COUNT when there is nothing to
+ * report (cur is final or pending, or already at or past `to`). */
+ota_job_state ota_job_step_toward(ota_job_state cur, ota_job_state to);
+
+/* Eligibility of a device for a plan's pending job, in the documented
+ * order: window, version, up to date, busy, rsrp, battery.  One predicate
+ * for check-ins, the preview, status and DDI. */
+typedef enum {
+    OTA_ELIGIBLE = 0, OTA_DEFER_WINDOW, OTA_DEFER_VERSION, OTA_DEFER_BUSY, OTA_DEFER_RSRP,
+    OTA_DEFER_BATTERY, OTA_DEFER_UP_TO_DATE, OTA_DEFER__COUNT
+} ota_defer;
+typedef struct ota_eligibility_facts {
+    int64_t now, window_start;        /* the plan's window has opened when now >= window_start */
+    bool version_mismatch;            /* a diff component's source is not the device's version */
+    bool up_to_date;                  /* the device runs every component's target already */
+    bool busy;                        /* a job of another plan is in flight on the device */
+    bool has_rsrp;    int rsrp;       /* last reported telemetry (has_ = ever reported) */
+    bool has_battery; int battery;
+    int min_rsrp, min_battery;        /* the plan's strategy */
+} ota_eligibility_facts;
+ota_defer ota_eligibility(const ota_eligibility_facts *f);
+/* Stored in jobs.reason and shown: NULL for OTA_ELIGIBLE, "up_to_date",
+ * and the OTA_REASON_* words; parse gives OTA_ELIGIBLE for NULL/unknown. */
+const char *ota_defer_str(ota_defer d);
+ota_defer ota_defer_parse(const char *s);
 
 /* ---------------------------------------------------------------- model */
 typedef struct ota_strlist { char **v; size_t n, cap; } ota_strlist;

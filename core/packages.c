@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 /* Re-label a file rule's failure with the file's position ("files[2]"). */
 static int file_refield(ota_err *e, size_t i)
@@ -61,7 +62,7 @@ static int package_insert(ota_engine *eng, const ota_package_meta *m, const ota_
     sqlite3_bind_int64(st, 6, now);
     if (step_done(eng, st, e, "package insert") < 0)
         goto fail;
-    *id = sqlite3_last_insert_rowid(eng->db);
+    *id = sqlite3_last_insert_rowid(STORE_DB(eng));
     for (size_t i = 0; i < n; i++) {
         st = store_stmt(eng, "INSERT INTO package_files(package, idx, name, size, sha256, sha1, md5)"
                              " VALUES(?,?,?,?,?,?,?)", e);
@@ -79,7 +80,7 @@ static int package_insert(ota_engine *eng, const ota_package_meta *m, const ota_
     }
     return store_tx_commit(eng, e);
 fail:
-    store_tx_rollback(eng);
+    store_tx_rollback(eng, e);
     return -1;
 }
 
@@ -450,7 +451,7 @@ static int package_delete_rows(ota_engine *eng, int64_t id, ota_err *e)
         goto fail;
     return store_tx_commit(eng, e);
 fail:
-    store_tx_rollback(eng);
+    store_tx_rollback(eng, e);
     return -1;
 }
 

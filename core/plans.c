@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 /* Prerequisites that need the database: the product exists, each package
  * exists and belongs to the component it is listed under. */
@@ -136,7 +137,7 @@ static int plan_create(ota_engine *eng, ota_plan *p, ota_err *e)
     sqlite3_bind_int(st, 12, p->required_signatures);
     if (step_done(eng, st, e, "plan insert") < 0)
         goto fail;
-    int64_t id = sqlite3_last_insert_rowid(eng->db);
+    int64_t id = sqlite3_last_insert_rowid(STORE_DB(eng));
     if (plan_write_children(eng, id, p, e) < 0)
         goto fail;
     if (store_tx_commit(eng, e) < 0)
@@ -150,7 +151,7 @@ static int plan_create(ota_engine *eng, ota_plan *p, ota_err *e)
     rc = 0;
     goto out;
 fail:
-    store_tx_rollback(eng);
+    store_tx_rollback(eng, e);
 out:
     ENGINE_UNLOCK(eng);
     return rc;
@@ -354,7 +355,7 @@ static int plan_store(ota_engine *eng, ota_plan *p, ota_err *e)
     sqlite3_bind_int64(st, 13, p->revision);
     if (step_done(eng, st, e, "plan update") < 0)
         goto fail;
-    if (sqlite3_changes(eng->db) != 1) {
+    if (sqlite3_changes(STORE_DB(eng)) != 1) {
         ota_fail(e, OTA_E_CONFLICT, "revision", "plan %lld changed meanwhile", (long long)p->id);
         goto fail;
     }
@@ -367,7 +368,7 @@ static int plan_store(ota_engine *eng, ota_plan *p, ota_err *e)
     rollout_invalidate(eng, p->id);
     return 0;
 fail:
-    store_tx_rollback(eng);
+    store_tx_rollback(eng, e);
     return -1;
 }
 
@@ -461,7 +462,7 @@ static int plan_delete(ota_engine *eng, int64_t id, ota_err *e)
     if (rc == 0)
         rc = store_tx_commit(eng, e);
     else
-        store_tx_rollback(eng);
+        store_tx_rollback(eng, e);
     if (rc == 0)
         rollout_invalidate(eng, id);
 out:

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 #define DEVICE_KEY_BYTES 32
 
@@ -161,12 +162,12 @@ void ota_product_list_free(ota_product_list *l)
 
 /* Every check-in checks its product's device key: the stored hashes are
  * cached (a product's key never changes once created; a commit by another
- * process, seen through PRAGMA data_version, empties the cache all the
+ * process, seen through the store's change watcher, empties the cache all the
  * same).  Only known products are cached, in a slot chosen by the key's
  * hash: a flood of unknown products costs SQL lookups, not memory. */
 #define KC_SLOTS 64
 struct key_cache {
-    int64_t data_version, checked_ns;
+    store_watch watch;           /* another process committed: empty the cache */
     struct kc_entry {
         bool used;
         char product[OTA_KEY_MAX + 1];
@@ -185,7 +186,7 @@ static struct kc_entry *key_cache_slot(ota_engine *eng, const char *product)
     struct key_cache *c = eng->keycache;
     if (!c && !(c = eng->keycache = calloc(1, sizeof *c)))
         return NULL;
-    if (store_others_committed(eng, &c->data_version, &c->checked_ns))
+    if (store_watch_check(eng, &c->watch, STORE_WATCH_RELAXED) & (STORE_MOVED_OTHERS | STORE_MOVED_ROLLBACK))
         for (size_t i = 0; i < KC_SLOTS; i++)
             c->e[i].used = false;
     uint32_t h = 2166136261u;  /* FNV-1a */
@@ -374,7 +375,7 @@ static int device_put(ota_engine *eng, const char *product, const ota_device *d,
         store_done(st);
         if (s != SQLITE_DONE)
             return store_fail(eng, e, "device insert");
-        row = sqlite3_last_insert_rowid(eng->db);
+        row = sqlite3_last_insert_rowid(STORE_DB(eng));
         res->added++;
     } else {
         /* Telemetry given in an import replaces the stored values; absent stays. */
@@ -441,7 +442,7 @@ static int devices_put(ota_engine *eng, const char *product, const ota_device *d
     ota_import_result r = {0};
     for (size_t i = 0; i < n; i++) {
         if (device_put(eng, product, &devs[i], &r, e) < 0) {
-            store_tx_rollback(eng);
+            store_tx_rollback(eng, e);
             return device_refield(e, index_base + i);
         }
     }
@@ -906,7 +907,7 @@ static int device_import_file(ota_engine *eng, const char *product, const char *
         if (rc == 0)
             rc = store_tx_commit(eng, e);
         else
-            store_tx_rollback(eng);
+            store_tx_rollback(eng, e);
     }
     ENGINE_UNLOCK(eng);
 out:

@@ -10,13 +10,12 @@
  *   - devices: by device id, with the last stored telemetry and an interned
  *     version set (so "did the versions change" is a pointer compare);
  *   - jobs: per cached plan, device rowid -> (job id, state, reason).
- * Writes go to SQLite first and update the caches after.  Coherence:
- *   - another connection committed (PRAGMA data_version moved) or any
- *     transaction rolled back (rollback hook, or one of our own savepoint
- *     rollbacks): everything is dropped and refilled lazily;
- *   - another module wrote through this connection (sqlite3_total_changes
- *     moved since we last left): the device cache is dropped (device
- *     imports replace versions); only this file writes jobs;
+ * Writes go to the store first and update the caches after.  Coherence
+ * (the store's change watcher, core/store.h):
+ *   - another connection committed, or any transaction rolled back:
+ *     everything is dropped and refilled lazily;
+ *   - another module wrote through this engine: the device cache is
+ *     dropped (device imports replace versions); only this file writes jobs;
  *   - plans.c calls rollout_invalidate() when a plan changes.
  * Check-ins look for other connections' commits at most once a
  * millisecond (a read may see caches up to 1 ms old, as if it had arrived
@@ -30,9 +29,10 @@
  * Counters (plan_counts) and events change in the same transaction as the
  * job rows they describe, so a status read never scans jobs.
  *
- * Inside an ota_engine_batch the hot paths write without savepoints (see
- * tx_begin): a failed write rolls back the whole batch. */
+ * Inside an ota_engine_batch the hot paths write without savepoints
+ * (store_tx_begin_light): a failed write rolls back the whole batch. */
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -415,12 +415,8 @@ struct ota_rollout {
     size_t nproducts;
     struct devtab devs;
     struct vtab vsets;
-    int64_t data_version;
-    int64_t changes;           /* sqlite3_total_changes64 when we last left */
-    int64_t dv_checked_us;     /* when data_version was last read (monotonic) */
-    bool dirty;                /* a transaction rolled back: drop everything */
-    bool doomed;               /* a write failed inside a batch: the batch was rolled back */
-    ota_err doom;              /* ... with this error */
+    store_watch watch;         /* the store's change watcher (see the top comment) */
+    bool dirty;                /* the caches went stale mid-call: drop everything at the next entry */
 };
 
 static void plan_free(struct rplan *p)
@@ -464,17 +460,10 @@ static void drop_all(struct ota_rollout *r)
     r->dirty = false;
 }
 
-static void on_rollback(void *arg)
-{
-    ((struct ota_rollout *)arg)->dirty = true;
-}
-
 void rollout_free(ota_engine *eng)
 {
     if (!eng || !eng->rollout)
         return;
-    if (eng->db)
-        sqlite3_rollback_hook(eng->db, NULL, NULL);
     drop_all(eng->rollout);
     free(eng->rollout);
     eng->rollout = NULL;
@@ -511,30 +500,12 @@ static int product_index(struct ota_rollout *r, const char *key, bool add)
 }
 
 /* ---------------------------------------------------------- coherence */
-static int64_t mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int data_version(ota_engine *eng, int64_t *dv, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", e);
-    if (!st)
-        return -1;
-    *dv = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -2;
-    store_done(st);
-    return 0;
-}
-
 /* Every public entry point: create the caches on first use and drop what
  * may be stale (see the top comment).  relaxed (check-ins only): another
- * connection's commits are looked for at most every DV_EVERY_US, because
- * asking SQLite costs file-lock system calls; a check-in that then writes
- * looks again inside its write transaction (ctx_write) and starts over on
- * fresh caches if anything moved.  Returns NULL on failure. */
-#define DV_EVERY_US 1000
+ * connection's commits are looked for at most every STORE_WATCH_EVERY_US,
+ * because asking costs file-lock system calls; a check-in that then
+ * writes looks again inside its write transaction (ctx_write) and starts
+ * over on fresh caches if anything moved.  Returns NULL on failure. */
 static struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_err *e)
 {
     struct ota_rollout *r = eng->rollout;
@@ -543,37 +514,18 @@ static struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_er
             ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
             return NULL;
         }
-        r->data_version = -1;
-        r->changes = -1;
+        store_watch_init(&r->watch);
         eng->rollout = r;
-        sqlite3_rollback_hook(eng->db, on_rollback, r);
-        /* Check-ins and reports read jobs and devices at random across a
-         * database larger than the page cache: memory-mapped reads save a
-         * system call per page missed. */
-        sqlite3_exec(eng->db, "PRAGMA mmap_size=4294967296", NULL, NULL, NULL);
+        store_tune_for_fleet(eng);
     }
-    if (r->doomed) {
-        /* Still inside the batch whose transaction we rolled back: nothing
-         * of it may be acknowledged, so every later call of it fails too. */
-        if (eng->batch_depth > 0 && sqlite3_get_autocommit(eng->db)) {
-            ota_fail(e, r->doom.code, r->doom.field, "an earlier call of this batch failed and the whole batch"
-                     " was rolled back: %s", r->doom.message);
-            return NULL;
-        }
-        r->doomed = false;
-    }
-    int64_t t = relaxed ? mono_us() : 0;
-    if (!relaxed || r->dirty || t - r->dv_checked_us >= DV_EVERY_US) {
-        int64_t dv;
-        if (data_version(eng, &dv, e) < 0)
-            return NULL;
-        r->dv_checked_us = relaxed ? t : mono_us();
-        if (r->dirty || dv != r->data_version) {
-            drop_all(r);
-            r->data_version = dv;
-        }
-    }
-    if (sqlite3_total_changes64(eng->db) != r->changes)
+    /* Still inside a batch whose transaction was rolled back: nothing of
+     * it may be acknowledged, so every later call of it fails too. */
+    if (store_batch_check(eng, e) < 0)
+        return NULL;
+    unsigned moved = store_watch_check(eng, &r->watch, relaxed ? STORE_WATCH_RELAXED : 0);
+    if (r->dirty || (moved & (STORE_MOVED_OTHERS | STORE_MOVED_ROLLBACK)))
+        drop_all(r);
+    else if (moved & STORE_MOVED_LOCAL)
         drop_devices(r);
     return r;
 }
@@ -586,7 +538,7 @@ static struct ota_rollout *rollout_enter(ota_engine *eng, ota_err *e)
 static void rollout_leave(ota_engine *eng, struct ota_rollout *r)
 {
     if (r)
-        r->changes = sqlite3_total_changes64(eng->db);
+        store_watch_mark(eng, &r->watch);
 }
 
 /* ------------------------------------------------------ loading plans */
@@ -735,92 +687,10 @@ static struct rplan *plan_find(struct ota_rollout *r, int64_t id)
 }
 
 /* ------------------------------------------------------------- writes */
-static int step_done(ota_engine *eng, sqlite3_stmt *st, ota_err *e, const char *what)
-{
-    int rc = sqlite3_step(st);
-    store_done(st);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return store_fail(eng, e, what);
-    return 0;
-}
-
-/* Transactions of the hot paths (check-ins, reports, confirmations), with
- * prepared statements (sqlite3_exec would parse the SQL every time).
- *   - alone: BEGIN IMMEDIATE .. COMMIT;
- *   - inside an ota_engine_batch: no savepoint.  A savepoint copies every
- *     page it touches into a sub-journal, which was most of the cost of a
- *     batched write.  Refusals are decided before the first write, so only
- *     a failing write (disk, memory) needs undoing: then the whole batch is
- *     rolled back and every later call of it fails (rollout_enter_x), and
- *     batch_end reports the failure: nothing of the batch is acknowledged;
- *   - inside another module's transaction: a savepoint. */
-enum { TX_BEGIN = 1, TX_SAVEPOINT, TX_BATCH };
-struct tx {
-    int kind;        /* 0: not open */
-    int64_t changes; /* sqlite3_total_changes64 when it opened */
-};
-
-static int tx_exec(ota_engine *eng, const char *sql, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, sql, e);
-    if (!st)
-        return -1;
-    int rc = sqlite3_step(st);
-    store_done(st);
-    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, sql);
-}
-
-static int tx_begin(ota_engine *eng, struct tx *t, ota_err *e)
-{
-    t->changes = sqlite3_total_changes64(eng->db);
-    if (sqlite3_get_autocommit(eng->db)) {
-        if (tx_exec(eng, "BEGIN IMMEDIATE", e) < 0)
-            return -1;
-        t->kind = TX_BEGIN;
-    } else if (eng->batch_depth > 0) {
-        t->kind = TX_BATCH;
-    } else {
-        if (tx_exec(eng, "SAVEPOINT ota", e) < 0)
-            return -1;
-        t->kind = TX_SAVEPOINT;
-    }
-    return 0;
-}
-
-/* Undo what the transaction wrote; the caches are dropped. */
-static void tx_rollback(ota_engine *eng, struct ota_rollout *r, struct tx *t, const ota_err *why)
-{
-    int kind = t->kind;
-    t->kind = 0;
-    if (kind == TX_BEGIN) {
-        tx_exec(eng, "ROLLBACK", NULL);
-    } else if (kind == TX_SAVEPOINT) {
-        tx_exec(eng, "ROLLBACK TO ota", NULL);
-        tx_exec(eng, "RELEASE ota", NULL);
-    } else if (kind == TX_BATCH && sqlite3_total_changes64(eng->db) != t->changes) {
-        r->doom = *why;
-        tx_exec(eng, "ROLLBACK", NULL);
-        r->doomed = true;
-    }
-    r->dirty = true;
-}
-
-static int tx_commit(ota_engine *eng, struct ota_rollout *r, struct tx *t, ota_err *e)
-{
-    int kind = t->kind, rc = 0;
-    t->kind = 0;
-    if (kind == TX_BEGIN && tx_exec(eng, "COMMIT", e) < 0) {
-        tx_exec(eng, "ROLLBACK", NULL);
-        rc = -1;
-    } else if (kind == TX_SAVEPOINT && tx_exec(eng, "RELEASE ota", e) < 0) {
-        tx_exec(eng, "ROLLBACK TO ota", NULL);
-        tx_exec(eng, "RELEASE ota", NULL);
-        rc = -1;
-    }
-    if (rc < 0)
-        r->dirty = true;
-    return rc;
-}
+/* The hot paths (check-ins, reports, confirmations) write in light
+ * transactions (store_tx_begin_light): inside an ota_engine_batch they
+ * open no savepoint, because refusals are decided before the first write. */
+static int tx_begin(ota_engine *eng, ota_err *e) { return store_tx_begin_light(eng, e); }
 
 static int event_add(ota_engine *eng, int64_t plan, const char *device, const char *from,
                      const char *to, int64_t now, ota_err *e)
@@ -835,7 +705,7 @@ static int event_add(ota_engine *eng, int64_t plan, const char *device, const ch
         sqlite3_bind_text(st, 3, device, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, from, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, to, -1, SQLITE_STATIC);
-    return step_done(eng, st, e, "record event");
+    return store_step_done(eng, st, e, "record event");
 }
 
 static int counts_add(ota_engine *eng, int64_t plan, int state, int64_t n, ota_err *e)
@@ -846,7 +716,7 @@ static int counts_add(ota_engine *eng, int64_t plan, int state, int64_t n, ota_e
     sqlite3_bind_int64(st, 1, plan);
     sqlite3_bind_int(st, 2, state);
     sqlite3_bind_int64(st, 3, n);
-    return step_done(eng, st, e, "update counts");
+    return store_step_done(eng, st, e, "update counts");
 }
 
 static int counts_move(ota_engine *eng, int64_t plan, int from, int to, ota_err *e)
@@ -880,7 +750,7 @@ static int job_write(ota_engine *eng, int64_t plan, int64_t job, const char *dev
     if (error)
         sqlite3_bind_text(st, 6, error, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
-    if (step_done(eng, st, e, "update job") < 0)
+    if (store_step_done(eng, st, e, "update job") < 0)
         return -1;
     if (from == to)
         return 0;
@@ -904,7 +774,7 @@ static int plan_write_state(ota_engine *eng, int64_t plan, ota_plan_state from, 
     if (to == OTA_PLAN_PAUSED)
         sqlite3_bind_text(st, 3, ota_plan_state_str(from), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, now);
-    if (step_done(eng, st, e, "update plan") < 0)
+    if (store_step_done(eng, st, e, "update plan") < 0)
         return -1;
     return event_add(eng, plan, NULL, ota_plan_state_str(from), ota_plan_state_str(to), now, e);
 }
@@ -927,7 +797,7 @@ static int jobs_bulk_move(ota_engine *eng, int64_t plan, int lo, int hi, int to,
     sqlite3_bind_text(st, 3, ota_job_state_str(to), -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 4, lo);
     sqlite3_bind_int(st, 5, hi);
-    if (step_done(eng, st, e, "record events") < 0)
+    if (store_step_done(eng, st, e, "record events") < 0)
         return -1;
     st = store_stmt(eng, "UPDATE jobs SET state = ?2, error = COALESCE(?3, error), updated_at = ?4"
                          " WHERE plan = ?1 AND state BETWEEN ?5 AND ?6", e);
@@ -940,16 +810,16 @@ static int jobs_bulk_move(ota_engine *eng, int64_t plan, int lo, int hi, int to,
     sqlite3_bind_int64(st, 4, now);
     sqlite3_bind_int(st, 5, lo);
     sqlite3_bind_int(st, 6, hi);
-    if (step_done(eng, st, e, "update jobs") < 0)
+    if (store_step_done(eng, st, e, "update jobs") < 0)
         return -1;
-    int64_t moved = sqlite3_changes64(eng->db);
+    int64_t moved = store_changes(eng);
     st = store_stmt(eng, "UPDATE plan_counts SET n = 0 WHERE plan = ?1 AND state BETWEEN ?2 AND ?3", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
     sqlite3_bind_int(st, 2, lo);
     sqlite3_bind_int(st, 3, hi);
-    if (step_done(eng, st, e, "update counts") < 0)
+    if (store_step_done(eng, st, e, "update counts") < 0)
         return -1;
     return counts_add(eng, plan, to, moved, e);
 }
@@ -968,16 +838,11 @@ static int tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_e
         return OTA_CHECKIN_WOULD_WRITE;  /* something is due: it may write */
     if (store_tx_begin(eng, e) < 0)
         return -1;
-    int64_t dv;  /* under the write lock: act on current plans only */
-    if (data_version(eng, &dv, e) < 0) {
-        store_tx_rollback(eng);
-        return -1;
-    }
-    if (dv != r->data_version) {
+    /* under the write lock: act on current plans only */
+    if (store_watch_check(eng, &r->watch, 0) & (STORE_MOVED_OTHERS | STORE_MOVED_ROLLBACK)) {
         drop_all(r);
-        r->data_version = dv;
         if (plans_load(eng, r, e) < 0) {
-            store_tx_rollback(eng);
+            store_tx_rollback(eng, e);
             return -1;
         }
     }
@@ -996,15 +861,12 @@ static int tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_e
                            "timed out: still in flight after the plan ended", now, e) < 0)
             goto fail;
     }
-    if (store_tx_commit(eng, e) < 0) {
-        r->dirty = true;
+    if (store_tx_commit(eng, e) < 0)
         return -1;
-    }
     drop_plans(r);
     return plans_load(eng, r, e);
 fail:
-    store_tx_rollback(eng);
-    r->dirty = true;
+    store_tx_rollback(eng, e);
     return -1;
 }
 
@@ -1079,7 +941,7 @@ static int activate_write(ota_engine *eng, const ota_plan *pl, int64_t now, ota_
     for (int s = 0; st && s < OTA_JOB__COUNT; s++) {
         sqlite3_bind_int64(st, 1, pl->id);
         sqlite3_bind_int(st, 2, s);
-        if (step_done(eng, st, e, "create counts") < 0)
+        if (store_step_done(eng, st, e, "create counts") < 0)
             return -1;
     }
     st = store_stmt(eng,
@@ -1096,9 +958,9 @@ static int activate_write(ota_engine *eng, const ota_plan *pl, int64_t now, ota_
     sqlite3_bind_int64(st, 1, pl->id);
     sqlite3_bind_int64(st, 2, now);
     sqlite3_bind_text(st, 3, pl->product, -1, SQLITE_STATIC);
-    if (step_done(eng, st, e, "create jobs") < 0)
+    if (store_step_done(eng, st, e, "create jobs") < 0)
         return -1;
-    return counts_add(eng, pl->id, OTA_JOB_PENDING, sqlite3_changes64(eng->db), e);
+    return counts_add(eng, pl->id, OTA_JOB_PENDING, store_changes(eng), e);
 }
 
 static int transition_locked(ota_engine *eng, struct ota_rollout *r, int64_t id, ota_action a, ota_err *e)
@@ -1155,14 +1017,11 @@ static int transition_locked(ota_engine *eng, struct ota_rollout *r, int64_t id,
         w = jobs_bulk_move(eng, id, OTA_JOB_PENDING, OTA_JOB_AWAITING_CONFIRMATION, OTA_JOB_FAILED,
                            "plan terminated", now, e);
     if (w < 0) {
-        store_tx_rollback(eng);
-        r->dirty = true;
+        store_tx_rollback(eng, e);
         goto out;
     }
-    if (store_tx_commit(eng, e) < 0) {
-        r->dirty = true;
+    if (store_tx_commit(eng, e) < 0)
         goto out;
-    }
     drop_plans(r);
     rc = 0;
 out:
@@ -1190,7 +1049,7 @@ struct ctx {
     ota_engine *eng;
     struct ota_rollout *r;
     int64_t now;
-    struct tx tx;   /* opened at the first write */
+    bool tx;        /* the write transaction is open (opened at the first write) */
     bool stale;     /* another connection committed since the caches were read: start over */
     bool readonly;  /* ota_checkin_readonly: the first write stops the check-in instead */
     bool would_write;
@@ -1198,20 +1057,19 @@ struct ctx {
 
 static int ctx_write(struct ctx *c, ota_err *e)
 {
-    if (c->tx.kind)
+    if (c->tx)
         return 0;
     if (c->readonly) {
         c->would_write = true;
         return ota_fail(e, OTA_E_UNAVAILABLE, NULL, "the check-in needs a write");
     }
-    if (tx_begin(c->eng, &c->tx, e) < 0)
+    if (tx_begin(c->eng, e) < 0)
         return -1;
+    c->tx = true;
     /* Under the write lock nobody else can commit: are the caches current? */
-    int64_t dv;
-    if (data_version(c->eng, &dv, e) < 0)
-        return -1;
-    if (dv != c->r->data_version) {
+    if (store_watch_check(c->eng, &c->r->watch, 0) & (STORE_MOVED_OTHERS | STORE_MOVED_ROLLBACK)) {
         c->stale = true;
+        c->r->dirty = true;
         return ota_fail(e, OTA_E_UNAVAILABLE, NULL, "the database changed under the check-in; retry");
     }
     return 0;
@@ -1295,7 +1153,7 @@ static int versions_write(ota_engine *eng, int64_t rowid, const ota_version *v, 
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, rowid);
-    if (step_done(eng, st, e, "replace versions") < 0)
+    if (store_step_done(eng, st, e, "replace versions") < 0)
         return -1;
     for (size_t i = 0; i < n; i++) {
         st = store_stmt(eng, "INSERT INTO device_versions(device, component, version) VALUES(?1, ?2, ?3)", e);
@@ -1304,7 +1162,7 @@ static int versions_write(ota_engine *eng, int64_t rowid, const ota_version *v, 
         sqlite3_bind_int64(st, 1, rowid);
         sqlite3_bind_text(st, 2, v[i].component, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, v[i].version, -1, SQLITE_STATIC);
-        if (step_done(eng, st, e, "write versions") < 0)
+        if (store_step_done(eng, st, e, "write versions") < 0)
             return -1;
     }
     return 0;
@@ -1327,9 +1185,9 @@ static struct rdev *device_register(struct ctx *c, const ota_checkin_req *q, int
     if (q->has_battery)
         sqlite3_bind_int(st, 4, q->battery);
     sqlite3_bind_int64(st, 5, c->now);
-    if (step_done(c->eng, st, e, "register device") < 0)
+    if (store_step_done(c->eng, st, e, "register device") < 0)
         return NULL;
-    int64_t rowid = sqlite3_last_insert_rowid(c->eng->db);
+    int64_t rowid = sqlite3_last_insert_rowid(STORE_DB(c->eng));
     if (versions_write(c->eng, rowid, q->versions, q->nversions, e) < 0)
         return NULL;
     struct rdev *d = device_new(c->r, q->device, h, e);
@@ -1378,7 +1236,7 @@ static int device_telemetry(struct ctx *c, struct rdev *d, const ota_checkin_req
     if (d->has_battery)
         sqlite3_bind_int(st, 3, d->battery);
     sqlite3_bind_int64(st, 4, c->now);
-    if (step_done(c->eng, st, e, "update device") < 0)
+    if (store_step_done(c->eng, st, e, "update device") < 0)
         return -1;
     d->last_seen = c->now;
     if (vchg)
@@ -1431,9 +1289,9 @@ static int job_create(struct ctx *c, struct rplan *p, const struct rdev *d, stru
     sqlite3_bind_int64(st, 1, p->id);
     sqlite3_bind_int64(st, 2, d->rowid);
     sqlite3_bind_int64(st, 3, c->now);
-    if (step_done(c->eng, st, e, "create job") < 0)
+    if (store_step_done(c->eng, st, e, "create job") < 0)
         return -1;
-    s->job = sqlite3_last_insert_rowid(c->eng->db);
+    s->job = sqlite3_last_insert_rowid(STORE_DB(c->eng));
     s->state = OTA_JOB_PENDING;
     s->reason = R_NONE;
     return counts_add(c->eng, p->id, OTA_JOB_PENDING, 1, e);
@@ -1665,10 +1523,10 @@ static int checkin_run(ota_engine *eng, const ota_checkin_req *q, ota_job_offer 
             else if (t == 0)
                 rc = checkin_locked(&c, q, out, e);
         }
-        if (c.tx.kind) {
+        if (c.tx) {
             if (rc < 0)
-                tx_rollback(eng, c.r, &c.tx, e);
-            else if (tx_commit(eng, c.r, &c.tx, e) < 0)
+                store_tx_rollback(eng, e);
+            else if (store_tx_commit(eng, e) < 0)
                 rc = -1;
         }
         rollout_leave(eng, c.r);
@@ -1762,7 +1620,7 @@ static int record_versions(ota_engine *eng, struct ota_rollout *r, const struct 
         sqlite3_bind_int64(st, 1, j->dev);
         sqlite3_bind_text(st, 2, p->comps[i].oc.component, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, p->comps[i].oc.version, -1, SQLITE_STATIC);
-        if (step_done(eng, st, e, "record versions") < 0)
+        if (store_step_done(eng, st, e, "record versions") < 0)
             return -1;
     }
     struct rdev *d = devtab_find(&r->devs, j->device, hash_bytes(j->device, strlen(j->device)));
@@ -1830,14 +1688,13 @@ static int report_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, co
                         (long long)p->id, ota_plan_state_str(p->state));
     int64_t now = ota_engine_now(eng);
     int final_state;
-    struct tx t;
-    if (tx_begin(eng, &t, e) < 0)
+    if (tx_begin(eng, e) < 0)
         return -1;
     if (report_write(eng, r, p, &j, to, progress, error, now, &final_state, e) < 0) {
-        tx_rollback(eng, r, &t, e);
+        store_tx_rollback(eng, e);
         return -1;
     }
-    if (tx_commit(eng, r, &t, e) < 0)
+    if (store_tx_commit(eng, e) < 0)
         return -1;
     struct jslot *s = jobtab_find(&p->jobs, j.dev);
     if (s) {
@@ -1880,14 +1737,13 @@ static int confirm_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, c
     if (!plan_offers(p->state))
         return ota_fail(e, OTA_E_INVALID_TRANSITION, "state", "cannot start downloading: plan %lld is %s",
                         (long long)p->id, ota_plan_state_str(p->state));
-    struct tx t;
-    if (tx_begin(eng, &t, e) < 0)
+    if (tx_begin(eng, e) < 0)
         return -1;
     if (start_download(eng, p, &j, 0, ota_engine_now(eng), e) < 0) {
-        tx_rollback(eng, r, &t, e);
+        store_tx_rollback(eng, e);
         return -1;
     }
-    if (tx_commit(eng, r, &t, e) < 0)
+    if (store_tx_commit(eng, e) < 0)
         return -1;
     struct jslot *s = jobtab_find(&p->jobs, j.dev);
     if (s)

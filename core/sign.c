@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 #define MANIFEST_FORMAT "otaconsole-manifest-v1"
 #define KEYFILE_MAGIC   "otaconsole-ed25519"
@@ -733,12 +734,12 @@ int sign_check_plan(ota_engine *eng, const ota_plan *plan, ota_err *e)
  * so each package's signatures are cached.  An entry is good while the
  * generation it was read at holds: this engine bumps it when it adds a
  * signature or deletes a package (ids can come back), and a commit by
- * another connection (PRAGMA data_version, looked at once a millisecond)
+ * another connection (the store's change watcher, looked at once a millisecond)
  * bumps it too. */
 #define SC_SLOTS 1024
 struct sign_cache {
     uint64_t gen;
-    int64_t data_version, checked_ns;
+    store_watch watch;           /* another process committed: empty the cache */
     struct sc_entry { int64_t id; uint64_t gen; size_t n; ota_signature *sigs; } e[SC_SLOTS];
 };
 
@@ -761,7 +762,7 @@ void sign_free(ota_engine *eng)
 
 static void cache_check_others(ota_engine *eng, struct sign_cache *c)
 {
-    if (store_others_committed(eng, &c->data_version, &c->checked_ns))
+    if (store_watch_check(eng, &c->watch, STORE_WATCH_RELAXED) & (STORE_MOVED_OTHERS | STORE_MOVED_ROLLBACK))
         c->gen++;
 }
 

@@ -9,6 +9,7 @@
  * caller advances (a fake clock) or lets run (real time).  Each step is one
  * batch, committed as one transaction. */
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 #include <stdlib.h>
 #include <string.h>
@@ -135,7 +136,7 @@ int ota_fleet_generate(ota_engine *eng, const char *product, long n, uint64_t se
         ota_fail(e, OTA_E_NOT_FOUND, "product", "unknown product %s", product);
         goto out;
     }
-    if (sqlite3_create_function_v2(eng->db, "ota_fleet_pick", 3,
+    if (sqlite3_create_function_v2(STORE_DB(eng), "ota_fleet_pick", 3,
                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
                                    fleet_pick_fn, NULL, NULL, NULL) != SQLITE_OK) {
         store_fail(eng, e, "register ota_fleet_pick");
@@ -147,7 +148,7 @@ int ota_fleet_generate(ota_engine *eng, const char *product, long n, uint64_t se
     if (store_tx_begin(eng, e) < 0)
         goto out;
     if (fleet_insert(eng, product, n, seed, e) < 0) {
-        store_tx_rollback(eng);
+        store_tx_rollback(eng, e);
         goto out;
     }
     rc = store_tx_commit(eng, e);

@@ -6,6 +6,7 @@
  * refresh costs the same on 100 or 1,000,000 devices.  Device rows page by
  * (state, job id) over the jobs_plan_state index; events page by seq. */
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -292,11 +293,11 @@ int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
     ENGINE_LOCK(eng);
     /* one read transaction: the passes see the same snapshot (ended with
      * COMMIT: a ROLLBACK would make the rollout drop its caches) */
-    bool own = sqlite3_get_autocommit(eng->db);
+    bool own = sqlite3_get_autocommit(STORE_DB(eng));
     int rc = own ? store_exec(eng, "BEGIN", e) : 0;
     if (rc == 0) {
         rc = pv_plan(&v, e) < 0 || pv_devices(&v, e) < 0 || pv_versions(&v, e) < 0 ? -1 : 0;
-        if (own && !sqlite3_get_autocommit(eng->db))
+        if (own && !sqlite3_get_autocommit(STORE_DB(eng)))
             store_exec(eng, "COMMIT", NULL);
     }
     ENGINE_UNLOCK(eng);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
+#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
 
 #define TOKEN_HASH_LEN 32
 
@@ -127,7 +128,7 @@ int ota_token_create(ota_engine *eng, const char *name, ota_role role, char *sec
     }
     if (out) {
         memset(out, 0, sizeof *out);
-        out->id = sqlite3_last_insert_rowid(eng->db);
+        out->id = sqlite3_last_insert_rowid(STORE_DB(eng));
         snprintf(out->name, sizeof out->name, "%s", nm);
         out->role = role;
         out->created_at = now;
@@ -200,7 +201,7 @@ int ota_token_revoke(ota_engine *eng, const char *name, ota_err *e)
         store_fail(eng, e, "token revoke");
         goto out;
     }
-    if (sqlite3_changes(eng->db) == 0) {
+    if (sqlite3_changes(STORE_DB(eng)) == 0) {
         ota_fail(e, OTA_E_NOT_FOUND, "name", "no active token named '%s'", name ? name : "");
         goto out;
     }

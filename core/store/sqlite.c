@@ -1,7 +1,8 @@
-/* The SQLite store: opening, numbered migrations, transactions and the
- * prepared-statement cache.  WAL mode, synchronous=NORMAL: a commit survives a
- * crash of the process (kill -9); fsync happens at checkpoints. */
-#include "internal.h"
+/* The SQLite store's connection: opening, numbered migrations, the
+ * transaction stack, the change watcher and the prepared-statement cache.
+ * WAL mode, synchronous=NORMAL: a commit survives a crash of the process
+ * (kill -9); fsync happens at checkpoints. */
+#include "sqlite.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -122,7 +123,7 @@ struct stmt_cache {
 
 sqlite3_stmt *store_stmt(ota_engine *eng, const char *sql, ota_err *e)
 {
-    struct stmt_cache *c = eng->stmts;
+    struct stmt_cache *c = eng->store->stmts;
     size_t h = ((uintptr_t)sql >> 3) % STMT_SLOTS;
     for (size_t i = 0; i < STMT_SLOTS; i++) {
         size_t k = (h + i) % STMT_SLOTS;
@@ -131,7 +132,7 @@ sqlite3_stmt *store_stmt(ota_engine *eng, const char *sql, ota_err *e)
         }
         if (!c->sql[k]) {
             sqlite3_stmt *st = NULL;
-            if (sqlite3_prepare_v3(eng->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+            if (sqlite3_prepare_v3(STORE_DB(eng), sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
                 store_fail(eng, e, "prepare");
                 return NULL;
             }
@@ -153,22 +154,31 @@ void store_done(sqlite3_stmt *st)
     }
 }
 
-static void stmt_cache_free(ota_engine *eng)
+int store_step_done(ota_engine *eng, sqlite3_stmt *st, ota_err *e, const char *what)
 {
-    if (!eng->stmts)
-        return;
-    for (size_t i = 0; i < STMT_SLOTS; i++)
-        if (eng->stmts->st[i])
-            sqlite3_finalize(eng->stmts->st[i]);
-    free(eng->stmts);
-    eng->stmts = NULL;
+    int rc = sqlite3_step(st);
+    store_done(st);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return store_fail(eng, e, what);
+    return 0;
 }
 
-/* --------------------------------------------------------- transactions */
+static void stmt_cache_free(struct store *s)
+{
+    if (!s->stmts)
+        return;
+    for (size_t i = 0; i < STMT_SLOTS; i++)
+        if (s->stmts->st[i])
+            sqlite3_finalize(s->stmts->st[i]);
+    free(s->stmts);
+    s->stmts = NULL;
+}
+
 int store_fail(ota_engine *eng, ota_err *e, const char *what)
 {
-    int rc = eng && eng->db ? sqlite3_extended_errcode(eng->db) : SQLITE_ERROR;
-    const char *msg = eng && eng->db ? sqlite3_errmsg(eng->db) : "no database";
+    sqlite3 *db = eng && eng->store ? eng->store->db : NULL;
+    int rc = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+    const char *msg = db ? sqlite3_errmsg(db) : "no database";
     int prim = rc & 0xff;
     ota_code code = OTA_E_INTERNAL;
     if (prim == SQLITE_IOERR || prim == SQLITE_FULL || prim == SQLITE_CANTOPEN ||
@@ -182,7 +192,7 @@ int store_fail(ota_engine *eng, ota_err *e, const char *what)
 int store_exec(ota_engine *eng, const char *sql, ota_err *e)
 {
     char *msg = NULL;
-    if (sqlite3_exec(eng->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(STORE_DB(eng), sql, NULL, NULL, &msg) != SQLITE_OK) {
         ota_fail(e, OTA_E_INTERNAL, NULL, "database: %s", msg ? msg : "error");
         sqlite3_free(msg);
         return -1;
@@ -190,39 +200,201 @@ int store_exec(ota_engine *eng, const char *sql, ota_err *e)
     return 0;
 }
 
-int store_tx_begin(ota_engine *eng, ota_err *e)
+void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
 {
-    const char *sql = sqlite3_get_autocommit(eng->db) ? "BEGIN IMMEDIATE" : "SAVEPOINT ota";
-    if (sqlite3_exec(eng->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-        return store_fail(eng, e, "begin");
+    const unsigned char *t = sqlite3_column_text(st, col);
+    if (!t) {
+        dst[0] = 0;
+        return;
+    }
+    size_t n = (size_t)sqlite3_column_bytes(st, col);
+    if (n >= len)
+        n = len - 1;
+    memcpy(dst, t, n);
+    dst[n] = 0;
+}
+
+int64_t store_changes(ota_engine *eng) { return sqlite3_changes64(STORE_DB(eng)); }
+
+/* --------------------------------------------------------- transactions */
+/* Transaction control through cached statements: sqlite3_exec would parse
+ * the SQL every time, which the hot paths notice. */
+static int tx_sql(ota_engine *eng, const char *sql, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, sql, e);
+    if (!st)
+        return -1;
+    int rc = sqlite3_step(st);
+    store_done(st);
+    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, sql);
+}
+
+static int tx_push(ota_engine *eng, bool light, ota_err *e)
+{
+    struct store *s = eng->store;
+    if (store_batch_check(eng, e) < 0)
+        return -1;
+    if (s->depth >= STORE_MAX_DEPTH)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "transactions nested too deeply");
+    enum store_level lv = s->depth == 0 ? LV_BEGIN : light && s->batch_depth > 0 ? LV_LIGHT : LV_SAVEPOINT;
+    if (lv == LV_BEGIN && tx_sql(eng, "BEGIN IMMEDIATE", e) < 0)
+        return -1;
+    if (lv == LV_SAVEPOINT && tx_sql(eng, "SAVEPOINT ota", e) < 0)
+        return -1;
+    s->light_changes[s->depth] = lv == LV_LIGHT ? sqlite3_total_changes64(s->db) : 0;
+    s->level[s->depth++] = (unsigned char)lv;
     return 0;
 }
 
-/* Which statement ends the innermost level: we track it through the
- * autocommit flag plus batch depth — a level opened with BEGIN ends with
- * COMMIT exactly when no batch is open and no savepoint remains. */
+int store_tx_begin(ota_engine *eng, ota_err *e) { return tx_push(eng, false, e); }
+int store_tx_begin_light(ota_engine *eng, ota_err *e) { return tx_push(eng, true, e); }
+bool store_tx_open(ota_engine *eng) { return eng->store->depth > 0; }
+
+/* The whole transaction is gone (a failed COMMIT, or a doomed batch):
+ * every open level is now empty; the stack unwinds as each level ends. */
+static void tx_lost(struct store *s)
+{
+    for (int i = 0; i < s->depth; i++)
+        s->level[i] = 0;
+    s->rollbacks++;
+}
+
 int store_tx_commit(ota_engine *eng, ota_err *e)
 {
-    int rc = sqlite3_exec(eng->db, "RELEASE ota", NULL, NULL, NULL);
-    if (rc == SQLITE_OK)
-        return 0;
-    /* No savepoint named ota: this level was BEGIN IMMEDIATE. */
-    if (sqlite3_exec(eng->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        store_fail(eng, e, "commit");
-        sqlite3_exec(eng->db, "ROLLBACK", NULL, NULL, NULL);
+    struct store *s = eng->store;
+    if (s->depth == 0)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "commit without a transaction");
+    int lv = s->level[--s->depth];
+    if (lv == 0)  /* lost with its transaction */
+        return s->doomed ? ota_fail(e, s->doom.code, s->doom.field, "%s", s->doom.message)
+                         : ota_fail(e, OTA_E_IO, NULL, "the transaction was rolled back");
+    if (lv == LV_BEGIN && tx_sql(eng, "COMMIT", e) < 0) {
+        tx_sql(eng, "ROLLBACK", NULL);
+        s->rollbacks++;
+        return -1;
+    }
+    if (lv == LV_SAVEPOINT && tx_sql(eng, "RELEASE ota", e) < 0) {
+        tx_sql(eng, "ROLLBACK TO ota", NULL);
+        tx_sql(eng, "RELEASE ota", NULL);
+        s->rollbacks++;
         return -1;
     }
     return 0;
 }
 
-void store_tx_rollback(ota_engine *eng)
+void store_tx_rollback(ota_engine *eng, const ota_err *why)
 {
-    if (sqlite3_exec(eng->db, "ROLLBACK TO ota", NULL, NULL, NULL) == SQLITE_OK)
-        sqlite3_exec(eng->db, "RELEASE ota", NULL, NULL, NULL);
-    else
-        sqlite3_exec(eng->db, "ROLLBACK", NULL, NULL, NULL);
+    struct store *s = eng->store;
+    if (s->depth == 0)
+        return;
+    int lv = s->level[--s->depth];
+    s->rollbacks++;
+    if (lv == LV_BEGIN) {
+        tx_sql(eng, "ROLLBACK", NULL);
+    } else if (lv == LV_SAVEPOINT) {
+        tx_sql(eng, "ROLLBACK TO ota", NULL);
+        tx_sql(eng, "RELEASE ota", NULL);
+    } else if (lv == LV_LIGHT && sqlite3_total_changes64(s->db) != s->light_changes[s->depth]) {
+        /* It wrote: only the whole batch can undo it. */
+        s->doom = why ? *why : (ota_err){.code = OTA_E_IO};
+        if (!why)
+            snprintf(s->doom.message, sizeof s->doom.message, "a write failed");
+        s->doomed = true;
+        tx_sql(eng, "ROLLBACK", NULL);
+        tx_lost(s);
+    }
 }
 
+int store_batch_begin(ota_engine *eng, ota_err *e)
+{
+    if (store_tx_begin(eng, e) < 0)
+        return -1;
+    eng->store->batch_depth++;
+    return 0;
+}
+
+int store_batch_end(ota_engine *eng, ota_err *e)
+{
+    struct store *s = eng->store;
+    int rc;
+    if (s->depth > 0 && s->level[s->depth - 1] == 0) {
+        s->depth--;
+        rc = ota_fail(e, OTA_E_IO, NULL, "batch rolled back: a write in it failed, nothing in it was kept");
+    } else {
+        rc = store_tx_commit(eng, e);
+    }
+    if (--s->batch_depth == 0)
+        s->doomed = false;
+    return rc;
+}
+
+int store_batch_check(ota_engine *eng, ota_err *e)
+{
+    struct store *s = eng->store;
+    if (!s->doomed || s->batch_depth == 0)
+        return 0;
+    return ota_fail(e, s->doom.code, s->doom.field, "an earlier call of this batch failed and the whole batch"
+                    " was rolled back: %s", s->doom.message);
+}
+
+/* -------------------------------------------------------- change watcher */
+static void on_rollback(void *arg)
+{
+    ((struct store *)arg)->rollbacks++;
+}
+
+void store_watch_init(store_watch *w)
+{
+    *w = (store_watch){.version = -1, .checked_us = INT64_MIN / 2, .rollbacks = 0, .changes = -1};
+}
+
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+unsigned store_watch_check(ota_engine *eng, store_watch *w, unsigned flags)
+{
+    struct store *s = eng->store;
+    unsigned moved = 0;
+    if (w->rollbacks != s->rollbacks) {
+        w->rollbacks = s->rollbacks;
+        moved |= STORE_MOVED_ROLLBACK;
+    }
+    int64_t t = mono_us();
+    if (!(flags & STORE_WATCH_RELAXED) || moved || t - w->checked_us >= STORE_WATCH_EVERY_US) {
+        /* PRAGMA data_version moves when another connection commits. */
+        sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", NULL);
+        int64_t v = -2;
+        if (st && sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int64(st, 0);
+        store_done(st);
+        w->checked_us = t;
+        if (v == -2 || v != w->version)
+            moved |= STORE_MOVED_OTHERS;
+        w->version = v;
+    }
+    if (sqlite3_total_changes64(s->db) != w->changes)
+        moved |= STORE_MOVED_LOCAL;
+    return moved;
+}
+
+void store_watch_mark(ota_engine *eng, store_watch *w)
+{
+    w->changes = sqlite3_total_changes64(eng->store->db);
+}
+
+void store_tune_for_fleet(ota_engine *eng)
+{
+    /* Check-ins and reports read jobs and devices at random across a
+     * database larger than the page cache: memory-mapped reads save a
+     * system call per page missed. */
+    sqlite3_exec(STORE_DB(eng), "PRAGMA mmap_size=4294967296", NULL, NULL, NULL);
+}
+
+/* ---------------------------------------------------------------- paging */
 int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, void **items,
                      size_t size, ota_err *e)
 {
@@ -245,30 +417,24 @@ int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, voi
     return 0;
 }
 
-void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    if (!t) {
-        dst[0] = 0;
-        return;
-    }
-    size_t n = (size_t)sqlite3_column_bytes(st, col);
-    if (n >= len)
-        n = len - 1;
-    memcpy(dst, t, n);
-    dst[n] = 0;
-}
-
 /* ------------------------------------------------------------ migrations */
-static int migrate(ota_engine *eng, ota_err *e)
+static int user_version(sqlite3 *db)
 {
     sqlite3_stmt *st;
-    int version = 0;
-    if (sqlite3_prepare_v2(eng->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+static int migrate(ota_engine *eng, ota_err *e)
+{
+    int version = user_version(STORE_DB(eng));
+    if (version < 0)
         return store_fail(eng, e, "read schema version");
-    if (sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
     if (version > (int)NMIGRATIONS)
         return ota_fail(e, OTA_E_IO, "db", "database schema version %d is newer than this program (%zu)",
                         version, NMIGRATIONS);
@@ -278,7 +444,7 @@ static int migrate(ota_engine *eng, ota_err *e)
         if (store_tx_begin(eng, e) < 0)
             return -1;
         if (store_exec(eng, migrations[i], e) < 0 || store_exec(eng, bump, e) < 0) {
-            store_tx_rollback(eng);
+            store_tx_rollback(eng, e);
             char m[sizeof e->message];
             snprintf(m, sizeof m, "%s", e ? e->message : "");
             return ota_fail(e, OTA_E_INTERNAL, "db", "migration %zu failed: %s", i + 1, m);
@@ -289,212 +455,44 @@ static int migrate(ota_engine *eng, ota_err *e)
     return 0;
 }
 
-int ota_engine_schema_version(ota_engine *eng)
-{
-    sqlite3_stmt *st;
-    int v = -1;
-    ENGINE_LOCK(eng);
-    if (sqlite3_prepare_v2(eng->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    ENGINE_UNLOCK(eng);
-    return v;
-}
+int store_schema_version(ota_engine *eng) { return user_version(STORE_DB(eng)); }
 
-/* --------------------------------------------------------------- engine */
-int ota_mkdirs(const char *path, ota_err *e)
+/* ------------------------------------------------------- open and close */
+int store_open(ota_engine *eng, const char *path, ota_err *e)
 {
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return ota_fail(e, OTA_E_IO, "path", "path too long: %s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = 0;
-        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-            return ota_fail(e, OTA_E_IO, "path", "cannot create %s: %s", buf, strerror(errno));
-        *p = '/';
+    struct store *s = calloc(1, sizeof *s);
+    if (!s || !(s->stmts = calloc(1, sizeof *s->stmts))) {
+        free(s);
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     }
-    if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-        return ota_fail(e, OTA_E_IO, "path", "cannot create %s: %s", buf, strerror(errno));
-    return 0;
-}
-
-int ota_default_paths(char *db, size_t dblen, char *blobs, size_t bloblen)
-{
-    const char *env = getenv("OTA_DB");
-    char dir[PATH_MAX];
-    if (env && *env) {
-        snprintf(db, dblen, "%s", env);
-        snprintf(dir, sizeof dir, "%s", env);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = 0;
-        else
-            snprintf(dir, sizeof dir, ".");
-    } else {
-        const char *xdg = getenv("XDG_DATA_HOME");
-        const char *home = getenv("HOME");
-        if (xdg && *xdg)
-            snprintf(dir, sizeof dir, "%s/otaconsole", xdg);
-        else
-            snprintf(dir, sizeof dir, "%s/.local/share/otaconsole", home && *home ? home : ".");
-        snprintf(db, dblen, "%s/ota.db", dir);
-    }
-    if (blobs)
-        snprintf(blobs, bloblen, "%s/blobs", dir);
-    return 0;
-}
-
-static int64_t system_now(void *ctx)
-{
-    (void)ctx;
-    return ota_clock_now(NULL);
-}
-
-ota_engine *ota_engine_open(const ota_engine_opts *o, ota_err *e)
-{
-    ota_engine_opts def = {0};
-    if (!o)
-        o = &def;
-    ota_engine *eng = calloc(1, sizeof *eng);
-    if (!eng) {
-        ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-        return NULL;
-    }
-    char dbp[PATH_MAX], blobs[PATH_MAX + 8];
-    ota_default_paths(dbp, sizeof dbp, blobs, sizeof blobs);
-    if (o->db_path) {
-        snprintf(dbp, sizeof dbp, "%s", o->db_path);
-        char dir[PATH_MAX];
-        if (strlen(o->db_path) >= sizeof dir) {
-            ota_fail(e, OTA_E_IO, "db", "database path too long");
-            goto fail;
-        }
-        snprintf(dir, sizeof dir, "%s", o->db_path);
-        char *slash = strrchr(dir, '/');
-        if (slash) {
-            *slash = 0;
-            snprintf(blobs, sizeof blobs, "%s/blobs", dir[0] ? dir : "/");
-        } else {
-            snprintf(blobs, sizeof blobs, "blobs");
-        }
-    }
-    if (o->blob_dir)
-        snprintf(blobs, sizeof blobs, "%s", o->blob_dir);
-    snprintf(eng->db_path, sizeof eng->db_path, "%s", dbp);
-    snprintf(eng->blob_dir, sizeof eng->blob_dir, "%s", blobs);
-    eng->clock = o->clock.now ? o->clock : (ota_clock){system_now, NULL};
-    if (o->actor) {
-        snprintf(eng->actor, sizeof eng->actor, "%s", o->actor);
-    } else {
-        const char *u = getenv("USER");
-        snprintf(eng->actor, sizeof eng->actor, "local:%s", u && *u ? u : "unknown");
-    }
-    pthread_mutexattr_t ma;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&eng->mu, &ma);
-    pthread_mutexattr_destroy(&ma);
-    eng->stmts = calloc(1, sizeof *eng->stmts);
-
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", dbp);
-    char *slash = strrchr(dir, '/');
-    if (slash && slash != dir) {
-        *slash = 0;
-        if (ota_mkdirs(dir, e) < 0)
-            goto fail;
-    }
-    if (ota_mkdirs(eng->blob_dir, e) < 0)
-        goto fail;
-    if (sqlite3_open_v2(dbp, &eng->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL) != SQLITE_OK) {
-        ota_fail(e, OTA_E_IO, "db", "cannot open database %s: %s", dbp,
-                 eng->db ? sqlite3_errmsg(eng->db) : "out of memory");
-        goto fail;
-    }
-    sqlite3_busy_timeout(eng->db, 5000);
+    eng->store = s;
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK)
+        return ota_fail(e, OTA_E_IO, "db", "cannot open database %s: %s", path,
+                        s->db ? sqlite3_errmsg(s->db) : "out of memory");
+    sqlite3_busy_timeout(s->db, 5000);
+    sqlite3_rollback_hook(s->db, on_rollback, s);
     if (store_exec(eng, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                         "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536;"
-                        "PRAGMA temp_store=MEMORY;", e) < 0) {
+                        "PRAGMA temp_store=MEMORY;", e) < 0)
         /* The first statement is where a file that is not a database (or an
          * unreadable one) shows itself: name the path, not just SQLite's words. */
-        ota_fail(e, OTA_E_IO, "db", "cannot use %s as a database: %s", dbp, sqlite3_errmsg(eng->db));
-        goto fail;
-    }
-    if (migrate(eng, e) < 0)
-        goto fail;
-    blob_sweep_tmp(eng);
-    return eng;
-fail:
-    ota_engine_close(eng);
-    return NULL;
+        return ota_fail(e, OTA_E_IO, "db", "cannot use %s as a database: %s", path, sqlite3_errmsg(s->db));
+    return migrate(eng, e);
 }
 
-bool store_others_committed(ota_engine *eng, int64_t *dv, int64_t *checked_ns)
+void store_close(ota_engine *eng)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    int64_t ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-    if (ns - *checked_ns < 1000000)
-        return false;
-    *checked_ns = ns;
-    sqlite3_stmt *st = store_stmt(eng, "PRAGMA data_version", NULL);
-    if (!st)
-        return true;  /* cannot tell: assume it did */
-    bool changed = true;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t v = sqlite3_column_int64(st, 0);
-        changed = v != *dv;
-        *dv = v;
-    }
-    store_done(st);
-    return changed;
-}
-
-void ota_engine_close(ota_engine *eng)
-{
-    if (!eng)
+    struct store *s = eng->store;
+    if (!s)
         return;
-    rollout_free(eng);
-    sign_free(eng);
-    products_free(eng);
-    stmt_cache_free(eng);
-    if (eng->db) {
-        if (!sqlite3_get_autocommit(eng->db))
-            sqlite3_exec(eng->db, "ROLLBACK", NULL, NULL, NULL);
-        sqlite3_close_v2(eng->db);
+    stmt_cache_free(s);
+    if (s->db) {
+        if (!sqlite3_get_autocommit(s->db))
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_rollback_hook(s->db, NULL, NULL);
+        sqlite3_close_v2(s->db);
     }
-    pthread_mutex_destroy(&eng->mu);
-    free(eng);
-}
-
-int64_t ota_engine_now(ota_engine *eng) { return eng->clock.now(eng->clock.ctx); }
-const char *ota_engine_db_path(ota_engine *eng) { return eng->db_path; }
-const char *ota_engine_blob_dir(ota_engine *eng) { return eng->blob_dir; }
-
-int ota_engine_batch_begin(ota_engine *eng, ota_err *e)
-{
-    ENGINE_LOCK(eng);  /* held until batch_end: a batch is one writer's */
-    if (store_tx_begin(eng, e) < 0) {
-        ENGINE_UNLOCK(eng);
-        return -1;
-    }
-    eng->batch_depth++;
-    return 0;
-}
-
-int ota_engine_batch_end(ota_engine *eng, ota_err *e)
-{
-    int rc;
-    if (sqlite3_get_autocommit(eng->db))  /* a failed write inside rolled it back */
-        rc = ota_fail(e, OTA_E_IO, NULL, "batch rolled back: a write in it failed, nothing in it was kept");
-    else
-        rc = store_tx_commit(eng, e);
-    eng->batch_depth--;
-    ENGINE_UNLOCK(eng);
-    return rc;
+    free(s);
+    eng->store = NULL;
 }

@@ -1,0 +1,128 @@
+/* The lifecycle rules: plan transitions and job transitions as tables,
+ * and the one eligibility predicate (DESIGN.md §1).  Pure functions: no
+ * store, no clock; rollout, status, the console, otactl and DDI ask here. */
+#include "ota.h"
+
+#include <string.h>
+
+#define BIT(s) (1u << (s))
+
+/* ------------------------------------------------------------------ plans */
+/* action -> the states it may be asked in, and where it leads (resume:
+ * back to paused_from, see ota_plan_action_target). */
+static const struct plan_rule {
+    unsigned from;
+    ota_plan_state to;
+} plan_rules[] = {
+    [OTA_ACT_ACTIVATE]  = {BIT(OTA_PLAN_SAVED), OTA_PLAN_ACTIVE},
+    [OTA_ACT_PAUSE]     = {BIT(OTA_PLAN_ACTIVE) | BIT(OTA_PLAN_UPGRADING), OTA_PLAN_PAUSED},
+    [OTA_ACT_RESUME]    = {BIT(OTA_PLAN_PAUSED), OTA_PLAN_ACTIVE},
+    [OTA_ACT_TERMINATE] = {BIT(OTA_PLAN_ACTIVE) | BIT(OTA_PLAN_UPGRADING) | BIT(OTA_PLAN_PAUSED),
+                           OTA_PLAN_TERMINATED},
+};
+#define NPLAN_RULES (sizeof plan_rules / sizeof plan_rules[0])
+
+#define PLAN_LIVE     (BIT(OTA_PLAN_ACTIVE) | BIT(OTA_PLAN_UPGRADING) | BIT(OTA_PLAN_PAUSED))
+#define PLAN_OFFERING (BIT(OTA_PLAN_ACTIVE) | BIT(OTA_PLAN_UPGRADING))
+
+bool ota_plan_action_allowed(ota_plan_state s, ota_action a)
+{
+    return (unsigned)a < NPLAN_RULES && (unsigned)s < OTA_PLAN__COUNT && (plan_rules[a].from & BIT(s));
+}
+
+ota_plan_state ota_plan_action_target(ota_plan_state s, ota_plan_state paused_from, ota_action a)
+{
+    if (!ota_plan_action_allowed(s, a))
+        return OTA_PLAN__COUNT;
+    if (a == OTA_ACT_RESUME)
+        return paused_from == OTA_PLAN_UPGRADING ? OTA_PLAN_UPGRADING : OTA_PLAN_ACTIVE;
+    return plan_rules[a].to;
+}
+
+bool ota_plan_is_live(ota_plan_state s) { return (unsigned)s < OTA_PLAN__COUNT && (PLAN_LIVE & BIT(s)); }
+bool ota_plan_is_offering(ota_plan_state s) { return (unsigned)s < OTA_PLAN__COUNT && (PLAN_OFFERING & BIT(s)); }
+
+/* ------------------------------------------------------------------- jobs */
+#define JOB_IN_FLIGHT (BIT(OTA_JOB_OFFERED) | BIT(OTA_JOB_AWAITING_CONFIRMATION) | \
+                       BIT(OTA_JOB_DOWNLOADING) | BIT(OTA_JOB_INSTALLING))
+#define JOB_FINAL     (BIT(OTA_JOB_SUCCEEDED) | BIT(OTA_JOB_FAILED) | BIT(OTA_JOB_EXPIRED))
+
+/* A device's report -> the states its job may be in.  (Pending -> offered
+ * -> awaiting confirmation, the retry back to pending, expiry and the
+ * bulk moves of terminate and end are the engine's own steps.) */
+static const unsigned report_from[OTA_JOB__COUNT] = {
+    [OTA_JOB_DOWNLOADING] = BIT(OTA_JOB_OFFERED) | BIT(OTA_JOB_DOWNLOADING),
+    [OTA_JOB_INSTALLING]  = BIT(OTA_JOB_DOWNLOADING) | BIT(OTA_JOB_INSTALLING),
+    [OTA_JOB_SUCCEEDED]   = BIT(OTA_JOB_INSTALLING),
+    [OTA_JOB_FAILED]      = JOB_IN_FLIGHT,
+};
+
+/* The device's path, by step: where each state stands on it. */
+static const int path_rank[OTA_JOB__COUNT] = {
+    [OTA_JOB_PENDING] = 0, [OTA_JOB_OFFERED] = 1, [OTA_JOB_AWAITING_CONFIRMATION] = 1,
+    [OTA_JOB_DOWNLOADING] = 2, [OTA_JOB_INSTALLING] = 3, [OTA_JOB_SUCCEEDED] = 4,
+    [OTA_JOB_FAILED] = 4, [OTA_JOB_EXPIRED] = 4,
+};
+static const ota_job_state path_next[OTA_JOB__COUNT] = {
+    [OTA_JOB_PENDING] = OTA_JOB__COUNT, [OTA_JOB_OFFERED] = OTA_JOB_DOWNLOADING,
+    [OTA_JOB_AWAITING_CONFIRMATION] = OTA_JOB_DOWNLOADING, [OTA_JOB_DOWNLOADING] = OTA_JOB_INSTALLING,
+    [OTA_JOB_INSTALLING] = OTA_JOB_SUCCEEDED, [OTA_JOB_SUCCEEDED] = OTA_JOB__COUNT,
+    [OTA_JOB_FAILED] = OTA_JOB__COUNT, [OTA_JOB_EXPIRED] = OTA_JOB__COUNT,
+};
+
+bool ota_job_in_flight(ota_job_state s) { return (unsigned)s < OTA_JOB__COUNT && (JOB_IN_FLIGHT & BIT(s)); }
+bool ota_job_is_final(ota_job_state s) { return (unsigned)s < OTA_JOB__COUNT && (JOB_FINAL & BIT(s)); }
+
+bool ota_job_report_allowed(ota_job_state from, ota_job_state to)
+{
+    return (unsigned)from < OTA_JOB__COUNT && (unsigned)to < OTA_JOB__COUNT && (report_from[to] & BIT(from));
+}
+
+ota_job_state ota_job_step_toward(ota_job_state cur, ota_job_state to)
+{
+    if ((unsigned)cur >= OTA_JOB__COUNT || (unsigned)to >= OTA_JOB__COUNT || !ota_job_in_flight(cur))
+        return OTA_JOB__COUNT;
+    if (to == OTA_JOB_FAILED)
+        return OTA_JOB_FAILED;
+    if (path_rank[cur] >= path_rank[to])
+        return OTA_JOB__COUNT;
+    ota_job_state next = path_next[cur];
+    return path_rank[next] > path_rank[to] ? to : next;
+}
+
+/* ------------------------------------------------------------ eligibility */
+ota_defer ota_eligibility(const ota_eligibility_facts *f)
+{
+    if (f->now < f->window_start)
+        return OTA_DEFER_WINDOW;
+    if (f->version_mismatch)
+        return OTA_DEFER_VERSION;
+    if (f->up_to_date)
+        return OTA_DEFER_UP_TO_DATE;
+    if (f->busy)
+        return OTA_DEFER_BUSY;
+    /* never reported: deferred unless the plan asks for nothing */
+    if (f->has_rsrp ? f->rsrp < f->min_rsrp : f->min_rsrp > OTA_RSRP_MIN)
+        return OTA_DEFER_RSRP;
+    if (f->has_battery ? f->battery < f->min_battery : f->min_battery > OTA_BATTERY_MIN)
+        return OTA_DEFER_BATTERY;
+    return OTA_ELIGIBLE;
+}
+
+static const char *const defer_names[OTA_DEFER__COUNT] = {
+    [OTA_ELIGIBLE] = NULL, [OTA_DEFER_WINDOW] = OTA_REASON_WINDOW, [OTA_DEFER_VERSION] = OTA_REASON_VERSION,
+    [OTA_DEFER_BUSY] = OTA_REASON_BUSY, [OTA_DEFER_RSRP] = OTA_REASON_RSRP,
+    [OTA_DEFER_BATTERY] = OTA_REASON_BATTERY, [OTA_DEFER_UP_TO_DATE] = "up_to_date",
+};
+
+const char *ota_defer_str(ota_defer d) { return (unsigned)d < OTA_DEFER__COUNT ? defer_names[d] : NULL; }
+
+ota_defer ota_defer_parse(const char *s)
+{
+    if (!s)
+        return OTA_ELIGIBLE;
+    for (int i = 1; i < OTA_DEFER__COUNT; i++)
+        if (!strcmp(s, defer_names[i]))
+            return (ota_defer)i;
+    return OTA_ELIGIBLE;
+}
