@@ -4,6 +4,12 @@ core_libotacore_a_SOURCES = \
 	core/ota.h core/internal.h \
 	core/err.c core/clock.c core/util.c core/engine.c \
 	core/store.h core/store/sqlite.h core/store/sqlite.c \
+	core/store/products.c core/store/tokens.c core/store/audit.c \
+	core/store/packages.c core/store/sign.c \
+	core/store/plans.c core/store/sim.c \
+	core/store/status.c core/store/ddi.c \
+	core/store/jobs.c core/store/fleet.c \
+	core/devfile.c \
 	core/lifecycle.c core/validate.c core/codec.c core/blob.c \
 	core/products.c core/packages.c core/plans.c \
 	core/rollout.c core/status.c core/sim.c core/ddi_support.c \
