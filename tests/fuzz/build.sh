@@ -50,7 +50,7 @@ sources_of() {
 # Object file of one project source (relative to src).
 obj_of() { echo "$out/obj/$(echo "$1" | tr / _ | sed 's/\.c$/.o/')"; }
 
-core_srcs=$(cd "$src" && ls core/*.c)
+core_srcs=$(cd "$src" && ls core/*.c core/store/*.c)
 extra_srcs=""
 harnesses=$(cd "$src/tests/fuzz" && ls fuzz_*.c)
 for h in $harnesses; do
@@ -62,7 +62,7 @@ all=$(printf '%s\n' $core_srcs $extra_srcs | sort -u)
 export CC CFLAGS src out
 printf '%s\n' $all | xargs -P "$jobs" -I{} sh -c '
   o="$out/obj/$(echo "{}" | tr / _ | sed "s/\.c$/.o/")"
-  newest=$(ls -t "$src/{}" "$src"/core/*.h 2>/dev/null | head -1)
+  newest=$(ls -t "$src/{}" "$src"/core/*.h "$src"/core/store/*.h 2>/dev/null | head -1)
   if [ ! -f "$o" ] || [ "$newest" -nt "$o" ]; then
     $CC $CFLAGS -fsanitize=fuzzer-no-link -c "$src/{}" -o "$o.tmp" && mv "$o.tmp" "$o"
   fi'
