@@ -1,6 +1,6 @@
-/* Version packages: rows in packages/package_files over blobs in the blob
- * store.  The database row is written only after every blob is in place,
- * so a package the store lists always has its bytes. */
+/* Version packages: stored packages and their files (core/store.h) over
+ * blobs in the blob store.  The package is stored only after every blob is
+ * in place, so a package the store lists always has its bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "internal.h"
-#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
+#include "store.h"
 
 /* Re-label a file rule's failure with the file's position ("files[2]"). */
 static int file_refield(ota_err *e, size_t i)
@@ -36,53 +36,6 @@ static int check_files(const ota_package_meta *m, const ota_file *files, size_t 
 }
 
 /* ----------------------------------------------------------------- create */
-
-static int step_done(ota_engine *eng, sqlite3_stmt *st, ota_err *e, const char *what)
-{
-    int s = sqlite3_step(st);
-    store_done(st);
-    return s == SQLITE_DONE ? 0 : store_fail(eng, e, what);
-}
-
-static int package_insert(ota_engine *eng, const ota_package_meta *m, const ota_file *files, size_t n,
-                          int64_t now, int64_t *id, ota_err *e)
-{
-    if (store_tx_begin(eng, e) < 0)
-        return -1;
-    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO packages(component, kind, target_version,"
-                                       " source_version, remark, created_at) VALUES(?,?,?,?,?,?)", e);
-    if (!st)
-        goto fail;
-    sqlite3_bind_text(st, 1, m->component, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ota_kind_str(m->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, m->target_version, -1, SQLITE_STATIC);
-    if (m->source_version[0])
-        sqlite3_bind_text(st, 4, m->source_version, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, m->remark, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, now);
-    if (step_done(eng, st, e, "package insert") < 0)
-        goto fail;
-    *id = sqlite3_last_insert_rowid(STORE_DB(eng));
-    for (size_t i = 0; i < n; i++) {
-        st = store_stmt(eng, "INSERT INTO package_files(package, idx, name, size, sha256, sha1, md5)"
-                             " VALUES(?,?,?,?,?,?,?)", e);
-        if (!st)
-            goto fail;
-        sqlite3_bind_int64(st, 1, *id);
-        sqlite3_bind_int64(st, 2, (int64_t)i);
-        sqlite3_bind_text(st, 3, files[i].name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (int64_t)files[i].size);
-        sqlite3_bind_text(st, 5, files[i].sha256, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, files[i].sha1, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, files[i].md5, -1, SQLITE_STATIC);
-        if (step_done(eng, st, e, "package file insert") < 0)
-            goto fail;
-    }
-    return store_tx_commit(eng, e);
-fail:
-    store_tx_rollback(eng, e);
-    return -1;
-}
 
 static int package_create_blobs(ota_engine *eng, const ota_package_meta *m, const ota_file *files,
                                 size_t nfiles, ota_package *out, ota_err *e);
@@ -142,7 +95,7 @@ static int package_create_blobs(ota_engine *eng, const ota_package_meta *m, cons
     int64_t id = 0, now = ota_engine_now(eng);
     int rc = blobs_present(eng, files, nfiles, e);
     if (rc == 0)
-        rc = package_insert(eng, m, files, nfiles, now, &id, e);
+        rc = store_package_insert(eng, m, files, nfiles, now, &id, e);
     ENGINE_UNLOCK(eng);
     if (rc == 0 && out) {
         memset(out, 0, sizeof *out);
@@ -247,61 +200,10 @@ static int package_create_files(ota_engine *eng, const ota_package_meta *m, cons
 
 /* ---------------------------------------------------------------- reading */
 
-#define PACKAGE_COLS "id, component, kind, target_version, source_version, remark, created_at"
-
-static void package_row(sqlite3_stmt *st, ota_package *p)
-{
-    char kind[8];
-    memset(p, 0, sizeof *p);
-    p->id = sqlite3_column_int64(st, 0);
-    store_copy_text(st, 1, p->meta.component, sizeof p->meta.component);
-    store_copy_text(st, 2, kind, sizeof kind);
-    ota_kind_parse(kind, &p->meta.kind);
-    store_copy_text(st, 3, p->meta.target_version, sizeof p->meta.target_version);
-    store_copy_text(st, 4, p->meta.source_version, sizeof p->meta.source_version);
-    store_copy_text(st, 5, p->meta.remark, sizeof p->meta.remark);
-    p->created_at = sqlite3_column_int64(st, 6);
-}
-
-static int package_files_load(ota_engine *eng, ota_package *p, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, "SELECT name, size, sha256, sha1, md5 FROM package_files"
-                                       " WHERE package=? ORDER BY idx", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, p->id);
-    int s;
-    p->nfiles = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW && p->nfiles < OTA_MAX_FILES) {
-        ota_file *f = &p->files[p->nfiles++];
-        store_copy_text(st, 0, f->name, sizeof f->name);
-        f->size = (uint64_t)sqlite3_column_int64(st, 1);
-        store_copy_text(st, 2, f->sha256, sizeof f->sha256);
-        store_copy_text(st, 3, f->sha1, sizeof f->sha1);
-        store_copy_text(st, 4, f->md5, sizeof f->md5);
-    }
-    store_done(st);
-    if (s != SQLITE_DONE && s != SQLITE_ROW)
-        return store_fail(eng, e, "package files");
-    return 0;
-}
-
 /* Caller holds the lock. */
 static int package_load(ota_engine *eng, int64_t id, ota_package *out, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT " PACKAGE_COLS " FROM packages WHERE id=?", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    int s = sqlite3_step(st);
-    if (s == SQLITE_ROW)
-        package_row(st, out);
-    store_done(st);
-    if (s == SQLITE_DONE)
-        return ota_fail(e, OTA_E_NOT_FOUND, "id", "no package %lld", (long long)id);
-    if (s != SQLITE_ROW)
-        return store_fail(eng, e, "package lookup");
-    return package_files_load(eng, out, e) < 0 ? -1 : sign_load(eng, out, e);
+    return store_package_get(eng, id, out, e) < 0 ? -1 : sign_load(eng, out, e);
 }
 
 int ota_package_get(ota_engine *eng, int64_t id, ota_package *out, ota_err *e)
@@ -323,35 +225,12 @@ int ota_package_list(ota_engine *eng, const char *component, const ota_page_req 
     if (store_page_begin(&req, pg, &before, (void **)&out->items, sizeof *out->items, e) < 0)
         return -1;
     int rc = -1;
+    bool more;
     ENGINE_LOCK(eng);
-    /* Two texts so the component filter uses packages_component(component, id). */
-    sqlite3_stmt *st = component && *component
-        ? store_stmt(eng, "SELECT " PACKAGE_COLS " FROM packages WHERE component=?1"
-                          " AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3", e)
-        : store_stmt(eng, "SELECT " PACKAGE_COLS " FROM packages"
-                          " WHERE (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3", e);
-    if (!st)
+    if (store_package_list(eng, component, before, req.limit, out->items, &out->n, &more, e) < 0)
         goto out;
-    if (component && *component)
-        sqlite3_bind_text(st, 1, component, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, before);
-    sqlite3_bind_int(st, 3, req.limit + 1);
-    int s;
-    bool more = false;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == (size_t)req.limit) {
-            more = true;
-            break;
-        }
-        package_row(st, &out->items[out->n++]);
-    }
-    store_done(st);
-    if (s != SQLITE_ROW && s != SQLITE_DONE) {
-        store_fail(eng, e, "package list");
-        goto out;
-    }
     for (size_t i = 0; i < out->n; i++)
-        if (package_files_load(eng, &out->items[i], e) < 0 || sign_load(eng, &out->items[i], e) < 0)
+        if (sign_load(eng, &out->items[i], e) < 0)
             goto out;
     if (more && out->n)
         snprintf(out->next_cursor, sizeof out->next_cursor, "%lld", (long long)out->items[out->n - 1].id);
@@ -400,73 +279,27 @@ int ota_package_verify(ota_engine *eng, int64_t id, ota_verify_result *out, ota_
 /* in_use when a plan past saved uses the package; the message names plans. */
 static int package_check_unused(ota_engine *eng, int64_t id, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT p.id, p.state FROM plan_components c"
-                                       " JOIN plans p ON p.id = c.plan"
-                                       " WHERE c.package=? AND p.state <> 'saved' ORDER BY p.id", e);
-    if (!st)
+    store_plan_use use[5];
+    size_t n;
+    if (store_package_users(eng, id, use, 5, &n, e) < 0)
         return -1;
-    sqlite3_bind_int64(st, 1, id);
+    if (!n)
+        return 0;
     char names[200] = "";
-    size_t off = 0, n = 0;
-    int s;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-        if (n++ < 5 && off < sizeof names)
-            off += (size_t)snprintf(names + off, sizeof names - off, "%s%lld (%s)", off ? ", " : "",
-                                    (long long)sqlite3_column_int64(st, 0),
-                                    (const char *)sqlite3_column_text(st, 1));
-    }
-    store_done(st);
-    if (s != SQLITE_DONE)
-        return store_fail(eng, e, "package use");
-    if (n)
-        return ota_fail(e, OTA_E_IN_USE, "id", "package %lld is used by %s %s%s", (long long)id,
-                        n == 1 ? "plan" : "plans", names, n > 5 ? ", ..." : "");
-    return 0;
-}
-
-/* Saved plans that list the package lose that component (a new revision
- * each), then the rows go.  Caller holds the lock. */
-static int package_delete_rows(ota_engine *eng, int64_t id, ota_err *e)
-{
-    int64_t now = ota_engine_now(eng);
-    if (store_tx_begin(eng, e) < 0)
-        return -1;
-    sqlite3_stmt *st = store_stmt(eng, "UPDATE plans SET revision=revision+1, updated_at=?"
-                                       " WHERE id IN (SELECT plan FROM plan_components WHERE package=?)", e);
-    if (!st)
-        goto fail;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, id);
-    if (step_done(eng, st, e, "plan update") < 0)
-        goto fail;
-    if (!(st = store_stmt(eng, "DELETE FROM plan_components WHERE package=?", e)))
-        goto fail;
-    sqlite3_bind_int64(st, 1, id);
-    if (step_done(eng, st, e, "plan component delete") < 0)
-        goto fail;
-    if (!(st = store_stmt(eng, "DELETE FROM packages WHERE id=?", e)))
-        goto fail;
-    sqlite3_bind_int64(st, 1, id);
-    if (step_done(eng, st, e, "package delete") < 0)
-        goto fail;
-    return store_tx_commit(eng, e);
-fail:
-    store_tx_rollback(eng, e);
-    return -1;
+    size_t off = 0;
+    for (size_t i = 0; i < n && i < 5 && off < sizeof names; i++)
+        off += (size_t)snprintf(names + off, sizeof names - off, "%s%lld (%s)", off ? ", " : "",
+                                (long long)use[i].plan, ota_plan_state_str(use[i].state));
+    return ota_fail(e, OTA_E_IN_USE, "id", "package %lld is used by %s %s%s", (long long)id,
+                    n == 1 ? "plan" : "plans", names, n > 5 ? ", ..." : "");
 }
 
 /* A blob no package names any more is removed (content addressed: another
  * package with the same bytes keeps it). */
 static void blob_collect(ota_engine *eng, const char *sha256)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT 1 FROM package_files WHERE sha256=? LIMIT 1", NULL);
-    if (!st)
-        return;
-    sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    store_done(st);
     char path[PATH_MAX + 80];
-    if (s == SQLITE_DONE && ota_blob_path(eng, sha256, path, sizeof path) == 0)
+    if (store_package_file_named(eng, sha256, NULL) == 0 && ota_blob_path(eng, sha256, path, sizeof path) == 0)
         unlink(path);
 }
 
@@ -481,6 +314,8 @@ int ota_package_delete(ota_engine *eng, int64_t id, ota_err *e)
     return rc;
 }
 
+/* Saved plans that list the package lose that component (a new revision
+ * each), then the package goes, then the blobs no other package names. */
 static int package_delete(ota_engine *eng, int64_t id, ota_err *e)
 {
     ota_package p;
@@ -490,19 +325,8 @@ static int package_delete(ota_engine *eng, int64_t id, ota_err *e)
     int rc = package_load(eng, id, &p, e);
     if (rc == 0)
         rc = package_check_unused(eng, id, e);
-    if (rc == 0) {
-        sqlite3_stmt *st = store_stmt(eng, "SELECT plan FROM plan_components WHERE package=?", e);
-        if (!st) {
-            rc = -1;
-        } else {
-            sqlite3_bind_int64(st, 1, id);
-            while (sqlite3_step(st) == SQLITE_ROW && nplans < 64)
-                plans[nplans++] = sqlite3_column_int64(st, 0);
-            store_done(st);
-        }
-    }
     if (rc == 0)
-        rc = package_delete_rows(eng, id, e);
+        rc = store_package_delete(eng, id, ota_engine_now(eng), plans, 64, &nplans, e);
     if (rc == 0) {
         for (size_t i = 0; i < p.nfiles; i++)
             blob_collect(eng, p.files[i].sha256);
@@ -520,20 +344,10 @@ int ota_package_find_same(ota_engine *eng, const ota_package *like, int64_t *id_
     const ota_package_meta *m = &like->meta;
     int rc = -1;
     ENGINE_LOCK(eng);
-    sqlite3_stmt *st = store_stmt(eng, "SELECT id FROM packages WHERE component=? AND kind=?"
-                                       " AND target_version=? AND source_version IS ? ORDER BY id", e);
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, m->component, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ota_kind_str(m->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, m->target_version, -1, SQLITE_STATIC);
-    if (m->source_version[0])
-        sqlite3_bind_text(st, 4, m->source_version, -1, SQLITE_STATIC);
     int64_t ids[256];
-    size_t n = 0;
-    while (sqlite3_step(st) == SQLITE_ROW && n < 256)
-        ids[n++] = sqlite3_column_int64(st, 0);
-    store_done(st);
+    size_t n;
+    if (store_package_find_meta(eng, m, ids, 256, &n, e) < 0)
+        goto out;
     for (size_t i = 0; i < n; i++) {
         ota_package p;
         if (package_load(eng, ids[i], &p, e) < 0)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "internal.h"
-#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
+#include "store.h"
 
 #define MANIFEST_FORMAT "otaconsole-manifest-v1"
 #define KEYFILE_MAGIC   "otaconsole-ed25519"
@@ -382,45 +382,7 @@ static int sig_shape(const ota_signature *s, bool need_pk, ota_err *e)
 /* ------------------------------------------------------- stored records */
 int sign_load(ota_engine *eng, ota_package *p, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT key_id, signer, signature, public_key, created_at"
-                                       " FROM package_signatures WHERE package=? ORDER BY created_at, rowid", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, p->id);
-    int s;
-    p->nsignatures = 0;
-    while ((s = sqlite3_step(st)) == SQLITE_ROW && p->nsignatures < OTA_SIG_MAX) {
-        ota_signature *g = &p->signatures[p->nsignatures++];
-        store_copy_text(st, 0, g->key_id, sizeof g->key_id);
-        store_copy_text(st, 1, g->signer, sizeof g->signer);
-        store_copy_text(st, 2, g->signature, sizeof g->signature);
-        store_copy_text(st, 3, g->public_key, sizeof g->public_key);
-        g->created_at = sqlite3_column_int64(st, 4);
-    }
-    store_done(st);
-    if (s != SQLITE_DONE && s != SQLITE_ROW)
-        return store_fail(eng, e, "package signatures");
-    return 0;
-}
-
-static int sign_insert(ota_engine *eng, int64_t id, const ota_signature *s, int64_t now, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO package_signatures(package, key_id, signer, signature,"
-                                       " public_key, created_at) VALUES(?,?,?,?,?,?)", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, s->key_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, s->signer, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, s->signature, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, s->public_key, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 6, now);
-    int rc = sqlite3_step(st);
-    store_done(st);
-    if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        return ota_fail(e, OTA_E_CONFLICT, "key_id", "package %lld is already signed by key %s", (long long)id,
-                        s->key_id);
-    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, "signature insert");
+    return store_signatures_load(eng, p->id, p->signatures, OTA_SIG_MAX, &p->nsignatures, e);
 }
 
 /* The checks of a new signature against the stored package; lock held. */
@@ -453,7 +415,7 @@ static int sign_add_locked(ota_engine *eng, int64_t id, const ota_signature *sig
                         "does not verify with key %s against the manifest of package %lld "
                         "(signed another package or a changed one?)", sig->key_id, (long long)id);
     int64_t now = ota_engine_now(eng);
-    if (sign_insert(eng, id, sig, now, e) < 0)
+    if (store_signature_insert(eng, id, sig, now, e) < 0)
         return -1;
     sign_cache_bump(eng);
     if (out && ota_package_get(eng, id, out, e) < 0)

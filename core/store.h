@@ -97,9 +97,42 @@ int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, voi
 /* ---------------------------------------------- end of audit */
 
 /* ================================================ packages, files (store/packages.c) */
+/* A new package row and its files (in order), in one transaction; *id is
+ * the new package's id.  Call only once every file's blob is in place. */
+int store_package_insert(ota_engine *eng, const ota_package_meta *m, const ota_file *files, size_t n,
+                         int64_t created_at, int64_t *id, ota_err *e);
+/* The package id with its files (not its signatures); OTA_E_NOT_FOUND. */
+int store_package_get(ota_engine *eng, int64_t id, ota_package *out, ota_err *e);
+/* Newest first (ids grow with creation): up to limit packages with an id
+ * below before (0: from the newest), of component (NULL or "": all), with
+ * their files, into items (room for limit); *more when others follow. */
+int store_package_list(ota_engine *eng, const char *component, int64_t before, int limit, ota_package *items,
+                       size_t *n, bool *more, ota_err *e);
+/* Ids (ascending, at most max) of the packages with m's component, kind,
+ * target and source versions. */
+int store_package_find_meta(ota_engine *eng, const ota_package_meta *m, int64_t *ids, size_t max, size_t *n,
+                            ota_err *e);
+/* 1 when a file of some package has this SHA-256, 0 when none has. */
+int store_package_file_named(ota_engine *eng, const char *sha256, ota_err *e);
+/* The plans past saved that list package id, by plan id: *n is how many
+ * there are, out holds the first max (state OTA_PLAN__COUNT if unreadable). */
+typedef struct store_plan_use { int64_t plan; ota_plan_state state; } store_plan_use;
+int store_package_users(ota_engine *eng, int64_t id, store_plan_use *out, size_t max, size_t *n, ota_err *e);
+/* In one transaction: the plans listing package id lose that component (a
+ * new revision each, updated at now), then the package and its files go.
+ * plans gets the ids (at most max) of the plans that listed it. */
+int store_package_delete(ota_engine *eng, int64_t id, int64_t now, int64_t *plans, size_t max, size_t *nplans,
+                         ota_err *e);
 /* ---------------------------------------------- end of packages */
 
 /* ================================================ signatures, trust (store/sign.c) */
+/* Package package's signatures, oldest first, at most max into out. */
+int store_signatures_load(ota_engine *eng, int64_t package, ota_signature *out, size_t max, size_t *n,
+                          ota_err *e);
+/* Store s (key_id, signer, signature, public_key) on package, made at
+ * created_at; OTA_E_CONFLICT when that key signed the package already. */
+int store_signature_insert(ota_engine *eng, int64_t package, const ota_signature *s, int64_t created_at,
+                           ota_err *e);
 /* ---------------------------------------------- end of signatures */
 
 /* ================================================ plans (store/plans.c) */
