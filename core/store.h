@@ -103,6 +103,31 @@ int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, voi
 /* ---------------------------------------------- end of signatures */
 
 /* ================================================ plans (store/plans.c) */
+/* What a plan names: 1 when product exists, 0 when not. */
+int store_plan_product_exists(ota_engine *eng, const char *product, ota_err *e);
+/* 1 with the component package is for (len bytes) when it exists, 0 when not. */
+int store_plan_package_component(ota_engine *eng, int64_t package, char *component, size_t len,
+                                 ota_err *e);
+/* A new saved plan at revision 1, created and updated at now, with p's
+ * settings, components and lists; *id is its id.  Inside a transaction. */
+int store_plan_insert(ota_engine *eng, const ota_plan *p, int64_t now, int64_t *id, ota_err *e);
+/* Writes p's settings, components and lists over plan p->id, updated at
+ * now with the next revision, only if it is still saved at revision
+ * p->revision: 1 when written, 0 when not.  Inside a transaction. */
+int store_plan_update_saved(ota_engine *eng, const ota_plan *p, int64_t now, ota_err *e);
+/* Plan id with its components (and with lists, its black and white
+ * lists) into out, which is initialised first; on failure it holds
+ * nothing to free.  OTA_E_NOT_FOUND (field "id") when there is none. */
+int store_plan_get(ota_engine *eng, int64_t id, ota_plan *out, bool lists, ota_err *e);
+/* Plans with their components (not their lists), newest first: of state
+ * (-1: any) and product (NULL or "": any), older than plan before (0: from
+ * the newest); up to limit of them into items, counted in *n as they are
+ * read (ota_plan_free each of those, even on failure); *more when others
+ * follow. */
+int store_plan_list(ota_engine *eng, int state, const char *product, int64_t before, int limit,
+                    ota_plan *items, size_t *n, bool *more, ota_err *e);
+/* Deletes plan id if it is saved, and its events.  Inside a transaction. */
+int store_plan_delete_saved(ota_engine *eng, int64_t id, ota_err *e);
 /* ---------------------------------------------- end of plans */
 
 /* ================================================ status, preview (store/status.c) */
