@@ -9,7 +9,7 @@
  * caller advances (a fake clock) or lets run (real time).  Each step is one
  * batch, committed as one transaction. */
 #include "internal.h"
-#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
+#include "store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +32,9 @@ static double rng_unit(uint64_t *s) { return (double)(rng_next(s) >> 11) / 90071
 
 /* ------------------------------------------------------- fleet generator */
 /* Device i's values come from a hash of (seed, i, what), so the fleet is
- * the same for a seed whatever was generated before, and the whole fleet
- * is written by two INSERT ... SELECT statements inside SQLite (a million
- * devices in a few seconds; one statement per row spent most of its time
- * in statement overhead). */
+ * the same for a seed whatever was generated before; the store writes the
+ * whole fleet in bulk, asking these functions for each device. */
+static const char *const fleet_components[3] = {"app", "mcu", "module"};  /* key order */
 static const char *const fleet_versions[3][5] = {
     {"3.0.0", "3.0.0", "3.1.0"},                   /* app */
     {"2.0", "2.1"},                                /* mcu */
@@ -43,81 +42,27 @@ static const char *const fleet_versions[3][5] = {
 };
 static const int fleet_nversions[3] = {3, 2, 5};
 
+/* what: 0 rsrp, 1 battery, 2.. version of component what-2. */
 static uint64_t fleet_hash(uint64_t seed, uint64_t i, uint64_t what)
 {
     uint64_t s = seed ^ (i * 0xd1b54a32d192ed03ULL) ^ (what * 0x8cb92ba72f3d8dd7ULL);
     return rng_next(&s);
 }
 
-/* ota_fleet_pick(seed, i, what): what 0 rsrp, 1 battery, 2.. version of
- * component what-2 (app, mcu, module). */
-static void fleet_pick_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+static int fleet_rsrp(const void *seed, int64_t i)
 {
-    (void)argc;
-    uint64_t seed = (uint64_t)sqlite3_value_int64(argv[0]);
-    uint64_t i = (uint64_t)sqlite3_value_int64(argv[1]);
-    int what = sqlite3_value_int(argv[2]);
-    uint64_t h = fleet_hash(seed, i, (uint64_t)what);
-    if (what == 0)
-        sqlite3_result_int(cx, -125 + (int)(h % 56));
-    else if (what == 1)
-        sqlite3_result_int(cx, 5 + (int)(h % 96));
-    else if (what >= 2 && what < 5)
-        sqlite3_result_text(cx, fleet_versions[what - 2][h % (uint64_t)fleet_nversions[what - 2]], -1,
-                            SQLITE_STATIC);
-    else
-        sqlite3_result_null(cx);
+    return -125 + (int)(fleet_hash(*(const uint64_t *)seed, (uint64_t)i, 0) % 56);
 }
 
-static int fleet_insert(ota_engine *eng, const char *product, long n, uint64_t seed, ota_err *e)
+static int fleet_battery(const void *seed, int64_t i)
 {
-    int64_t before = 0;
-    sqlite3_stmt *st = store_stmt(eng, "SELECT COALESCE(MAX(id), 0) FROM devices", e);
-    if (!st)
-        return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        before = sqlite3_column_int64(st, 0);
-    store_done(st);
-    /* Devices already there are left as they are (ON CONFLICT); the new
-     * rows are exactly those with a rowid past the old maximum. */
-    st = store_stmt(eng,
-        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < ?3)"
-        " INSERT INTO devices(device_id, product, rsrp, battery, last_seen)"
-        " SELECT printf('dev-%06d', i), ?2, ota_fleet_pick(?1, i, 0), ota_fleet_pick(?1, i, 1), 0"
-        " FROM s WHERE true ON CONFLICT(device_id) DO NOTHING", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, (int64_t)seed);
-    sqlite3_bind_text(st, 2, product, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, n);
-    int rc = sqlite3_step(st);
-    store_done(st);
-    if (rc != SQLITE_DONE)
-        return store_fail(eng, e, "generate devices");
-    /* The (component, version) index takes the new rows in random order: when
-     * they are most of the table it is rebuilt afterwards (one sort) rather
-     * than updated row by row, inside the same transaction. */
-    bool rebuild = n >= before;
-    if (rebuild && store_exec(eng, "DROP INDEX device_versions_cv", e) < 0)
-        return -1;
-    /* device-major, components in key order: appends to the primary key */
-    st = store_stmt(eng,
-        "WITH c(k, component) AS (VALUES (2, 'app'), (3, 'mcu'), (4, 'module'))"
-        " INSERT INTO device_versions(device, component, version)"
-        " SELECT d.id, c.component, ota_fleet_pick(?1, CAST(substr(d.device_id, 5) AS INTEGER), c.k)"
-        " FROM devices d CROSS JOIN c WHERE d.id > ?2", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, (int64_t)seed);
-    sqlite3_bind_int64(st, 2, before);
-    rc = sqlite3_step(st);
-    store_done(st);
-    if (rc != SQLITE_DONE)
-        return store_fail(eng, e, "generate versions");
-    if (rebuild &&
-        store_exec(eng, "CREATE INDEX device_versions_cv ON device_versions(component, version)", e) < 0)
-        return -1;
-    return 0;
+    return 5 + (int)(fleet_hash(*(const uint64_t *)seed, (uint64_t)i, 1) % 96);
+}
+
+static const char *fleet_version(const void *seed, int64_t i, int c)
+{
+    uint64_t h = fleet_hash(*(const uint64_t *)seed, (uint64_t)i, (uint64_t)c + 2);
+    return fleet_versions[c][h % (uint64_t)fleet_nversions[c]];
 }
 
 int ota_fleet_generate(ota_engine *eng, const char *product, long n, uint64_t seed, ota_err *e)
@@ -126,28 +71,22 @@ int ota_fleet_generate(ota_engine *eng, const char *product, long n, uint64_t se
         return ota_fail(e, OTA_E_VALIDATION, "n", "between 1 and 10000000 devices (got %ld)", n);
     ENGINE_LOCK(eng);
     int rc = -1;
-    sqlite3_stmt *st = store_stmt(eng, "SELECT 1 FROM products WHERE key = ?1", e);
-    if (!st)
-        goto out;
-    sqlite3_bind_text(st, 1, product, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    store_done(st);
-    if (s != SQLITE_ROW) {
+    ota_product pr;
+    if (ota_product_get(eng, product, &pr, e) < 0) {
         ota_fail(e, OTA_E_NOT_FOUND, "product", "unknown product %s", product);
         goto out;
     }
-    if (sqlite3_create_function_v2(STORE_DB(eng), "ota_fleet_pick", 3,
-                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                                   fleet_pick_fn, NULL, NULL, NULL) != SQLITE_OK) {
-        store_fail(eng, e, "register ota_fleet_pick");
-        goto out;
-    }
-    /* One transaction; the page cache is left as it is: when it fills, SQLite
-     * spills pages to the WAL, which measured as fast as widening it and
-     * keeps the peak memory lower. */
+    const store_fleet f = {
+        .product = product, .prefix = "dev-", .n = n,
+        .components = fleet_components, .ncomponents = (int)(sizeof fleet_components / sizeof *fleet_components),
+        .ctx = &seed,
+        .rsrp = fleet_rsrp, .battery = fleet_battery, .version = fleet_version,
+    };
+    /* one transaction: the whole fleet or nothing */
     if (store_tx_begin(eng, e) < 0)
         goto out;
-    if (fleet_insert(eng, product, n, seed, e) < 0) {
+    if (store_devices_bulk_begin(eng, n, e) < 0 || store_fleet_insert(eng, &f, e) < 0 ||
+        store_devices_bulk_end(eng, e) < 0) {
         store_tx_rollback(eng, e);
         goto out;
     }
@@ -176,7 +115,7 @@ struct ota_sim {
     char **products;
     size_t nproducts;
     struct sdev *devs;
-    size_t n;
+    size_t n, cap;
 };
 
 static int sim_product(ota_sim *s, const char *key)
@@ -193,46 +132,28 @@ static int sim_product(ota_sim *s, const char *key)
     return (int)s->nproducts++;
 }
 
-/* Devices of the plan's product (plan_id 0: every device) with their
- * stored versions and telemetry. */
-static int sim_load(ota_sim *s, ota_err *e)
+/* One stored device joins the simulation (never reported: signal -90 dBm,
+ * battery 60 %). */
+static int sim_add(void *ctx, const store_sim_device *sd, ota_err *e)
 {
-    ota_engine *eng = s->eng;
-    sqlite3_stmt *st = store_stmt(eng,
-        "SELECT d.device_id, d.product, COALESCE(d.rsrp, -90), COALESCE(d.battery, 60),"
-        " COALESCE((SELECT group_concat(v.component || '=' || v.version, ';')"
-        "           FROM device_versions v WHERE v.device = d.id), '')"
-        " FROM devices d WHERE ?1 = 0 OR d.product = (SELECT product FROM plans WHERE id = ?1)"
-        " ORDER BY d.id", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, s->o.plan_id);
-    size_t cap = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (s->n == cap) {
-            cap = cap ? cap * 2 : 256;
-            struct sdev *d = realloc(s->devs, cap * sizeof *d);
-            if (!d)
-                break;
-            s->devs = d;
-        }
-        struct sdev *d = &s->devs[s->n];
-        memset(d, 0, sizeof *d);
-        d->id = strdup((const char *)sqlite3_column_text(st, 0));
-        d->product = sim_product(s, (const char *)sqlite3_column_text(st, 1));
-        d->rsrp = sqlite3_column_int(st, 2);
-        d->battery = sqlite3_column_int(st, 3);
-        d->versions = strdup((const char *)sqlite3_column_text(st, 4));
-        s->n++;
-        if (!d->id || !d->versions || d->product < 0) {
-            rc = SQLITE_NOMEM;
-            break;
-        }
+    ota_sim *s = ctx;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        struct sdev *d = realloc(s->devs, cap * sizeof *d);
+        if (!d)
+            return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+        s->devs = d;
+        s->cap = cap;
     }
-    store_done(st);
-    if (rc == SQLITE_NOMEM || (rc != SQLITE_DONE && rc != SQLITE_ROW))
-        return rc == SQLITE_NOMEM ? ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory") : store_fail(eng, e, "load fleet");
+    struct sdev *d = &s->devs[s->n++];
+    memset(d, 0, sizeof *d);
+    d->id = strdup(sd->device_id);
+    d->product = sim_product(s, sd->product);
+    d->rsrp = sd->has_rsrp ? sd->rsrp : -90;
+    d->battery = sd->has_battery ? sd->battery : 60;
+    d->versions = strdup(sd->versions);
+    if (!d->id || !d->versions || d->product < 0)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     return 0;
 }
 
@@ -275,15 +196,15 @@ ota_sim *ota_sim_new(ota_engine *eng, const ota_sim_opts *o, ota_err *e)
     s->o = *o;
     s->rng = o->seed;
     ENGINE_LOCK(eng);
+    /* the devices of the plan's product (plan_id 0: every device) */
     int rc = 0;
-    if (o->plan_id > 0) {
-        ota_plan pl;
-        rc = ota_plan_get(eng, o->plan_id, &pl, e);
-        if (rc == 0)
-            ota_plan_free(&pl);
+    ota_plan pl;
+    if (o->plan_id > 0 && (rc = ota_plan_get(eng, o->plan_id, &pl, e)) == 0) {
+        rc = store_sim_devices(eng, pl.product, sim_add, s, e);
+        ota_plan_free(&pl);
+    } else if (o->plan_id == 0) {
+        rc = store_sim_devices(eng, NULL, sim_add, s, e);
     }
-    if (rc == 0)
-        rc = sim_load(s, e);
     ENGINE_UNLOCK(eng);
     if (rc < 0) {
         ota_sim_free(s);

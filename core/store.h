@@ -136,12 +136,73 @@ int store_signature_insert(ota_engine *eng, int64_t package, const ota_signature
 /* ---------------------------------------------- end of signatures */
 
 /* ================================================ plans (store/plans.c) */
+/* What a plan names: 1 when product exists, 0 when not. */
+int store_plan_product_exists(ota_engine *eng, const char *product, ota_err *e);
+/* 1 with the component package is for (len bytes) when it exists, 0 when not. */
+int store_plan_package_component(ota_engine *eng, int64_t package, char *component, size_t len,
+                                 ota_err *e);
+/* A new saved plan at revision 1, created and updated at now, with p's
+ * settings, components and lists; *id is its id.  Inside a transaction. */
+int store_plan_insert(ota_engine *eng, const ota_plan *p, int64_t now, int64_t *id, ota_err *e);
+/* Writes p's settings, components and lists over plan p->id, updated at
+ * now with the next revision, only if it is still saved at revision
+ * p->revision: 1 when written, 0 when not.  Inside a transaction. */
+int store_plan_update_saved(ota_engine *eng, const ota_plan *p, int64_t now, ota_err *e);
+/* Plan id with its components (and with lists, its black and white
+ * lists) into out, which is initialised first; on failure it holds
+ * nothing to free.  OTA_E_NOT_FOUND (field "id") when there is none. */
+int store_plan_get(ota_engine *eng, int64_t id, ota_plan *out, bool lists, ota_err *e);
+/* Plans with their components (not their lists), newest first: of state
+ * (-1: any) and product (NULL or "": any), older than plan before (0: from
+ * the newest); up to limit of them into items, counted in *n as they are
+ * read (ota_plan_free each of those, even on failure); *more when others
+ * follow. */
+int store_plan_list(ota_engine *eng, int state, const char *product, int64_t before, int limit,
+                    ota_plan *items, size_t *n, bool *more, ota_err *e);
+/* Deletes plan id if it is saved, and its events.  Inside a transaction. */
+int store_plan_delete_saved(ota_engine *eng, int64_t id, ota_err *e);
 /* ---------------------------------------------- end of plans */
 
 /* ================================================ status, preview (store/status.c) */
 /* ---------------------------------------------- end of status */
 
 /* ================================================ simulator fleet (store/sim.c) */
+/* A generated fleet (ota_fleet_generate): devices named prefix + i, i in
+ * six digits at least ("dev-000042"), for i = 1..n, of product, each with
+ * the rsrp, battery and one version per component that the generator's
+ * functions give for i (pure functions; versions are static text).
+ * Devices already stored are left as they are.  Inside a transaction,
+ * between store_devices_bulk_begin and store_devices_bulk_end. */
+typedef struct store_fleet {
+    const char *product;
+    const char *prefix;
+    long n;
+    const char *const *components;  /* in key order */
+    int ncomponents;
+    const void *ctx;                /* handed to the functions */
+    int (*rsrp)(const void *ctx, int64_t i);
+    int (*battery)(const void *ctx, int64_t i);
+    const char *(*version)(const void *ctx, int64_t i, int component);
+} store_fleet;
+int store_fleet_insert(ota_engine *eng, const store_fleet *f, ota_err *e);
+/* Around a bulk load of n devices, inside its transaction: the store may
+ * set aside what is cheaper rebuilt once afterwards than updated row by
+ * row (SQLite: the device versions' (component, version) index, when the
+ * load is at least as large as the fleet stored); _end puts it back.  A
+ * rollback of the transaction undoes both. */
+int store_devices_bulk_begin(ota_engine *eng, long n, ota_err *e);
+int store_devices_bulk_end(ota_engine *eng, ota_err *e);
+/* The simulator's devices: of product (NULL: every device), in the order
+ * they were stored, each handed to each (its strings last until it
+ * returns); each returns -1 with *e filled to stop, and the call fails. */
+typedef struct store_sim_device {
+    const char *device_id, *product;
+    bool has_rsrp, has_battery;     /* reported telemetry */
+    int rsrp, battery;
+    const char *versions;           /* "component=version;..." ("" when none) */
+} store_sim_device;
+int store_sim_devices(ota_engine *eng, const char *product,
+                      int (*each)(void *ctx, const store_sim_device *d, ota_err *e), void *ctx, ota_err *e);
 /* ---------------------------------------------- end of sim */
 
 /* ================================================ DDI support (store/ddi.c) */
