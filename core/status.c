@@ -9,7 +9,6 @@
 #include "internal.h"
 #include "store.h"
 
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +66,7 @@ static int pv_run(ota_engine *eng, int64_t id, store_preview_plan *p, ota_previe
     for (size_t k = 0; k < p->ncomps; k++)
         if (p->comps[k].diff)
             v.diff |= 1u << k;
+    /* now = window_start = 0 (the window is not asked), busy false */
     v.facts.min_rsrp = p->min_rsrp;
     v.facts.min_battery = p->min_battery;
     return store_preview_devices(eng, id, p, pv_count, &v, e);
