@@ -11,7 +11,7 @@
 #include <nettle/sha1.h>
 #include <sodium.h>
 #include "internal.h"
-#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
+#include "store.h"
 
 /* Attribute texts are bounded so one chatty agent cannot bloat the store. */
 #define ATTR_KEY_MAX   128
@@ -21,24 +21,18 @@
 /* ------------------------------------------------------------ attributes */
 static int attrs_load(ota_engine *eng, const char *device, bool *found, json_t **out, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT attrs FROM devices WHERE device_id=?", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *found = rc == SQLITE_ROW;
+    char *text;
     *out = NULL;
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        const char *t = (const char *)sqlite3_column_text(st, 0);
-        *out = json_loads(t ? t : "{}", 0, NULL);
+    if (store_ddi_attrs_get(eng, device, found, &text, e) < 0)
+        return -1;
+    if (text) {
+        *out = json_loads(text, 0, NULL);
         if (!*out || !json_is_object(*out)) {
             json_decref(*out);
             *out = json_object();  /* unreadable old value: start over */
         }
+        free(text);
     }
-    store_done(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(eng, e, "device attributes lookup");
     return 0;
 }
 
@@ -86,19 +80,11 @@ int ota_device_attrs_merge(ota_engine *eng, const char *device, json_t *attrs, o
                  ATTRS_MAX, json_object_size(cur));
         goto out;
     }
-    text = json_dumps(cur, JSON_COMPACT | JSON_SORT_KEYS);
-    sqlite3_stmt *st = store_stmt(eng, "UPDATE devices SET attrs=? WHERE device_id=?", e);
-    if (!text || !st)
-        goto out;
-    sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, device, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    store_done(st);
-    if (s != SQLITE_DONE) {
-        store_fail(eng, e, "device attributes update");
+    if (!(text = json_dumps(cur, JSON_COMPACT | JSON_SORT_KEYS))) {
+        ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
         goto out;
     }
-    rc = 0;
+    rc = store_ddi_attrs_set(eng, device, text, e);
 out:
     ENGINE_UNLOCK(eng);
     free(text);
@@ -146,53 +132,20 @@ int ota_device_detail(ota_engine *eng, const char *product, const char *id, ota_
 /* ---------------------------------------------------------- cancellation */
 /* A job "taken back before it started": a DDI agent was shown it, then its
  * plan was terminated before the device began downloading (terminate fails
- * the jobs that were offered or awaiting confirmation; started_at stays
- * NULL).  hawkBit tells such a device with a cancelAction until it
- * acknowledges.  Starting from the device keeps the lookup on indexes. */
-static const char sql_cancel_pending[] =
-    "SELECT j.id FROM devices d"
-    " JOIN jobs j ON j.device=d.id"
-    " JOIN ddi_offers o ON o.job=j.id"
-    " JOIN plans p ON p.id=j.plan"
-    " WHERE d.device_id=?1 AND p.state='terminated' AND j.started_at IS NULL"
-    "   AND NOT EXISTS (SELECT 1 FROM ddi_cancels c WHERE c.job=j.id)"
-    "   AND (?2=0 OR j.id=?2)"
-    " ORDER BY j.id LIMIT 1";
-
+ * the jobs that were offered or awaiting confirmation).  hawkBit tells such
+ * a device with a cancelAction until it acknowledges. */
 int ota_ddi_offer_note(ota_engine *eng, int64_t job, ota_err *e)
 {
     ENGINE_LOCK(eng);
-    int rc = -1;
-    sqlite3_stmt *st = store_stmt(eng, "INSERT OR IGNORE INTO ddi_offers(job, offered_at) VALUES(?,?)", e);
-    if (st) {
-        sqlite3_bind_int64(st, 1, job);
-        sqlite3_bind_int64(st, 2, ota_engine_now(eng));
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(eng, e, "offer note");
-        store_done(st);
-    }
+    int rc = store_ddi_offer_note(eng, job, ota_engine_now(eng), e);
     ENGINE_UNLOCK(eng);
     return rc;
-}
-
-static int cancel_find(ota_engine *eng, const char *device, int64_t only, int64_t *job, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, sql_cancel_pending, e);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, device, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, only);
-    int rc = sqlite3_step(st);
-    *job = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    store_done(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(eng, e, "cancelled job lookup");
-    return 0;
 }
 
 int ota_ddi_cancel_pending(ota_engine *eng, const char *device, int64_t *job, ota_err *e)
 {
     ENGINE_LOCK(eng);
-    int rc = cancel_find(eng, device, 0, job, e);
+    int rc = store_ddi_cancel_find(eng, device, 0, job, e);
     ENGINE_UNLOCK(eng);
     return rc;
 }
@@ -202,25 +155,14 @@ int ota_ddi_cancel_ack(ota_engine *eng, const char *device, int64_t job, ota_err
     ENGINE_LOCK(eng);
     int64_t found = 0;
     int rc = -1;
-    if (job <= 0 || cancel_find(eng, device, job, &found, e) < 0)
+    if (job <= 0 || store_ddi_cancel_find(eng, device, job, &found, e) < 0)
         goto out;
     if (!found) {
         ota_fail(e, OTA_E_NOT_FOUND, "job", "job %lld of device %s has no cancellation to acknowledge",
                  (long long)job, device);
         goto out;
     }
-    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO ddi_cancels(job, acked_at) VALUES(?,?)", e);
-    if (!st)
-        goto out;
-    sqlite3_bind_int64(st, 1, job);
-    sqlite3_bind_int64(st, 2, ota_engine_now(eng));
-    int s = sqlite3_step(st);
-    store_done(st);
-    if (s != SQLITE_DONE) {
-        store_fail(eng, e, "cancellation acknowledgement");
-        goto out;
-    }
-    rc = 0;
+    rc = store_ddi_cancel_ack(eng, job, ota_engine_now(eng), e);
 out:
     ENGINE_UNLOCK(eng);
     return rc;
@@ -230,16 +172,7 @@ out:
 bool ota_ddi_package_of_product(ota_engine *eng, const char *product, int64_t package)
 {
     ENGINE_LOCK(eng);
-    sqlite3_stmt *st = store_stmt(eng,
-        "SELECT 1 FROM plan_components c JOIN plans p ON p.id=c.plan"
-        " WHERE c.package=? AND p.product=? LIMIT 1", NULL);
-    bool yes = false;
-    if (st) {
-        sqlite3_bind_int64(st, 1, package);
-        sqlite3_bind_text(st, 2, product, -1, SQLITE_STATIC);
-        yes = sqlite3_step(st) == SQLITE_ROW;
-        store_done(st);
-    }
+    bool yes = store_ddi_package_of_product(eng, product, package, NULL) == 1;
     ENGINE_UNLOCK(eng);
     return yes;
 }
@@ -296,68 +229,23 @@ static int blob_sha1_md5(ota_engine *eng, const char *sha256, char sha1[41], cha
     return 0;
 }
 
-struct missing { int64_t package; int idx; char sha256[65]; };
-
-static int missing_list(ota_engine *eng, int64_t package, struct missing **out, size_t *n, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng,
-        "SELECT package, idx, sha256 FROM package_files"
-        " WHERE (sha1='' OR md5='') AND (?1=0 OR package=?1) ORDER BY package, idx", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_int64(st, 1, package);
-    size_t cap = 0;
-    *out = NULL;
-    *n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 16;
-            struct missing *m = realloc(*out, cap * sizeof *m);
-            if (!m) {
-                store_done(st);
-                return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-            }
-            *out = m;
-        }
-        struct missing *m = &(*out)[(*n)++];
-        m->package = sqlite3_column_int64(st, 0);
-        m->idx = sqlite3_column_int(st, 1);
-        store_copy_text(st, 2, m->sha256, sizeof m->sha256);
-    }
-    store_done(st);
-    if (rc != SQLITE_DONE)
-        return store_fail(eng, e, "package files lookup");
-    return 0;
-}
-
-static int hashes_store(ota_engine *eng, const struct missing *m, const char *sha1, const char *md5,
+static int hashes_store(ota_engine *eng, const store_ddi_file *f, const char *sha1, const char *md5,
                         ota_err *e)
 {
     ENGINE_LOCK(eng);
-    int rc = -1;
-    sqlite3_stmt *st = store_stmt(eng,
-        "UPDATE package_files SET sha1=?, md5=? WHERE package=? AND idx=?", e);
-    if (st) {
-        sqlite3_bind_text(st, 1, sha1, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, md5, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, m->package);
-        sqlite3_bind_int(st, 4, m->idx);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(eng, e, "package file hashes update");
-        store_done(st);
-    }
+    int rc = store_ddi_file_hashes_set(eng, f->package, f->idx, sha1, md5, e);
     ENGINE_UNLOCK(eng);
     return rc;
 }
 
 int ota_package_fill_hashes(ota_engine *eng, int64_t package, long *filled, ota_err *e)
 {
-    struct missing *m = NULL;
+    store_ddi_file *m = NULL;
     size_t n = 0;
     long done = 0;
     bool failed = false;
     ENGINE_LOCK(eng);
-    int rc = missing_list(eng, package, &m, &n, e);
+    int rc = store_ddi_files_unhashed(eng, package, &m, &n, e);
     ENGINE_UNLOCK(eng);
     /* Hash outside the lock: a 100 MiB file must not stall check-ins.  A
      * blob that cannot be read does not stop the others; the first error

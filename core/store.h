@@ -164,6 +164,58 @@ int store_plan_delete_saved(ota_engine *eng, int64_t id, ota_err *e);
 /* ---------------------------------------------- end of plans */
 
 /* ================================================ status, preview (store/status.c) */
+/* A read snapshot: every read until store_snapshot_end sees one state of
+ * the store.  Open one only where no transaction level is open
+ * (store_tx_open; inside one, its reads are already one snapshot), and
+ * only read inside it.  Ending it does not count as a rollback: caches
+ * watching the store keep what they hold. */
+int  store_snapshot_begin(ota_engine *eng, ota_err *e);
+void store_snapshot_end(ota_engine *eng);
+
+/* 0 when plan exists, -1 with OTA_E_NOT_FOUND ("id") when it does not. */
+int store_status_plan_check(ota_engine *eng, int64_t plan, ota_err *e);
+/* The plan's state and revision, its jobs per state and the seq of its
+ * newest event (0 when none). */
+int store_status_get(ota_engine *eng, int64_t plan, ota_plan_status *out, ota_err *e);
+/* The plan's jobs, of one state (state >= 0) or of all (state < 0), in
+ * (state, job id) order, after the row (after_state, after_job) a cursor
+ * names (after_state < 0: from the start): up to limit rows into rows[],
+ * *more when there are further ones. */
+int store_status_jobs(ota_engine *eng, int64_t plan, int state, int after_state, int64_t after_job,
+                      int limit, ota_job_row *rows, size_t *n, bool *more, ota_err *e);
+/* The plan's events with seq > since, oldest first, up to limit into events[]. */
+int store_status_events(ota_engine *eng, int64_t plan, int64_t since, int limit, ota_event *events,
+                        size_t *n, ota_err *e);
+
+/* What the targeting preview counts with: the plan's strategy and
+ * components, and per device of its product the facts the eligibility
+ * rule asks (ota_eligibility). */
+typedef struct store_preview_comp {
+    char component[OTA_KEY_MAX + 1];
+    char target[OTA_KEY_MAX + 1], source[OTA_KEY_MAX + 1];  /* source "" unless diff */
+    bool diff;
+} store_preview_comp;
+typedef struct store_preview_plan {
+    char product[OTA_KEY_MAX + 1];
+    int min_rsrp, min_battery;
+    store_preview_comp comps[OTA_MAX_COMPONENTS];  /* in the plan's order */
+    size_t ncomps;
+    bool has_white;                                /* the plan has a white list */
+} store_preview_plan;
+typedef struct store_preview_device {
+    bool blacklisted, whitelisted;      /* on the plan's lists */
+    uint32_t at_target, at_source;      /* bit k: runs comps[k]'s target / (diff) source */
+    bool has_rsrp, has_battery;         /* ever reported */
+    int rsrp, battery;
+} store_preview_device;
+/* OTA_E_NOT_FOUND ("id") when there is no such plan. */
+int store_preview_plan_get(ota_engine *eng, int64_t plan, store_preview_plan *out, ota_err *e);
+/* each(arg, device) once per device of p's product (p as read for plan by
+ * store_preview_plan_get, in the same snapshot), in no particular order;
+ * *device is valid during the call only. */
+int store_preview_devices(ota_engine *eng, int64_t plan, const store_preview_plan *p,
+                          void (*each)(void *arg, const store_preview_device *device), void *arg,
+                          ota_err *e);
 /* ---------------------------------------------- end of status */
 
 /* ================================================ simulator fleet (store/sim.c) */
@@ -206,6 +258,32 @@ int store_sim_devices(ota_engine *eng, const char *product,
 /* ---------------------------------------------- end of sim */
 
 /* ================================================ DDI support (store/ddi.c) */
+/* A device's attributes (configData) as stored, JSON text: *found whether
+ * the device exists, *text a malloc'ed copy (NULL when it never reported
+ * or does not exist).  set stores text for an existing device. */
+int store_ddi_attrs_get(ota_engine *eng, const char *device, bool *found, char **text, ota_err *e);
+int store_ddi_attrs_set(ota_engine *eng, const char *device, const char *text, ota_err *e);
+/* A DDI agent was shown job at now (noted once: the first time stays). */
+int store_ddi_offer_note(ota_engine *eng, int64_t job, int64_t now, ota_err *e);
+/* The first job (by id) shown to device that was taken back before it
+ * started (its plan terminated, the job never started) and whose
+ * cancellation was not acknowledged; only > 0 looks at that job alone.
+ * *job 0 when none. */
+int store_ddi_cancel_find(ota_engine *eng, const char *device, int64_t only, int64_t *job, ota_err *e);
+int store_ddi_cancel_ack(ota_engine *eng, int64_t job, int64_t now, ota_err *e);
+/* 1 when a plan of product uses package, 0 when none does. */
+int store_ddi_package_of_product(ota_engine *eng, const char *product, int64_t package, ota_err *e);
+/* Package files without a SHA-1 or MD5 (package 0: of every package), by
+ * package and index: *files malloc'ed, *n of them (NULL, 0 on failure). */
+typedef struct store_ddi_file {
+    int64_t package;
+    int idx;
+    char sha256[65];
+} store_ddi_file;
+int store_ddi_files_unhashed(ota_engine *eng, int64_t package, store_ddi_file **files, size_t *n,
+                             ota_err *e);
+int store_ddi_file_hashes_set(ota_engine *eng, int64_t package, int idx, const char *sha1,
+                              const char *md5, ota_err *e);
 /* ---------------------------------------------- end of ddi */
 
 /* ================================================ rollout: jobs, counts, events (store/jobs.c) */
