@@ -3,9 +3,9 @@
  * Rows are written at the public core calls (products, devices, packages,
  * plans, transitions, tokens, signatures), so the local engine and otad
  * record the same way.  The trail is append-only: the store only adds and
- * reads rows (core/store/audit.c).
- * A row is written after the action, outside its transaction: an audit
- * write that fails never undoes or fails the action it describes. */
+ * reads rows (core/store/audit.c).  A row is written after the action,
+ * outside its transaction: an audit write that fails never undoes or fails
+ * the action it describes. */
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
