@@ -533,78 +533,44 @@ static int r_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
 }
 
 /* The server takes devices as a JSON array.  The file (.json or .csv) is
- * read by core's own importer into a scratch engine, so every file error
- * (line, column, rule) is exactly the local backend's, then sent as JSON. */
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+ * read by core's own device file parser, so every file error (line,
+ * column, rule) is exactly the local backend's; the rules a device must
+ * meet in its product are the server's, as they are the local engine's.
+ * Each device goes as core's codec writes it, less the members that say
+ * nothing (an empty product, nulls), so a large fleet's body stays small. */
+static json_t *device_body(const ota_device *d)
 {
-    (void)st; (void)flag; (void)ftw;
-    remove(path);
-    return 0;
-}
-
-static json_t *device_json(const ota_device *d)
-{
-    json_t *j = json_object(), *vs = json_object();
-    json_object_set_new(j, "id", json_string(d->id));
-    for (size_t k = 0; k < d->nversions; k++)
-        json_object_set_new(vs, d->versions[k].component, json_string(d->versions[k].version));
-    json_object_set_new(j, "versions", vs);
-    if (d->has_rsrp)
-        json_object_set_new(j, "rsrp", json_integer(d->rsrp));
-    if (d->has_battery)
-        json_object_set_new(j, "battery", json_integer(d->battery));
+    json_t *j = ota_json_device(d), *v;
+    const char *k;
+    void *tmp;
+    json_object_foreach_safe(j, tmp, k, v)
+        if (json_is_null(v) || (!strcmp(k, "product") && !d->product[0]))
+            json_object_del(j, k);
     return j;
 }
 
-static json_t *scratch_devices(ota_engine *eng, const char *product, ota_err *e)
+static json_t *devices_file_json(const char *path, ota_err *e)
 {
+    ota_devfile *f;
+    if (ota_devfile_open_file(path, &f, e) < 0)
+        return NULL;
     json_t *arr = json_array();
-    ota_page_req pg = {.limit = OTA_LIST_MAX};
-    for (;;) {
-        ota_device_page page = {0};
-        if (ota_device_list(eng, product, NULL, &pg, &page, e) < 0) {
-            json_decref(arr);
-            return NULL;
-        }
-        for (size_t i = 0; i < page.n; i++)
-            json_array_append_new(arr, device_json(&page.items[i]));
-        snprintf(pg.cursor, sizeof pg.cursor, "%s", page.next_cursor);
-        ota_device_page_free(&page);
-        if (!pg.cursor[0])
-            return arr;
-    }
-}
-
-static json_t *devices_file_json(const char *product, const char *path, ota_err *e)
-{
-    const char *tmpdir = getenv("TMPDIR");
-    char dir[PATH_MAX], db[PATH_MAX + 8];
-    snprintf(dir, sizeof dir, "%s/ota-import-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-    if (!mkdtemp(dir)) {
-        ota_fail(e, OTA_E_IO, NULL, "cannot make a scratch folder: %s", strerror(errno));
+    ota_device d;
+    int r;
+    while ((r = ota_devfile_next(f, &d, e)) == 1)
+        json_array_append_new(arr, device_body(&d));
+    ota_devfile_close(f);
+    if (r < 0) {
+        json_decref(arr);
         return NULL;
     }
-    snprintf(db, sizeof db, "%s/s.db", dir);
-    ota_engine_opts o = {.db_path = db};
-    ota_engine *eng = ota_engine_open(&o, e);
-    json_t *arr = NULL;
-    ota_product p = {0};
-    snprintf(p.key, sizeof p.key, "%s", product);
-    snprintf(p.name, sizeof p.name, "%s", product);
-    char dk[65];
-    ota_import_result res;
-    if (eng && ota_product_add(eng, &p, dk, e) == 0 &&
-        ota_device_import_file(eng, product, path, &res, e) == 0)
-        arr = scratch_devices(eng, product, e);
-    ota_engine_close(eng);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
     return arr;
 }
 
 static int r_device_import(ota_backend *b, const char *product, const char *path,
                            ota_import_result *res, ota_err *e)
 {
-    json_t *body = devices_file_json(product, path, e);
+    json_t *body = devices_file_json(path, e);
     if (!body)
         return -1;
     char key[3 * OTA_KEY_MAX + 1], p[300];

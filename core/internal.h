@@ -55,6 +55,21 @@ void sign_free(ota_engine *eng);
 /* Products (products.c): the device key cache goes at close. */
 void products_free(ota_engine *eng);
 
+/* Device files (devfile.c).  The ids one import has seen, with where each
+ * was (index or line): a device listed twice is refused, since which row
+ * was meant is anyone's guess.  Zero-initialise; free with devfile_ids_free. */
+typedef struct devfile_ids {
+    struct idslot { char *id; long where; } *slot;
+    size_t cap, n;
+} devfile_ids;
+/* Refuses the second listing of id; what names the place ("devices[%ld]"
+ * or "line %ld", given where), field the field to blame. */
+int devfile_ids_check(devfile_ids *s, const char *id, long where, const char *what, const char *field,
+                      ota_err *e);
+void devfile_ids_free(devfile_ids *s);
+/* Prefix a device failure with its position ("devices[3].id"); returns -1. */
+int devfile_refield(ota_err *e, size_t i);
+
 /* blob.c: remove temp files of uploads whose writer died. */
 void blob_sweep_tmp(ota_engine *eng);
 

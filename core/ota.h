@@ -351,6 +351,23 @@ int ota_device_upsert(ota_engine *eng, const char *product, const ota_device *de
  * optional rsrp,battery columns).  All or nothing; errors name line and column. */
 int ota_device_import_file(ota_engine *eng, const char *product, const char *path,
                            ota_import_result *res, ota_err *e);
+/* The device file parser behind it (pure: no engine), one device at a time.
+ * The name's ending (.json or .csv, any case) chooses the format, else
+ * OTA_E_UNSUPPORTED_MEDIA.  ota_devfile_open reads text[len], which must
+ * outlive the reader; ota_devfile_open_file reads the file at path first
+ * (at most 1 GiB).  ota_devfile_next: 1 with *out filled, 0 at the end,
+ * -1 on an error naming its place exactly as ota_device_import_file does
+ * (an id listed twice in the file included; the product a device names is
+ * left for the importer to check).  ota_devfile_more peeks: 1 when another
+ * device follows, 0 at the end, -1 when the file is broken before it (JSON
+ * syntax, the CSV header or the record's quoting); its device is decoded
+ * and checked by the next ota_devfile_next.  After -1 only close. */
+typedef struct ota_devfile ota_devfile;
+int  ota_devfile_open(const char *name, const char *text, size_t len, ota_devfile **out, ota_err *e);
+int  ota_devfile_open_file(const char *path, ota_devfile **out, ota_err *e);
+int  ota_devfile_more(ota_devfile *f, ota_err *e);
+int  ota_devfile_next(ota_devfile *f, ota_device *out, ota_err *e);
+void ota_devfile_close(ota_devfile *f);
 int ota_device_get(ota_engine *eng, const char *id, ota_device *out, ota_err *e);
 typedef struct ota_device_page { ota_device *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_device_page;
 /* q: substring of the device id (NULL/"" = all). */

@@ -88,12 +88,60 @@ int store_page_begin(ota_page_req *req, const ota_page_req *pg, int64_t *id, voi
                      size_t size, ota_err *e);
 
 /* ================================================ products, devices, keys (store/products.c) */
+/* Products.  The device key is kept only as its hash (hash_len bytes). */
+int store_product_exists(ota_engine *eng, const char *key, bool *exists, ota_err *e);
+int store_product_insert(ota_engine *eng, const ota_product *p, const unsigned char *hash,
+                         size_t hash_len, ota_err *e);
+int store_product_get(ota_engine *eng, const char *key, ota_product *out, ota_err *e);
+int store_product_list(ota_engine *eng, ota_product_list *out, ota_err *e); /* ordered by key */
+/* The stored hash of product's device key into hash[len]: 1 found, 0 no
+ * such product (or a hash of another length), -1 failure. */
+int store_product_key_hash(ota_engine *eng, const char *product, unsigned char *hash, size_t len,
+                           ota_err *e);
+
+/* Devices.  store_device_put adds d to product or, when its id is already
+ * there, replaces its versions and the telemetry d gives (*added tells
+ * which); OTA_E_CONFLICT when the id belongs to another product.  Call it
+ * inside a transaction: it writes several rows. */
+int store_device_put(ota_engine *eng, const char *product, const ota_device *d, bool *added,
+                     ota_err *e);
+int store_device_get(ota_engine *eng, const char *id, ota_device *out, ota_err *e);
+/* One page ordered by device id, of product (NULL or "" = all) with q a
+ * substring of the id (NULL or "" = any), after the cursor id (0 = from the
+ * start; see store_page_begin); out->items has room for limit devices;
+ * fills out->n and, when more follow, out->next_cursor. */
+int store_device_page(ota_engine *eng, const char *product, const char *q, int64_t after, int limit,
+                      ota_device_page *out, ota_err *e);
 /* ---------------------------------------------- end of products */
 
 /* ================================================ tokens (store/tokens.c) */
+/* A token is stored by name with the hash of its secret (hash_len bytes);
+ * t gives name, role and created_at, *id receives its id.  OTA_E_CONFLICT
+ * when the name is taken. */
+int store_token_name_taken(ota_engine *eng, const char *name, bool *taken, ota_err *e);
+int store_token_insert(ota_engine *eng, const ota_token_info *t, const unsigned char *hash,
+                       size_t hash_len, int64_t *id, ota_err *e);
+int store_token_list(ota_engine *eng, ota_token_list *out, ota_err *e); /* ordered by id */
+/* Marks the active token named name revoked at `at`; OTA_E_NOT_FOUND when
+ * there is no such active token. */
+int store_token_revoke(ota_engine *eng, const char *name, int64_t at, ota_err *e);
+/* The token whose hash is hash[len] (revoked or not), with the stored hash
+ * copied to stored[len] for the caller's constant-time compare: 1 found,
+ * 0 none (or a stored hash of another length), -1 failure. */
+int store_token_by_hash(ota_engine *eng, const unsigned char *hash, size_t len, ota_token_info *out,
+                        unsigned char *stored, ota_err *e);
 /* ---------------------------------------------- end of tokens */
 
 /* ================================================ audit (store/audit.c) */
+/* The trail is append-only: rows are added and read, never changed. */
+int store_audit_append(ota_engine *eng, int64_t at, const char *actor, const char *action,
+                       const char *target, const char *outcome, const char *detail, ota_err *e);
+/* One page oldest first, after the cursor seq (0 = from the start), of the
+ * rows matching q's actor, target (NULL or "" = any) and since; out->items
+ * has room for limit rows; fills out->n and, when more follow,
+ * out->next_cursor. */
+int store_audit_page(ota_engine *eng, const ota_audit_query *q, int64_t after, int limit,
+                     ota_audit_page *out, ota_err *e);
 /* ---------------------------------------------- end of audit */
 
 /* ================================================ packages, files (store/packages.c) */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
-#include "store/sqlite.h" /* TRANSITIONAL: SQL moves to core/store/ */
+#include "store.h"
 
 #define TOKEN_HASH_LEN 32
 
@@ -48,32 +48,16 @@ static int token_name_check(const char *name, ota_err *e)
     return 0;
 }
 
-static void token_row(sqlite3_stmt *st, ota_token_info *t)
-{
-    memset(t, 0, sizeof *t);
-    t->id = sqlite3_column_int64(st, 0);
-    store_copy_text(st, 1, t->name, sizeof t->name);
-    if (ota_role_parse((const char *)sqlite3_column_text(st, 2), &t->role) < 0)
-        t->role = OTA_ROLE_VIEWER;  /* unknown role in the db: least power */
-    t->created_at = sqlite3_column_int64(st, 3);
-    t->revoked_at = sqlite3_column_int64(st, 4);
-}
-
 /* A free "<role>-<n>" name; called with the engine lock held. */
 static int token_default_name(ota_engine *eng, ota_role role, char *out, size_t len, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT 1 FROM tokens WHERE name = ?", e);
-    if (!st)
-        return -1;
     for (int i = 1; i < 1000000; i++) {
         snprintf(out, len, "%s-%d", ota_role_str(role), i);
-        sqlite3_bind_text(st, 1, out, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
-        store_done(st);
-        if (rc == SQLITE_DONE)
+        bool taken;
+        if (store_token_name_taken(eng, out, &taken, e) < 0)
+            return -1;
+        if (!taken)
             return 0;
-        if (rc != SQLITE_ROW)
-            return store_fail(eng, e, "token name lookup");
     }
     return ota_fail(e, OTA_E_CONFLICT, "name", "no free default name; give one with --name");
 }
@@ -107,32 +91,12 @@ int ota_token_create(ota_engine *eng, const char *name, ota_role role, char *sec
     secret[OTA_TOKEN_LEN] = 0;
     token_hash(secret, hash);
 
-    sqlite3_stmt *st = store_stmt(eng,
-        "INSERT INTO tokens(name, role, hash, created_at) VALUES(?, ?, ?, ?)", e);
-    if (!st)
+    ota_token_info t = {.role = role, .created_at = ota_engine_now(eng)};
+    snprintf(t.name, sizeof t.name, "%s", nm);
+    if (store_token_insert(eng, &t, hash, sizeof hash, &t.id, e) < 0)
         goto out;
-    int64_t now = ota_engine_now(eng);
-    sqlite3_bind_text(st, 1, nm, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, ota_role_str(role), -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 3, hash, sizeof hash, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, now);
-    int src = sqlite3_step(st);
-    store_done(st);
-    if (src == SQLITE_CONSTRAINT || (src & 0xff) == SQLITE_CONSTRAINT) {
-        ota_fail(e, OTA_E_CONFLICT, "name", "a token named '%s' already exists", nm);
-        goto out;
-    }
-    if (src != SQLITE_DONE) {
-        store_fail(eng, e, "token insert");
-        goto out;
-    }
-    if (out) {
-        memset(out, 0, sizeof *out);
-        out->id = sqlite3_last_insert_rowid(STORE_DB(eng));
-        snprintf(out->name, sizeof out->name, "%s", nm);
-        out->role = role;
-        out->created_at = now;
-    }
+    if (out)
+        *out = t;
     memcpy(secret_out, secret, sizeof secret);
     sodium_memzero(secret, sizeof secret);
     rc = 0;
@@ -144,38 +108,9 @@ out:
 
 int ota_token_list_all(ota_engine *eng, ota_token_list *out, ota_err *e)
 {
-    memset(out, 0, sizeof *out);
-    size_t cap = 0;
-    int rc = -1;
     ENGINE_LOCK(eng);
-    sqlite3_stmt *st = store_stmt(eng,
-        "SELECT id, name, role, created_at, coalesce(revoked_at, 0) FROM tokens ORDER BY id", e);
-    if (!st)
-        goto out;
-    int src;
-    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-        if (out->n == cap) {
-            cap = cap ? cap * 2 : 16;
-            ota_token_info *v = realloc(out->items, cap * sizeof *v);
-            if (!v) {
-                ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-                store_done(st);
-                goto out;
-            }
-            out->items = v;
-        }
-        token_row(st, &out->items[out->n++]);
-    }
-    store_done(st);
-    if (src != SQLITE_DONE) {
-        store_fail(eng, e, "token list");
-        goto out;
-    }
-    rc = 0;
-out:
+    int rc = store_token_list(eng, out, e);
     ENGINE_UNLOCK(eng);
-    if (rc < 0)
-        ota_token_list_free(out);
     return rc;
 }
 
@@ -187,26 +122,8 @@ void ota_token_list_free(ota_token_list *l)
 
 int ota_token_revoke(ota_engine *eng, const char *name, ota_err *e)
 {
-    int rc = -1;
     ENGINE_LOCK(eng);
-    sqlite3_stmt *st = store_stmt(eng,
-        "UPDATE tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", e);
-    if (!st)
-        goto out;
-    sqlite3_bind_int64(st, 1, ota_engine_now(eng));
-    sqlite3_bind_text(st, 2, name ? name : "", -1, SQLITE_TRANSIENT);
-    int src = sqlite3_step(st);
-    store_done(st);
-    if (src != SQLITE_DONE) {
-        store_fail(eng, e, "token revoke");
-        goto out;
-    }
-    if (sqlite3_changes(STORE_DB(eng)) == 0) {
-        ota_fail(e, OTA_E_NOT_FOUND, "name", "no active token named '%s'", name ? name : "");
-        goto out;
-    }
-    rc = 0;
-out:
+    int rc = store_token_revoke(eng, name ? name : "", ota_engine_now(eng), e);
     ENGINE_UNLOCK(eng);
     audit_note(eng, "token.revoke", rc, e, NULL, "token:%s", name ? name : "");
     return rc;
@@ -218,35 +135,17 @@ int ota_token_lookup(ota_engine *eng, const char *secret, ota_token_info *out, o
         return ota_fail(e, OTA_E_UNAUTHORIZED, NULL, "unknown or revoked token");
     if (sodium_init() < 0)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "libsodium failed to initialise");
-    unsigned char hash[TOKEN_HASH_LEN];
+    unsigned char hash[TOKEN_HASH_LEN], stored[TOKEN_HASH_LEN];
     token_hash(secret, hash);
-    int rc = -1;
+    ota_token_info t;
     ENGINE_LOCK(eng);
-    sqlite3_stmt *st = store_stmt(eng,
-        "SELECT id, name, role, created_at, coalesce(revoked_at, 0), hash FROM tokens WHERE hash = ?", e);
-    if (!st)
-        goto out;
-    sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_TRANSIENT);
-    int src = sqlite3_step(st);
-    if (src == SQLITE_ROW) {
-        const void *h = sqlite3_column_blob(st, 5);
-        int hl = sqlite3_column_bytes(st, 5);
-        ota_token_info t;
-        token_row(st, &t);
-        if (hl == TOKEN_HASH_LEN && h && sodium_memcmp(h, hash, TOKEN_HASH_LEN) == 0 && !t.revoked_at) {
-            if (out)
-                *out = t;
-            rc = 0;
-        }
-    } else if (src != SQLITE_DONE) {
-        store_done(st);
-        store_fail(eng, e, "token lookup");
-        goto out;
-    }
-    store_done(st);
-    if (rc < 0)
-        ota_fail(e, OTA_E_UNAUTHORIZED, NULL, "unknown or revoked token");
-out:
+    int found = store_token_by_hash(eng, hash, sizeof hash, &t, stored, e);
     ENGINE_UNLOCK(eng);
-    return rc;
+    if (found < 0)
+        return -1;
+    if (!found || sodium_memcmp(stored, hash, TOKEN_HASH_LEN) != 0 || t.revoked_at)
+        return ota_fail(e, OTA_E_UNAUTHORIZED, NULL, "unknown or revoked token");
+    if (out)
+        *out = t;
+    return 0;
 }
