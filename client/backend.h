@@ -18,7 +18,7 @@ typedef struct ota_backend_ops {
     void (*close)(ota_backend *b);
 
     int (*product_add)(ota_backend *b, const ota_product *p, char *device_key_out, ota_err *e);
-    int (*product_list)(ota_backend *b, ota_product_list *out, ota_err *e);
+    int (*product_list_all)(ota_backend *b, ota_product_list *out, ota_err *e);
     int (*device_import)(ota_backend *b, const char *product, const char *path,
                          ota_import_result *res, ota_err *e);
     int (*device_list)(ota_backend *b, const char *product, const char *q, const ota_page_req *pg,
@@ -27,7 +27,7 @@ typedef struct ota_backend_ops {
      * configData keys other than telemetry and versions): *attrs (unless
      * attrs is NULL) receives a new reference to a JSON object of strings,
      * {} when none.  not_found when the product has no such device. */
-    int (*device_get)(ota_backend *b, const char *product, const char *id, ota_device *out,
+    int (*device_detail)(ota_backend *b, const char *product, const char *id, ota_device *out,
                       json_t **attrs, ota_err *e);
 
     int (*package_create)(ota_backend *b, const ota_package_meta *m, const char *const *paths,
@@ -51,7 +51,7 @@ typedef struct ota_backend_ops {
     int (*plan_copy_components)(ota_backend *b, int64_t from, int64_t to, ota_plan *out, ota_err *e);
     int (*plan_transition)(ota_backend *b, int64_t id, ota_action a, ota_plan *out, ota_err *e);
     int (*plan_preview)(ota_backend *b, int64_t id, ota_preview *out, ota_err *e);
-    int (*plan_status)(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e);
+    int (*plan_status_get)(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e);
     int (*plan_devices)(ota_backend *b, int64_t id, int state, const ota_page_req *pg,
                         ota_job_page *out, ota_err *e);
     int (*plan_events)(ota_backend *b, int64_t id, int64_t since, int limit,
@@ -65,7 +65,7 @@ typedef struct ota_backend_ops {
 
     /* Trust: attach a signature (with its public_key) to a package; read
      * the audit trail (a viewer token sees only its own rows). */
-    int (*package_sign)(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e);
+    int (*package_sign_add)(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e);
     int (*audit_list)(ota_backend *b, const ota_audit_query *q, ota_audit_page *out, ota_err *e);
 } ota_backend_ops;
 

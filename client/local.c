@@ -33,7 +33,7 @@ static int l_product_add(ota_backend *b, const ota_product *p, char *key, ota_er
     return ota_product_add(E(b), p, key, e);
 }
 
-static int l_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
+static int l_product_list_all(ota_backend *b, ota_product_list *out, ota_err *e)
 {
     return ota_product_list_all(E(b), out, e);
 }
@@ -41,7 +41,7 @@ static int l_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
 static int l_device_import(ota_backend *b, const char *product, const char *path,
                            ota_import_result *res, ota_err *e)
 {
-    return ota_device_import_file(E(b), product, path, res, e);
+    return ota_device_import(E(b), product, path, res, e);
 }
 
 static int l_device_list(ota_backend *b, const char *product, const char *q, const ota_page_req *pg,
@@ -50,7 +50,7 @@ static int l_device_list(ota_backend *b, const char *product, const char *q, con
     return ota_device_list(E(b), product, q, pg, out, e);
 }
 
-static int l_device_get(ota_backend *b, const char *product, const char *id, ota_device *out,
+static int l_device_detail(ota_backend *b, const char *product, const char *id, ota_device *out,
                         json_t **attrs, ota_err *e)
 {
     return ota_device_detail(E(b), product, id, out, attrs, e);
@@ -182,7 +182,7 @@ static int l_plan_preview(ota_backend *b, int64_t id, ota_preview *out, ota_err 
     return ota_plan_preview(E(b), id, out, e);
 }
 
-static int l_plan_status(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e)
+static int l_plan_status_get(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e)
 {
     return ota_plan_status_get(E(b), id, out, e);
 }
@@ -215,7 +215,7 @@ static int l_job_report(ota_backend *b, int64_t job, const char *device, ota_job
     return ota_job_report(E(b), job, device, to, progress, error_text, e);
 }
 
-static int l_package_sign(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
+static int l_package_sign_add(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
 {
     return ota_package_sign_add(ota_backend_local_engine(b), id, sig, out, e);
 }
@@ -229,10 +229,10 @@ static const ota_backend_ops local_ops = {
     .kind = "local",
     .close = local_close,
     .product_add = l_product_add,
-    .product_list = l_product_list,
+    .product_list_all = l_product_list_all,
     .device_import = l_device_import,
     .device_list = l_device_list,
-    .device_get = l_device_get,
+    .device_detail = l_device_detail,
     .package_create = l_package_create,
     .package_get = l_package_get,
     .package_list = l_package_list,
@@ -247,13 +247,13 @@ static const ota_backend_ops local_ops = {
     .plan_copy_components = l_plan_copy_components,
     .plan_transition = l_plan_transition,
     .plan_preview = l_plan_preview,
-    .plan_status = l_plan_status,
+    .plan_status_get = l_plan_status_get,
     .plan_devices = l_plan_devices,
     .plan_events = l_plan_events,
     .checkin = l_checkin,
     .job_confirm = l_job_confirm,
     .job_report = l_job_report,
-    .package_sign = l_package_sign,
+    .package_sign_add = l_package_sign_add,
     .audit_list = l_audit_list,
 };
 

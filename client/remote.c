@@ -498,7 +498,7 @@ static int r_product_add(ota_backend *b, const ota_product *p, char *device_key_
     return rc;
 }
 
-static int r_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
+static int r_product_list_all(ota_backend *b, ota_product_list *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
     char cursor[OTA_CURSOR_MAX] = "";
@@ -594,7 +594,7 @@ static json_t *devices_file_json(const char *product, const char *path, ota_err 
     char dk[65];
     ota_import_result res;
     if (eng && ota_product_add(eng, &p, dk, e) == 0 &&
-        ota_device_import_file(eng, product, path, &res, e) == 0)
+        ota_device_import(eng, product, path, &res, e) == 0)
         arr = scratch_devices(eng, product, e);
     ota_engine_close(eng);
     nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
@@ -654,7 +654,7 @@ fail:
 
 /* The device JSON with "attributes" (an object of strings), which the
  * strict device decoder does not know: checked and taken out first. */
-static int r_device_get(ota_backend *b, const char *product, const char *id, ota_device *out,
+static int r_device_detail(ota_backend *b, const char *product, const char *id, ota_device *out,
                         json_t **attrs, ota_err *e)
 {
     if (attrs)
@@ -1101,7 +1101,7 @@ static int r_plan_preview(ota_backend *b, int64_t id, ota_preview *out, ota_err 
     return get_decode(b, path, dec_preview, out, e);
 }
 
-static int r_plan_status(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e)
+static int r_plan_status_get(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e)
 {
     char path[96];
     snprintf(path, sizeof path, "/plans/%" PRId64 "/status", id);
@@ -1226,7 +1226,7 @@ static void r_close(ota_backend *b)
 }
 
 /* ---------------------------------------------------------------- trust */
-static int r_package_sign(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
+static int r_package_sign_add(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
 {
     char path[64];
     snprintf(path, sizeof path, "/packages/%" PRId64 "/signatures", id);
@@ -1279,10 +1279,10 @@ static const ota_backend_ops remote_ops = {
     .kind = "remote",
     .close = r_close,
     .product_add = r_product_add,
-    .product_list = r_product_list,
+    .product_list_all = r_product_list_all,
     .device_import = r_device_import,
     .device_list = r_device_list,
-    .device_get = r_device_get,
+    .device_detail = r_device_detail,
     .package_create = r_package_create,
     .package_get = r_package_get,
     .package_list = r_package_list,
@@ -1297,13 +1297,13 @@ static const ota_backend_ops remote_ops = {
     .plan_copy_components = r_plan_copy_components,
     .plan_transition = r_plan_transition,
     .plan_preview = r_plan_preview,
-    .plan_status = r_plan_status,
+    .plan_status_get = r_plan_status_get,
     .plan_devices = r_plan_devices,
     .plan_events = r_plan_events,
     .checkin = r_checkin,
     .job_confirm = r_job_confirm,
     .job_report = r_job_report,
-    .package_sign = r_package_sign,
+    .package_sign_add = r_package_sign_add,
     .audit_list = r_audit_list,
 };
 

@@ -349,7 +349,7 @@ int ota_device_upsert(ota_engine *eng, const char *product, const ota_device *de
                       ota_import_result *res, ota_err *e);
 /* File by extension: .json (API.md array) or .csv (header: id,<component>...,
  * optional rsrp,battery columns).  All or nothing; errors name line and column. */
-int ota_device_import_file(ota_engine *eng, const char *product, const char *path,
+int ota_device_import(ota_engine *eng, const char *product, const char *path,
                            ota_import_result *res, ota_err *e);
 int ota_device_get(ota_engine *eng, const char *id, ota_device *out, ota_err *e);
 typedef struct ota_device_page { ota_device *items; size_t n; char next_cursor[OTA_CURSOR_MAX]; } ota_device_page;

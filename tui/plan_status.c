@@ -304,7 +304,7 @@ static void detail_run(ota_backend *b, call *c)
 {
     dev_detail *dd = c->data;
     json_t *attrs = NULL;
-    c->rc = b->ops->device_get(b, dd->product, dd->id, &dd->d, &attrs, &c->err);
+    c->rc = b->ops->device_detail(b, dd->product, dd->id, &dd->d, &attrs, &c->err);
     if (c->rc == 0)
         attrs_lines(attrs, dd);
     json_decref(attrs);

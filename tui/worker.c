@@ -52,7 +52,7 @@ static void call_run(ota_backend *b, call *c)
     ota_err *e = &c->err;
     const char *paths[OTA_MAX_FILES];
     switch (c->kind) {
-    case CALL_PRODUCT_LIST:   c->rc = o->product_list(b, &c->products, e); break;
+    case CALL_PRODUCT_LIST:   c->rc = o->product_list_all(b, &c->products, e); break;
     case CALL_PACKAGE_LIST:
         c->rc = o->package_list(b, c->str[0] ? c->str : NULL, &c->pg, &c->packages, e);
         break;
@@ -73,7 +73,7 @@ static void call_run(ota_backend *b, call *c)
     case CALL_PLAN_DELETE:    c->rc = o->plan_delete(b, c->id, e); break;
     case CALL_PLAN_TRANSITION: c->rc = o->plan_transition(b, c->id, c->action, &c->plan, e); break;
     case CALL_PLAN_PREVIEW:   c->rc = o->plan_preview(b, c->id, &c->preview, e); break;
-    case CALL_PLAN_STATUS:    c->rc = o->plan_status(b, c->id, &c->status, e); break;
+    case CALL_PLAN_STATUS:    c->rc = o->plan_status_get(b, c->id, &c->status, e); break;
     case CALL_PLAN_DEVICES:
         c->rc = o->plan_devices(b, c->id, c->state, &c->pg, &c->jobs, e);
         break;
