@@ -1278,33 +1278,9 @@ fail:
 static const ota_backend_ops remote_ops = {
     .kind = "remote",
     .close = r_close,
-    .product_add = r_product_add,
-    .product_list_all = r_product_list_all,
-    .device_import = r_device_import,
-    .device_list = r_device_list,
-    .device_detail = r_device_detail,
-    .package_create = r_package_create,
-    .package_get = r_package_get,
-    .package_list = r_package_list,
-    .package_verify = r_package_verify,
-    .package_delete = r_package_delete,
-    .package_download = r_package_download,
-    .plan_create = r_plan_create,
-    .plan_get = r_plan_get,
-    .plan_list = r_plan_list,
-    .plan_update = r_plan_update,
-    .plan_delete = r_plan_delete,
-    .plan_copy_components = r_plan_copy_components,
-    .plan_transition = r_plan_transition,
-    .plan_preview = r_plan_preview,
-    .plan_status_get = r_plan_status_get,
-    .plan_devices = r_plan_devices,
-    .plan_events = r_plan_events,
-    .checkin = r_checkin,
-    .job_confirm = r_job_confirm,
-    .job_report = r_job_report,
-    .package_sign_add = r_package_sign_add,
-    .audit_list = r_audit_list,
+#define OP(name, local, params, args) .name = r_##name,
+    OTA_BACKEND_OPS(OP)
+#undef OP
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
