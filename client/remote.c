@@ -448,18 +448,6 @@ static int bad_answer(remote *r, ota_err *e, const char *what)
     return ota_fail(e, OTA_E_BAD_REQUEST, NULL, "%s sent an unexpected answer: %s", r->url, what);
 }
 
-/* {"items":[...],"next_cursor":...}: items borrowed from j. */
-static int page_split(remote *r, json_t *j, json_t **items, char *next, size_t nlen, ota_err *e)
-{
-    *items = json_object_get(j, "items");
-    if (!json_is_array(*items))
-        return bad_answer(r, e, "no items array");
-    json_t *nc = json_object_get(j, "next_cursor");
-    if (next)
-        snprintf(next, nlen, "%s", json_is_string(nc) ? json_string_value(nc) : "");
-    return 0;
-}
-
 static int64_t jint(json_t *j, const char *k)
 {
     json_t *v = json_object_get(j, k);
@@ -490,9 +478,8 @@ static int r_product_add(ota_backend *b, const ota_product *p, char *device_key_
     int rc = remote_json(R(b), "POST", "/products", body, 0, false, &j, e);
     json_decref(body);
     if (rc == 0) {
-        json_t *dk = json_object_get(j, "device_key");
-        if (device_key_out)
-            snprintf(device_key_out, 65, "%s", json_is_string(dk) ? json_string_value(dk) : "");
+        ota_product got;
+        rc = ota_product_added_from_json(j, &got, device_key_out, e);
     }
     json_decref(j);
     return rc;
@@ -507,7 +494,7 @@ static int r_product_list_all(ota_backend *b, ota_product_list *out, ota_err *e)
         path_query(path, sizeof path, "cursor", cursor);
         json_t *j = NULL, *items;
         if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-            page_split(R(b), j, &items, cursor, sizeof cursor, e) < 0)
+            ota_page_from_json(j, &items, cursor, e) < 0)
             goto fail_j;
         size_t n = json_array_size(items);
         ota_product *v = realloc(out->items, (out->n + n + 1) * sizeof *v);
@@ -635,7 +622,7 @@ static int r_device_list(ota_backend *b, const char *product, const char *q,
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -652,10 +639,8 @@ fail:
     return -1;
 }
 
-/* The device JSON with "attributes" (an object of strings), which the
- * strict device decoder does not know: checked and taken out first. */
 static int r_device_detail(ota_backend *b, const char *product, const char *id, ota_device *out,
-                        json_t **attrs, ota_err *e)
+                           json_t **attrs, ota_err *e)
 {
     if (attrs)
         *attrs = NULL;
@@ -666,25 +651,7 @@ static int r_device_detail(ota_backend *b, const char *product, const char *id, 
     json_t *j = NULL;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0)
         return -1;
-    json_t *a = json_object_get(j, "attributes");
-    const char *k;
-    json_t *v;
-    int rc = json_is_object(a) ? 0 : bad_answer(R(b), e, "device without an attributes object");
-    if (rc == 0)
-        json_object_foreach(a, k, v)
-            if (!json_is_string(v)) {
-                rc = bad_answer(R(b), e, "a device attribute that is not a string");
-                break;
-            }
-    json_incref(a);
-    if (rc == 0) {
-        json_object_del(j, "attributes");
-        rc = ota_device_from_json(j, out, e);
-    }
-    if (rc == 0 && attrs)
-        *attrs = a;
-    else
-        json_decref(a);
+    int rc = ota_device_detail_from_json(j, out, attrs, e);
     json_decref(j);
     return rc;
 }
@@ -715,18 +682,6 @@ static int r_package_delete(ota_backend *b, int64_t id, ota_err *e)
     char path[64];
     snprintf(path, sizeof path, "/packages/%" PRId64, id);
     return remote_json(R(b), "DELETE", path, NULL, 0, false, NULL, e);
-}
-
-static json_t *meta_json(const ota_package_meta *m)
-{
-    json_t *j = json_object();
-    json_object_set_new(j, "component", json_string(m->component));
-    json_object_set_new(j, "kind", json_string(ota_kind_str(m->kind)));
-    json_object_set_new(j, "target_version", json_string(m->target_version));
-    json_object_set_new(j, "source_version",
-                        m->source_version[0] ? json_string(m->source_version) : json_null());
-    json_object_set_new(j, "remark", json_string(m->remark));
-    return j;
 }
 
 static const char *base_name(const char *path)
@@ -771,7 +726,7 @@ static int r_package_create(ota_backend *b, const ota_package_meta *m, const cha
         return -1;
     req q = {.method = "POST", .path = "/packages", .transfer = true, .sink_fd = -1};
     q.mime = curl_mime_init(r->curl);
-    json_t *mj = meta_json(m);
+    json_t *mj = ota_json_package_meta(m);
     char *meta = json_dumps(mj, JSON_COMPACT);
     json_decref(mj);
     curl_mimepart *part = curl_mime_addpart(q.mime);
@@ -833,7 +788,7 @@ static int r_package_list(ota_backend *b, const char *component, const ota_page_
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -957,7 +912,7 @@ static int r_plan_list(ota_backend *b, int state, const char *product, const ota
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -992,8 +947,11 @@ static int update_was_applied(ota_backend *b, const ota_plan *sent, json_t *body
         json_object_del(a, server_owned[i]);
         json_object_del(g, server_owned[i]);
     }
-    bool same = json_equal(a, g) &&
-                json_integer_value(json_object_get(got, "revision")) == sent->revision + 1;
+    ota_plan now;
+    ota_plan_init(&now);
+    bool same = json_equal(a, g) && ota_plan_from_json(got, &now, &ig) == 0 &&
+                now.revision == sent->revision + 1;
+    ota_plan_free(&now);
     json_decref(a);
     json_decref(g);
     if (!same) {
@@ -1123,7 +1081,7 @@ static int r_plan_devices(ota_backend *b, int64_t id, int state, const ota_page_
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -1160,16 +1118,7 @@ static int r_plan_events(ota_backend *b, int64_t id, int64_t since, int limit,
 /* ---------------------------------------------------------- device API */
 static int r_checkin(ota_backend *b, const ota_checkin_req *c, ota_job_offer *out, ota_err *e)
 {
-    json_t *body = json_object(), *vs = json_object(), *j = NULL;
-    json_object_set_new(body, "device", json_string(c->device));
-    json_object_set_new(body, "product", json_string(c->product));
-    for (size_t i = 0; i < c->nversions; i++)
-        json_object_set_new(vs, c->versions[i].component, json_string(c->versions[i].version));
-    json_object_set_new(body, "versions", vs);
-    if (c->has_rsrp)
-        json_object_set_new(body, "rsrp", json_integer(c->rsrp));
-    if (c->has_battery)
-        json_object_set_new(body, "battery", json_integer(c->battery));
+    json_t *body = ota_json_checkin(c), *j = NULL;
     int rc = remote_json(R(b), "POST", "/device/checkin", body, 0, true, &j, e);
     json_decref(body);
     if (rc == 0) {
@@ -1184,9 +1133,7 @@ static int r_job_confirm(ota_backend *b, int64_t job, const char *device, ota_er
 {
     char path[96];
     snprintf(path, sizeof path, "/device/jobs/%" PRId64 "/confirm", job);
-    json_t *body = json_object();
-    if (device)
-        json_object_set_new(body, "device", json_string(device));
+    json_t *body = ota_json_job_confirm(device);
     int rc = remote_json(R(b), "POST", path, body, 0, true, NULL, e);
     json_decref(body);
     return rc;
@@ -1197,13 +1144,7 @@ static int r_job_report(ota_backend *b, int64_t job, const char *device, ota_job
 {
     char path[96];
     snprintf(path, sizeof path, "/device/jobs/%" PRId64 "/report", job);
-    json_t *body = json_object();
-    if (device)
-        json_object_set_new(body, "device", json_string(device));
-    json_object_set_new(body, "state", json_string(ota_job_state_str(to)));
-    json_object_set_new(body, "progress", json_integer(progress));
-    if (error_text && *error_text)
-        json_object_set_new(body, "error", json_string(error_text));
+    json_t *body = ota_json_job_report(device, to, progress, error_text);
     int rc = remote_json(R(b), "POST", path, body, 0, true, NULL, e);
     json_decref(body);
     return rc;
@@ -1230,9 +1171,7 @@ static int r_package_sign_add(ota_backend *b, int64_t id, const ota_signature *s
 {
     char path[64];
     snprintf(path, sizeof path, "/packages/%" PRId64 "/signatures", id);
-    json_t *body = ota_json_signature(sig), *j = NULL;
-    if (body && sig->public_key[0])
-        json_object_set_new(body, "public_key", json_string(sig->public_key));
+    json_t *body = ota_json_signature_add(sig), *j = NULL;
     int rc = body ? remote_json(R(b), "POST", path, body, 0, false, &j, e)
                   : ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     json_decref(body);
@@ -1255,7 +1194,7 @@ static int r_audit_list(ota_backend *b, const ota_audit_query *q, ota_audit_page
     path_page(path, sizeof path, &q->page);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     if (!out->items) {
