@@ -48,7 +48,7 @@ int cmd_product_list(cli *c, int argc, char **argv)
         return CLI_REFUSED;
     ota_product_list l = {0};
     ota_err e = {0};
-    if (b->ops->product_list(b, &l, &e) < 0)
+    if (b->ops->product_list_all(b, &l, &e) < 0)
         return cli_fail(&e);
     if (c->json) {
         json_t *items = json_array();
@@ -196,7 +196,7 @@ int cmd_device_show(cli *c, int argc, char **argv)
     ota_device d;
     json_t *attrs = NULL;
     ota_err e = {0};
-    if (b->ops->device_get(b, pos[0], pos[1], &d, &attrs, &e) < 0)
+    if (b->ops->device_detail(b, pos[0], pos[1], &d, &attrs, &e) < 0)
         return cli_fail(&e);
     if (c->json) {
         json_t *j = ota_json_device(&d);

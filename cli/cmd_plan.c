@@ -277,7 +277,7 @@ int cmd_plan_status(cli *c, int argc, char **argv)
         return rc;
     ota_plan_status s;
     ota_err e = {0};
-    if (b->ops->plan_status(b, id, &s, &e) < 0)
+    if (b->ops->plan_status_get(b, id, &s, &e) < 0)
         return cli_fail(&e);
     if (c->json) {
         cli_print_json(ota_json_status(&s));

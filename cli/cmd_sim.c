@@ -53,7 +53,7 @@ static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bo
     bool all_final = r->nplans > 0;
     for (size_t i = 0; i < r->nplans; i++) {
         ota_plan_status s;
-        if (b->ops->plan_status(b, r->plans[i], &s, e) < 0)
+        if (b->ops->plan_status_get(b, r->plans[i], &s, e) < 0)
             return -1;
         for (int k = 0; k < OTA_JOB__COUNT; k++)
             sum->counts[k] += s.counts[k];
@@ -73,7 +73,7 @@ static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bo
 static int64_t last_event_time(ota_backend *b, int64_t plan, ota_err *e)
 {
     ota_plan_status st;
-    if (b->ops->plan_status(b, plan, &st, e) < 0)
+    if (b->ops->plan_status_get(b, plan, &st, e) < 0)
         return -1;
     if (st.last_seq < 1)
         return 0;

@@ -66,7 +66,7 @@ int cmd_package_sign(cli *c, int argc, char **argv)
     ota_package p;
     ota_signature sig;
     int rc = b ? 0 : -1;
-    if (rc == 0 && !b->ops->package_sign)
+    if (rc == 0 && !b->ops->package_sign_add)
         rc = ota_fail(&e, OTA_E_BAD_REQUEST, NULL, "this backend cannot store signatures");
     if (rc == 0)
         rc = b->ops->package_get(b, id, &p, &e);
@@ -74,7 +74,7 @@ int cmd_package_sign(cli *c, int argc, char **argv)
         rc = ota_package_sign_make(&p, &k, &sig, &e);
     ota_key_wipe(&k);
     if (rc == 0)
-        rc = b->ops->package_sign(b, id, &sig, &p, &e);
+        rc = b->ops->package_sign_add(b, id, &sig, &p, &e);
     if (rc < 0)
         return b ? cli_fail(&e) : CLI_REFUSED;
     if (c->json)

@@ -145,7 +145,7 @@ static void print_ids(cli *c, const char *kind)
     ota_err e = {0};
     if (b && !strcmp(kind, "product")) {
         ota_product_list l = {0};
-        if (b->ops->product_list(b, &l, &e) == 0)
+        if (b->ops->product_list_all(b, &l, &e) == 0)
             for (size_t i = 0; i < l.n; i++)
                 printf("%s\n", l.items[i].key);
         ota_product_list_free(&l);

@@ -265,7 +265,7 @@ static int drive_plans(demo *d, ota_err *e)
 static int already_seeded(demo *d, json_t *products, ota_err *e)
 {
     ota_product_list l = {0};
-    if (d->b->ops->product_list(d->b, &l, e) < 0)
+    if (d->b->ops->product_list_all(d->b, &l, e) < 0)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < l.n && !rc; i++) {

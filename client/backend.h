@@ -13,60 +13,73 @@
 
 typedef struct ota_backend ota_backend;
 
+/* Every backend operation, once: X(name, local, params, args).
+ *   name    the op; the local backend runs core's ota_<name> with the same
+ *           arguments (local CORE) or does work of its own (local OWN);
+ *   params  its parameters after the backend, args the same names.
+ * The vtable below, both backends and the console's worker are made from
+ * this list, so an operation has one name everywhere. */
+#define OTA_UNPAREN(...) __VA_ARGS__
+#define OTA_BACKEND_OPS(X) \
+    X(product_add, CORE, (const ota_product *p, char *device_key_out, ota_err *e), \
+      (p, device_key_out, e)) \
+    X(product_list_all, CORE, (ota_product_list *out, ota_err *e), (out, e)) \
+    X(device_import, CORE, (const char *product, const char *path, ota_import_result *res, \
+                            ota_err *e), (product, path, res, e)) \
+    X(device_list, CORE, (const char *product, const char *q, const ota_page_req *pg, \
+                          ota_device_page *out, ota_err *e), (product, q, pg, out, e)) \
+    /* One device of product, with the attributes its agent reported \
+     * (hawkBit configData keys other than telemetry and versions): *attrs \
+     * (unless attrs is NULL) receives a new reference to a JSON object of \
+     * strings, {} when none.  not_found when the product has no such device. */ \
+    X(device_detail, CORE, (const char *product, const char *id, ota_device *out, json_t **attrs, \
+                            ota_err *e), (product, id, out, attrs, e)) \
+    X(package_create, CORE, (const ota_package_meta *m, const char *const *paths, size_t npaths, \
+                             ota_package *out, ota_err *e), (m, paths, npaths, out, e)) \
+    X(package_get, CORE, (int64_t id, ota_package *out, ota_err *e), (id, out, e)) \
+    X(package_list, CORE, (const char *component, const ota_page_req *pg, ota_package_page *out, \
+                           ota_err *e), (component, pg, out, e)) \
+    X(package_verify, CORE, (int64_t id, ota_verify_result *out, ota_err *e), (id, out, e)) \
+    X(package_delete, CORE, (int64_t id, ota_err *e), (id, e)) \
+    /* Saves the file's bytes to dest_path, verified against its SHA-256; \
+     * a mismatch leaves nothing at dest_path. */ \
+    X(package_download, OWN, (int64_t id, const char *file_name, const char *dest_path, \
+                              ota_err *e), (id, file_name, dest_path, e)) \
+    X(plan_create, CORE, (ota_plan *p, ota_err *e), (p, e)) \
+    X(plan_get, CORE, (int64_t id, ota_plan *out, ota_err *e), (id, out, e)) \
+    X(plan_list, CORE, (int state, const char *product, const ota_page_req *pg, \
+                        ota_plan_page *out, ota_err *e), (state, product, pg, out, e)) \
+    X(plan_update, CORE, (ota_plan *p, ota_err *e), (p, e)) \
+    X(plan_delete, CORE, (int64_t id, ota_err *e), (id, e)) \
+    X(plan_copy_components, CORE, (int64_t from, int64_t to, ota_plan *out, ota_err *e), \
+      (from, to, out, e)) \
+    X(plan_transition, CORE, (int64_t id, ota_action a, ota_plan *out, ota_err *e), \
+      (id, a, out, e)) \
+    X(plan_preview, CORE, (int64_t id, ota_preview *out, ota_err *e), (id, out, e)) \
+    X(plan_status_get, CORE, (int64_t id, ota_plan_status *out, ota_err *e), (id, out, e)) \
+    X(plan_devices, CORE, (int64_t id, int state, const ota_page_req *pg, ota_job_page *out, \
+                           ota_err *e), (id, state, pg, out, e)) \
+    X(plan_events, CORE, (int64_t id, int64_t since, int limit, ota_event_page *out, \
+                          ota_err *e), (id, since, limit, out, e)) \
+    /* Device side (otactl device ..., the simulator). */ \
+    X(checkin, CORE, (const ota_checkin_req *r, ota_job_offer *out, ota_err *e), (r, out, e)) \
+    X(job_confirm, CORE, (int64_t job, const char *device, ota_err *e), (job, device, e)) \
+    X(job_report, CORE, (int64_t job, const char *device, ota_job_state to, int progress, \
+                         const char *error_text, ota_err *e), \
+      (job, device, to, progress, error_text, e)) \
+    /* Trust: attach a signature (with its public_key) to a package; read \
+     * the audit trail (a viewer token sees only its own rows). */ \
+    X(package_sign_add, CORE, (int64_t id, const ota_signature *sig, ota_package *out, \
+                               ota_err *e), (id, sig, out, e)) \
+    X(audit_list, CORE, (const ota_audit_query *q, ota_audit_page *out, ota_err *e), (q, out, e))
+
 typedef struct ota_backend_ops {
     const char *kind;  /* "local" or "remote" */
     void (*close)(ota_backend *b);
-
-    int (*product_add)(ota_backend *b, const ota_product *p, char *device_key_out, ota_err *e);
-    int (*product_list)(ota_backend *b, ota_product_list *out, ota_err *e);
-    int (*device_import)(ota_backend *b, const char *product, const char *path,
-                         ota_import_result *res, ota_err *e);
-    int (*device_list)(ota_backend *b, const char *product, const char *q, const ota_page_req *pg,
-                       ota_device_page *out, ota_err *e);
-    /* One device of product, with the attributes its agent reported (hawkBit
-     * configData keys other than telemetry and versions): *attrs (unless
-     * attrs is NULL) receives a new reference to a JSON object of strings,
-     * {} when none.  not_found when the product has no such device. */
-    int (*device_get)(ota_backend *b, const char *product, const char *id, ota_device *out,
-                      json_t **attrs, ota_err *e);
-
-    int (*package_create)(ota_backend *b, const ota_package_meta *m, const char *const *paths,
-                          size_t npaths, ota_package *out, ota_err *e);
-    int (*package_get)(ota_backend *b, int64_t id, ota_package *out, ota_err *e);
-    int (*package_list)(ota_backend *b, const char *component, const ota_page_req *pg,
-                        ota_package_page *out, ota_err *e);
-    int (*package_verify)(ota_backend *b, int64_t id, ota_verify_result *out, ota_err *e);
-    int (*package_delete)(ota_backend *b, int64_t id, ota_err *e);
-    /* Saves the file's bytes to dest_path, verified against its SHA-256;
-     * a mismatch leaves nothing at dest_path. */
-    int (*package_download)(ota_backend *b, int64_t id, const char *file_name,
-                            const char *dest_path, ota_err *e);
-
-    int (*plan_create)(ota_backend *b, ota_plan *p, ota_err *e);
-    int (*plan_get)(ota_backend *b, int64_t id, ota_plan *out, ota_err *e);
-    int (*plan_list)(ota_backend *b, int state, const char *product, const ota_page_req *pg,
-                     ota_plan_page *out, ota_err *e);
-    int (*plan_update)(ota_backend *b, ota_plan *p, ota_err *e);
-    int (*plan_delete)(ota_backend *b, int64_t id, ota_err *e);
-    int (*plan_copy_components)(ota_backend *b, int64_t from, int64_t to, ota_plan *out, ota_err *e);
-    int (*plan_transition)(ota_backend *b, int64_t id, ota_action a, ota_plan *out, ota_err *e);
-    int (*plan_preview)(ota_backend *b, int64_t id, ota_preview *out, ota_err *e);
-    int (*plan_status)(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e);
-    int (*plan_devices)(ota_backend *b, int64_t id, int state, const ota_page_req *pg,
-                        ota_job_page *out, ota_err *e);
-    int (*plan_events)(ota_backend *b, int64_t id, int64_t since, int limit,
-                       ota_event_page *out, ota_err *e);
-
-    /* Device side (otactl device ..., the simulator). */
-    int (*checkin)(ota_backend *b, const ota_checkin_req *r, ota_job_offer *out, ota_err *e);
-    int (*job_confirm)(ota_backend *b, int64_t job, const char *device, ota_err *e);
-    int (*job_report)(ota_backend *b, int64_t job, const char *device, ota_job_state to,
-                      int progress, const char *error_text, ota_err *e);
-
-    /* Trust: attach a signature (with its public_key) to a package; read
-     * the audit trail (a viewer token sees only its own rows). */
-    int (*package_sign)(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e);
-    int (*audit_list)(ota_backend *b, const ota_audit_query *q, ota_audit_page *out, ota_err *e);
+#define OTA_BACKEND_OP_FIELD(name, local, params, args) \
+    int (*name)(ota_backend *b, OTA_UNPAREN params);
+    OTA_BACKEND_OPS(OTA_BACKEND_OP_FIELD)
+#undef OTA_BACKEND_OP_FIELD
 } ota_backend_ops;
 
 struct ota_backend {

@@ -28,60 +28,18 @@ static void local_close(ota_backend *b)
     free(b);
 }
 
-static int l_product_add(ota_backend *b, const ota_product *p, char *key, ota_err *e)
-{
-    return ota_product_add(E(b), p, key, e);
-}
-
-static int l_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
-{
-    return ota_product_list_all(E(b), out, e);
-}
-
-static int l_device_import(ota_backend *b, const char *product, const char *path,
-                           ota_import_result *res, ota_err *e)
-{
-    return ota_device_import_file(E(b), product, path, res, e);
-}
-
-static int l_device_list(ota_backend *b, const char *product, const char *q, const ota_page_req *pg,
-                         ota_device_page *out, ota_err *e)
-{
-    return ota_device_list(E(b), product, q, pg, out, e);
-}
-
-static int l_device_get(ota_backend *b, const char *product, const char *id, ota_device *out,
-                        json_t **attrs, ota_err *e)
-{
-    return ota_device_detail(E(b), product, id, out, attrs, e);
-}
-
-static int l_package_create(ota_backend *b, const ota_package_meta *m, const char *const *paths,
-                            size_t n, ota_package *out, ota_err *e)
-{
-    return ota_package_create(E(b), m, paths, n, out, e);
-}
-
-static int l_package_get(ota_backend *b, int64_t id, ota_package *out, ota_err *e)
-{
-    return ota_package_get(E(b), id, out, e);
-}
-
-static int l_package_list(ota_backend *b, const char *component, const ota_page_req *pg,
-                          ota_package_page *out, ota_err *e)
-{
-    return ota_package_list(E(b), component, pg, out, e);
-}
-
-static int l_package_verify(ota_backend *b, int64_t id, ota_verify_result *out, ota_err *e)
-{
-    return ota_package_verify(E(b), id, out, e);
-}
-
-static int l_package_delete(ota_backend *b, int64_t id, ota_err *e)
-{
-    return ota_package_delete(E(b), id, e);
-}
+/* The ops core answers itself: l_<name> calls ota_<name> unchanged. */
+#define FORWARD_CORE(name, params, args) \
+    static int l_##name(ota_backend *b, OTA_UNPAREN params) \
+    { \
+        return ota_##name(E(b), OTA_UNPAREN args); \
+    }
+#define FORWARD_OWN(name, params, args)
+#define FORWARD(name, local, params, args) FORWARD_##local(name, params, args)
+OTA_BACKEND_OPS(FORWARD)
+#undef FORWARD
+#undef FORWARD_OWN
+#undef FORWARD_CORE
 
 /* Copies src to the open fd; 0 or -1 with an io_error naming what failed. */
 static int copy_to_fd(const char *src, int fd, const char *dest, ota_err *e)
@@ -150,111 +108,12 @@ static int l_package_download(ota_backend *b, int64_t id, const char *name, cons
     return rc;
 }
 
-static int l_plan_create(ota_backend *b, ota_plan *p, ota_err *e) { return ota_plan_create(E(b), p, e); }
-
-static int l_plan_get(ota_backend *b, int64_t id, ota_plan *out, ota_err *e)
-{
-    return ota_plan_get(E(b), id, out, e);
-}
-
-static int l_plan_list(ota_backend *b, int state, const char *product, const ota_page_req *pg,
-                       ota_plan_page *out, ota_err *e)
-{
-    return ota_plan_list(E(b), state, product, pg, out, e);
-}
-
-static int l_plan_update(ota_backend *b, ota_plan *p, ota_err *e) { return ota_plan_update(E(b), p, e); }
-
-static int l_plan_delete(ota_backend *b, int64_t id, ota_err *e) { return ota_plan_delete(E(b), id, e); }
-
-static int l_plan_copy_components(ota_backend *b, int64_t from, int64_t to, ota_plan *out, ota_err *e)
-{
-    return ota_plan_copy_components(E(b), from, to, out, e);
-}
-
-static int l_plan_transition(ota_backend *b, int64_t id, ota_action a, ota_plan *out, ota_err *e)
-{
-    return ota_plan_transition(E(b), id, a, out, e);
-}
-
-static int l_plan_preview(ota_backend *b, int64_t id, ota_preview *out, ota_err *e)
-{
-    return ota_plan_preview(E(b), id, out, e);
-}
-
-static int l_plan_status(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e)
-{
-    return ota_plan_status_get(E(b), id, out, e);
-}
-
-static int l_plan_devices(ota_backend *b, int64_t id, int state, const ota_page_req *pg,
-                          ota_job_page *out, ota_err *e)
-{
-    return ota_plan_devices(E(b), id, state, pg, out, e);
-}
-
-static int l_plan_events(ota_backend *b, int64_t id, int64_t since, int limit, ota_event_page *out,
-                         ota_err *e)
-{
-    return ota_plan_events(E(b), id, since, limit, out, e);
-}
-
-static int l_checkin(ota_backend *b, const ota_checkin_req *r, ota_job_offer *out, ota_err *e)
-{
-    return ota_checkin(E(b), r, out, e);
-}
-
-static int l_job_confirm(ota_backend *b, int64_t job, const char *device, ota_err *e)
-{
-    return ota_job_confirm(E(b), job, device, e);
-}
-
-static int l_job_report(ota_backend *b, int64_t job, const char *device, ota_job_state to, int progress,
-                        const char *error_text, ota_err *e)
-{
-    return ota_job_report(E(b), job, device, to, progress, error_text, e);
-}
-
-static int l_package_sign(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
-{
-    return ota_package_sign_add(ota_backend_local_engine(b), id, sig, out, e);
-}
-
-static int l_audit_list(ota_backend *b, const ota_audit_query *q, ota_audit_page *out, ota_err *e)
-{
-    return ota_audit_list(ota_backend_local_engine(b), q, out, e);
-}
-
 static const ota_backend_ops local_ops = {
     .kind = "local",
     .close = local_close,
-    .product_add = l_product_add,
-    .product_list = l_product_list,
-    .device_import = l_device_import,
-    .device_list = l_device_list,
-    .device_get = l_device_get,
-    .package_create = l_package_create,
-    .package_get = l_package_get,
-    .package_list = l_package_list,
-    .package_verify = l_package_verify,
-    .package_delete = l_package_delete,
-    .package_download = l_package_download,
-    .plan_create = l_plan_create,
-    .plan_get = l_plan_get,
-    .plan_list = l_plan_list,
-    .plan_update = l_plan_update,
-    .plan_delete = l_plan_delete,
-    .plan_copy_components = l_plan_copy_components,
-    .plan_transition = l_plan_transition,
-    .plan_preview = l_plan_preview,
-    .plan_status = l_plan_status,
-    .plan_devices = l_plan_devices,
-    .plan_events = l_plan_events,
-    .checkin = l_checkin,
-    .job_confirm = l_job_confirm,
-    .job_report = l_job_report,
-    .package_sign = l_package_sign,
-    .audit_list = l_audit_list,
+#define OP(name, local, params, args) .name = l_##name,
+    OTA_BACKEND_OPS(OP)
+#undef OP
 };
 
 ota_backend *ota_backend_local_open(const char *db_path, const char *blob_dir, ota_clock clock,

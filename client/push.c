@@ -300,7 +300,7 @@ static void plan_diff(const ota_plan *srv, const ota_plan *mine, char *out, size
 static int product_on(ota_backend *b, const char *key, ota_product *out, ota_err *e)
 {
     ota_product_list l;
-    if (b->ops->product_list(b, &l, e) < 0)
+    if (b->ops->product_list_all(b, &l, e) < 0)
         return -1;
     int rc = -1;
     for (size_t i = 0; i < l.n; i++)

@@ -21,7 +21,6 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -448,18 +447,6 @@ static int bad_answer(remote *r, ota_err *e, const char *what)
     return ota_fail(e, OTA_E_BAD_REQUEST, NULL, "%s sent an unexpected answer: %s", r->url, what);
 }
 
-/* {"items":[...],"next_cursor":...}: items borrowed from j. */
-static int page_split(remote *r, json_t *j, json_t **items, char *next, size_t nlen, ota_err *e)
-{
-    *items = json_object_get(j, "items");
-    if (!json_is_array(*items))
-        return bad_answer(r, e, "no items array");
-    json_t *nc = json_object_get(j, "next_cursor");
-    if (next)
-        snprintf(next, nlen, "%s", json_is_string(nc) ? json_string_value(nc) : "");
-    return 0;
-}
-
 static int64_t jint(json_t *j, const char *k)
 {
     json_t *v = json_object_get(j, k);
@@ -490,15 +477,14 @@ static int r_product_add(ota_backend *b, const ota_product *p, char *device_key_
     int rc = remote_json(R(b), "POST", "/products", body, 0, false, &j, e);
     json_decref(body);
     if (rc == 0) {
-        json_t *dk = json_object_get(j, "device_key");
-        if (device_key_out)
-            snprintf(device_key_out, 65, "%s", json_is_string(dk) ? json_string_value(dk) : "");
+        ota_product got;
+        rc = ota_product_added_from_json(j, &got, device_key_out, e);
     }
     json_decref(j);
     return rc;
 }
 
-static int r_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
+static int r_product_list_all(ota_backend *b, ota_product_list *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
     char cursor[OTA_CURSOR_MAX] = "";
@@ -507,7 +493,7 @@ static int r_product_list(ota_backend *b, ota_product_list *out, ota_err *e)
         path_query(path, sizeof path, "cursor", cursor);
         json_t *j = NULL, *items;
         if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-            page_split(R(b), j, &items, cursor, sizeof cursor, e) < 0)
+            ota_page_from_json(j, &items, cursor, e) < 0)
             goto fail_j;
         size_t n = json_array_size(items);
         ota_product *v = realloc(out->items, (out->n + n + 1) * sizeof *v);
@@ -601,7 +587,7 @@ static int r_device_list(ota_backend *b, const char *product, const char *q,
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -618,10 +604,8 @@ fail:
     return -1;
 }
 
-/* The device JSON with "attributes" (an object of strings), which the
- * strict device decoder does not know: checked and taken out first. */
-static int r_device_get(ota_backend *b, const char *product, const char *id, ota_device *out,
-                        json_t **attrs, ota_err *e)
+static int r_device_detail(ota_backend *b, const char *product, const char *id, ota_device *out,
+                           json_t **attrs, ota_err *e)
 {
     if (attrs)
         *attrs = NULL;
@@ -632,25 +616,7 @@ static int r_device_get(ota_backend *b, const char *product, const char *id, ota
     json_t *j = NULL;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0)
         return -1;
-    json_t *a = json_object_get(j, "attributes");
-    const char *k;
-    json_t *v;
-    int rc = json_is_object(a) ? 0 : bad_answer(R(b), e, "device without an attributes object");
-    if (rc == 0)
-        json_object_foreach(a, k, v)
-            if (!json_is_string(v)) {
-                rc = bad_answer(R(b), e, "a device attribute that is not a string");
-                break;
-            }
-    json_incref(a);
-    if (rc == 0) {
-        json_object_del(j, "attributes");
-        rc = ota_device_from_json(j, out, e);
-    }
-    if (rc == 0 && attrs)
-        *attrs = a;
-    else
-        json_decref(a);
+    int rc = ota_device_detail_from_json(j, out, attrs, e);
     json_decref(j);
     return rc;
 }
@@ -681,18 +647,6 @@ static int r_package_delete(ota_backend *b, int64_t id, ota_err *e)
     char path[64];
     snprintf(path, sizeof path, "/packages/%" PRId64, id);
     return remote_json(R(b), "DELETE", path, NULL, 0, false, NULL, e);
-}
-
-static json_t *meta_json(const ota_package_meta *m)
-{
-    json_t *j = json_object();
-    json_object_set_new(j, "component", json_string(m->component));
-    json_object_set_new(j, "kind", json_string(ota_kind_str(m->kind)));
-    json_object_set_new(j, "target_version", json_string(m->target_version));
-    json_object_set_new(j, "source_version",
-                        m->source_version[0] ? json_string(m->source_version) : json_null());
-    json_object_set_new(j, "remark", json_string(m->remark));
-    return j;
 }
 
 static const char *base_name(const char *path)
@@ -737,7 +691,7 @@ static int r_package_create(ota_backend *b, const ota_package_meta *m, const cha
         return -1;
     req q = {.method = "POST", .path = "/packages", .transfer = true, .sink_fd = -1};
     q.mime = curl_mime_init(r->curl);
-    json_t *mj = meta_json(m);
+    json_t *mj = ota_json_package_meta(m);
     char *meta = json_dumps(mj, JSON_COMPACT);
     json_decref(mj);
     curl_mimepart *part = curl_mime_addpart(q.mime);
@@ -799,7 +753,7 @@ static int r_package_list(ota_backend *b, const char *component, const ota_page_
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -923,7 +877,7 @@ static int r_plan_list(ota_backend *b, int state, const char *product, const ota
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -958,8 +912,11 @@ static int update_was_applied(ota_backend *b, const ota_plan *sent, json_t *body
         json_object_del(a, server_owned[i]);
         json_object_del(g, server_owned[i]);
     }
-    bool same = json_equal(a, g) &&
-                json_integer_value(json_object_get(got, "revision")) == sent->revision + 1;
+    ota_plan now;
+    ota_plan_init(&now);
+    bool same = json_equal(a, g) && ota_plan_from_json(got, &now, &ig) == 0 &&
+                now.revision == sent->revision + 1;
+    ota_plan_free(&now);
     json_decref(a);
     json_decref(g);
     if (!same) {
@@ -1067,7 +1024,7 @@ static int r_plan_preview(ota_backend *b, int64_t id, ota_preview *out, ota_err 
     return get_decode(b, path, dec_preview, out, e);
 }
 
-static int r_plan_status(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e)
+static int r_plan_status_get(ota_backend *b, int64_t id, ota_plan_status *out, ota_err *e)
 {
     char path[96];
     snprintf(path, sizeof path, "/plans/%" PRId64 "/status", id);
@@ -1089,7 +1046,7 @@ static int r_plan_devices(ota_backend *b, int64_t id, int state, const ota_page_
     path_page(path, sizeof path, pg);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     for (size_t i = 0; out->items && i < json_array_size(items); i++) {
@@ -1126,16 +1083,7 @@ static int r_plan_events(ota_backend *b, int64_t id, int64_t since, int limit,
 /* ---------------------------------------------------------- device API */
 static int r_checkin(ota_backend *b, const ota_checkin_req *c, ota_job_offer *out, ota_err *e)
 {
-    json_t *body = json_object(), *vs = json_object(), *j = NULL;
-    json_object_set_new(body, "device", json_string(c->device));
-    json_object_set_new(body, "product", json_string(c->product));
-    for (size_t i = 0; i < c->nversions; i++)
-        json_object_set_new(vs, c->versions[i].component, json_string(c->versions[i].version));
-    json_object_set_new(body, "versions", vs);
-    if (c->has_rsrp)
-        json_object_set_new(body, "rsrp", json_integer(c->rsrp));
-    if (c->has_battery)
-        json_object_set_new(body, "battery", json_integer(c->battery));
+    json_t *body = ota_json_checkin(c), *j = NULL;
     int rc = remote_json(R(b), "POST", "/device/checkin", body, 0, true, &j, e);
     json_decref(body);
     if (rc == 0) {
@@ -1150,9 +1098,7 @@ static int r_job_confirm(ota_backend *b, int64_t job, const char *device, ota_er
 {
     char path[96];
     snprintf(path, sizeof path, "/device/jobs/%" PRId64 "/confirm", job);
-    json_t *body = json_object();
-    if (device)
-        json_object_set_new(body, "device", json_string(device));
+    json_t *body = ota_json_job_confirm(device);
     int rc = remote_json(R(b), "POST", path, body, 0, true, NULL, e);
     json_decref(body);
     return rc;
@@ -1163,13 +1109,7 @@ static int r_job_report(ota_backend *b, int64_t job, const char *device, ota_job
 {
     char path[96];
     snprintf(path, sizeof path, "/device/jobs/%" PRId64 "/report", job);
-    json_t *body = json_object();
-    if (device)
-        json_object_set_new(body, "device", json_string(device));
-    json_object_set_new(body, "state", json_string(ota_job_state_str(to)));
-    json_object_set_new(body, "progress", json_integer(progress));
-    if (error_text && *error_text)
-        json_object_set_new(body, "error", json_string(error_text));
+    json_t *body = ota_json_job_report(device, to, progress, error_text);
     int rc = remote_json(R(b), "POST", path, body, 0, true, NULL, e);
     json_decref(body);
     return rc;
@@ -1192,13 +1132,11 @@ static void r_close(ota_backend *b)
 }
 
 /* ---------------------------------------------------------------- trust */
-static int r_package_sign(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
+static int r_package_sign_add(ota_backend *b, int64_t id, const ota_signature *sig, ota_package *out, ota_err *e)
 {
     char path[64];
     snprintf(path, sizeof path, "/packages/%" PRId64 "/signatures", id);
-    json_t *body = ota_json_signature(sig), *j = NULL;
-    if (body && sig->public_key[0])
-        json_object_set_new(body, "public_key", json_string(sig->public_key));
+    json_t *body = ota_json_signature_add(sig), *j = NULL;
     int rc = body ? remote_json(R(b), "POST", path, body, 0, false, &j, e)
                   : ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     json_decref(body);
@@ -1221,7 +1159,7 @@ static int r_audit_list(ota_backend *b, const ota_audit_query *q, ota_audit_page
     path_page(path, sizeof path, &q->page);
     json_t *j = NULL, *items;
     if (remote_json(R(b), "GET", path, NULL, 0, false, &j, e) < 0 ||
-        page_split(R(b), j, &items, out->next_cursor, sizeof out->next_cursor, e) < 0)
+        ota_page_from_json(j, &items, out->next_cursor, e) < 0)
         goto fail;
     out->items = calloc(json_array_size(items) + 1, sizeof *out->items);
     if (!out->items) {
@@ -1244,33 +1182,9 @@ fail:
 static const ota_backend_ops remote_ops = {
     .kind = "remote",
     .close = r_close,
-    .product_add = r_product_add,
-    .product_list = r_product_list,
-    .device_import = r_device_import,
-    .device_list = r_device_list,
-    .device_get = r_device_get,
-    .package_create = r_package_create,
-    .package_get = r_package_get,
-    .package_list = r_package_list,
-    .package_verify = r_package_verify,
-    .package_delete = r_package_delete,
-    .package_download = r_package_download,
-    .plan_create = r_plan_create,
-    .plan_get = r_plan_get,
-    .plan_list = r_plan_list,
-    .plan_update = r_plan_update,
-    .plan_delete = r_plan_delete,
-    .plan_copy_components = r_plan_copy_components,
-    .plan_transition = r_plan_transition,
-    .plan_preview = r_plan_preview,
-    .plan_status = r_plan_status,
-    .plan_devices = r_plan_devices,
-    .plan_events = r_plan_events,
-    .checkin = r_checkin,
-    .job_confirm = r_job_confirm,
-    .job_report = r_job_report,
-    .package_sign = r_package_sign,
-    .audit_list = r_audit_list,
+#define OP(name, local, params, args) .name = r_##name,
+    OTA_BACKEND_OPS(OP)
+#undef OP
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;

@@ -45,6 +45,14 @@ json_t *ota_json_product(const ota_product *p)
     return j;
 }
 
+json_t *ota_json_product_added(const ota_product *p, const char *device_key)
+{
+    json_t *j = ota_json_product(p);
+    if (j)
+        json_object_set_new(j, "device_key", json_string(device_key));
+    return j;
+}
+
 static json_t *versions_json(const ota_version *v, size_t n)
 {
     json_t *o = json_object();
@@ -60,6 +68,17 @@ json_t *ota_json_device(const ota_device *d)
                      "rsrp", d->has_rsrp ? json_integer(d->rsrp) : json_null(),
                      "battery", d->has_battery ? json_integer(d->battery) : json_null(),
                      "last_seen", time_or_null(d->last_seen));
+}
+
+json_t *ota_json_device_detail(const ota_device *d, json_t *attrs)
+{
+    json_t *j = ota_json_device(d), *a = attrs ? attrs : json_object();
+    if (!j) {
+        json_decref(a);
+        return NULL;
+    }
+    json_object_set_new(j, "attributes", a);
+    return j;
 }
 
 json_t *ota_json_file(const ota_file *f, int64_t package_id)
@@ -92,6 +111,14 @@ json_t *ota_json_package_meta(const ota_package_meta *m)
 json_t *ota_json_signature(const ota_signature *s)
 {
     return json_pack("{s:s, s:s, s:s}", "key_id", s->key_id, "signer", s->signer, "signature", s->signature);
+}
+
+json_t *ota_json_signature_add(const ota_signature *s)
+{
+    json_t *j = ota_json_signature(s);
+    if (j && s->public_key[0])
+        json_object_set_new(j, "public_key", json_string(s->public_key));
+    return j;
 }
 
 static json_t *signatures_json(const ota_signature *s, size_t n)
@@ -341,6 +368,26 @@ json_t *ota_json_checkin(const ota_checkin_req *r)
                      "versions", versions_json(r->versions, r->nversions),
                      "rsrp", r->has_rsrp ? json_integer(r->rsrp) : json_null(),
                      "battery", r->has_battery ? json_integer(r->battery) : json_null());
+}
+
+json_t *ota_json_job_confirm(const char *device)
+{
+    json_t *j = json_object();
+    if (j && device)
+        json_object_set_new(j, "device", json_string(device));
+    return j;
+}
+
+json_t *ota_json_job_report(const char *device, ota_job_state to, int progress, const char *error_text)
+{
+    json_t *j = ota_json_job_confirm(device);
+    if (!j)
+        return NULL;
+    json_object_set_new(j, "state", json_string(ota_job_state_str(to)));
+    json_object_set_new(j, "progress", json_integer(progress));
+    if (error_text && *error_text)
+        json_object_set_new(j, "error", json_string(error_text));
+    return j;
 }
 
 json_t *ota_json_verify(const ota_verify_result *v)
@@ -605,12 +652,24 @@ int ota_product_from_json(json_t *j, ota_product *out, ota_err *e)
            get_time(j, "", "created_at", false, &out->created_at, e) ? -1 : 0;
 }
 
-int ota_device_from_json(json_t *j, ota_device *out, ota_err *e)
+int ota_product_added_from_json(json_t *j, ota_product *out, char *device_key_out, ota_err *e)
 {
-    static const char *const keys[] = {"id", "product", "versions", "rsrp", "battery", "last_seen", NULL};
-    memset(out, 0, sizeof *out);
-    if (need_object(j, "", e) < 0 || check_keys(j, "", keys, e) < 0)
+    char key[65];
+    if (ota_product_from_json(j, out, e) < 0 ||
+        get_str(j, "", "device_key", true, false, key, sizeof key, LIM_BYTES, sizeof key - 1, e) < 0)
         return -1;
+    if (device_key_out)
+        memcpy(device_key_out, key, sizeof key);
+    return 0;
+}
+
+/* A device's members; a detail has "attributes" too (device_keys: the rest). */
+static const char *const detail_keys[] = {"attributes", "id", "product", "versions", "rsrp", "battery",
+                                          "last_seen", NULL};
+static const char *const *const device_keys = detail_keys + 1;
+
+static int device_fields(json_t *j, ota_device *out, ota_err *e)
+{
     return get_str(j, "", "id", true, false, out->id, sizeof out->id, LIM_BYTES, OTA_DEVICE_ID_MAX, e) ||
            get_str(j, "", "product", false, false, out->product, sizeof out->product, LIM_BYTES,
                    OTA_KEY_MAX, e) ||
@@ -618,6 +677,57 @@ int ota_device_from_json(json_t *j, ota_device *out, ota_err *e)
            get_int(j, "", "rsrp", false, &out->rsrp, &out->has_rsrp, e) ||
            get_int(j, "", "battery", false, &out->battery, &out->has_battery, e) ||
            get_time(j, "", "last_seen", false, &out->last_seen, e) ? -1 : 0;
+}
+
+int ota_device_from_json(json_t *j, ota_device *out, ota_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (need_object(j, "", e) < 0 || check_keys(j, "", device_keys, e) < 0)
+        return -1;
+    return device_fields(j, out, e);
+}
+
+int ota_device_detail_from_json(json_t *j, ota_device *out, json_t **attrs, ota_err *e)
+{
+    if (attrs)
+        *attrs = NULL;
+    memset(out, 0, sizeof *out);
+    if (need_object(j, "", e) < 0 || check_keys(j, "", detail_keys, e) < 0)
+        return -1;
+    json_t *a = json_object_get(j, "attributes"), *v;
+    const char *key;
+    if (!a)
+        return ota_fail(e, OTA_E_VALIDATION, "attributes", "is required");
+    if (!json_is_object(a))
+        return wrong_type(e, "attributes", "an object of strings", a);
+    json_object_foreach(a, key, v)
+        if (!json_is_string(v))
+            return wrong_type(e, FIELD("attributes", key), "a string", v);
+    if (device_fields(j, out, e) < 0)
+        return -1;
+    if (attrs)
+        *attrs = json_incref(a);
+    return 0;
+}
+
+int ota_page_from_json(json_t *j, json_t **items, char *next_cursor, ota_err *e)
+{
+    static const char *const keys[] = {"items", "next_cursor", NULL};
+    char cursor[OTA_CURSOR_MAX];
+    *items = NULL;
+    if (need_object(j, "", e) < 0 || check_keys(j, "", keys, e) < 0)
+        return -1;
+    json_t *it = json_object_get(j, "items");
+    if (!it)
+        return ota_fail(e, OTA_E_VALIDATION, "items", "is required");
+    if (!json_is_array(it))
+        return wrong_type(e, "items", "an array", it);
+    if (get_str(j, "", "next_cursor", false, true, cursor, sizeof cursor, LIM_BYTES, sizeof cursor - 1, e) < 0)
+        return -1;
+    if (next_cursor)
+        memcpy(next_cursor, cursor, sizeof cursor);
+    *items = it;
+    return 0;
 }
 
 static int file_from_json(json_t *j, const char *prefix, ota_file *f, ota_err *e)

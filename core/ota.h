@@ -349,14 +349,14 @@ int ota_device_upsert(ota_engine *eng, const char *product, const ota_device *de
                       ota_import_result *res, ota_err *e);
 /* File by extension: .json (API.md array) or .csv (header: id,<component>...,
  * optional rsrp,battery columns).  All or nothing; errors name line and column. */
-int ota_device_import_file(ota_engine *eng, const char *product, const char *path,
+int ota_device_import(ota_engine *eng, const char *product, const char *path,
                            ota_import_result *res, ota_err *e);
 /* The device file parser behind it (pure: no engine), one device at a time.
  * The name's ending (.json or .csv, any case) chooses the format, else
  * OTA_E_UNSUPPORTED_MEDIA.  ota_devfile_open reads text[len], which must
  * outlive the reader; ota_devfile_open_file reads the file at path first
  * (at most 1 GiB).  ota_devfile_next: 1 with *out filled, 0 at the end,
- * -1 on an error naming its place exactly as ota_device_import_file does
+ * -1 on an error naming its place exactly as ota_device_import does
  * (an id listed twice in the file included; the product a device names is
  * left for the importer to check).  ota_devfile_more peeks: 1 when another
  * device follows, 0 at the end, -1 when the file is broken before it (JSON
@@ -699,7 +699,10 @@ void ota_audit_page_free(ota_audit_page *p);
  * refused with bad_request naming the field. */
 #include <jansson.h>
 json_t *ota_json_product(const ota_product *p);
+json_t *ota_json_product_added(const ota_product *p, const char *device_key); /* POST /products answer */
 json_t *ota_json_device(const ota_device *d);
+/* The device with its "attributes" (attrs stolen; NULL: {}). */
+json_t *ota_json_device_detail(const ota_device *d, json_t *attrs);
 json_t *ota_json_file(const ota_file *f, int64_t package_id /* >0: add url */);
 json_t *ota_json_package(const ota_package *p);
 json_t *ota_json_plan(const ota_plan *p);
@@ -720,10 +723,22 @@ json_t *ota_json_page(json_t *items /* stolen */, const char *next_cursor);
 json_t *ota_json_package_meta(const ota_package_meta *m);    /* the multipart "meta" part */
 json_t *ota_json_checkin(const ota_checkin_req *r);         /* device check-in body */
 json_t *ota_json_signature(const ota_signature *s);         /* {key_id, signer, signature} */
+json_t *ota_json_signature_add(const ota_signature *s);     /* POST .../signatures: + public_key when known */
+/* Device job bodies: confirm {"device"} (device NULL: {}); report adds
+ * state, progress and error (when error_text is not empty). */
+json_t *ota_json_job_confirm(const char *device);
+json_t *ota_json_job_report(const char *device, ota_job_state to, int progress, const char *error_text);
 json_t *ota_json_audit_row(const ota_audit_row *r);
 
 int ota_product_from_json(json_t *j, ota_product *out, ota_err *e);
+/* device_key_out (65 bytes, may be NULL) receives the answer's device key. */
+int ota_product_added_from_json(json_t *j, ota_product *out, char *device_key_out, ota_err *e);
 int ota_device_from_json(json_t *j, ota_device *out, ota_err *e);
+/* *attrs (unless attrs is NULL): a new reference to the object of strings. */
+int ota_device_detail_from_json(json_t *j, ota_device *out, json_t **attrs, ota_err *e);
+/* {"items":[...],"next_cursor":...}: *items borrowed from j; next_cursor
+ * (OTA_CURSOR_MAX bytes, may be NULL) "" when null or absent. */
+int ota_page_from_json(json_t *j, json_t **items, char *next_cursor, ota_err *e);
 int ota_package_meta_from_json(json_t *j, ota_package_meta *out, ota_err *e);
 int ota_package_from_json(json_t *j, ota_package *out, ota_err *e);
 /* Client-supplied plan: id/state/revision/times are decoded when present (a

@@ -276,7 +276,7 @@ static int import_devices(ota_engine *eng, const char *product, ota_devfile *f, 
 static int device_import_file(ota_engine *eng, const char *product, const char *path,
                               ota_import_result *res, ota_err *e);
 
-int ota_device_import_file(ota_engine *eng, const char *product, const char *path,
+int ota_device_import(ota_engine *eng, const char *product, const char *path,
                            ota_import_result *res, ota_err *e)
 {
     ota_import_result r = {0};

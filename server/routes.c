@@ -110,9 +110,7 @@ MHD_RESULT_T h_product_create(req *r)
     if (rc < 0 || ota_product_add(r->srv->eng, &p, key, &e) < 0)
         return reply_error(r, &e);
     ota_product_get(r->srv->eng, p.key, &p, &e);
-    json_t *out = ota_json_product(&p);
-    json_object_set_new(out, "device_key", json_string(key));
-    return reply_json(r, 201, out);
+    return reply_json(r, 201, ota_json_product_added(&p, key));
 }
 
 MHD_RESULT_T h_product_get(req *r)
@@ -152,9 +150,7 @@ MHD_RESULT_T h_device_get(req *r)
     json_t *attrs;
     if (ota_device_detail(r->srv->eng, r->params[0], r->params[1], &d, &attrs, &e) < 0)
         return reply_error(r, &e);
-    json_t *out = ota_json_device(&d);
-    json_object_set_new(out, "attributes", attrs);
-    return reply_json(r, 200, out);
+    return reply_json(r, 200, ota_json_device_detail(&d, attrs));
 }
 
 MHD_RESULT_T h_devices_import(req *r)

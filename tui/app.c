@@ -88,6 +88,7 @@ static int64_t pkg_load_id;
 
 static void packages_page_done(app *a, call *c)
 {
+    op_package_list *l = CALL_OP(c, package_list);
     if (c->tag != pkg_load_id)
         return;   /* a newer load started */
     if (c->rc) {
@@ -95,24 +96,25 @@ static void packages_page_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    if (c->pg.cursor[0] == '\0') {   /* first page of this load */
+    if (l->pg.cursor[0] == '\0') {   /* first page of this load */
         free(a->pkgs);
         a->pkgs = NULL;
         a->npkgs = 0;
     }
-    ota_package *v = realloc(a->pkgs, (a->npkgs + c->packages.n + 1) * sizeof *v);
+    ota_package *v = realloc(a->pkgs, (a->npkgs + l->out.n + 1) * sizeof *v);
     if (!v)
         abort();
     a->pkgs = v;
-    memcpy(a->pkgs + a->npkgs, c->packages.items, c->packages.n * sizeof *v);
-    a->npkgs += c->packages.n;
+    memcpy(a->pkgs + a->npkgs, l->out.items, l->out.n * sizeof *v);
+    a->npkgs += l->out.n;
     a->pkgs_gen++;
     app_dirty(a, D_BODY);
-    if (c->packages.next_cursor[0]) {
-        call *n = call_new(CALL_PACKAGE_LIST, -1, packages_page_done);
+    if (l->out.next_cursor[0]) {
+        call *n = call_package_list(-1, packages_page_done);
+        op_package_list *nl = CALL_OP(n, package_list);
         n->tag = c->tag;
-        n->pg.limit = OTA_LIST_MAX;
-        text_copy(n->pg.cursor, sizeof n->pg.cursor, c->packages.next_cursor);
+        nl->pg.limit = OTA_LIST_MAX;
+        text_copy(nl->pg.cursor, sizeof nl->pg.cursor, l->out.next_cursor);
         app_submit(a, n);
     } else {
         a->pkgs_loaded = true;
@@ -123,9 +125,9 @@ void app_load_packages(app *a)
 {
     /* A small first page so the first frame has rows quickly; the rest
      * follows in big pages while the operator already reads. */
-    call *c = call_new(CALL_PACKAGE_LIST, -1, packages_page_done);
+    call *c = call_package_list(-1, packages_page_done);
     c->tag = ++pkg_load_id;
-    c->pg.limit = 100;
+    CALL_OP(c, package_list)->pg.limit = 100;
     a->pkgs_loaded = false;
     app_submit(a, c);
 }
@@ -152,6 +154,7 @@ static void plans_free(app *a)
 
 static void plans_page_done(app *a, call *c)
 {
+    op_plan_list *l = CALL_OP(c, plan_list);
     if (c->tag != plan_load_id)
         return;
     if (c->rc) {
@@ -159,24 +162,25 @@ static void plans_page_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    if (c->pg.cursor[0] == '\0')
+    if (l->pg.cursor[0] == '\0')
         plans_free(a);
-    ota_plan *v = realloc(a->plans, (a->nplans + c->plans.n + 1) * sizeof *v);
+    ota_plan *v = realloc(a->plans, (a->nplans + l->out.n + 1) * sizeof *v);
     if (!v)
         abort();
     a->plans = v;
     /* take the items (and their lists) over from the page */
-    memcpy(a->plans + a->nplans, c->plans.items, c->plans.n * sizeof *v);
-    a->nplans += c->plans.n;
-    for (size_t i = 0; i < c->plans.n; i++)
-        ota_plan_init(&c->plans.items[i]);
+    memcpy(a->plans + a->nplans, l->out.items, l->out.n * sizeof *v);
+    a->nplans += l->out.n;
+    for (size_t i = 0; i < l->out.n; i++)
+        ota_plan_init(&l->out.items[i]);
     a->plans_gen++;
     app_dirty(a, D_BODY);
-    if (c->plans.next_cursor[0]) {
-        call *n = call_new(CALL_PLAN_LIST, -1, plans_page_done);
+    if (l->out.next_cursor[0]) {
+        call *n = call_plan_list(-1, plans_page_done);
+        op_plan_list *nl = CALL_OP(n, plan_list);
         n->tag = c->tag;
-        n->pg.limit = OTA_LIST_MAX;
-        text_copy(n->pg.cursor, sizeof n->pg.cursor, c->plans.next_cursor);
+        nl->pg.limit = OTA_LIST_MAX;
+        text_copy(nl->pg.cursor, sizeof nl->pg.cursor, l->out.next_cursor);
         app_submit(a, n);
     } else {
         a->plans_loaded = true;
@@ -185,9 +189,9 @@ static void plans_page_done(app *a, call *c)
 
 void app_load_plans(app *a)
 {
-    call *c = call_new(CALL_PLAN_LIST, -1, plans_page_done);
+    call *c = call_plan_list(-1, plans_page_done);
     c->tag = ++plan_load_id;
-    c->pg.limit = 100;
+    CALL_OP(c, plan_list)->pg.limit = 100;
     a->plans_loaded = false;
     app_submit(a, c);
 }
@@ -208,18 +212,19 @@ static void products_done(app *a, call *c)
         return;
     }
     app_answered(a);
+    ota_product_list *l = &CALL_OP(c, product_list_all)->out;
     free(a->products);
-    a->products = c->products.items;
-    a->nproducts = c->products.n;
-    c->products.items = NULL;
-    c->products.n = 0;
+    a->products = l->items;
+    a->nproducts = l->n;
+    l->items = NULL;
+    l->n = 0;
     a->products_loaded = true;
     app_dirty(a, D_BODY);
 }
 
 void app_load_products(app *a)
 {
-    app_submit(a, call_new(CALL_PRODUCT_LIST, -1, products_done));
+    app_submit(a, call_product_list_all(-1, products_done));
 }
 
 void app_free(app *a);

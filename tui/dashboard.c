@@ -54,6 +54,7 @@ static void tiles_free(void)
 
 static void status_done(app *a, call *c)
 {
+    op_plan_status_get *g = CALL_OP(c, plan_status_get);
     if (--D.pending_status <= 0)
         D.busy = false;
     if (c->rc) {
@@ -63,11 +64,11 @@ static void status_done(app *a, call *c)
         return;
     }
     for (size_t i = 0; i < D.ntiles; i++)
-        if (D.tiles[i].plan.id == c->id) {
+        if (D.tiles[i].plan.id == g->id) {
             tile *t = &D.tiles[i];
-            if (!t->have_status || memcmp(t->st.counts, c->status.counts, sizeof t->st.counts) ||
-                t->st.state != c->status.state) {
-                t->st = c->status;
+            if (!t->have_status || memcmp(t->st.counts, g->out.counts, sizeof t->st.counts) ||
+                t->st.state != g->out.state) {
+                t->st = g->out;
                 t->have_status = true;
                 app_dirty(a, D_BODY);
             }
@@ -87,6 +88,7 @@ static bool live(ota_plan_state s)
 
 static void list_done(app *a, call *c)
 {
+    ota_plan_page *pg = &CALL_OP(c, plan_list)->out;
     if (c->rc) {
         D.busy = false;
         D.failing = true;
@@ -97,12 +99,12 @@ static void list_done(app *a, call *c)
     /* keep the tiles we had (and their counts) for plans still live */
     tile *old = D.tiles;
     size_t nold = D.ntiles;
-    D.tiles = calloc(c->plans.n + 1, sizeof *D.tiles);
+    D.tiles = calloc(pg->n + 1, sizeof *D.tiles);
     if (!D.tiles)
         abort();
     D.ntiles = 0;
-    for (size_t i = 0; i < c->plans.n; i++) {
-        ota_plan *p = &c->plans.items[i];
+    for (size_t i = 0; i < pg->n; i++) {
+        ota_plan *p = &pg->items[i];
         if (!live(p->state))
             continue;
         tile *t = &D.tiles[D.ntiles++];
@@ -135,8 +137,8 @@ static void list_done(app *a, call *c)
         app_dirty(a, D_BODY);
     }
     for (size_t i = 0; i < D.ntiles; i++) {
-        call *s = call_new(CALL_PLAN_STATUS, PANE_DASHBOARD, status_done);
-        s->id = D.tiles[i].plan.id;
+        call *s = call_plan_status_get(PANE_DASHBOARD, status_done);
+        CALL_OP(s, plan_status_get)->id = D.tiles[i].plan.id;
         app_submit(a, s);
     }
 }
@@ -147,8 +149,8 @@ static void poll_now(app *a)
         return;
     D.busy = true;
     D.last_try = (int64_t)time(NULL);
-    call *c = call_new(CALL_PLAN_LIST, PANE_DASHBOARD, list_done);
-    c->pg.limit = OTA_LIST_MAX;
+    call *c = call_plan_list(PANE_DASHBOARD, list_done);
+    CALL_OP(c, plan_list)->pg.limit = OTA_LIST_MAX;
     app_submit(a, c);
 }
 

@@ -240,8 +240,9 @@ static void create_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    app_msg(a, MSG_OK, "Created package %lld (%s %s, %zu files)", (long long)c->package.id,
-            c->package.meta.component, c->package.meta.target_version, c->package.nfiles);
+    const ota_package *p = &CALL_OP(c, package_create)->out;
+    app_msg(a, MSG_OK, "Created package %lld (%s %s, %zu files)", (long long)p->id,
+            p->meta.component, p->meta.target_version, p->nfiles);
     memset(&F, 0, sizeof F);
     app_load_packages(a);
     app_show(a, PANE_PACKAGES);
@@ -272,11 +273,14 @@ static int submit(app *a)
             app_msg(a, MSG_ERROR, "Not created: fix the fields marked in red");
             return H_REDRAW;
         }
-    call *c = call_new(CALL_PACKAGE_CREATE, PANE_PACKAGE_FORM, create_done);
-    c->meta = m;
-    for (size_t i = 0; i < F.nfiles; i++)
-        text_copy(c->paths[i], sizeof c->paths[i], F.files[i]);
-    c->npaths = F.nfiles;
+    call *c = call_package_create(PANE_PACKAGE_FORM, create_done);
+    op_package_create *pc = CALL_OP(c, package_create);
+    pc->meta = m;
+    for (size_t i = 0; i < F.nfiles; i++) {
+        text_copy(pc->path_buf[i], sizeof pc->path_buf[i], F.files[i]);
+        pc->paths[i] = pc->path_buf[i];
+    }
+    pc->npaths = F.nfiles;
     F.busy = true;
     app_submit(a, c);
     app_msg(a, MSG_INFO, "Creating the package (hashing and storing %zu files)…", F.nfiles);

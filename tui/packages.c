@@ -123,22 +123,23 @@ static void filter_done(app *a, const char *text, void *ctx)
 
 static void verify_done(app *a, call *c)
 {
+    op_package_verify *v = CALL_OP(c, package_verify);
     if (c->rc) {
         app_error(a, "verify", &c->err);
         return;
     }
     app_answered(a);
-    P.vr = c->verify;
-    P.verify_id = c->id;
+    P.vr = v->out;
+    P.verify_id = v->id;
     P.verify_shown = true;
-    if (c->verify.ok) {
+    if (v->out.ok) {
         app_msg(a, MSG_OK, "Package %lld verified: all %zu files match their SHA-256",
-                (long long)c->id, c->verify.nfiles);
+                (long long)v->id, v->out.nfiles);
     } else {
-        for (size_t i = 0; i < c->verify.nfiles; i++)
-            if (!c->verify.files[i].ok) {
-                app_msg(a, MSG_ERROR, "Package %lld FAILED verification: %s: %s", (long long)c->id,
-                        c->verify.files[i].name, c->verify.files[i].error);
+        for (size_t i = 0; i < v->out.nfiles; i++)
+            if (!v->out.files[i].ok) {
+                app_msg(a, MSG_ERROR, "Package %lld FAILED verification: %s: %s", (long long)v->id,
+                        v->out.files[i].name, v->out.files[i].error);
                 break;
             }
     }
@@ -147,11 +148,12 @@ static void verify_done(app *a, call *c)
 
 static void delete_done(app *a, call *c)
 {
+    int64_t id = CALL_OP(c, package_delete)->id;
     if (c->rc) {
         if (c->err.code == OTA_E_IN_USE) {
             char buf[600];
             app_msg(a, MSG_ERROR, "Not deleted: a plan still needs package %lld (%s)",
-                    (long long)c->id, ota_err_format(&c->err, buf, sizeof buf));
+                    (long long)id, ota_err_format(&c->err, buf, sizeof buf));
             text_copy(a->last_error, sizeof a->last_error, buf);
             app_dirty(a, D_STATUS);
         } else {
@@ -160,7 +162,7 @@ static void delete_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    app_msg(a, MSG_OK, "Deleted package %lld", (long long)c->id);
+    app_msg(a, MSG_OK, "Deleted package %lld", (long long)id);
     P.detail = false;
     app_load_packages(a);
 }
@@ -168,10 +170,11 @@ static void delete_done(app *a, call *c)
 static void delete_yes(app *a, const char *text, void *ctx)
 {
     (void)text;
-    call *c = call_new(CALL_PACKAGE_DELETE, PANE_PACKAGES, delete_done);
-    c->id = *(int64_t *)ctx;
+    int64_t id = *(int64_t *)ctx;
+    call *c = call_package_delete(PANE_PACKAGES, delete_done);
+    CALL_OP(c, package_delete)->id = id;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Deleting package %lld…", (long long)c->id);
+    app_msg(a, MSG_INFO, "Deleting package %lld…", (long long)id);
 }
 
 static int packages_action(app *a, tui_action act)
@@ -210,8 +213,8 @@ static int packages_action(app *a, tui_action act)
     case ACT_VERIFY: {
         if (!p)
             return H_HANDLED;
-        call *c = call_new(CALL_PACKAGE_VERIFY, PANE_PACKAGES, verify_done);
-        c->id = p->id;
+        call *c = call_package_verify(PANE_PACKAGES, verify_done);
+        CALL_OP(c, package_verify)->id = p->id;
         app_submit(a, c);
         app_msg(a, MSG_INFO, "Verifying package %lld (re-hashing its files)…", (long long)p->id);
         return H_HANDLED;

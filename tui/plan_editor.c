@@ -163,9 +163,10 @@ static void loaded(app *a, call *c)
         return;
     }
     app_answered(a);
+    ota_plan *got = &CALL_OP(c, plan_get)->out;
     ota_plan_free(&E.w);
-    E.w = c->plan;
-    ota_plan_init(&c->plan);
+    E.w = *got;
+    ota_plan_init(got);
     E.readonly = E.w.state != OTA_PLAN_SAVED;
     E.dirty = false;
     E.have_preview = false;
@@ -177,8 +178,8 @@ static void loaded(app *a, call *c)
 static void load(app *a, int64_t id)
 {
     E.loading = true;
-    call *c = call_new(CALL_PLAN_GET, PANE_PLAN_EDITOR, loaded);
-    c->id = id;
+    call *c = call_plan_get(PANE_PLAN_EDITOR, loaded);
+    CALL_OP(c, plan_get)->id = id;
     app_submit(a, c);
 }
 
@@ -385,10 +386,11 @@ static void copy_loaded(app *a, call *c)
         return;
     }
     app_answered(a);
+    const ota_plan *from = &CALL_OP(c, plan_get)->out;
     /* same rule as ota_plan_copy_components: replace same-named, add new */
     int n = 0;
-    for (size_t i = 0; i < c->plan.ncomponents; i++) {
-        const ota_plan_component *pc = &c->plan.components[i];
+    for (size_t i = 0; i < from->ncomponents; i++) {
+        const ota_plan_component *pc = &from->components[i];
         size_t k;
         for (k = 0; k < E.w.ncomponents; k++)
             if (!strcmp(E.w.components[k].component, pc->component))
@@ -401,15 +403,15 @@ static void copy_loaded(app *a, call *c)
         E.w.components[k] = *pc;
         n++;
     }
-    app_msg(a, MSG_OK, "Copied %d components from plan %lld \"%s\"", n, (long long)c->plan.id, c->plan.name);
+    app_msg(a, MSG_OK, "Copied %d components from plan %lld \"%s\"", n, (long long)from->id, from->name);
     changed(a);
 }
 
 static void copy_picked(app *a, int i, void *ctx)
 {
     int64_t *ids = ctx;
-    call *c = call_new(CALL_PLAN_GET, PANE_PLAN_EDITOR, copy_loaded);
-    c->id = ids[i];
+    call *c = call_plan_get(PANE_PLAN_EDITOR, copy_loaded);
+    CALL_OP(c, plan_get)->id = ids[i];
     app_submit(a, c);
 }
 
@@ -452,18 +454,18 @@ static void preview_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    E.pv = c->preview;
+    E.pv = CALL_OP(c, plan_preview)->out;
     E.pv_revision = E.w.revision;
     E.have_preview = true;
     app_msg(a, MSG_OK, "Preview of revision %lld: %ld devices targeted", (long long)E.w.revision,
-            c->preview.targeted);
+            E.pv.targeted);
     app_dirty(a, D_BODY);
 }
 
 static void preview(app *a)
 {
-    call *c = call_new(CALL_PLAN_PREVIEW, PANE_PLAN_EDITOR, preview_done);
-    c->id = E.w.id;
+    call *c = call_plan_preview(PANE_PLAN_EDITOR, preview_done);
+    CALL_OP(c, plan_preview)->id = E.w.id;
     app_submit(a, c);
     app_msg(a, MSG_INFO, "Computing the targeting preview…");
 }
@@ -475,7 +477,8 @@ static void reload_yes(app *a, const char *t, void *ctx)
     app_msg(a, MSG_INFO, "Reloading plan %lld…", (long long)E.w.id);
 }
 
-static void saved(app *a, call *c)
+/* The answer to a create or an update: got is the plan the backend holds now. */
+static void saved(app *a, call *c, ota_plan *got)
 {
     E.busy = false;
     if (c->rc) {
@@ -495,8 +498,8 @@ static void saved(app *a, call *c)
     app_answered(a);
     bool created = E.w.id == 0;
     ota_plan_free(&E.w);
-    E.w = c->plan;
-    ota_plan_init(&c->plan);
+    E.w = *got;
+    ota_plan_init(got);
     E.dirty = false;
     fields_from_plan();
     app_msg(a, MSG_OK, "%s plan %lld \"%s\" (revision %lld)", created ? "Created" : "Saved",
@@ -509,6 +512,9 @@ static void saved(app *a, call *c)
     }
     app_dirty(a, D_BODY);
 }
+
+static void created(app *a, call *c) { saved(a, c, &CALL_OP(c, plan_create)->plan); }
+static void updated(app *a, call *c) { saved(a, c, &CALL_OP(c, plan_update)->plan); }
 
 static int save(app *a)
 {
@@ -524,8 +530,14 @@ static int save(app *a)
         app_msg(a, MSG_ERROR, "Not saved: fix the field marked in red");
         return H_REDRAW;
     }
-    call *c = call_new(E.w.id ? CALL_PLAN_UPDATE : CALL_PLAN_CREATE, PANE_PLAN_EDITOR, saved);
-    ota_plan_copy(&c->plan, &E.w);
+    call *c;
+    if (E.w.id) {
+        c = call_plan_update(PANE_PLAN_EDITOR, updated);
+        ota_plan_copy(&CALL_OP(c, plan_update)->plan, &E.w);
+    } else {
+        c = call_plan_create(PANE_PLAN_EDITOR, created);
+        ota_plan_copy(&CALL_OP(c, plan_create)->plan, &E.w);
+    }
     E.busy = true;
     app_submit(a, c);
     app_msg(a, MSG_INFO, "Saving…");

@@ -108,9 +108,10 @@ static void plan_done(app *a, call *c)
         return;
     }
     app_answered(a);
+    ota_plan *got = &CALL_OP(c, plan_get)->out;
     ota_plan_free(&S.plan);
-    S.plan = c->plan;
-    ota_plan_init(&c->plan);
+    S.plan = *got;
+    ota_plan_init(got);
     S.have_plan = true;
     app_dirty(a, D_BODY);
 }
@@ -119,8 +120,8 @@ static void plan_load(app *a)
 {
     if (busy(a, S.plan_call))
         return;
-    call *c = call_new(CALL_PLAN_GET, PANE_PLAN_STATUS, plan_done);
-    c->id = S.id;
+    call *c = call_plan_get(PANE_PLAN_STATUS, plan_done);
+    CALL_OP(c, plan_get)->id = S.id;
     c->tag = S.gen;
     S.plan_call = app_submit(a, c);
 }
@@ -135,18 +136,19 @@ static void status_done(app *a, call *c)
         return;
     }
     app_answered(a);
+    const ota_plan_status *st = &CALL_OP(c, plan_status_get)->out;
     bool first = !S.have_status;
-    if (first || memcmp(&S.st.counts, &c->status.counts, sizeof S.st.counts) ||
-        S.st.state != c->status.state) {
-        S.st.state = c->status.state;
-        memcpy(S.st.counts, c->status.counts, sizeof S.st.counts);
+    if (first || memcmp(&S.st.counts, &st->counts, sizeof S.st.counts) ||
+        S.st.state != st->state) {
+        S.st.state = st->state;
+        memcpy(S.st.counts, st->counts, sizeof S.st.counts);
         app_dirty(a, D_BODY);
     }
     S.have_status = true;
     if (first) {
         /* the tail starts a little before now; then we follow from here */
-        S.last_seq = c->status.last_seq;
-        events_load(a, c->status.last_seq > 20 ? c->status.last_seq - 20 : 0);
+        S.last_seq = st->last_seq;
+        events_load(a, st->last_seq > 20 ? st->last_seq - 20 : 0);
     }
 }
 
@@ -154,8 +156,8 @@ static void status_load(app *a)
 {
     if (busy(a, S.status_call))
         return;
-    call *c = call_new(CALL_PLAN_STATUS, PANE_PLAN_STATUS, status_done);
-    c->id = S.id;
+    call *c = call_plan_status_get(PANE_PLAN_STATUS, status_done);
+    CALL_OP(c, plan_status_get)->id = S.id;
     c->tag = S.gen;
     S.status_call = app_submit(a, c);
 }
@@ -170,14 +172,15 @@ static void devices_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    bool same = c->jobs.n == S.nrows &&
-                (S.nrows == 0 || !memcmp(S.rows, c->jobs.items, S.nrows * sizeof *S.rows));
+    ota_job_page *jobs = &CALL_OP(c, plan_devices)->out;
+    bool same = jobs->n == S.nrows &&
+                (S.nrows == 0 || !memcmp(S.rows, jobs->items, S.nrows * sizeof *S.rows));
     if (!same) {
         free(S.rows);
-        S.rows = c->jobs.items;
-        S.nrows = c->jobs.n;
-        c->jobs.items = NULL;
-        c->jobs.n = 0;
+        S.rows = jobs->items;
+        S.nrows = jobs->n;
+        jobs->items = NULL;
+        jobs->n = 0;
         S.lv.n = (int)S.nrows;
         app_dirty(a, D_BODY);
     }
@@ -188,11 +191,12 @@ static void devices_load(app *a)
     if (busy(a, S.devices_call))
         return;
     S.devices_stale = false;
-    call *c = call_new(CALL_PLAN_DEVICES, PANE_PLAN_STATUS, devices_done);
-    c->id = S.id;
+    call *c = call_plan_devices(PANE_PLAN_STATUS, devices_done);
+    op_plan_devices *d = CALL_OP(c, plan_devices);
+    d->id = S.id;
     c->tag = S.gen;
-    c->state = S.filter;
-    c->pg.limit = DEV_LIMIT;
+    d->state = S.filter;
+    d->pg.limit = DEV_LIMIT;
     S.devices_call = app_submit(a, c);
 }
 
@@ -242,20 +246,22 @@ static void events_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    for (size_t i = 0; i < c->events.n; i++) {
-        const ota_event *ev = &c->events.items[i];
+    const op_plan_events *ev_op = CALL_OP(c, plan_events);
+    const ota_event_page *evs = &ev_op->out;
+    for (size_t i = 0; i < evs->n; i++) {
+        const ota_event *ev = &evs->items[i];
         /* events up to the status's last_seq are already in its counts */
         apply_event(a, ev, ev->seq > S.last_seq);
         if (ev->seq > S.last_seq)
             S.last_seq = ev->seq;
     }
-    if (c->events.last_seq > S.last_seq)
-        S.last_seq = c->events.last_seq;
-    if (c->events.n) {
+    if (evs->last_seq > S.last_seq)
+        S.last_seq = evs->last_seq;
+    if (evs->n) {
         app_dirty(a, D_BODY);
         S.ticks_since_check = 0;
     }
-    if (c->events.n >= (size_t)c->limit)
+    if (evs->n >= (size_t)ev_op->limit)
         events_load(a, S.last_seq);   /* more waiting: keep reading */
 }
 
@@ -263,11 +269,12 @@ static void events_load(app *a, int64_t since)
 {
     if (busy(a, S.events_call))
         return;
-    call *c = call_new(CALL_PLAN_EVENTS, PANE_PLAN_STATUS, events_done);
-    c->id = S.id;
+    call *c = call_plan_events(PANE_PLAN_STATUS, events_done);
+    op_plan_events *ev = CALL_OP(c, plan_events);
+    ev->id = S.id;
     c->tag = S.gen;
-    c->since = since;
-    c->limit = 500;
+    ev->since = since;
+    ev->limit = 500;
     S.events_call = app_submit(a, c);
 }
 
@@ -300,14 +307,15 @@ static void attrs_lines(json_t *attrs, dev_detail *dd)
     free(keys);
 }
 
-static void detail_run(ota_backend *b, call *c)
+static int detail_run(ota_backend *b, void *ctx, ota_err *e)
 {
-    dev_detail *dd = c->data;
+    dev_detail *dd = ctx;
     json_t *attrs = NULL;
-    c->rc = b->ops->device_get(b, dd->product, dd->id, &dd->d, &attrs, &c->err);
-    if (c->rc == 0)
+    int rc = b->ops->device_detail(b, dd->product, dd->id, &dd->d, &attrs, e);
+    if (rc == 0)
         attrs_lines(attrs, dd);
     json_decref(attrs);
+    return rc;
 }
 
 static void detail_done(app *a, call *c)
@@ -323,8 +331,8 @@ static void detail_done(app *a, call *c)
     }
     app_answered(a);
     free(S.det);
-    S.det = c->data;   /* taken over: the call frees only what it still holds */
-    c->data = NULL;
+    S.det = c->ctx;   /* taken over: the call frees only what it still holds */
+    c->ctx = NULL;
     app_dirty(a, D_BODY);
 }
 
@@ -340,9 +348,7 @@ static void detail_load(app *a, const char *device)
     free(S.det);
     S.det = NULL;
     S.detail = true;
-    call *c = call_new(CALL_FUNC, PANE_PLAN_STATUS, detail_done);
-    c->fn = detail_run;
-    c->data = dd;
+    call *c = call_new(PANE_PLAN_STATUS, detail_done, detail_run, dd, free);
     c->tag = S.gen;
     S.detail_call = app_submit(a, c);
 }

@@ -47,22 +47,23 @@ void plan_status_changed(app *a, const ota_plan *p);   /* plan_status.c */
 
 static void transition_done(app *a, call *c)
 {
+    op_plan_transition *t = CALL_OP(c, plan_transition);
     if (c->rc) {
-        app_error(a, ota_action_str(c->action), &c->err);
+        app_error(a, ota_action_str(t->action), &c->err);
         return;
     }
     app_answered(a);
-    app_msg(a, MSG_OK, "Plan %lld \"%s\": %s, now %s", (long long)c->id, c->plan.name,
-            ota_action_str(c->action), ota_plan_state_str(c->plan.state));
-    plan_status_changed(a, &c->plan);
+    app_msg(a, MSG_OK, "Plan %lld \"%s\": %s, now %s", (long long)t->id, t->out.name,
+            ota_action_str(t->action), ota_plan_state_str(t->out.state));
+    plan_status_changed(a, &t->out);
     app_load_plans(a);
 }
 
 static void transition_send(app *a, const tctx *t)
 {
-    call *c = call_new(CALL_PLAN_TRANSITION, -1, transition_done);
-    c->id = t->id;
-    c->action = t->act;
+    call *c = call_plan_transition(-1, transition_done);
+    CALL_OP(c, plan_transition)->id = t->id;
+    CALL_OP(c, plan_transition)->action = t->act;
     app_submit(a, c);
     app_msg(a, MSG_INFO, "%s plan %lld…", ota_action_str(t->act), (long long)t->id);
 }
@@ -136,15 +137,16 @@ static progress *prog_find(int64_t id, bool create)
 
 static void status_done(app *a, call *c)
 {
-    progress *p = prog_find(c->id, true);
+    op_plan_status_get *g = CALL_OP(c, plan_status_get);
+    progress *p = prog_find(g->id, true);
     p->call = 0;
     p->at_ms = now_ms();
     if (c->rc)
         return;   /* the list still shows the plan; progress stays "?" */
     long total = 0;
     for (int s = 0; s < OTA_JOB__COUNT; s++)
-        total += c->status.counts[s];
-    long ok = c->status.counts[OTA_JOB_SUCCEEDED];
+        total += g->out.counts[s];
+    long ok = g->out.counts[OTA_JOB_SUCCEEDED];
     if (ok != p->ok || total != p->total) {
         p->ok = ok;
         p->total = total;
@@ -165,8 +167,8 @@ static void want_progress(app *a)
         bool live = pl->state == OTA_PLAN_ACTIVE || pl->state == OTA_PLAN_UPGRADING;
         if ((p->call && worker_live(a->w, p->call)) || (p->at_ms && now - p->at_ms < (live ? 3000 : 60000)))
             continue;
-        call *c = call_new(CALL_PLAN_STATUS, PANE_PLANS, status_done);
-        c->id = pl->id;
+        call *c = call_plan_status_get(PANE_PLANS, status_done);
+        CALL_OP(c, plan_status_get)->id = pl->id;
         p->call = app_submit(a, c);
     }
 }
@@ -258,15 +260,15 @@ static void delete_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    app_msg(a, MSG_OK, "Deleted plan %lld", (long long)c->id);
+    app_msg(a, MSG_OK, "Deleted plan %lld", (long long)CALL_OP(c, plan_delete)->id);
     app_load_plans(a);
 }
 
 static void delete_yes(app *a, const char *text, void *ctx)
 {
     (void)text;
-    call *c = call_new(CALL_PLAN_DELETE, -1, delete_done);
-    c->id = *(int64_t *)ctx;
+    call *c = call_plan_delete(-1, delete_done);
+    CALL_OP(c, plan_delete)->id = *(int64_t *)ctx;
     app_submit(a, c);
 }
 

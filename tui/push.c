@@ -20,24 +20,24 @@ typedef struct push_job {
 } push_job;
 
 /* Worker thread: resolve the server, open it, push, close. */
-static void push_run(ota_backend *local, call *c)
+static int push_run(ota_backend *local, void *ctx, ota_err *e)
 {
-    push_job *j = c->data;
+    push_job *j = ctx;
     ota_remote_conf conf;
-    c->rc = -1;
-    if (ota_remote_conf_resolve(&j->ra, &conf, &c->err) < 0)
-        return;
-    ota_backend *remote = ota_remote_conf_open(&conf, &c->err);
+    if (ota_remote_conf_resolve(&j->ra, &conf, e) < 0)
+        return -1;
+    ota_backend *remote = ota_remote_conf_open(&conf, e);
     ota_remote_conf_clear(&conf);
     if (!remote)
-        return;
-    c->rc = ota_plan_push(local, j->plan_id, remote, j->url, &j->res, &c->err);
+        return -1;
+    int rc = ota_plan_push(local, j->plan_id, remote, j->url, &j->res, e);
     ota_backend_close(remote);
+    return rc;
 }
 
 static void push_done(app *a, call *c)
 {
-    push_job *j = c->data;
+    push_job *j = c->ctx;
     if (c->rc) {
         /* the server is not our backend: its failures say nothing about
          * the console's connection, so no app_error() */
@@ -67,7 +67,6 @@ static void push_typed(app *a, const char *text, void *ctx)
         return;
     }
     text_copy(a->push_url, sizeof a->push_url, text);
-    call *c = call_new(CALL_FUNC, -1, push_done);
     push_job *j = calloc(1, sizeof *j);
     if (!j)
         abort();
@@ -77,9 +76,7 @@ static void push_typed(app *a, const char *text, void *ctx)
         j->ra = *a->rargs;
     j->ra.url = j->url;
     j->ra.profile = NULL;
-    c->fn = push_run;
-    c->data = j;
-    app_submit(a, c);
+    app_submit(a, call_new(-1, push_done, push_run, j, free));
     app_msg(a, MSG_INFO, "Pushing plan %lld to %s… (Esc stops waiting)", (long long)id, j->url);
 }
 

@@ -42,13 +42,12 @@ static void role_from_answer(const char *body, char *out, size_t len)
     json_decref(j);
 }
 
-static void probe_run(ota_backend *b, call *c)
+static int probe_run(ota_backend *b, void *ctx, ota_err *e)
 {
-    (void)b;
-    probe *pr = c->data;
+    (void)b, (void)e;
+    probe *pr = ctx;
     char url[512], auth[1100];
     CURL *h = curl_easy_init();
-    c->rc = 0;
     if (!h)
         goto out;
     snprintf(url, sizeof url, "%s/api/v1/whoami", pr->conf.url);
@@ -79,11 +78,12 @@ static void probe_run(ota_backend *b, call *c)
     curl_easy_cleanup(h);
 out:
     ota_remote_conf_clear(&pr->conf);
+    return 0;
 }
 
 static void probe_done(app *a, call *c)
 {
-    probe *pr = c->data;
+    probe *pr = c->ctx;
     if (pr->role[0] && strcmp(pr->role, a->role)) {
         text_copy(a->role, sizeof a->role, pr->role);
         app_dirty(a, D_STATUS);
@@ -92,12 +92,9 @@ static void probe_done(app *a, call *c)
 
 void remote_role_probe(app *a, const ota_remote_conf *conf)
 {
-    call *c = call_new(CALL_FUNC, -1, probe_done);
     probe *pr = calloc(1, sizeof *pr);
     if (!pr)
         abort();
     pr->conf = *conf;
-    c->fn = probe_run;
-    c->data = pr;
-    app_submit(a, c);
+    app_submit(a, call_new(-1, probe_done, probe_run, pr, free));
 }

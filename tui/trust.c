@@ -25,9 +25,9 @@ static struct verdict {
     ota_trust_report r;
 } cache[CACHE];                    ///< loop thread only
 
-static void keys_load(ota_backend *b, call *c)
+static int keys_load(ota_backend *b, void *ctx, ota_err *err)
 {
-    (void)b;
+    (void)b, (void)ctx, (void)err;
     ota_err e = {0};
     ota_keyring *k = ota_keyring_load(NULL, &e);
     pthread_mutex_lock(&mu);
@@ -41,7 +41,7 @@ static void keys_load(ota_backend *b, call *c)
     }
     ring_gen++;
     pthread_mutex_unlock(&mu);
-    c->rc = 0;
+    return 0;
 }
 
 static void keys_done(app *a, call *c)
@@ -54,9 +54,7 @@ static void keys_done(app *a, call *c)
 
 void trust_reload(app *a)
 {
-    call *c = call_new(CALL_FUNC, -1, keys_done);
-    c->fn = keys_load;
-    app_submit(a, c);
+    app_submit(a, call_new(-1, keys_done, keys_load, NULL, NULL));
 }
 
 void trust_free(void)
@@ -116,26 +114,36 @@ const char *trust_label(const ota_package *p, char *buf, size_t len, int *el, ot
 }
 
 /* ---------------------------------------------------------------- history */
-/* One allocation (freed by call_free): the count, the item pointers, then
- * the item texts. */
+/* The call's storage: the plan asked about, then (worker thread) its audit
+ * rows as texts in one allocation: the count, the item pointers, the texts. */
 struct lines { int n; char *item[]; };
+typedef struct history {
+    int64_t plan_id;
+    char target[40];             ///< "plan:<id>"
+    struct lines *lines;
+} history;
 
-static void history_load(ota_backend *b, call *c)
+static void history_free(void *ctx)
 {
-    ota_audit_query q = {.target = c->str, .page = {.limit = OTA_LIST_MAX}};
+    history *h = ctx;
+    free(h->lines);
+    free(h);
+}
+
+static int history_load(ota_backend *b, void *ctx, ota_err *e)
+{
+    history *h = ctx;
+    ota_audit_query q = {.target = h->target, .page = {.limit = OTA_LIST_MAX}};
     ota_audit_page pg = {0};
-    if (!b->ops->audit_list) {
-        c->rc = ota_fail(&c->err, OTA_E_BAD_REQUEST, NULL, "this backend has no audit trail");
-        return;
-    }
-    if ((c->rc = b->ops->audit_list(b, &q, &pg, &c->err)) < 0)
-        return;
+    if (!b->ops->audit_list)
+        return ota_fail(e, OTA_E_BAD_REQUEST, NULL, "this backend has no audit trail");
+    if (b->ops->audit_list(b, &q, &pg, e) < 0)
+        return -1;
     enum { LINE = 640 };
     struct lines *l = malloc(sizeof *l + pg.n * (sizeof(char *) + LINE));
     if (!l) {
-        c->rc = ota_fail(&c->err, OTA_E_INTERNAL, NULL, "out of memory");
         ota_audit_page_free(&pg);
-        return;
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     }
     char *text = (char *)&l->item[pg.n];
     l->n = (int)pg.n;
@@ -146,8 +154,9 @@ static void history_load(ota_backend *b, call *c)
         snprintf(l->item[i], LINE, "%s  %-14.64s %-16s %-18s %.400s", ota_time_format(r->at, t, sizeof t), r->actor,
                  r->action, r->outcome, r->detail);
     }
-    c->data = l;
+    h->lines = l;
     ota_audit_page_free(&pg);
+    return 0;
 }
 
 static void history_pick(app *a, int index, void *ctx)
@@ -162,12 +171,13 @@ static void history_done(app *a, call *c)
         return;
     }
     app_answered(a);
-    struct lines *l = c->data;
+    const history *h = c->ctx;
+    const struct lines *l = h->lines;
     char title[160];
     snprintf(title, sizeof title, "History of plan %lld: %d audit row%s (time, actor, action, outcome)",
-             (long long)c->id, l->n, l->n == 1 ? "" : "s");
+             (long long)h->plan_id, l->n, l->n == 1 ? "" : "s");
     if (!l->n) {
-        app_msg(a, MSG_INFO, "Plan %lld has no audit rows", (long long)c->id);
+        app_msg(a, MSG_INFO, "Plan %lld has no audit rows", (long long)h->plan_id);
         return;
     }
     prompt_pick(a, title, (const char *const *)l->item, l->n, history_pick, NULL, NULL);
@@ -176,10 +186,11 @@ static void history_done(app *a, call *c)
 
 void trust_history_open(app *a, int64_t plan_id)
 {
-    call *c = call_new(CALL_FUNC, PANE_PLANS, history_done);
-    c->fn = history_load;
-    c->id = plan_id;
-    snprintf(c->str, sizeof c->str, "plan:%lld", (long long)plan_id);
-    app_submit(a, c);
+    history *h = calloc(1, sizeof *h);
+    if (!h)
+        abort();
+    h->plan_id = plan_id;
+    snprintf(h->target, sizeof h->target, "plan:%lld", (long long)plan_id);
+    app_submit(a, call_new(PANE_PLANS, history_done, history_load, h, history_free));
     app_msg(a, MSG_INFO, "Loading the history of plan %lld…", (long long)plan_id);
 }

@@ -19,76 +19,64 @@ int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-call *call_new(call_kind k, int owner, call_done_fn done)
+static call *call_init(call *c, int owner, call_done_fn done, call_run_fn run, void *ctx,
+                       void (*release)(void *))
+{
+    c->owner = owner;
+    c->done = done;
+    c->run = run;
+    c->ctx = ctx;
+    c->release = release;
+    return c;
+}
+
+call *call_new(int owner, call_done_fn done, call_run_fn run, void *ctx, void (*release)(void *))
 {
     call *c = calloc(1, sizeof *c);
     if (!c)
         abort();   /* the console cannot go on without memory for a request */
-    c->kind = k;
-    c->owner = owner;
-    c->done = done;
-    c->state = -1;
-    ota_plan_init(&c->plan);
-    return c;
+    return call_init(c, owner, done, run, ctx, release);
 }
+
+/* call_<op>: the header and the op's storage in one allocation; release
+ * frees what the storage holds, the allocation goes with the call. */
+#define WORKER_OP_DEFINE(op, fields, init, args, fini) \
+    static int run_##op(ota_backend *b, void *ctx, ota_err *e) \
+    { \
+        op_##op *a = ctx; \
+        return b->ops->op(b, OTA_UNPAREN args); \
+    } \
+    static void release_##op(void *ctx) \
+    { \
+        op_##op *a = ctx; \
+        fini; \
+    } \
+    call *call_##op(int owner, call_done_fn done) \
+    { \
+        struct { call c; op_##op a; } *p = calloc(1, sizeof *p); \
+        if (!p) \
+            abort(); \
+        op_##op *a = &p->a; \
+        init; \
+        return call_init(&p->c, owner, done, run_##op, a, release_##op); \
+    }
+WORKER_OPS(WORKER_OP_DEFINE)
+#undef WORKER_OP_DEFINE
 
 void call_free(call *c)
 {
     if (!c)
         return;
-    ota_plan_free(&c->plan);
-    ota_product_list_free(&c->products);
-    ota_package_page_free(&c->packages);
-    ota_plan_page_free(&c->plans);
-    ota_job_page_free(&c->jobs);
-    ota_event_page_free(&c->events);
-    free(c->data);
+    if (c->ctx && c->release)
+        c->release(c->ctx);
     free(c);
-}
-
-static void call_run(ota_backend *b, call *c)
-{
-    const ota_backend_ops *o = b->ops;
-    ota_err *e = &c->err;
-    const char *paths[OTA_MAX_FILES];
-    switch (c->kind) {
-    case CALL_PRODUCT_LIST:   c->rc = o->product_list(b, &c->products, e); break;
-    case CALL_PACKAGE_LIST:
-        c->rc = o->package_list(b, c->str[0] ? c->str : NULL, &c->pg, &c->packages, e);
-        break;
-    case CALL_PACKAGE_GET:    c->rc = o->package_get(b, c->id, &c->package, e); break;
-    case CALL_PACKAGE_CREATE:
-        for (size_t i = 0; i < c->npaths; i++)
-            paths[i] = c->paths[i];
-        c->rc = o->package_create(b, &c->meta, paths, c->npaths, &c->package, e);
-        break;
-    case CALL_PACKAGE_VERIFY: c->rc = o->package_verify(b, c->id, &c->verify, e); break;
-    case CALL_PACKAGE_DELETE: c->rc = o->package_delete(b, c->id, e); break;
-    case CALL_PLAN_LIST:
-        c->rc = o->plan_list(b, c->state, c->str[0] ? c->str : NULL, &c->pg, &c->plans, e);
-        break;
-    case CALL_PLAN_GET:       c->rc = o->plan_get(b, c->id, &c->plan, e); break;
-    case CALL_PLAN_CREATE:    c->rc = o->plan_create(b, &c->plan, e); break;
-    case CALL_PLAN_UPDATE:    c->rc = o->plan_update(b, &c->plan, e); break;
-    case CALL_PLAN_DELETE:    c->rc = o->plan_delete(b, c->id, e); break;
-    case CALL_PLAN_TRANSITION: c->rc = o->plan_transition(b, c->id, c->action, &c->plan, e); break;
-    case CALL_PLAN_PREVIEW:   c->rc = o->plan_preview(b, c->id, &c->preview, e); break;
-    case CALL_PLAN_STATUS:    c->rc = o->plan_status(b, c->id, &c->status, e); break;
-    case CALL_PLAN_DEVICES:
-        c->rc = o->plan_devices(b, c->id, c->state, &c->pg, &c->jobs, e);
-        break;
-    case CALL_PLAN_EVENTS:
-        c->rc = o->plan_events(b, c->id, c->since, c->limit, &c->events, e);
-        break;
-    case CALL_FUNC:           c->fn(b, c); break;
-    }
 }
 
 /* ota_async runs fn on its worker thread. */
 static int call_async(ota_backend *b, void *arg, ota_err *e)
 {
     call *c = arg;
-    call_run(b, c);
+    c->rc = c->run(b, c->ctx, &c->err);
     if (c->rc)
         *e = c->err;
     return c->rc;

@@ -323,6 +323,109 @@ static void test_device_product(void)
                  "owner", "product: unknown field refused");
 }
 
+/* The shapes the remote backend sends and reads beside the main types. */
+static int dec_product_added(json_t *j, ota_product *p, ota_err *e)
+{
+    char key[65];
+    return ota_product_added_from_json(j, p, key, e);
+}
+
+static int dec_device_detail(json_t *j, ota_device *d, ota_err *e)
+{
+    json_t *attrs = NULL;
+    int rc = ota_device_detail_from_json(j, d, &attrs, e);
+    ok(rc == 0 || attrs == NULL, "no attributes handed out on a refusal");
+    json_decref(attrs);
+    return rc;
+}
+
+static int dec_page(json_t *j, json_t **items, ota_err *e) { return ota_page_from_json(j, items, NULL, e); }
+
+static void test_backend_shapes(void)
+{
+    ota_product p = {.key = "EC600N-meter", .name = "Meter", .created_at = 1798761600}, p2;
+    char key[65] = "x";
+    ota_err e = {0};
+    char *s = dump(ota_json_product_added(&p, "ab12"));
+    is_str(s, "{\"created_at\":\"2027-01-01T00:00:00Z\",\"device_key\":\"ab12\",\"key\":\"EC600N-meter\","
+              "\"name\":\"Meter\"}", "product added: the product and its device key");
+    json_t *j = parse(s);
+    ok_call(ota_product_added_from_json(j, &p2, key, &e), &e, "product added decodes");
+    ok(!strcmp(key, "ab12") && !strcmp(p2.key, p.key) && p2.created_at == p.created_at, "product added round trip");
+    json_decref(j);
+    free(s);
+    DECODE_FAILS("{\"key\":\"k\",\"name\":\"n\"}", dec_product_added, &p2, OTA_E_VALIDATION,
+                 "device_key", "product added: device key required");
+
+    ota_device d = {.id = "dev-1", .product = "EC600N-meter", .nversions = 1, .has_battery = true, .battery = 80}, d2;
+    strcpy(d.versions[0].component, "module");
+    strcpy(d.versions[0].version, "1.0.0");
+    s = dump(ota_json_device_detail(&d, json_pack("{s:s}", "board", "rev-b")));
+    is_str(s, "{\"attributes\":{\"board\":\"rev-b\"},\"battery\":80,\"id\":\"dev-1\",\"last_seen\":null,"
+              "\"product\":\"EC600N-meter\",\"rsrp\":null,\"versions\":{\"module\":\"1.0.0\"}}",
+           "device detail: the device with its attributes");
+    j = parse(s);
+    json_t *attrs = NULL;
+    ok_call(ota_device_detail_from_json(j, &d2, &attrs, &e), &e, "device detail decodes");
+    ok(!memcmp(&d, &d2, sizeof d), "device detail round trip");
+    is_str(json_string_value(json_object_get(attrs, "board")), "rev-b", "attributes handed out");
+    json_decref(attrs);
+    json_decref(j);
+    free(s);
+    s = dump(ota_json_device_detail(&d, NULL));
+    j = parse(s);
+    ok_call(ota_device_detail_from_json(j, &d2, NULL, &e), &e, "no attributes: {} (and attrs not asked for)");
+    ok(strstr(s, "\"attributes\":{}") != NULL, "attributes {} when none");
+    json_decref(j);
+    free(s);
+    DECODE_FAILS("{\"id\":\"d\",\"versions\":{},\"attributes\":{\"board\":1}}", dec_device_detail, &d2,
+                 OTA_E_BAD_REQUEST, "attributes.board", "device detail: an attribute that is not a string");
+    DECODE_FAILS("{\"id\":\"d\",\"versions\":{}}", dec_device_detail, &d2, OTA_E_VALIDATION,
+                 "attributes", "device detail: attributes required");
+    DECODE_FAILS("{\"id\":\"d\",\"versions\":{},\"attributes\":{}}", ota_device_from_json, &d2, OTA_E_BAD_REQUEST,
+                 "attributes", "a plain device still refuses attributes");
+
+    char cursor[OTA_CURSOR_MAX] = "x";
+    json_t *items;
+    j = ota_json_page(json_pack("[i,i]", 1, 2), "c2");
+    ok_call(ota_page_from_json(j, &items, cursor, &e), &e, "page decodes");
+    ok(json_array_size(items) == 2 && !strcmp(cursor, "c2"), "page: items and next cursor");
+    json_decref(j);
+    j = ota_json_page(NULL, NULL);
+    ok_call(ota_page_from_json(j, &items, cursor, &e), &e, "last page decodes");
+    ok(json_array_size(items) == 0 && cursor[0] == 0, "last page: next cursor null gives \"\"");
+    json_decref(j);
+    DECODE_FAILS("{\"items\":{}}", dec_page, &items, OTA_E_BAD_REQUEST, "items",
+                 "page: items must be an array");
+    DECODE_FAILS("{\"items\":[],\"total\":3}", dec_page, &items, OTA_E_BAD_REQUEST, "total",
+                 "page: unknown field refused");
+
+    ota_signature sig = {.key_id = "0123456789abcdef", .signer = "qa", .signature = "c2ln"}, sig2;
+    s = dump(ota_json_signature_add(&sig));
+    is_str(s, "{\"key_id\":\"0123456789abcdef\",\"signature\":\"c2ln\",\"signer\":\"qa\"}",
+           "signature body without a public key");
+    free(s);
+    strcpy(sig.public_key, "cGs=");
+    j = ota_json_signature_add(&sig);
+    ok_call(ota_signature_from_json(j, &sig2, &e), &e, "signature body decodes");
+    ok(!memcmp(&sig, &sig2, sizeof sig), "signature body round trip, public key included");
+    json_decref(j);
+
+    s = dump(ota_json_job_confirm(NULL));
+    is_str(s, "{}", "confirm without a device");
+    free(s);
+    s = dump(ota_json_job_confirm("dev-1"));
+    is_str(s, "{\"device\":\"dev-1\"}", "confirm naming the device");
+    free(s);
+    s = dump(ota_json_job_report("dev-1", OTA_JOB_FAILED, 40, "flash error"));
+    is_str(s, "{\"device\":\"dev-1\",\"error\":\"flash error\",\"progress\":40,\"state\":\"failed\"}",
+           "report with an error");
+    free(s);
+    s = dump(ota_json_job_report(NULL, OTA_JOB_DOWNLOADING, 0, ""));
+    is_str(s, "{\"progress\":0,\"state\":\"downloading\"}", "report without device or error");
+    free(s);
+}
+
 static void test_offer_checkin(void)
 {
     ota_job_offer o = {.has_job = false}, o2;
@@ -485,6 +588,7 @@ int main(void)
     test_plan();
     test_small_shapes();
     test_device_product();
+    test_backend_shapes();
     test_offer_checkin();
     test_offer_text();
     test_errors_and_parse();

@@ -78,7 +78,7 @@ static void t_products(ctx *c)
     ota_product other = {.key = "other", .name = "Other"};
     ok_call(c->b->ops->product_add(c->b, &other, NULL, &E), &E, "second product");
     ota_product_list l = {0};
-    ok_call(c->b->ops->product_list(c->b, &l, &E), &E, "product list");
+    ok_call(c->b->ops->product_list_all(c->b, &l, &E), &E, "product list");
     is_int(l.n, 2, "two products");
     if (l.n == 2) {
         is_str(l.items[0].key, "EC600N-meter", "sorted by key, first");
@@ -192,7 +192,7 @@ static void t_device_get(ctx *c)
 {
     ota_device d;
     json_t *attrs = NULL;
-    ok_call(c->b->ops->device_get(c->b, "EC600N-meter", "dev-1", &d, &attrs, &E), &E, "device get");
+    ok_call(c->b->ops->device_detail(c->b, "EC600N-meter", "dev-1", &d, &attrs, &E), &E, "device get");
     is_str(d.id, "dev-1", "its id");
     is_str(d.product, "EC600N-meter", "its product");
     is_str(ota_device_version(&d, "module"), "1.1.0", "its module version");
@@ -201,24 +201,24 @@ static void t_device_get(ctx *c)
     json_decref(attrs);
 
     ok_call(report_attrs(c, "dev-1", "{\"board\":\"evk-2\",\"hw_rev\":\"C\"}"), &E, "agent reports attributes");
-    ok_call(c->b->ops->device_get(c->b, "EC600N-meter", "dev-1", &d, &attrs, &E), &E, "device get again");
+    ok_call(c->b->ops->device_detail(c->b, "EC600N-meter", "dev-1", &d, &attrs, &E), &E, "device get again");
     is_int(json_object_size(attrs), 2, "two attributes");
     is_str(json_string_value(json_object_get(attrs, "board")), "evk-2", "board");
     is_str(json_string_value(json_object_get(attrs, "hw_rev")), "C", "hw_rev");
     is_str(ota_device_version(&d, "module"), "1.1.0", "versions untouched by the report");
     json_decref(attrs);
-    ok_call(c->b->ops->device_get(c->b, "EC600N-meter", "dev-2", &d, NULL, &E), &E,
+    ok_call(c->b->ops->device_detail(c->b, "EC600N-meter", "dev-2", &d, NULL, &E), &E,
             "device get without asking for attributes");
 
     attrs = NULL;
-    fails_with(c->b->ops->device_get(c->b, "EC600N-meter", "nope", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
+    fails_with(c->b->ops->device_detail(c->b, "EC600N-meter", "nope", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
                "unknown device");
     is_str(E.field, "device", "names the device");
     ok(attrs == NULL, "no attributes handed out on failure");
-    fails_with(c->b->ops->device_get(c->b, "nope", "dev-1", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
+    fails_with(c->b->ops->device_detail(c->b, "nope", "dev-1", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
                "unknown product");
     is_str(E.field, "product", "names the product");
-    fails_with(c->b->ops->device_get(c->b, "other", "dev-1", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
+    fails_with(c->b->ops->device_detail(c->b, "other", "dev-1", &d, &attrs, &E), &E, OTA_E_NOT_FOUND,
                "a device of another product");
 }
 
@@ -506,7 +506,7 @@ static void t_rollout(ctx *c, int64_t plan, int64_t pkg)
     ok(!o.has_job, "blacklisted dev-2 gets nothing");
 
     ota_plan_status st;
-    ok_call(c->b->ops->plan_status(c->b, plan, &st, &E), &E, "status");
+    ok_call(c->b->ops->plan_status_get(c->b, plan, &st, &E), &E, "status");
     is_int(st.counts[OTA_JOB_SUCCEEDED], 1, "one succeeded");
     is_int(st.counts[OTA_JOB_AWAITING_CONFIRMATION] + st.counts[OTA_JOB_OFFERED], 1,
            "one waiting for its device");
@@ -580,7 +580,7 @@ static void t_unreachable(void)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     ota_product_list l;
-    fails_with(b->ops->product_list(b, &l, &E), &E, OTA_E_UNAVAILABLE, "closed port: unavailable");
+    fails_with(b->ops->product_list_all(b, &l, &E), &E, OTA_E_UNAVAILABLE, "closed port: unavailable");
     ok(strstr(E.message, url) != NULL, "message names the URL: %s", E.message);
     ok(strstr(E.message, "curl") == NULL && strstr(E.message, "CURLE") == NULL, "no libcurl jargon");
     ok(since(&t0) < 5.0, "gave up within the retry budget (%.2f s)", since(&t0));
@@ -851,7 +851,7 @@ static void t_auth(ctx *c)
         ota_remote_opts vo = {.url = c->url, .token = c->viewer};
         ota_backend *v = ota_backend_remote_open(&vo, &E);
         ota_product_list vl = {0};
-        ok_call(v->ops->product_list(v, &vl, &E), &E, "a viewer may read");
+        ok_call(v->ops->product_list_all(v, &vl, &E), &E, "a viewer may read");
         ota_product_list_free(&vl);
         ota_product vp = {.key = "viewer-made", .name = "x"};
         fails_with(v->ops->product_add(v, &vp, NULL, &E), &E, OTA_E_FORBIDDEN,
@@ -862,7 +862,7 @@ static void t_auth(ctx *c)
     ota_remote_opts o = {.url = c->url, .token = "wrong-token"};
     ota_backend *b = ota_backend_remote_open(&o, &E);
     ota_product_list l;
-    fails_with(b->ops->product_list(b, &l, &E), &E, OTA_E_UNAUTHORIZED, "a wrong token: unauthorized");
+    fails_with(b->ops->product_list_all(b, &l, &E), &E, OTA_E_UNAUTHORIZED, "a wrong token: unauthorized");
     ota_backend_close(b);
     ota_remote_opts ins = {.url = c->url, .token = c->token, .insecure = true};
     b = ota_backend_remote_open(&ins, &E);
@@ -888,19 +888,19 @@ static void t_sign_audit(ctx *c, int64_t pkg)
             "key made, package signed locally: %s", E.message))
         return;
     ota_key_wipe(&k);
-    ok_call(c->b->ops->package_sign(c->b, pkg, &sig, &out, &E), &E, "signature attached");
+    ok_call(c->b->ops->package_sign_add(c->b, pkg, &sig, &out, &E), &E, "signature attached");
     ok(out.nsignatures == 1 && !strcmp(out.signatures[0].key_id, sig.key_id) &&
            !strcmp(out.signatures[0].signer, "qa"), "the package answers with its signature");
-    fails_with(c->b->ops->package_sign(c->b, pkg, &sig, NULL, &E), &E, OTA_E_CONFLICT, "the same key twice");
+    fails_with(c->b->ops->package_sign_add(c->b, pkg, &sig, NULL, &E), &E, OTA_E_CONFLICT, "the same key twice");
     /* Another key, so the refusal is the signature's and not the key's. */
     if (!ok(ota_key_generate("qa2", c->tmp, sec, pub, &E) == 0 && ota_key_load_secret(sec, &k, &E) == 0 &&
                 ota_package_sign_make(&p, &k, &bad, &E) == 0, "second key: %s", E.message))
         return;
     ota_key_wipe(&k);
     bad.signature[3] = bad.signature[3] == 'A' ? 'B' : 'A';
-    fails_with(c->b->ops->package_sign(c->b, pkg, &bad, NULL, &E), &E, OTA_E_VALIDATION,
+    fails_with(c->b->ops->package_sign_add(c->b, pkg, &bad, NULL, &E), &E, OTA_E_VALIDATION,
                "a signature that does not match the manifest");
-    fails_with(c->b->ops->package_sign(c->b, 999999, &sig, NULL, &E), &E, OTA_E_NOT_FOUND, "an unknown package");
+    fails_with(c->b->ops->package_sign_add(c->b, 999999, &sig, NULL, &E), &E, OTA_E_NOT_FOUND, "an unknown package");
     ok_call(c->b->ops->package_get(c->b, pkg, &p, &E), &E, "package get after the refusals");
     is_int(p.nsignatures, 1, "only the valid signature is kept");
 

@@ -1,6 +1,6 @@
 /* Device import files (otactl device import, POST .../devices): the first
  * byte picks JSON or CSV, the rest is the file, imported with
- * ota_device_import_file into a scratch engine.
+ * ota_device_import into a scratch engine.
  * Property: all or nothing -- a refused file changes no device row. */
 #include "fuzz.h"
 
@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     long before = count_rows(eng);
     ota_err e = {0};
     ota_import_result res = {0};
-    if (ota_device_import_file(eng, FUZZ_PRODUCT, path, &res, &e) != 0) {
+    if (ota_device_import(eng, FUZZ_PRODUCT, path, &res, &e) != 0) {
         fuzz_clear_error(&e, "import");
         fuzz_assert(count_rows(eng) == before, "a refused import changed device rows (%s)", e.message);
     } else {

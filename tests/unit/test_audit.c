@@ -65,7 +65,7 @@ static void test_actions(void)
     row_is("device.import", "product:meter", "ok", "devices imported");
     ota_device_upsert(eng, "nope", &d, 1, NULL, &e);
     row_is("device.import", "product:nope", "not_found", "device import refused (no product)");
-    ota_device_import_file(eng, "meter", "/nonexistent/devices.csv", NULL, &e);
+    ota_device_import(eng, "meter", "/nonexistent/devices.csv", NULL, &e);
     row_is("device.import", "product:meter", "io_error", "device file import refused (no file)");
 
     int64_t pk = package("1.1.0", "one");

@@ -147,7 +147,7 @@ static void test_import_json(ota_engine *eng)
                " {\"id\":\"j-2\",\"versions\":{\"module\":\"1.1.0\"},\"rsrp\":-95,\"battery\":40},\n"
                " {\"id\":\"dev-1\",\"versions\":{\"module\":\"1.0.0\"}}]\n",
                path, sizeof path);
-    ok_call(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, "import JSON");
+    ok_call(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, "import JSON");
     ok(r.added == 2 && r.updated == 1, "2 added, 1 updated (got %zu, %zu)", r.added, r.updated);
     ota_device got;
     ota_device_get(eng, "j-2", &got, &e);
@@ -156,32 +156,32 @@ static void test_import_json(ota_engine *eng)
     write_file("bad.json", "[{\"id\":\"j-3\",\"versions\":{}},\n {\"id\":\"j-4\",\"versions\":{\"module\":5}}]",
                path, sizeof path);
     ota_err_clear(&e);
-    ok(ota_device_import_file(eng, "EC600N-meter", path, &r, &e) < 0 && strstr(e.field, "devices[1]"),
+    ok(ota_device_import(eng, "EC600N-meter", path, &r, &e) < 0 && strstr(e.field, "devices[1]"),
        "a wrong type in item 1 is refused naming it: %s: %s", e.field, e.message);
     fails_with(ota_device_get(eng, "j-3", &got, &e), &e, OTA_E_NOT_FOUND, "nothing of that file is kept");
     write_file("broken.json", "[{\"id\":\"j-5\",\n \"versions\":{]", path, sizeof path);
     ota_err_clear(&e);
-    ok(ota_device_import_file(eng, "EC600N-meter", path, &r, &e) < 0 && strstr(e.message, "line 2"),
+    ok(ota_device_import(eng, "EC600N-meter", path, &r, &e) < 0 && strstr(e.message, "line 2"),
        "malformed JSON names the line: %s", e.message);
     is_str(e.field, "file", "... and the file as the field");
     write_file("other.json", "[{\"id\":\"j-6\",\"product\":\"BG95-tracker\",\"versions\":{}}]", path, sizeof path);
-    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
+    fails_with(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
                "a device naming another product is refused");
     is_str(e.field, "devices[0].product", "... naming its product field");
     write_file("twice.json", "[{\"id\":\"j-7\",\"versions\":{}},{\"id\":\"j-8\",\"versions\":{}},"
                "{\"id\":\"j-7\",\"versions\":{\"module\":\"2\"}}]", path, sizeof path);
-    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
+    fails_with(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
                "a device listed twice in a file is refused");
     is_str(e.message, "devices[2]: device \"j-7\" is listed twice (first at devices[0])", "... naming both places");
     fails_with(ota_device_get(eng, "j-8", &got, &e), &e, OTA_E_NOT_FOUND, "... and nothing of that file is kept");
     write_file("obj.json", "{\"id\":\"x\"}", path, sizeof path);
-    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_BAD_REQUEST,
+    fails_with(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_BAD_REQUEST,
                "a JSON object instead of an array is refused");
     write_file("devs.txt", "id\n", path, sizeof path);
-    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_UNSUPPORTED_MEDIA,
+    fails_with(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_UNSUPPORTED_MEDIA,
                "neither .json nor .csv is refused");
     snprintf(path, sizeof path, "%s/missing.csv", dir);
-    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_IO, "a missing file");
+    fails_with(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_IO, "a missing file");
 }
 
 static void test_import_csv(ota_engine *eng)
@@ -197,7 +197,7 @@ static void test_import_csv(ota_engine *eng)
                "\"c 3\",1.0.0,\"2.\"\"x\"\"\",-80,\n",
                path, sizeof path);
     ota_err_clear(&e);
-    fails_with(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
+    fails_with(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, OTA_E_VALIDATION,
                "a space inside a quoted id is read, then refused as an id");
     ok(strstr(e.message, "line 5, column 1 (id)") != NULL, "naming line 5 column 1: %s", e.message);
 
@@ -208,7 +208,7 @@ static void test_import_csv(ota_engine *eng)
                "\n"
                "c-3,1.0.0,\"2.\"\"x\"\"\",-80,\n",
                path, sizeof path);
-    ok_call(ota_device_import_file(eng, "EC600N-meter", path, &r, &e), &e, "import CSV");
+    ok_call(ota_device_import(eng, "EC600N-meter", path, &r, &e), &e, "import CSV");
     ok(r.added == 3 && r.updated == 0, "3 added");
     ota_device got;
     ota_device_get(eng, "c-1", &got, &e);
@@ -235,7 +235,7 @@ static void test_import_csv(ota_engine *eng)
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         write_file("bad.csv", bad[i].text, path, sizeof path);
         ota_err_clear(&e);
-        int rc = ota_device_import_file(eng, "EC600N-meter", path, &r, &e);
+        int rc = ota_device_import(eng, "EC600N-meter", path, &r, &e);
         ok(rc < 0 && strstr(e.message, bad[i].want), "bad CSV %zu refused: want \"%s\", got \"%s\"", i,
            bad[i].want, e.message);
     }
@@ -251,7 +251,7 @@ static void test_import_csv(ota_engine *eng)
     fclose(f);
     long before = count_devices(eng, "EC600N-meter");
     ota_err_clear(&e);
-    ok(ota_device_import_file(eng, "EC600N-meter", path, &r, &e) < 0 && strstr(e.message, "line 1502"),
+    ok(ota_device_import(eng, "EC600N-meter", path, &r, &e) < 0 && strstr(e.message, "line 1502"),
        "a bad last line of a big file is refused: %s", e.message);
     is_int(count_devices(eng, "EC600N-meter"), before, "and none of the 1500 good rows is kept");
 }
@@ -267,7 +267,7 @@ static void test_list(ota_engine *eng)
     for (int i = 0; i < 1234; i++)
         fprintf(f, "fleet-%05d,1.0.0\n", i);
     fclose(f);
-    ok_call(ota_device_import_file(eng, "BG95-tracker", path, &r, &e), &e, "import a fleet of 1234");
+    ok_call(ota_device_import(eng, "BG95-tracker", path, &r, &e), &e, "import a fleet of 1234");
     is_int(r.added, 1234, "all added");
 
     ota_page_req pg = {.limit = 500};
