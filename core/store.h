@@ -155,7 +155,8 @@ int64_t store_jobs_move_all(ota_engine *eng, int64_t plan, ota_job_state lo, ota
 /* ---- plan_counts and events (store/jobs.c) */
 int store_counts_create(ota_engine *eng, int64_t plan, ota_err *e);  /* a 0 per job state */
 int store_counts_add(ota_engine *eng, int64_t plan, ota_job_state s, int64_t n, ota_err *e);
-int store_counts_move(ota_engine *eng, int64_t plan, ota_job_state from, ota_job_state to, ota_err *e);  /* one job */
+/* One job moved from -> to (nothing when they are equal). */
+int store_counts_move(ota_engine *eng, int64_t plan, ota_job_state from, ota_job_state to, ota_err *e);
 int store_counts_clear(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi, ota_err *e);
 /* device NULL: a plan event; from and to are state names. */
 int store_event_add(ota_engine *eng, int64_t plan, const char *device, const char *from, const char *to,

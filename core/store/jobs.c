@@ -209,7 +209,8 @@ int store_counts_move(ota_engine *eng, int64_t plan, ota_job_state from, ota_job
 
 int store_counts_clear(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "UPDATE plan_counts SET n = 0 WHERE plan = ?1 AND state BETWEEN ?2 AND ?3", e);
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE plan_counts SET n = 0"
+                                       " WHERE plan = ?1 AND state BETWEEN ?2 AND ?3", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
