@@ -10,7 +10,7 @@
 
 #define OTA_SCHEMA_VERSION_MAX 64
 
-struct ota_rollout;  /* rollout.c's in-memory caches */
+struct ota_rollout;  /* the rollout engine's in-memory caches (rollout.h) */
 struct store;        /* core/store/: the connection and its transaction stack */
 
 struct ota_engine {
@@ -29,7 +29,7 @@ struct ota_engine {
 #define ENGINE_LOCK(eng)   pthread_mutex_lock(&(eng)->mu)
 #define ENGINE_UNLOCK(eng) pthread_mutex_unlock(&(eng)->mu)
 
-/* Rollout hooks (rollout.c): called by plans.c when a plan changes. */
+/* Rollout hooks (rollout_cache.c): called by plans.c when a plan changes. */
 void rollout_invalidate(ota_engine *eng, int64_t plan_id);
 void rollout_free(ota_engine *eng);
 
@@ -38,7 +38,7 @@ void rollout_free(ota_engine *eng);
  * target is printf-formatted.  Never fails the action it records. */
 void audit_note(ota_engine *eng, const char *action, int rc, const ota_err *e, const char *detail,
                 const char *target_fmt, ...) __attribute__((format(printf, 6, 7)));
-/* Plan transitions (rollout.c calls it from ota_plan_transition). */
+/* Plan transitions (rollout_transition.c calls it from ota_plan_transition). */
 void audit_plan_action(ota_engine *eng, int64_t plan, ota_action a, int rc, const ota_err *e);
 
 /* Signatures (sign.c). */
@@ -47,7 +47,7 @@ void audit_plan_action(ota_engine *eng, int64_t plan, ota_action a, int rc, cons
 int sign_check_plan(ota_engine *eng, const ota_plan *plan, ota_err *e);
 /* Loads p->signatures (caller holds the lock). */
 int sign_load(ota_engine *eng, ota_package *p, ota_err *e);
-/* Fills each offered component's signatures (rollout.c's check-in). */
+/* Fills each offered component's signatures (checkin.c). */
 int sign_offer_attach(ota_engine *eng, ota_job_offer *o, ota_err *e);
 /* The signature cache: bump after a signature or a package goes; free at close. */
 void sign_cache_bump(ota_engine *eng);

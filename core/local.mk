@@ -12,5 +12,6 @@ core_libotacore_a_SOURCES = \
 	core/devfile.c \
 	core/lifecycle.c core/validate.c core/codec.c core/blob.c \
 	core/products.c core/packages.c core/plans.c \
-	core/rollout.c core/status.c core/sim.c core/ddi_support.c \
+	core/rollout.h core/rollout_cache.c core/rollout_tick.c core/rollout_transition.c \
+	core/checkin.c core/reports.c core/status.c core/sim.c core/ddi_support.c \
 	core/tokens.c core/sign.c core/audit.c

@@ -335,6 +335,108 @@ int store_ddi_file_hashes_set(ota_engine *eng, int64_t package, int idx, const c
 /* ---------------------------------------------- end of ddi */
 
 /* ================================================ rollout: jobs, counts, events (store/jobs.c) */
+/* The rollout engine's reads and writes.  A device is named by the plain
+ * integer key store_fleet_device_find and store_fleet_device_register give
+ * (dev); job states are the ota_job_state numbers, reasons ota_defer. */
+
+/* ---- jobs (store/jobs.c) */
+/* One job's row moves to `to` with reason (OTA_ELIGIBLE: none); progress
+ * and attempt < 0 keep the stored value, error NULL keeps it; the first
+ * move to downloading stamps started_at.  (Counters and events are the
+ * caller's: store_counts_move, store_event_add.) */
+int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer reason, int progress,
+                     int attempt, const char *error, int64_t now, ota_err *e);
+/* A new pending job of dev in plan (attempt 1); returns its id (> 0). */
+int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int64_t now, ota_err *e);
+/* Activation: a pending job for every device of product that plan's lists
+ * let through (blacklist wins; a whitelist, when there is one, must name
+ * the device); returns how many were created. */
+int64_t store_jobs_create_for_plan(ota_engine *eng, int64_t plan, const char *product, int64_t now,
+                                   ota_err *e);
+/* dev's job in plan: 1 (and *job, *state, *reason), 0 when it has none. */
+int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota_job_state *state,
+                   ota_defer *reason, ota_err *e);
+/* A job as reports and confirmations need it; not_found when no such job. */
+typedef struct store_job_ref {
+    int64_t id, plan, dev;
+    ota_job_state state;
+    int attempt;
+    char device[OTA_DEVICE_ID_MAX + 1];
+} store_job_ref;
+int store_job_ref_get(ota_engine *eng, int64_t job, store_job_ref *out, ota_err *e);
+/* A job's row as shown (ota_job_get); not_found when no such job. */
+int store_job_row_get(ota_engine *eng, int64_t job, int64_t *plan, ota_job_row *out, ota_err *e);
+/* Every job of plan in states lo..hi moves to `to` (error NULL keeps the
+ * stored error), each with its event (by state, then job id); returns how
+ * many moved. */
+int64_t store_jobs_move_all(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi,
+                            ota_job_state to, const char *error, int64_t now, ota_err *e);
+
+/* ---- plan_counts and events (store/jobs.c) */
+int store_counts_create(ota_engine *eng, int64_t plan, ota_err *e);  /* a 0 per job state */
+int store_counts_add(ota_engine *eng, int64_t plan, ota_job_state s, int64_t n, ota_err *e);
+/* One job moved from -> to (nothing when they are equal). */
+int store_counts_move(ota_engine *eng, int64_t plan, ota_job_state from, ota_job_state to, ota_err *e);
+int store_counts_clear(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi, ota_err *e);
+/* device NULL: a plan event; from and to are state names. */
+int store_event_add(ota_engine *eng, int64_t plan, const char *device, const char *from, const char *to,
+                    int64_t now, ota_err *e);
+/* The plan moves from -> to (revision + 1; activated_at at its first
+ * activation, ended_at when it ends, paused_from when paused), with its event. */
+int store_rollout_plan_state(ota_engine *eng, int64_t plan, ota_plan_state from, ota_plan_state to,
+                             int64_t now, ota_err *e);
+
+/* ---- devices as check-ins see them (store/fleet.c) */
+typedef struct store_fleet_device {
+    int64_t dev;
+    char product[OTA_KEY_MAX + 1];
+    bool has_rsrp;    int rsrp;
+    bool has_battery; int battery;
+    int64_t last_seen;
+} store_fleet_device;
+/* 1 when the product exists, 0 when not. */
+int store_fleet_product_exists(ota_engine *eng, const char *product, ota_err *e);
+/* 1 (and *out) when the device is known, 0 when not. */
+int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_device *out, ota_err *e);
+/* Up to max of dev's versions into v (any order); *n how many. */
+int store_fleet_versions(ota_engine *eng, int64_t dev, ota_version *v, size_t max, size_t *n, ota_err *e);
+/* A new device with the request's telemetry and versions, last seen now;
+ * returns its dev (> 0). */
+int64_t store_fleet_device_register(ota_engine *eng, const ota_checkin_req *q, int64_t now, ota_err *e);
+/* dev's versions become exactly v. */
+int store_fleet_versions_replace(ota_engine *eng, int64_t dev, const ota_version *v, size_t n, ota_err *e);
+/* dev now runs version of component (added or replaced). */
+int store_fleet_version_set(ota_engine *eng, int64_t dev, const char *component, const char *version,
+                            ota_err *e);
+/* Telemetry (has_ false: stored as never reported) and last_seen. */
+int store_fleet_telemetry(ota_engine *eng, int64_t dev, bool has_rsrp, int rsrp, bool has_battery,
+                          int battery, int64_t last_seen, ota_err *e);
+
+/* ---- plans as the rollout loads them (store/fleet.c) */
+/* The plans that can still move: active, upgrading, paused, and
+ * terminated or ended plans with jobs downloading or installing; in
+ * activation order.  fn is called once per plan (a nonzero return stops
+ * the walk and is returned; fn must not call the store). */
+typedef struct store_fleet_plan {
+    int64_t id;
+    char product[OTA_KEY_MAX + 1];
+    ota_plan_state state, paused_from;  /* paused_from: active when not paused */
+    ota_mode mode;
+    int retries, min_rsrp, min_battery;
+    int64_t window_start, window_end, job_timeout, activated_at;  /* activated_at 0 = never */
+} store_fleet_plan;
+int store_fleet_plans(ota_engine *eng, int (*fn)(void *ctx, const store_fleet_plan *p, ota_err *e), void *ctx,
+                      ota_err *e);
+/* plan's components in order, each with its package's target, kind, source
+ * and files (no signatures): *out malloc'd (caller frees; NULL when none
+ * and on failure), at most OTA_MAX_COMPONENTS. */
+int store_fleet_plan_components(ota_engine *eng, int64_t plan, ota_offer_component **out, size_t *n,
+                                ota_err *e);
+/* fn once per device id of plan's blacklist (black) and whitelist, as
+ * store_fleet_plans calls its fn. */
+int store_fleet_plan_lists(ota_engine *eng, int64_t plan,
+                           int (*fn)(void *ctx, bool black, const char *device_id, ota_err *e), void *ctx,
+                           ota_err *e);
 /* ---------------------------------------------- end of rollout */
 
 #endif

@@ -1,0 +1,245 @@
+/* Private to the rollout engine (DESIGN.md §1, issue 3): its in-memory
+ * caches and the calls its files make in each other.
+ *   rollout_cache.c      the caches, their coherence, plan loading
+ *   rollout_tick.c       the rollout's writes and the clock
+ *   rollout_transition.c plan transitions (activate, pause, resume, terminate)
+ *   checkin.c            device check-ins
+ *   reports.c            device reports, confirmations, ota_job_get
+ * The rules (which transition, which report, who is eligible) are
+ * core/lifecycle.c's; every read and write goes through core/store.h.
+ *
+ * Speed (DESIGN.md §5): a check-in that changes nothing must not touch the
+ * store.  struct ota_rollout keeps three lazily filled caches:
+ *   - plans: every plan that can still move (active, upgrading, paused, and
+ *     terminated/ended plans with jobs downloading or installing), with
+ *     their components, package files and black/white lists as hash sets,
+ *     ordered by activation (the plan activated first wins a device);
+ *   - devices: by device id, with the last stored telemetry and an interned
+ *     version set (so "did the versions change" is a pointer compare);
+ *   - jobs: per cached plan, device (the store's dev) -> (job id, state,
+ *     reason).
+ * Writes go to the store first and update the caches after.  Coherence
+ * (the store's change watcher, core/store.h):
+ *   - another connection committed, or any transaction rolled back:
+ *     everything is dropped and refilled lazily;
+ *   - another module wrote through this engine: the device cache is
+ *     dropped (device imports replace versions); only the rollout writes jobs;
+ *   - plans.c calls rollout_invalidate() when a plan changes.
+ * Check-ins look for other connections' commits at most once a
+ * millisecond (a read may see caches up to 1 ms old, as if it had arrived
+ * 1 ms earlier); any check-in that writes re-checks under the write lock
+ * and starts over on fresh caches when something moved, so no write is
+ * ever based on a stale cache.
+ *
+ * Counters (plan_counts) and events change in the same transaction as the
+ * job rows they describe, so a status read never scans jobs.
+ *
+ * Inside an ota_engine_batch the hot paths (check-ins, reports,
+ * confirmations) write in light transactions (store_tx_begin_light): they
+ * decide every refusal before their first write, and a failed write rolls
+ * back the whole batch. */
+#ifndef OTA_ROLLOUT_H
+#define OTA_ROLLOUT_H
+
+#include <stdint.h>
+#include <string.h>
+#include "internal.h"
+#include "store.h"
+
+/* ------------------------------------------------------------ hashing */
+static inline uint64_t rollout_hash_u64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    return x ^ (x >> 33);
+}
+
+/* FNV-1a, then a full avalanche: device ids differ in their last
+ * characters only, and the tables index by the low bits. */
+static inline uint64_t rollout_hash(const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return rollout_hash_u64(h);
+}
+
+/* ------------------------------------------------------------ containers */
+/* A set of strings (black and white lists). */
+struct strset {
+    char **keys;
+    uint64_t *h;
+    size_t cap, n;
+};
+
+static inline bool strset_has(const struct strset *s, const char *key, uint64_t h)
+{
+    if (!s->n)
+        return false;
+    for (size_t k = h & (s->cap - 1); s->keys[k]; k = (k + 1) & (s->cap - 1))
+        if (s->h[k] == h && !strcmp(s->keys[k], key))
+            return true;
+    return false;
+}
+
+/* A device's versions as "component\0version\0..." sorted by component,
+ * interned so equal sets share one pointer. */
+struct vset {
+    uint64_t h;
+    uint32_t n, len;
+    char data[];
+};
+
+struct vtab {
+    struct vset **v;
+    size_t cap, n;
+};
+
+static inline const char *vset_get(const struct vset *vs, const char *component)
+{
+    if (!vs)
+        return NULL;
+    const char *p = vs->data;
+    for (uint32_t i = 0; i < vs->n; i++) {
+        const char *ver = p + strlen(p) + 1;
+        if (!strcmp(p, component))
+            return ver;
+        p = ver + strlen(ver) + 1;
+    }
+    return NULL;
+}
+
+/* A cached device. */
+struct rdev {
+    uint64_t h;
+    int64_t dev;                /* the store's key */
+    int64_t last_seen;          /* as stored */
+    const struct vset *vs;      /* as stored */
+    int product;                /* index into ota_rollout.products */
+    int rsrp, battery;          /* as stored */
+    bool has_rsrp, has_battery;
+    char id[];
+};
+
+struct devtab {
+    struct rdev **d;
+    size_t cap, n;
+};
+
+static inline struct rdev *devtab_find(const struct devtab *t, const char *id, uint64_t h)
+{
+    if (!t->n)
+        return NULL;
+    for (size_t k = h & (t->cap - 1); t->d[k]; k = (k + 1) & (t->cap - 1))
+        if (t->d[k]->h == h && !strcmp(t->d[k]->id, id))
+            return t->d[k];
+    return NULL;
+}
+
+/* A device's job in a cached plan. */
+#define JOB_NONE 0xff /* the device has no job row in this plan */
+struct jslot {
+    int64_t dev;     /* the device; 0 = empty slot */
+    int64_t job;     /* the job's id, 0 when state is JOB_NONE */
+    uint8_t state;   /* ota_job_state or JOB_NONE */
+    uint8_t reason;  /* ota_defer */
+};
+
+struct jobtab {
+    struct jslot *s;
+    size_t cap, n;
+};
+
+static inline struct jslot *jobtab_find(const struct jobtab *t, int64_t dev)
+{
+    if (!t->n)
+        return NULL;
+    for (size_t k = rollout_hash_u64((uint64_t)dev) & (t->cap - 1); t->s[k].dev; k = (k + 1) & (t->cap - 1))
+        if (t->s[k].dev == dev)
+            return &t->s[k];
+    return NULL;
+}
+
+/* A cached plan. */
+struct rplan {
+    int64_t id;
+    int product;               /* index into ota_rollout.products */
+    ota_plan_state state, paused_from;
+    ota_mode mode;
+    int retries, min_rsrp, min_battery;
+    int64_t wstart, wend, job_timeout, activated_at;
+    ota_offer_component *comps; /* component, target version, kind, source, files */
+    size_t ncomps;
+    struct strset black, white;
+    bool has_white;
+    struct jobtab jobs;
+};
+
+struct rprod {
+    char *key;
+    bool exists;               /* confirmed in the store (device cache lifetime) */
+};
+
+struct ota_rollout {
+    bool plans_loaded;
+    struct rplan **plans;      /* activation order */
+    size_t nplans;
+    int64_t next_deadline;     /* the clock has work at or after this time */
+    struct rprod *products;    /* product keys seen (interned; indexes are stable) */
+    size_t nproducts;
+    struct devtab devs;
+    struct vtab vsets;
+    store_watch watch;         /* the store's change watcher (see the top comment) */
+    bool dirty;                /* the caches went stale mid-call: drop everything at the next entry */
+};
+
+/* ------------------------------------------- rollout_cache.c: the caches */
+/* Intern a list of (component, version) pairs in canonical order; NULL
+ * when out of memory. */
+const struct vset *rollout_vset_intern(struct vtab *t, const ota_version *v, size_t n);
+/* A new cached device (zeroed but for id and h); NULL (and *e) when out of memory. */
+struct rdev *rollout_device_new(struct ota_rollout *r, const char *id, uint64_t h, ota_err *e);
+/* dev's stored versions, interned; NULL (and *e) on failure. */
+const struct vset *rollout_versions_read(ota_engine *eng, struct ota_rollout *r, int64_t dev, ota_err *e);
+/* A new (zeroed but for dev) slot; NULL when out of memory. */
+struct jslot *rollout_jobtab_put(struct jobtab *t, int64_t dev);
+/* Index of product key in the interned list; -1 if absent and !add (or out of memory). */
+int rollout_product_index(struct ota_rollout *r, const char *key, bool add);
+void rollout_drop_plans(struct ota_rollout *r);
+void rollout_drop_all(struct ota_rollout *r);
+
+/* Every public entry point: create the caches on first use and drop what
+ * may be stale (see the top comment).  relaxed (check-ins only): another
+ * connection's commits are looked for at most every STORE_WATCH_EVERY_US.
+ * NULL (and *e) on failure.  rollout_leave marks what this call wrote as seen. */
+struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_err *e);
+struct ota_rollout *rollout_enter(ota_engine *eng, ota_err *e);
+void rollout_leave(ota_engine *eng, struct ota_rollout *r);
+
+/* Fill the plan cache (a no-op while it is loaded). */
+int rollout_plans_load(ota_engine *eng, struct ota_rollout *r, ota_err *e);
+struct rplan *rollout_plan_find(struct ota_rollout *r, int64_t id);
+/* When the clock next has work for p (INT64_MAX: never). */
+int64_t rollout_plan_deadline(const struct rplan *p);
+
+/* ------------------------------------- rollout_tick.c: writes and clock */
+/* One job changes state: row, counters and event together.
+ * progress/attempt < 0 keep the stored value; error NULL keeps it. */
+int rollout_job_write(ota_engine *eng, int64_t plan, int64_t job, const char *device, ota_job_state from,
+                      ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
+                      int64_t now, ota_err *e);
+/* Every job of the plan in states lo..hi moves to `to` (terminate, end,
+ * timeout): one event per job, counters moved in bulk. */
+int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi,
+                           ota_job_state to, const char *error, int64_t now, ota_err *e);
+/* Ends plans whose window passed and fails in-flight jobs of ended plans
+ * past their job timeout.  readonly: OTA_CHECKIN_WOULD_WRITE instead of
+ * any write. */
+int rollout_tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_err *e);
+
+#endif
