@@ -4,28 +4,10 @@
  * levels, a doomed batch) and the change watcher (core/store.h); default
  * paths under $XDG_DATA_HOME/otaconsole/ and the OTA_DB override; time and
  * UTF-8 helpers. */
-#include <ftw.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ota.h"
+#include "fixture.h"
 #include "store.h"
-#include "../tap.h"
-
-/* One text value of a query on a database file opened directly. */
-static void db_text(const char *db, const char *sql, char *out, size_t len)
-{
-    sqlite3 *raw;
-    sqlite3_stmt *st;
-    out[0] = 0;
-    if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(raw, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(raw);
-}
 
 static bool is_dir(const char *path)
 {
@@ -56,10 +38,7 @@ static void test_failed_migration(const char *dir)
     ota_err e = {0};
     char db[512], got[64];
     snprintf(db, sizeof db, "%s/clash.db", dir);
-    sqlite3 *raw;
-    sqlite3_open(db, &raw);
-    sqlite3_exec(raw, "CREATE TABLE plans(x)", NULL, NULL, NULL); /* migration 1 makes plans too */
-    sqlite3_close(raw);
+    db_sql(db, "CREATE TABLE plans(x)"); /* migration 1 makes plans too */
     ota_engine_opts o = {.db_path = db};
     ota_engine *eng = ota_engine_open(&o, &e);
     ok(eng == NULL, "a migration that fails refuses to open");
@@ -257,12 +236,6 @@ static void test_default_paths(const char *dir)
     unsetenv("OTA_DB");
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
-}
-
 int main(void)
 {
     ota_err e = {0};
@@ -289,10 +262,7 @@ int main(void)
     test_failed_migration(dir);
     test_default_paths(dir);
 
-    sqlite3 *raw;
-    sqlite3_open(db, &raw);
-    sqlite3_exec(raw, "PRAGMA user_version=999", NULL, NULL, NULL);
-    sqlite3_close(raw);
+    db_sql(db, "PRAGMA user_version=999");
     eng = ota_engine_open(&o, &e);
     ok(eng == NULL && e.code == OTA_E_IO, "a database newer than the program is refused: %s", e.message);
 
@@ -329,6 +299,5 @@ int main(void)
     is_int(ota_clock_now(&c), 42, "fake clock reads its value");
     fc.t = 100;
     is_int(ota_clock_now(&c), 100, "fake clock moves only when told");
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }
