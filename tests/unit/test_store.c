@@ -94,7 +94,7 @@ static void test_nesting(ota_engine *eng, const char *db)
     ok(!store_tx_open(eng), "no level is open");
 
     ok_call(store_tx_begin(eng, &e), &e, "outer level");
-    ok_call(add(eng, "outer", &e), &e, "a write in it (its own level nests)");
+    ok_call(add(eng, "outer", &e), &e, "a write in it");
     ok_call(store_tx_begin(eng, &e), &e, "inner level");
     ok_call(add(eng, "inner", &e), &e, "a write in the inner level");
     store_tx_rollback(eng, NULL);
