@@ -278,7 +278,7 @@ int cmd_device_checkin(cli *c, int argc, char **argv)
         r.rsrp = (int)v;
     }
     if (opts[2].set) {
-        if (cli_parse_int(c, opts[2].val, "--battery", 0, 100, &v) < 0)
+        if (cli_parse_int(c, opts[2].val, "--battery", OTA_BATTERY_MIN, OTA_BATTERY_MAX, &v) < 0)
             return CLI_USAGE;
         r.has_battery = true;
         r.battery = (int)v;

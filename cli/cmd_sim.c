@@ -24,11 +24,12 @@ static int sim_plans(ota_backend *b, int64_t plan, sim_run *r, ota_err *e)
     if (plan) {
         r->plans[r->nplans++] = plan;
     } else {
-        static const int running[] = {OTA_PLAN_ACTIVE, OTA_PLAN_UPGRADING, OTA_PLAN_PAUSED};
-        for (size_t k = 0; k < 3; k++) {
+        for (int k = 0; k < OTA_PLAN__COUNT; k++) {
+            if (!ota_plan_is_live((ota_plan_state)k))
+                continue;
             ota_page_req pg = {.limit = OTA_LIST_MAX};
             ota_plan_page page = {0};
-            if (b->ops->plan_list(b, running[k], NULL, &pg, &page, e) < 0)
+            if (b->ops->plan_list(b, (ota_plan_state)k, NULL, &pg, &page, e) < 0)
                 return -1;
             for (size_t i = 0; i < page.n && r->nplans < SIM_MAX_PLANS; i++)
                 r->plans[r->nplans++] = page.items[i].id;
@@ -62,9 +63,12 @@ static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bo
         if (s.state != OTA_PLAN_TERMINATED && s.state != OTA_PLAN_ENDED)
             all_final = false;
     }
-    finished = sum->counts[OTA_JOB_SUCCEEDED] + sum->counts[OTA_JOB_FAILED] + sum->counts[OTA_JOB_EXPIRED];
-    for (int k = OTA_JOB_PENDING; k <= OTA_JOB_INSTALLING; k++)
-        waiting += sum->counts[k];
+    for (int k = 0; k < OTA_JOB__COUNT; k++) {
+        if (ota_job_is_final((ota_job_state)k))
+            finished += sum->counts[k];
+        else
+            waiting += sum->counts[k];
+    }
     *done = all_final || (waiting == 0 && finished > 0 && finished >= r->targeted);
     return 0;
 }

@@ -110,8 +110,8 @@ void ota_plan_init(ota_plan *p)
 {
     memset(p, 0, sizeof *p);
     p->mode = OTA_MODE_SILENT;
-    p->min_rsrp = -140;
-    p->min_battery = 0;
+    p->min_rsrp = OTA_RSRP_MIN;
+    p->min_battery = OTA_BATTERY_MIN;
     p->job_timeout = 3600;
     p->state = OTA_PLAN_SAVED;
 }

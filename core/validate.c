@@ -228,12 +228,12 @@ int ota_validate_plan(const ota_plan *p, ota_err *e)
     if (p->retries < 0 || p->retries > 10)
         return ota_fail(e, OTA_E_VALIDATION, "strategy.retries", "between 0 and 10 (got %d)",
                         p->retries);
-    if (p->min_rsrp < -140 || p->min_rsrp > -44)
-        return ota_fail(e, OTA_E_VALIDATION, "strategy.min_rsrp",
-                        "between -140 and -44 dBm (got %d)", p->min_rsrp);
-    if (p->min_battery < 0 || p->min_battery > 100)
-        return ota_fail(e, OTA_E_VALIDATION, "strategy.min_battery",
-                        "between 0 and 100 %% (got %d)", p->min_battery);
+    if (p->min_rsrp < OTA_RSRP_MIN || p->min_rsrp > OTA_RSRP_MAX)
+        return ota_fail(e, OTA_E_VALIDATION, "strategy.min_rsrp", "between %d and %d dBm (got %d)",
+                        OTA_RSRP_MIN, OTA_RSRP_MAX, p->min_rsrp);
+    if (p->min_battery < OTA_BATTERY_MIN || p->min_battery > OTA_BATTERY_MAX)
+        return ota_fail(e, OTA_E_VALIDATION, "strategy.min_battery", "between %d and %d %% (got %d)",
+                        OTA_BATTERY_MIN, OTA_BATTERY_MAX, p->min_battery);
     if (p->window_start <= 0 || p->window_end <= 0)
         return ota_fail(e, OTA_E_VALIDATION, "window", "start and end are required");
     if (p->window_start >= p->window_end)

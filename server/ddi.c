@@ -499,18 +499,14 @@ static int job_step(ddi *d, ota_job_state to, int progress, const char *error_te
         if (ota_job_get(d->eng, d->id, &plan, &row, e) < 0)
             return -1;
         ota_job_state cur = row.state;
-        if (cur == OTA_JOB_SUCCEEDED || cur == OTA_JOB_FAILED || cur == OTA_JOB_EXPIRED || cur == OTA_JOB_PENDING)
+        ota_job_state next = ota_job_step_toward(cur, to);
+        if (next == OTA_JOB__COUNT)
             return 0;
-        if (to != OTA_JOB_FAILED && cur >= to)
-            return 0;
-        ota_job_state next = to;
-        if (to == OTA_JOB_INSTALLING || to == OTA_JOB_SUCCEEDED)
-            next = cur < OTA_JOB_DOWNLOADING ? OTA_JOB_DOWNLOADING
-                   : cur < OTA_JOB_INSTALLING ? OTA_JOB_INSTALLING : to;
         ota_err re;
         int rc = ota_job_report(d->eng, d->id, d->device, next, next == to ? progress : 0,
                                 next == OTA_JOB_FAILED ? error_text : NULL, &re);
-        if (rc < 0 && re.code == OTA_E_INVALID_TRANSITION && to == OTA_JOB_FAILED && cur < OTA_JOB_DOWNLOADING) {
+        if (rc < 0 && re.code == OTA_E_INVALID_TRANSITION && to == OTA_JOB_FAILED &&
+            ota_job_step_toward(cur, OTA_JOB_DOWNLOADING) == OTA_JOB_DOWNLOADING) {
             /* failing straight from offered: go through downloading */
             rc = ota_job_report(d->eng, d->id, d->device, OTA_JOB_DOWNLOADING, 0, NULL, &re);
             if (rc == 0)
@@ -674,7 +670,7 @@ static bool int_text(json_t *v, long lo, long hi, int *out)
 /* Sort one configData entry: telemetry, a version, or an attribute. */
 static void config_entry(const char *k, json_t *v, ota_checkin_req *cr, json_t *attrs)
 {
-    if (!strcmp(k, "battery") && int_text(v, 0, 100, &cr->battery)) {
+    if (!strcmp(k, "battery") && int_text(v, OTA_BATTERY_MIN, OTA_BATTERY_MAX, &cr->battery)) {
         cr->has_battery = true;
         return;
     }

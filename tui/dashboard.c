@@ -81,11 +81,6 @@ static void status_done(app *a, call *c)
     }
 }
 
-static bool live(ota_plan_state s)
-{
-    return s == OTA_PLAN_ACTIVE || s == OTA_PLAN_UPGRADING || s == OTA_PLAN_PAUSED;
-}
-
 static void list_done(app *a, call *c)
 {
     ota_plan_page *pg = &CALL_OP(c, plan_list)->out;
@@ -105,7 +100,7 @@ static void list_done(app *a, call *c)
     D.ntiles = 0;
     for (size_t i = 0; i < pg->n; i++) {
         ota_plan *p = &pg->items[i];
-        if (!live(p->state))
+        if (!ota_plan_is_live(p->state))
             continue;
         tile *t = &D.tiles[D.ntiles++];
         t->plan = *p;
@@ -203,12 +198,13 @@ static void draw_tile(const tile *t, int y, int x, int w)
 {
     char buf[512], big[32];
     const long *n = t->st.counts;
-    long total = 0;
-    for (int s = 0; s < OTA_JOB__COUNT; s++)
+    long total = 0, flight = 0;
+    for (int s = 0; s < OTA_JOB__COUNT; s++) {
         total += n[s];
+        if (ota_job_in_flight((ota_job_state)s))
+            flight += n[s];
+    }
     long ok = n[OTA_JOB_SUCCEEDED], bad = n[OTA_JOB_FAILED];
-    long flight = n[OTA_JOB_OFFERED] + n[OTA_JOB_AWAITING_CONFIRMATION] + n[OTA_JOB_DOWNLOADING] +
-                  n[OTA_JOB_INSTALLING];
     int iw = w - 2;
     int sw = (int)strlen(ota_plan_state_str(t->plan.state)) + 1;
     draw_text(y, x, iw - sw, bad ? EL_TILE_FAIL : EL_TILE_TITLE, t->plan.name);

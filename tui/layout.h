@@ -1,6 +1,6 @@
 /* layout.h: where everything goes on the screen, as a pure function of the
  * terminal size (tig's resize_display, ncdu's ncresize).  KEY_RESIZE leads
- * here and nowhere else.  Unit-tested in tests/e2e/test_layout.c. */
+ * here and nowhere else.  Unit-tested in tests/unit/tui/test_layout.c. */
 #ifndef TUI_LAYOUT_H
 #define TUI_LAYOUT_H
 

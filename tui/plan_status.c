@@ -409,8 +409,9 @@ static void time_sig(char *buf, size_t len)
     int64_t now = (int64_t)time(NULL);
     char d[32];
     long left = 0;
-    for (int s = OTA_JOB_PENDING; s <= OTA_JOB_INSTALLING; s++)
-        left += S.st.counts[s];
+    for (int s = 0; s < OTA_JOB__COUNT; s++)
+        if (!ota_job_is_final((ota_job_state)s))
+            left += S.st.counts[s];
     double rate = rate_per_min(now);
     if (now < S.plan.window_start)
         snprintf(buf, len, "starts in %s", fmt_duration(S.plan.window_start - now, d, sizeof d));
@@ -641,11 +642,13 @@ static void status_draw(app *a, rect r)
     draw_textf(y++, x, w, EL_NORMAL, "Window %s → %s %s · %s", s1, s2, z, left);
     draw_counts(y, x, w);
     y += 2;
-    long total = 0;
-    for (int s = 0; s < OTA_JOB__COUNT; s++)
+    long total = 0, done = 0;
+    for (int s = 0; s < OTA_JOB__COUNT; s++) {
         total += S.st.counts[s];
+        if (ota_job_is_final((ota_job_state)s))
+            done += S.st.counts[s];
+    }
     long ok = S.st.counts[OTA_JOB_SUCCEEDED], bad = S.st.counts[OTA_JOB_FAILED];
-    long done = ok + bad + S.st.counts[OTA_JOB_EXPIRED];
     snprintf(buf, sizeof buf, " %ld/%ld %3d%% · %s · %s", ok, total,
              total ? (int)(done * 100 / total) : 0, rate, eta);
     int tw = text_width(buf);
@@ -688,13 +691,13 @@ static const char *status_hint(app *a)
     if (S.detail)
         return "Esc back to the device table · R reload the device · ? help";
     int n = snprintf(buf, sizeof buf, "f state filter");
-    if (plan_action_allowed(S.st.state, OTA_ACT_PAUSE))
+    if (ota_plan_action_allowed(S.st.state, OTA_ACT_PAUSE))
         n += snprintf(buf + n, sizeof buf - n, " · p pause");
-    if (plan_action_allowed(S.st.state, OTA_ACT_RESUME))
+    if (ota_plan_action_allowed(S.st.state, OTA_ACT_RESUME))
         n += snprintf(buf + n, sizeof buf - n, " · r resume");
-    if (plan_action_allowed(S.st.state, OTA_ACT_TERMINATE))
+    if (ota_plan_action_allowed(S.st.state, OTA_ACT_TERMINATE))
         n += snprintf(buf + n, sizeof buf - n, " · t terminate");
-    if (plan_action_allowed(S.st.state, OTA_ACT_ACTIVATE))
+    if (ota_plan_action_allowed(S.st.state, OTA_ACT_ACTIVATE))
         n += snprintf(buf + n, sizeof buf - n, " · a activate");
     snprintf(buf + n, sizeof buf - n, " · e plan · q back · ? help");
     return buf;

@@ -29,17 +29,6 @@ static struct {
     progress *prog; size_t nprog, capprog;
 } L = {.rows_gen = -1};
 
-bool plan_action_allowed(ota_plan_state s, ota_action act)
-{
-    switch (act) {
-    case OTA_ACT_ACTIVATE:  return s == OTA_PLAN_SAVED;
-    case OTA_ACT_PAUSE:     return s == OTA_PLAN_ACTIVE || s == OTA_PLAN_UPGRADING;
-    case OTA_ACT_RESUME:    return s == OTA_PLAN_PAUSED;
-    case OTA_ACT_TERMINATE: return s == OTA_PLAN_ACTIVE || s == OTA_PLAN_UPGRADING || s == OTA_PLAN_PAUSED;
-    }
-    return false;
-}
-
 /* ---------------------------------------------------------- transitions */
 typedef struct tctx { int64_t id; ota_action act; char name[4 * OTA_NAME_MAX_CHARS + 1]; } tctx;
 
@@ -96,7 +85,7 @@ void plans_transition(app *a, int64_t id, ota_action act)
         text_copy(t->name, sizeof t->name, p->name);
     /* Not allowed here: send anyway, so the operator sees the engine's own
      * refusal rather than a second opinion of ours. */
-    if (!p || !plan_action_allowed(p->state, act)) {
+    if (!p || !ota_plan_action_allowed(p->state, act)) {
         transition_send(a, t);
         free(t);
         return;
@@ -164,8 +153,8 @@ static void want_progress(app *a)
         if (pl->state == OTA_PLAN_SAVED)
             continue;
         progress *p = prog_find(pl->id, true);
-        bool live = pl->state == OTA_PLAN_ACTIVE || pl->state == OTA_PLAN_UPGRADING;
-        if ((p->call && worker_live(a->w, p->call)) || (p->at_ms && now - p->at_ms < (live ? 3000 : 60000)))
+        bool offering = ota_plan_is_offering(pl->state);
+        if ((p->call && worker_live(a->w, p->call)) || (p->at_ms && now - p->at_ms < (offering ? 3000 : 60000)))
             continue;
         call *c = call_plan_status_get(PANE_PLANS, status_done);
         CALL_OP(c, plan_status_get)->id = pl->id;
@@ -414,13 +403,13 @@ static const char *plans_hint(app *a)
     static char buf[256];
     const ota_plan *p = selected(a);
     int n = snprintf(buf, sizeof buf, "Enter open · n new · e edit");
-    if (p && plan_action_allowed(p->state, OTA_ACT_ACTIVATE))
+    if (p && ota_plan_action_allowed(p->state, OTA_ACT_ACTIVATE))
         n += snprintf(buf + n, sizeof buf - n, " · a activate · d delete");
-    if (p && plan_action_allowed(p->state, OTA_ACT_PAUSE))
+    if (p && ota_plan_action_allowed(p->state, OTA_ACT_PAUSE))
         n += snprintf(buf + n, sizeof buf - n, " · p pause");
-    if (p && plan_action_allowed(p->state, OTA_ACT_RESUME))
+    if (p && ota_plan_action_allowed(p->state, OTA_ACT_RESUME))
         n += snprintf(buf + n, sizeof buf - n, " · r resume");
-    if (p && plan_action_allowed(p->state, OTA_ACT_TERMINATE))
+    if (p && ota_plan_action_allowed(p->state, OTA_ACT_TERMINATE))
         n += snprintf(buf + n, sizeof buf - n, " · t terminate");
     snprintf(buf + n, sizeof buf - n, " · h history%s · 3 live · / filter · s sort · ? help",
              ota_backend_local_engine(a->be) ? " · P push" : "");

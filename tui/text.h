@@ -4,7 +4,7 @@
  * takes two columns, a combining mark none.  Everything that puts text in a
  * fixed number of columns goes through here, so columns line up and a cut
  * never falls inside a character.  Pure functions (no ncurses), unit-tested
- * in tests/e2e/test_text.c.
+ * in tests/unit/tui/test_text.c.
  */
 #ifndef TUI_TEXT_H
 #define TUI_TEXT_H

@@ -149,7 +149,6 @@ size_t utf8_put(char *out, uint32_t cp);                          /* encode, ret
 
 /* Plan actions shared by the plans list and live status (plans.c). */
 void plans_transition(app *a, int64_t id, ota_action act);
-bool plan_action_allowed(ota_plan_state s, ota_action act);
 
 /* Entry points between panes. */
 void package_form_open(app *a);

@@ -3,17 +3,11 @@
 # asserting on the screen.  Each wait polls the pane for a condition (a
 # bounded loop), it never sleeps for a fixed time and hopes.
 . "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$OTA_SRCDIR/tests/e2e/lib-console.sh"
 
-CONSOLE="$OTA_BUILDDIR/tui/otaconsole"
-OTACTL="$OTA_BUILDDIR/cli/otactl"
-need tmux tmux
-SOCK="ota-e2e-$$"
-T="tmux -L $SOCK"
-on_exit "$T kill-server 2>/dev/null"
 DB="$TMP/ota.db"
 FILES="$TMP/files"
 mkdir -p "$FILES"
-CTL() { "$OTACTL" --db "$DB" "$@"; }
 
 # ---------------------------------------------------------------- fixtures
 CTL product add meter "Smart meter" >/dev/null
@@ -30,33 +24,6 @@ cat > "$TMP/other.json" <<JSON
  "components":[{"component":"mcu","package_id":1}]}
 JSON
 CTL plan create "$TMP/other.json" >/dev/null
-
-# ---------------------------------------------------------------- helpers
-start() {  # start SESSION [extra env] -- args
-  s=$1; shift
-  $T new-session -d -s "$s" -x 100 -y 30 \
-    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME $* 2>>$TMP/stderr.log"
-}
-screen() { $T capture-pane -p -t "$1"; }
-keys() { s=$1; shift; $T send-keys -t "$s" "$@"; }
-text() { $T send-keys -t "$1" -l "$2"; }
-# wait_for SESSION REGEX [tries of 0.1 s, default 100]: true when the
-# pane shows a line matching REGEX
-wait_for() {
-  n=${3:-100}
-  while [ "$n" -gt 0 ]; do
-    screen "$1" | grep -Eq -- "$2" && return 0
-    n=$((n-1)); sleep 0.1
-  done
-  echo "# waited for /$2/; the screen was:"; screen "$1" | sed 's/^/#   | /'
-  return 1
-}
-check() {  # check "description" SESSION REGEX [tries]
-  d=$1; shift
-  TAP_N=$((TAP_N+1))
-  if wait_for "$@" >"$TMP/.w" 2>&1; then echo "ok $TAP_N - $d"
-  else echo "not ok $TAP_N - $d"; TAP_FAILED=$((TAP_FAILED+1)); cat "$TMP/.w"; fi
-}
 
 S=main
 start $S "$CONSOLE" --db "$DB" --simulate

@@ -112,7 +112,6 @@ $T kill-session -t dash
 
 # ------------------------------------------------------- push a local plan
 DB="$TMP/local.db"
-CTL() { "$OTACTL" --db "$DB" "$@"; }
 CTL product add meter "Smart meter" >/dev/null
 printf 'module image, drafted offline\n' > "$TMP/module.bin"
 CTL package add --component module --kind full --target 2.0 "$TMP/module.bin" >/dev/null

@@ -6,7 +6,6 @@
 . "$OTA_SRCDIR/tests/e2e/lib-console.sh"
 
 DB="$TMP/ota.db"
-CTL() { "$OTACTL" --db "$DB" "$@"; }
 printf 'image\n' > "$TMP/fw.bin"
 CTL package add --component mcu --kind full --target 1.0 "$TMP/fw.bin" >/dev/null
 ESC=$(printf '\033')

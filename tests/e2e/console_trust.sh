@@ -3,34 +3,11 @@
 # state (signed by whom, untrusted, unsigned, INVALID after tampering), the
 # per-signature detail, and a plan's history from the audit trail (h).
 . "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
+. "$OTA_SRCDIR/tests/e2e/lib-console.sh"
 need python3 python3
 
-CONSOLE="$OTA_BUILDDIR/tui/otaconsole"
-OTACTL="$OTA_BUILDDIR/cli/otactl"
-need tmux tmux
-SOCK="ota-e2e-trust-$$"
-T="tmux -L $SOCK"
-on_exit "$T kill-server 2>/dev/null"
 DB="$TMP/ota.db"
 export USER=ops
-CTL() { "$OTACTL" --db "$DB" "$@"; }
-screen() { $T capture-pane -p -t "$1"; }
-keys() { s=$1; shift; $T send-keys -t "$s" "$@"; }
-wait_for() {  # bounded polling for a line matching REGEX
-  n=${3:-100}
-  while [ "$n" -gt 0 ]; do
-    screen "$1" | grep -Eq -- "$2" && return 0
-    n=$((n-1)); sleep 0.1
-  done
-  echo "# waited for /$2/; the screen was:"; screen "$1" | sed 's/^/#   | /'
-  return 1
-}
-check() {  # check "description" SESSION REGEX
-  d=$1; shift
-  TAP_N=$((TAP_N+1))
-  if wait_for "$@" >"$TMP/.w" 2>&1; then echo "ok $TAP_N - $d"
-  else echo "not ok $TAP_N - $d"; TAP_FAILED=$((TAP_FAILED+1)); cat "$TMP/.w"; fi
-}
 
 CTL key generate alice --dir "$TMP/keys" >/dev/null
 CTL key generate eve --dir "$TMP/keys" >/dev/null
@@ -50,8 +27,7 @@ JSON
 CTL plan create "$TMP/plan.json" >/dev/null
 CTL plan activate 1 >/dev/null 2>&1
 
-$T new-session -d -s s -x 100 -y 30 \
-  "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $CONSOLE --db $DB 2>>$TMP/stderr.log"
+start s "$CONSOLE" --db "$DB"
 check "package list has a Signed column" s "ID +Component.*Signed"
 check "signed by a trusted key: the signer" s "^ 1 +module .* alice"
 check "signed by an untrusted key" s "^ 2 +module .* untrusted"

@@ -1,9 +1,11 @@
 # Helpers for driving the real otaconsole in tmux (source after
 # tests/lib.sh).  Sets CONSOLE, OTACTL and T (a tmux on a private socket,
-# killed on exit).  Every wait polls the screen for a condition (bounded);
-# nothing sleeps for a fixed time and hopes.
+# killed on exit); CTL runs otactl on the script's local engine $DB.
+# Every wait polls the screen for a condition (bounded); nothing sleeps
+# for a fixed time and hopes.
 CONSOLE="$OTA_BUILDDIR/tui/otaconsole"
 OTACTL="$OTA_BUILDDIR/cli/otactl"
+CTL() { "$OTACTL" --db "$DB" "$@"; }
 need tmux tmux
 T="tmux -L ota-e2e-$$-$(basename "$0" .sh)"
 on_exit "$T kill-server 2>/dev/null"

@@ -1,17 +1,6 @@
-# tests/e2e: the console.  Unit tests of its pure parts (width-aware text,
-# layout, theme files) in C, and end-to-end tests driving the real
-# otaconsole in tmux against a temporary local engine.
-E2E_UNIT = tests/e2e/test_text tests/e2e/test_layout tests/e2e/test_theme
-check_PROGRAMS += $(E2E_UNIT)
-TESTS += $(E2E_UNIT)
-tests_e2e_test_text_SOURCES = tests/e2e/test_text.c tui/text.c
-tests_e2e_test_text_CFLAGS = $(TESTS_CFLAGS)
-tests_e2e_test_layout_SOURCES = tests/e2e/test_layout.c tui/layout.c
-tests_e2e_test_layout_CFLAGS = $(TESTS_CFLAGS)
-tests_e2e_test_theme_SOURCES = tests/e2e/test_theme.c tui/theme.c tui/text.c
-tests_e2e_test_theme_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
-tests_e2e_test_theme_LDADD = $(NCURSES_LIBS)
-
+# tests/e2e: the console end to end, driving the real otaconsole in tmux
+# against a temporary local engine or a real otad (unit tests of its pure
+# parts are in tests/unit/tui/).
 # The console end to end, in tmux (skipped when tmux is missing).
 TESTS += tests/e2e/console.sh
 EXTRA_DIST += tests/e2e/console.sh

@@ -1,9 +1,12 @@
 # Unit tests of core (C, TAP).  Add a program here and to UNIT_TESTS.
+# tests/unit/tui/ (its own fragment): the console's pure parts.
 UNIT_TESTS = tests/unit/test_store tests/unit/test_validate tests/unit/test_products \
 	tests/unit/test_plans tests/unit/test_blob tests/unit/test_packages \
 	tests/unit/test_sign tests/unit/test_audit tests/unit/test_devfile
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
+# Shared by the programs: the engine in a temporary folder, raw SQL on its file.
+EXTRA_DIST += tests/unit/fixture.h
 tests_unit_test_store_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_store_LDADD = $(CORE_LIBS)
 tests_unit_test_validate_CFLAGS = $(TESTS_CFLAGS)
@@ -23,3 +26,12 @@ tests_unit_test_audit_LDADD = $(CORE_LIBS)
 tests_unit_test_devfile_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_devfile_LDADD = $(CORE_LIBS)
 include tests/unit/rollout.mk
+# The lifecycle rules (core/lifecycle.c) and the JSON codec (core/codec.c).
+RULES_TESTS = tests/unit/test_lifecycle tests/unit/test_codec
+check_PROGRAMS += $(RULES_TESTS)
+TESTS += $(RULES_TESTS)
+tests_unit_test_lifecycle_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_lifecycle_LDADD = $(CORE_LIBS)
+tests_unit_test_codec_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_codec_LDADD = $(CORE_LIBS)
+include tests/unit/tui/local.mk

@@ -1,14 +1,11 @@
 /* The audit trail: one row for each operator action and each refusal (with
  * its error code), the per-thread actor, filters and paging, append-only
  * storage (UPDATE and DELETE refused by the database itself). */
-#include <ftw.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "ota.h"
-#include "../tap.h"
+#include "fixture.h"
 
 static ota_engine *eng;
 static char dir[256];
@@ -217,28 +214,14 @@ static void test_append_only(void)
     ota_audit_page_free(&pg);
 }
 
-static int rm(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s", tap_tmpdir());
-    char db[300];
-    snprintf(db, sizeof db, "%s/ota.db", dir);
-    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc), .actor = "test"};
-    eng = ota_engine_open(&o, &e);
-    if (!eng) {
-        printf("Bail out! %s\n", e.message);
-        return 1;
-    }
+    eng = fixture_engine(dir, &fc, "test");
     test_actions();
     test_actor();
     test_query();
     test_append_only();
     ota_engine_close(eng);
-    nftw(dir, rm, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }

@@ -2,12 +2,9 @@
  * with filter and paging, get, verify, delete (in_use while a plan past
  * saved uses it), find_same. */
 #include <dirent.h>
-#include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sqlite3.h>
-#include "ota.h"
-#include "../tap.h"
+#include "fixture.h"
 
 static ota_engine *eng;
 static const char *dir;
@@ -65,15 +62,6 @@ static long package_count(void)
     long n = (long)page.n;
     ota_package_page_free(&page);
     return n;
-}
-
-static void sql(const char *text)
-{
-    sqlite3 *db;
-    sqlite3_open(ota_engine_db_path(eng), &db);
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_exec(db, text, NULL, NULL, NULL);
-    sqlite3_close(db);
 }
 
 static int64_t pkg_a;
@@ -182,7 +170,7 @@ static void test_refusals(void)
     const char *kept[] = {make_file("kept.bin", "bytes a package keeps")};
     ok_call(ota_package_create(eng, &m, kept, 1, &p, &e), &e, "a package whose bytes are shared below");
     int64_t kept_id = p.id;
-    sql("CREATE TRIGGER boom BEFORE INSERT ON package_files WHEN NEW.name = 'boom.bin'"
+    sql(eng, "CREATE TRIGGER boom BEFORE INSERT ON package_files WHEN NEW.name = 'boom.bin'"
         " BEGIN SELECT RAISE(ABORT, 'boom'); END");
     blobs = blob_count();
     rows = package_count();
@@ -190,7 +178,7 @@ static void test_refusals(void)
                           make_file("boom.bin", "more fresh bytes")};
     ota_err_clear(&e);
     ok(ota_package_create(eng, &m, boom, 3, &p, &e) < 0, "a create whose row fails is refused: %s", e.message);
-    sql("DROP TRIGGER boom");
+    sql(eng, "DROP TRIGGER boom");
     is_int(package_count(), rows, "... leaving no row");
     is_int(blob_count(), blobs, "... and none of the blobs it stored");
     ota_verify_result vr;
@@ -287,16 +275,16 @@ static void test_verify_delete(void)
     ok_call(ota_plan_create(eng, &plan, &e), &e, "a plan uses the package");
     char q[160];
     snprintf(q, sizeof q, "UPDATE plans SET state='active' WHERE id=%lld", (long long)plan.id);
-    sql(q);
+    sql(eng, q);
     fails_with(ota_package_delete(eng, pkg_a, &e), &e, OTA_E_IN_USE, "delete while an active plan uses it");
     ok(strstr(e.message, "active") != NULL, "... naming the plan: %s", e.message);
     ok_call(ota_package_get(eng, pkg_a, &p, &e), &e, "the package is still there");
     snprintf(q, sizeof q, "UPDATE plans SET state='ended' WHERE id=%lld", (long long)plan.id);
-    sql(q);
+    sql(eng, q);
     fails_with(ota_package_delete(eng, pkg_a, &e), &e, OTA_E_IN_USE, "an ended plan also holds it");
 
     snprintf(q, sizeof q, "UPDATE plans SET state='saved' WHERE id=%lld", (long long)plan.id);
-    sql(q);
+    sql(eng, q);
     int blobs = blob_count();
     ok_call(ota_package_delete(eng, pkg_a, &e), &e, "only a saved plan uses it: delete works");
     fails_with(ota_package_get(eng, pkg_a, &p, &e), &e, OTA_E_NOT_FOUND, "it is gone");
@@ -309,32 +297,17 @@ static void test_verify_delete(void)
     fails_with(ota_package_delete(eng, pkg_a, &e), &e, OTA_E_NOT_FOUND, "deleting again: not found");
 }
 
-/* Remove the test's folder (it holds a 100 MiB blob). */
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
-}
-
 int main(void)
 {
-    ota_err e = {0};
     dir = tap_tmpdir();
-    char db[512], in[600];
-    snprintf(db, sizeof db, "%s/ota.db", dir);
+    char in[600];
     snprintf(in, sizeof in, "%s/in", dir);
     mkdir(in, 0700);
-    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc)};
-    eng = ota_engine_open(&o, &e);
-    if (!eng) {
-        printf("Bail out! %s\n", e.message);
-        return 1;
-    }
+    eng = fixture_engine(dir, &fc, NULL);
     test_create();
     test_refusals();
     test_list();
     test_verify_delete();
     ota_engine_close(eng);
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }

@@ -3,26 +3,10 @@
  * saved, delete only saved, copy components. */
 #include <pthread.h>
 #include <string.h>
-#include <sqlite3.h>
-#include "ota.h"
-#include "../tap.h"
+#include "fixture.h"
 
 static ota_engine *eng;
 static ota_fake_clock fc = {.t = 1796083200};
-
-/* Raw SQL on the database file, as another process would (activation is
- * the rollout engine's; the tests only need a plan in another state). */
-static void sql(const char *text)
-{
-    sqlite3 *db;
-    sqlite3_open(ota_engine_db_path(eng), &db);
-    sqlite3_busy_timeout(db, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
-        printf("# sql failed: %s\n", msg);
-    sqlite3_free(msg);
-    sqlite3_close(db);
-}
 
 static int64_t add_package(const char *component, const char *version)
 {
@@ -163,14 +147,14 @@ static void test_update(void)
 
     char q[128];
     snprintf(q, sizeof q, "UPDATE plans SET state='active' WHERE id=%lld", (long long)id);
-    sql(q);
+    sql(eng, q);
     fails_with(ota_plan_update(eng, &p, &e), &e, OTA_E_NOT_EDITABLE, "an active plan is not editable");
     fails_with(ota_plan_delete(eng, id, &e), &e, OTA_E_NOT_EDITABLE, "an active plan cannot be deleted");
     ota_plan_get(eng, id, &g, &e);
     is_int(g.revision, 3, "nothing changed");
     ota_plan_free(&g);
     snprintf(q, sizeof q, "UPDATE plans SET state='saved' WHERE id=%lld", (long long)id);
-    sql(q);
+    sql(eng, q);
     ok_call(ota_plan_delete(eng, id, &e), &e, "a saved plan is deleted");
     fails_with(ota_plan_get(eng, id, &g, &e), &e, OTA_E_NOT_FOUND, "and is gone");
     fails_with(ota_plan_delete(eng, id, &e), &e, OTA_E_NOT_FOUND, "deleting it again: not found");
@@ -224,13 +208,13 @@ static void test_copy_components(void)
     ota_plan_free(&g);
     char q[128];
     snprintf(q, sizeof q, "UPDATE plans SET state='paused' WHERE id=%lld", (long long)to.id);
-    sql(q);
+    sql(eng, q);
     fails_with(ota_plan_copy_components(eng, from.id, to.id, NULL, &e), &e, OTA_E_NOT_EDITABLE,
                "copying into a paused plan is refused");
     snprintf(q, sizeof q, "UPDATE plans SET state='ended' WHERE id=%lld", (long long)from.id);
-    sql(q);
+    sql(eng, q);
     snprintf(q, sizeof q, "UPDATE plans SET state='saved' WHERE id=%lld", (long long)to.id);
-    sql(q);
+    sql(eng, q);
     ok_call(ota_plan_copy_components(eng, from.id, to.id, NULL, &e), &e, "copying from an ended plan works");
     ota_plan_free(&from);
     ota_plan_free(&to);
@@ -246,7 +230,7 @@ static void test_list(void)
         ota_plan_create(eng, &p, &e);
         ota_plan_free(&p);
     }
-    sql("UPDATE plans SET state='active' WHERE name IN ('bulk 3','bulk 4')");
+    sql(eng, "UPDATE plans SET state='active' WHERE name IN ('bulk 3','bulk 4')");
     ota_page_req pg = {.limit = 10};
     ota_plan_page page;
     int64_t last = INT64_MAX;
@@ -325,15 +309,7 @@ static void test_race(void)
 int main(void)
 {
     ota_err e = {0};
-    const char *dir = tap_tmpdir();
-    char db[512];
-    snprintf(db, sizeof db, "%s/ota.db", dir);
-    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc)};
-    eng = ota_engine_open(&o, &e);
-    if (!eng) {
-        printf("Bail out! %s\n", e.message);
-        return 1;
-    }
+    eng = fixture_engine(NULL, &fc, NULL);
     ota_product pr = {.key = "EC600N-meter", .name = "Meter"}, pr2 = {.key = "BG95-tracker", .name = "Tracker"};
     ota_product_add(eng, &pr, NULL, &e);
     ota_product_add(eng, &pr2, NULL, &e);

@@ -2,9 +2,7 @@
  * JSON and CSV import (all or nothing, errors naming line and column),
  * get, list with query and cursor paging. */
 #include <string.h>
-#include <sqlite3.h>
-#include "ota.h"
-#include "../tap.h"
+#include "fixture.h"
 
 static const char *dir;
 
@@ -312,17 +310,9 @@ static void test_list(ota_engine *eng)
 
 int main(void)
 {
-    ota_err e = {0};
     dir = tap_tmpdir();
-    char db[512];
-    snprintf(db, sizeof db, "%s/ota.db", dir);
     ota_fake_clock fc = {.t = 1796083200};
-    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc)};
-    ota_engine *eng = ota_engine_open(&o, &e);
-    if (!eng) {
-        printf("Bail out! %s\n", e.message);
-        return 1;
-    }
+    ota_engine *eng = fixture_engine(dir, &fc, NULL);
     test_products(eng);
     test_upsert(eng);
     test_import_json(eng);

@@ -6,11 +6,8 @@
 #ifndef TEST_ROLLOUT_FIXTURE_H
 #define TEST_ROLLOUT_FIXTURE_H
 
-#include <sqlite3.h>
-#include <stdio.h>
 #include <string.h>
-#include "ota.h"
-#include "../tap.h"
+#include "fixture.h"
 
 #define T0 1800000000LL   /* 2027-01-15 */
 #define HOUR 3600LL
@@ -55,12 +52,7 @@ static inline void fx_open(fx *f)
     snprintf(f->dir, sizeof f->dir, "%s", tap_tmpdir());
     snprintf(f->db, sizeof f->db, "%s/ota.db", f->dir);
     f->clock.t = T0;
-    ota_engine_opts o = {.db_path = f->db, .clock = ota_clock_fake(&f->clock), .actor = "test"};
-    f->eng = ota_engine_open(&o, &f->e);
-    if (!f->eng) {
-        printf("Bail out! engine: %s\n", f->e.message);
-        exit(1);
-    }
+    f->eng = fixture_engine(f->dir, &f->clock, "test");
     ota_product p = {.key = "meter", .name = "Smart meter"};
     char key[65];
     if (ota_product_add(f->eng, &p, key, &f->e) < 0) {

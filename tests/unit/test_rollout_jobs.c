@@ -491,16 +491,6 @@ static void test_confirm_waiting(void)
     fx_close(&f);
 }
 
-static int fx_sql(fx *f, const char *sql)
-{
-    sqlite3 *db;
-    int rc = sqlite3_open(f->db, &db);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-    sqlite3_close(db);
-    return rc == SQLITE_OK ? 0 : -1;
-}
-
 /* A write that fails halfway (a trigger, created by another connection,
  * refuses d2's event after its job row changed) leaves nothing half
  * written.  Alone, the call is undone.  Inside a batch, where calls share
@@ -513,7 +503,7 @@ static void test_failed_write(void)
     fx_devices(&f, "meter", "d1=1.1.0", "d2=1.1.0", "d3=1.1.0", NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ok(fx_sql(&f, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.device = 'd2'"
+    ok(sql(f.eng, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.device = 'd2'"
                   " BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END;") == 0,
        "another connection makes d2's events fail");
     ota_job_offer o;
@@ -543,7 +533,7 @@ static void test_failed_write(void)
     ok(o.has_job, "  and is offered");
     ok_call(ota_engine_batch_end(f.eng, &f.e), &f.e, "  committed");
     is_int(fx_jstate(&f, id, "d1"), OTA_JOB_OFFERED, "  d1 offered");
-    ok(fx_sql(&f, "DROP TRIGGER boom") == 0, "the trigger goes");
+    ok(sql(f.eng, "DROP TRIGGER boom") == 0, "the trigger goes");
     ok_call(fx_checkin(&f, "d2", "1.1.0", &o), &f.e, "d2 checks in");
     ok(o.has_job, "  and is offered");
     ok(fx_counts_match(&f, id), "counts equal the job rows");

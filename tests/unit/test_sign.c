@@ -3,32 +3,17 @@
  * checked against a trusted folder (valid, untrusted, revoked, invalid
  * after tampering, wrong key), the plan policy at activation, and the
  * signatures in a device's job offer. */
-#include <ftw.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "ota.h"
-#include "../tap.h"
+#include "fixture.h"
 
 static ota_engine *eng;
 static char dir[256], keys[300], trusted[300];
 static ota_fake_clock fc = {.t = 1800000000};
 static ota_err e;
-
-static void sql(const char *text)
-{
-    sqlite3 *db;
-    sqlite3_open(ota_engine_db_path(eng), &db);
-    sqlite3_busy_timeout(db, 5000);
-    char *msg = NULL;
-    if (sqlite3_exec(db, text, NULL, NULL, &msg) != SQLITE_OK)
-        printf("# sql: %s\n", msg ? msg : "?");
-    sqlite3_free(msg);
-    sqlite3_close(db);
-}
 
 static int64_t package(const char *component, const char *target, const char *content)
 {
@@ -211,14 +196,14 @@ static void test_signatures(void)
     char q[600];
     snprintf(q, sizeof q, "UPDATE package_signatures SET key_id='%s', signer='alice' WHERE package=%lld", sa.key_id,
              (long long)w);
-    sql(q);
+    sql(eng, q);
     r = check(w);
     ok(r.n == 1 && r.sigs[0].status == OTA_SIG_INVALID && strstr(r.sigs[0].detail, "does not match"),
        "wrong key: %s", r.sigs[0].detail);
 
     /* Tampered manifest: the stored file hash changed after signing. */
     snprintf(q, sizeof q, "UPDATE package_files SET sha256='%064d' WHERE package=%lld", 0, (long long)id);
-    sql(q);
+    sql(eng, q);
     r = check(id);
     ok(r.sigs[0].status == OTA_SIG_INVALID, "tampered manifest: alice's signature is invalid: %s", r.sigs[0].detail);
     is_int(r.nvalid, 0, "no valid signature left");
@@ -305,7 +290,7 @@ static void test_policy(void)
     ok_call(sign_with(id, "bob", &s), &e, "bob signs after the first offer");
     ok_call(ota_checkin(eng, &cr, o, &e), &e, "check-in again");
     is_int(o->components[0].nsignatures, 3, "the re-sent offer carries bob's signature too");
-    sql("DELETE FROM package_signatures WHERE signer='bob'");
+    sql(eng, "DELETE FROM package_signatures WHERE signer='bob'");
     int tries = 0;
     do {  /* bounded polling: the other connection's commit is looked for once a millisecond */
         struct timespec ts = {0, 1000000};
@@ -318,31 +303,17 @@ static void test_policy(void)
     json_decref(j);
 }
 
-static int rm(const char *p, const struct stat *s, int f, struct FTW *w)
-{
-    (void)s, (void)f, (void)w;
-    return remove(p);
-}
-
 int main(void)
 {
     snprintf(dir, sizeof dir, "%s", tap_tmpdir());
     snprintf(keys, sizeof keys, "%s/keys", dir);
     snprintf(trusted, sizeof trusted, "%s/trusted", dir);
     mkdir(trusted, 0700);
-    char db[300];
-    snprintf(db, sizeof db, "%s/ota.db", dir);
-    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc), .actor = "test"};
-    eng = ota_engine_open(&o, &e);
-    if (!eng) {
-        printf("Bail out! %s\n", e.message);
-        return 1;
-    }
+    eng = fixture_engine(dir, &fc, "test");
     test_manifest();
     test_keys();
     test_signatures();
     test_policy();
     ota_engine_close(eng);
-    nftw(dir, rm, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }

@@ -1,28 +1,13 @@
 /* The store opens an empty database, migrates it to the newest schema in
  * WAL mode, and reopens it without migrating twice; a migration that fails
- * leaves nothing behind; default paths under $XDG_DATA_HOME/otaconsole/
- * and the OTA_DB override; time and UTF-8 helpers. */
-#include <ftw.h>
-#include <sqlite3.h>
+ * leaves nothing behind; the transaction stack (nesting, batches of light
+ * levels, a doomed batch) and the change watcher (core/store.h); default
+ * paths under $XDG_DATA_HOME/otaconsole/ and the OTA_DB override; time and
+ * UTF-8 helpers. */
 #include <sys/stat.h>
 #include <unistd.h>
-#include "ota.h"
-#include "../tap.h"
-
-/* One text value of a query on a database file opened directly. */
-static void db_text(const char *db, const char *sql, char *out, size_t len)
-{
-    sqlite3 *raw;
-    sqlite3_stmt *st;
-    out[0] = 0;
-    if (sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(raw, sql, -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            snprintf(out, len, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(raw);
-}
+#include "fixture.h"
+#include "store.h"
 
 static bool is_dir(const char *path)
 {
@@ -53,10 +38,7 @@ static void test_failed_migration(const char *dir)
     ota_err e = {0};
     char db[512], got[64];
     snprintf(db, sizeof db, "%s/clash.db", dir);
-    sqlite3 *raw;
-    sqlite3_open(db, &raw);
-    sqlite3_exec(raw, "CREATE TABLE plans(x)", NULL, NULL, NULL); /* migration 1 makes plans too */
-    sqlite3_close(raw);
+    db_sql(db, "CREATE TABLE plans(x)"); /* migration 1 makes plans too */
     ota_engine_opts o = {.db_path = db};
     ota_engine *eng = ota_engine_open(&o, &e);
     ok(eng == NULL, "a migration that fails refuses to open");
@@ -68,6 +50,156 @@ static void test_failed_migration(const char *dir)
     db_text(db, "SELECT count(*) FROM sqlite_master WHERE name IN ('products','devices','packages')", got,
             sizeof got);
     is_str(got, "0", "no table of the failed step is left");
+}
+
+/* Whether product `key` is on disk, as another connection sees it. */
+static bool stored(const char *db, const char *key)
+{
+    char sql[200], got[16];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM products WHERE key='%s'", key);
+    db_text(db, sql, got, sizeof got);
+    return !strcmp(got, "1");
+}
+
+/* A write through the engine: one product. */
+static int add(ota_engine *eng, const char *key, ota_err *e)
+{
+    ota_product p = {0};
+    char device_key[65];
+    snprintf(p.key, sizeof p.key, "%s", key);
+    snprintf(p.name, sizeof p.name, "Product %s", key);
+    return ota_product_add(eng, &p, device_key, e);
+}
+
+/* A write through the engine that opens its own level: one device of
+ * product `product`. */
+static int put_device(ota_engine *eng, const char *product, const char *id, ota_err *e)
+{
+    ota_device d = {.nversions = 1};
+    snprintf(d.id, sizeof d.id, "%s", id);
+    snprintf(d.product, sizeof d.product, "%s", product);
+    snprintf(d.versions[0].component, sizeof d.versions[0].component, "module");
+    snprintf(d.versions[0].version, sizeof d.versions[0].version, "1.0");
+    ota_import_result r;
+    return ota_device_upsert(eng, product, &d, 1, &r, e);
+}
+
+/* Levels nest: an inner rollback undoes only what the inner level wrote,
+ * an outer rollback undoes everything; commit without begin is an error. */
+static void test_nesting(ota_engine *eng, const char *db)
+{
+    ota_err e = {0};
+    ota_product got;
+    fails_with(store_tx_commit(eng, &e), &e, OTA_E_INTERNAL, "commit without a transaction is an error");
+    ok(!store_tx_open(eng), "no level is open");
+
+    ok_call(store_tx_begin(eng, &e), &e, "outer level");
+    ok_call(add(eng, "outer", &e), &e, "a write in it");
+    ok_call(store_tx_begin(eng, &e), &e, "inner level");
+    ok_call(add(eng, "inner", &e), &e, "a write in the inner level");
+    store_tx_rollback(eng, NULL);
+    ok(store_tx_open(eng), "the inner rollback leaves the outer level open");
+    ok_call(store_tx_begin(eng, &e), &e, "a second inner level");
+    ok_call(add(eng, "inner2", &e), &e, "a write in it");
+    ok_call(store_tx_commit(eng, &e), &e, "the second inner level commits");
+    ok(!stored(db, "outer") && !stored(db, "inner2"), "nothing is on disk before the outer commit");
+    ok_call(store_tx_commit(eng, &e), &e, "the outer level commits");
+    ok(!store_tx_open(eng), "no level is left open");
+    ok(stored(db, "outer") && stored(db, "inner2"), "the outer write and the committed inner one are kept");
+    ok(!stored(db, "inner"), "the rolled-back inner write is not");
+    fails_with(ota_product_get(eng, "inner", &got, &e), &e, OTA_E_NOT_FOUND, "... and the engine agrees");
+
+    ok_call(store_tx_begin(eng, &e), &e, "outer level");
+    ok_call(store_tx_begin(eng, &e), &e, "inner level");
+    ok_call(add(eng, "gone", &e), &e, "a write in the inner level");
+    ok_call(store_tx_commit(eng, &e), &e, "the inner level commits");
+    store_tx_rollback(eng, NULL);
+    ok(!stored(db, "gone") && ota_product_get(eng, "gone", &got, &e) < 0,
+       "the outer rollback undoes the committed inner level too");
+
+    ok_call(store_tx_begin_light(eng, &e), &e, "a light level outside a batch");
+    ok_call(add(eng, "lone", &e), &e, "a write in it");
+    store_tx_rollback(eng, NULL);
+    ok(!stored(db, "lone"), "its rollback undoes the write");
+    ok_call(add(eng, "next", &e), &e, "and dooms nothing: the next call works");
+}
+
+/* Light levels in a batch share its transaction; one that fails before
+ * writing costs nothing, one that fails after writing dooms the batch. */
+static void test_batches(ota_engine *eng, const char *db)
+{
+    ota_err e = {0};
+    ok_call(ota_engine_batch_begin(eng, &e), &e, "a batch");
+    for (int i = 0; i < 3; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "light%d", i);
+        ok_call(store_tx_begin_light(eng, &e), &e, "light level %d", i);
+        ok_call(add(eng, key, &e), &e, "a write in light level %d", i);
+        ok_call(store_tx_commit(eng, &e), &e, "light level %d commits", i);
+    }
+    ok_call(store_tx_begin_light(eng, &e), &e, "a light level that refuses before writing");
+    ota_err refused = {.code = OTA_E_CONFLICT};
+    store_tx_rollback(eng, &refused);
+    ok_call(store_batch_check(eng, &e), &e, "the batch is not doomed by it");
+    ok(!stored(db, "light0"), "nothing of the batch is on disk before its end");
+    ok_call(ota_engine_batch_end(eng, &e), &e, "the batch ends");
+    ok(stored(db, "light0") && stored(db, "light1") && stored(db, "light2"), "every light level's write is kept");
+
+    ok_call(ota_engine_batch_begin(eng, &e), &e, "a second batch");
+    ok_call(add(eng, "early", &e), &e, "a write early in it");
+    ok_call(store_tx_begin_light(eng, &e), &e, "a light level");
+    ok_call(add(eng, "doomed", &e), &e, "a write in it");
+    ota_err why = {.code = OTA_E_CONFLICT};
+    snprintf(why.field, sizeof why.field, "state");
+    snprintf(why.message, sizeof why.message, "the first failure");
+    store_tx_rollback(eng, &why);
+    ota_err e1 = {0}, e2 = {0}, e3 = {0}, e4 = {0};
+    fails_with(store_batch_check(eng, &e1), &e1, OTA_E_CONFLICT, "the batch is doomed with the first error");
+    ok(strstr(e1.message, "the first failure") && !strcmp(e1.field, "state"), "... its message and field: %s",
+       e1.message);
+    fails_with(put_device(eng, "light0", "d-later", &e2), &e2, OTA_E_CONFLICT,
+               "a later call of the batch fails with it");
+    ok(strstr(e2.message, "the first failure") != NULL, "... naming it: %s", e2.message);
+    fails_with(store_tx_begin(eng, &e3), &e3, OTA_E_CONFLICT, "so does opening a level");
+    ok(ota_engine_batch_end(eng, &e4) < 0, "the batch end reports it: %s", e4.message);
+    char got[16];
+    db_text(db, "SELECT count(*) FROM devices WHERE device_id='d-later'", got, sizeof got);
+    ok(!stored(db, "early") && !stored(db, "doomed") && !strcmp(got, "0"), "nothing of the batch is kept");
+    ok(!store_tx_open(eng), "no level is left open");
+    ok_call(add(eng, "after", &e), &e, "after the batch the engine writes again");
+    ok(stored(db, "after"), "... and it is kept");
+}
+
+/* The watcher tells a cache what moved since it last looked. */
+static void test_watcher(ota_engine *eng, const char *db)
+{
+    ota_err e = {0};
+    store_watch w;
+    store_watch_init(&w);
+    unsigned m = store_watch_check(eng, &w, 0);
+    ok((m & STORE_MOVED_OTHERS) && (m & STORE_MOVED_LOCAL), "the first look reports everything moved (%u)", m);
+    store_watch_mark(eng, &w);
+    is_int(store_watch_check(eng, &w, 0), 0, "then nothing moved");
+
+    ota_engine_opts o = {.db_path = db};
+    ota_engine *other = ota_engine_open(&o, &e);
+    ok(other != NULL, "a second engine on the same file");
+    ok_call(add(other, "elsewhere", &e), &e, "it commits a write");
+    is_int(store_watch_check(eng, &w, 0), STORE_MOVED_OTHERS, "the watcher reports OTHERS");
+    is_int(store_watch_check(eng, &w, 0), 0, "once");
+    ota_engine_close(other);
+
+    ok_call(store_tx_begin(eng, &e), &e, "a level");
+    store_tx_rollback(eng, NULL);
+    is_int(store_watch_check(eng, &w, 0), STORE_MOVED_ROLLBACK, "after a rollback: ROLLBACK");
+    is_int(store_watch_check(eng, &w, 0), 0, "once");
+
+    ok_call(add(eng, "here", &e), &e, "a write through the engine");
+    is_int(store_watch_check(eng, &w, 0), STORE_MOVED_LOCAL, "the watcher reports LOCAL");
+    is_int(store_watch_check(eng, &w, 0), STORE_MOVED_LOCAL, "until the cache marks what it saw");
+    store_watch_mark(eng, &w);
+    is_int(store_watch_check(eng, &w, 0), 0, "after store_watch_mark nothing moved");
+    is_int(store_watch_check(eng, &w, STORE_WATCH_RELAXED), 0, "nor when asked relaxed");
 }
 
 /* No --db: $OTA_DB, else $XDG_DATA_HOME/otaconsole/, else ~/.local/share. */
@@ -104,12 +236,6 @@ static void test_default_paths(const char *dir)
     unsetenv("OTA_DB");
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb; (void)flag; (void)ftw;
-    return remove(path);
-}
-
 int main(void)
 {
     ota_err e = {0};
@@ -126,13 +252,17 @@ int main(void)
     eng = ota_engine_open(&o, &e);
     is_int(eng ? ota_engine_schema_version(eng) : -1, v, "reopen keeps the schema version");
     ota_engine_close(eng);
+    eng = ota_engine_open(&o, &e);
+    if (eng) {
+        test_nesting(eng, db);
+        test_batches(eng, db);
+        test_watcher(eng, db);
+    }
+    ota_engine_close(eng);
     test_failed_migration(dir);
     test_default_paths(dir);
 
-    sqlite3 *raw;
-    sqlite3_open(db, &raw);
-    sqlite3_exec(raw, "PRAGMA user_version=999", NULL, NULL, NULL);
-    sqlite3_close(raw);
+    db_sql(db, "PRAGMA user_version=999");
     eng = ota_engine_open(&o, &e);
     ok(eng == NULL && e.code == OTA_E_IO, "a database newer than the program is refused: %s", e.message);
 
@@ -169,6 +299,5 @@ int main(void)
     is_int(ota_clock_now(&c), 42, "fake clock reads its value");
     fc.t = 100;
     is_int(ota_clock_now(&c), 100, "fake clock moves only when told");
-    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     return tap_done();
 }

@@ -1,8 +1,8 @@
 /* Theme files (tui/theme.c): the four shipped themes parse; errors name
  * the file and line; 256 colours fall back to the nearest of 8. */
 #include <curses.h>
-#include "../tap.h"
-#include "../../tui/theme.h"
+#include "../../tap.h"
+#include "../../../tui/theme.h"
 
 int main(void)
 {

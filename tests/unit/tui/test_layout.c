@@ -1,7 +1,7 @@
 /* The layout function (tui/layout.c): regions from the terminal size,
  * the below-80x24 message, table columns and dashboard tiles. */
-#include "../tap.h"
-#include "../../tui/layout.h"
+#include "../../tap.h"
+#include "../../../tui/layout.h"
 
 int main(void)
 {

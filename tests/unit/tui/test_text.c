@@ -1,8 +1,8 @@
 /* Width-aware truncation (tui/text.c): columns, not bytes or characters;
  * an ellipsis when cut; never a cut inside a character. */
 #include <locale.h>
-#include "../tap.h"
-#include "../../tui/text.h"
+#include "../../tap.h"
+#include "../../../tui/text.h"
 
 static int ota_utf8_valid_test(const char *s)
 {

@@ -1,0 +1,12 @@
+# tests/unit/tui: unit tests of the console's pure parts (width-aware
+# text, layout, theme files), in C, without a terminal.
+TUI_UNIT = tests/unit/tui/test_text tests/unit/tui/test_layout tests/unit/tui/test_theme
+check_PROGRAMS += $(TUI_UNIT)
+TESTS += $(TUI_UNIT)
+tests_unit_tui_test_text_SOURCES = tests/unit/tui/test_text.c tui/text.c
+tests_unit_tui_test_text_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_tui_test_layout_SOURCES = tests/unit/tui/test_layout.c tui/layout.c
+tests_unit_tui_test_layout_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_tui_test_theme_SOURCES = tests/unit/tui/test_theme.c tui/theme.c tui/text.c
+tests_unit_tui_test_theme_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_tui_test_theme_LDADD = $(NCURSES_LIBS)
