@@ -305,8 +305,8 @@ void store_tx_rollback(ota_engine *eng, const ota_err *why)
         s->doom = why ? *why : (ota_err){.code = OTA_E_IO};
         if (!why)
             snprintf(s->doom.message, sizeof s->doom.message, "a write failed");
-        s->doomed = true;
         tx_sql(eng, "ROLLBACK", NULL);
+        s->doomed = true;  /* after the ROLLBACK: from now on every statement fails */
         tx_lost(s);
     }
 }
