@@ -123,6 +123,10 @@ struct stmt_cache {
 
 sqlite3_stmt *store_stmt(ota_engine *eng, const char *sql, ota_err *e)
 {
+    /* Inside a doomed batch every statement fails: one that wrote now
+     * would autocommit, outside the batch it belongs to. */
+    if (store_batch_check(eng, e) < 0)
+        return NULL;
     struct stmt_cache *c = eng->store->stmts;
     size_t h = ((uintptr_t)sql >> 3) % STMT_SLOTS;
     for (size_t i = 0; i < STMT_SLOTS; i++) {
@@ -192,6 +196,8 @@ int store_fail(ota_engine *eng, ota_err *e, const char *what)
 int store_exec(ota_engine *eng, const char *sql, ota_err *e)
 {
     char *msg = NULL;
+    if (store_batch_check(eng, e) < 0)
+        return -1;
     if (sqlite3_exec(STORE_DB(eng), sql, NULL, NULL, &msg) != SQLITE_OK) {
         ota_fail(e, OTA_E_INTERNAL, NULL, "database: %s", msg ? msg : "error");
         sqlite3_free(msg);
@@ -299,8 +305,8 @@ void store_tx_rollback(ota_engine *eng, const ota_err *why)
         s->doom = why ? *why : (ota_err){.code = OTA_E_IO};
         if (!why)
             snprintf(s->doom.message, sizeof s->doom.message, "a write failed");
-        s->doomed = true;
         tx_sql(eng, "ROLLBACK", NULL);
+        s->doomed = true;  /* after the ROLLBACK: from now on every statement fails */
         tx_lost(s);
     }
 }
