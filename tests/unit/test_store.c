@@ -161,10 +161,13 @@ static void test_batches(ota_engine *eng, const char *db)
                "a later call of the batch fails with it");
     ok(strstr(e2.message, "the first failure") != NULL, "... naming it: %s", e2.message);
     fails_with(store_tx_begin(eng, &e3), &e3, OTA_E_CONFLICT, "so does opening a level");
+    ota_err e5 = {0};
+    fails_with(add(eng, "late", &e5), &e5, OTA_E_CONFLICT, "and a call that writes without a level of its own");
     ok(ota_engine_batch_end(eng, &e4) < 0, "the batch end reports it: %s", e4.message);
     char got[16];
     db_text(db, "SELECT count(*) FROM devices WHERE device_id='d-later'", got, sizeof got);
-    ok(!stored(db, "early") && !stored(db, "doomed") && !strcmp(got, "0"), "nothing of the batch is kept");
+    ok(!stored(db, "early") && !stored(db, "doomed") && !stored(db, "late") && !strcmp(got, "0"),
+       "nothing of the batch is kept");
     ok(!store_tx_open(eng), "no level is left open");
     ok_call(add(eng, "after", &e), &e, "after the batch the engine writes again");
     ok(stored(db, "after"), "... and it is kept");
