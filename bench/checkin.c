@@ -321,7 +321,7 @@ int main(int argc, char **argv)
         devs[i].battery = d.battery;
     }
 
-    ota_job_offer *offer = malloc(sizeof *offer);
+    ota_job_offer *offer = calloc(1, sizeof *offer);  /* reused: its components grow once */
     ota_checkin_req q;
     req_init(&q);
     /* 1. first check-ins */
@@ -459,6 +459,7 @@ int main(int argc, char **argv)
                            : "NOT MET", ch_wall, ch_cpu);
 
     ota_plan_free(&plan);
+    ota_job_offer_free(offer);
     free(offer);
     free(order);
     free(devs);

@@ -286,14 +286,17 @@ int cmd_device_checkin(cli *c, int argc, char **argv)
     ota_backend *b = cli_backend(c);
     if (!b)
         return CLI_REFUSED;
-    ota_job_offer o;
+    ota_job_offer o = {0};
     ota_err e = {0};
-    if (b->ops->checkin(b, &r, &o, &e) < 0)
+    if (b->ops->checkin(b, &r, &o, &e) < 0) {
+        ota_job_offer_free(&o);
         return cli_fail(&e);
+    }
     if (c->json)
         cli_print_json(ota_json_offer(&o));
     else
         print_offer(&o);
+    ota_job_offer_free(&o);
     return CLI_OK;
 }
 

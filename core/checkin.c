@@ -213,12 +213,18 @@ static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const s
     return ota_eligibility(&f);
 }
 
-static void offer_fill(ota_job_offer *out, const struct rplan *p, const struct jslot *s, const struct rdev *d)
+static int offer_fill(ota_job_offer *out, const struct rplan *p, const struct jslot *s, const struct rdev *d,
+                      ota_err *e)
 {
     bool mismatch;
     uint32_t need = plan_needs(p, d, &mismatch);
     if (!need)  /* re-sent after the device already moved: send it all */
         need = UINT32_MAX;
+    size_t n = 0;
+    for (size_t i = 0; i < p->ncomps; i++)
+        n += (need >> i) & 1u;
+    if (ota_job_offer_reserve(out, n, e) < 0)
+        return -1;
     out->has_job = true;
     out->job_id = s->job;
     out->plan_id = p->id;
@@ -234,7 +240,9 @@ static void offer_fill(ota_job_offer *out, const struct rplan *p, const struct j
         memcpy(dst, src, offsetof(ota_offer_component, files));
         memcpy(dst->files, src->files, src->nfiles * sizeof src->files[0]);
         dst->nfiles = src->nfiles;
+        dst->nsignatures = 0;  /* sign_offer_attach fills them */
     }
+    return 0;
 }
 
 /* The decisions for one device across the plans of its product, in
@@ -254,8 +262,9 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
             return -1;
         if (!ota_job_in_flight((ota_job_state)s->state))
             continue;
-        if (!busy && (s->state >= OTA_JOB_DOWNLOADING || ota_plan_is_offering(p->state)))
-            offer_fill(out, p, s, d);
+        if (!busy && (!ota_job_is_unstarted((ota_job_state)s->state) || ota_plan_is_offering(p->state)) &&
+            offer_fill(out, p, s, d, e) < 0)
+            return -1;
         busy = true;
     }
     for (size_t i = 0; i < r->nplans; i++) {
@@ -273,9 +282,8 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
                 return -1;
         } else if (why == OTA_ELIGIBLE) {
             ota_job_state to = p->mode == OTA_MODE_CONFIRM ? OTA_JOB_AWAITING_CONFIRMATION : OTA_JOB_OFFERED;
-            if (job_move(c, p, s, d, to, OTA_ELIGIBLE, e) < 0)
+            if (job_move(c, p, s, d, to, OTA_ELIGIBLE, e) < 0 || offer_fill(out, p, s, d, e) < 0)
                 return -1;
-            offer_fill(out, p, s, d);
             busy = true;
         } else if (why != s->reason) {
             if (ctx_write(c, e) < 0 ||

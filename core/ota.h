@@ -511,9 +511,18 @@ typedef struct ota_job_offer {
     int64_t job_id, plan_id;
     ota_mode mode;
     ota_job_state state;                /* offered, awaiting_confirmation or later (re-sent) */
-    ota_offer_component components[OTA_MAX_COMPONENTS];
-    size_t ncomponents;
+    /* The components offered (at most OTA_MAX_COMPONENTS, ~4 KB each): a
+     * heap array sized by what it holds, grown as needed and kept by a
+     * reused offer (which then allocates nothing).  Start from a zeroed
+     * offer; release it with ota_job_offer_free.  Copying an offer's struct
+     * shares its array: copy with ota_job_offer_copy. */
+    ota_offer_component *components;
+    size_t ncomponents, cap;
 } ota_job_offer;
+/* Room for n components (ncomponents unchanged); -1 out of memory. */
+int  ota_job_offer_reserve(ota_job_offer *o, size_t n, ota_err *e);
+int  ota_job_offer_copy(ota_job_offer *dst, const ota_job_offer *src, ota_err *e);
+void ota_job_offer_free(ota_job_offer *o);
 
 int ota_checkin(ota_engine *eng, const ota_checkin_req *r, ota_job_offer *out, ota_err *e);
 /* The same check-in when it writes nothing (the common case: a device that

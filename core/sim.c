@@ -366,11 +366,9 @@ int ota_sim_step(ota_sim *s, ota_err *e)
 {
     if (!s->n)
         return 0;
-    ota_job_offer *offer = malloc(sizeof *offer);
-    if (!offer)
-        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    ota_job_offer offer_buf = {0}, *offer = &offer_buf;  /* reused: allocates once */
     if (ota_engine_batch_begin(s->eng, e) < 0) {
-        free(offer);
+        ota_job_offer_free(offer);
         return -1;
     }
     for (size_t i = 0; i < s->n; i++)
@@ -384,6 +382,6 @@ int ota_sim_step(ota_sim *s, ota_err *e)
         if (!d->job)
             sim_checkin(s, d, offer);
     }
-    free(offer);
+    ota_job_offer_free(offer);
     return ota_engine_batch_end(s->eng, e);
 }

@@ -106,6 +106,46 @@ const char *ota_device_version(const ota_device *d, const char *component)
     return NULL;
 }
 
+int ota_job_offer_reserve(ota_job_offer *o, size_t n, ota_err *e)
+{
+    if (n <= o->cap)
+        return 0;
+    if (n > OTA_MAX_COMPONENTS)
+        return ota_fail(e, OTA_E_VALIDATION, "components", "at most %d components per offer (got %zu)",
+                        OTA_MAX_COMPONENTS, n);
+    ota_offer_component *c = realloc(o->components, n * sizeof *c);
+    if (!c)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    o->components = c;
+    o->cap = n;
+    return 0;
+}
+
+int ota_job_offer_copy(ota_job_offer *dst, const ota_job_offer *src, ota_err *e)
+{
+    ota_offer_component *keep = dst->components;
+    size_t cap = dst->cap;
+    *dst = *src;
+    dst->components = keep;
+    dst->cap = cap;
+    dst->ncomponents = 0;
+    if (ota_job_offer_reserve(dst, src->ncomponents, e) < 0)
+        return -1;
+    if (src->ncomponents)
+        memcpy(dst->components, src->components, src->ncomponents * sizeof *src->components);
+    dst->ncomponents = src->ncomponents;
+    return 0;
+}
+
+void ota_job_offer_free(ota_job_offer *o)
+{
+    if (!o)
+        return;
+    free(o->components);
+    o->components = NULL;
+    o->ncomponents = o->cap = 0;
+}
+
 void ota_plan_init(ota_plan *p)
 {
     memset(p, 0, sizeof *p);

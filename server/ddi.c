@@ -327,18 +327,15 @@ static MHD_RESULT_T h_poll(ddi *d)
     bool known;
     ota_checkin_req cr;
     memset(&cr, 0, sizeof cr);
-    /* An offer is big (32 components x 5 files): keep it off the stack. */
-    ota_job_offer *offer = malloc(sizeof *offer);
-    if (!offer)
-        return reply_fail(d->r, OTA_E_INTERNAL, NULL, "out of memory");
+    ota_job_offer offer_buf = {0}, *offer = &offer_buf;
     if (device_load(d, &dev, &known, &e) < 0 || checkin(d, known ? &dev : NULL, &cr, offer, &e) < 0) {
-        free(offer);
+        ota_job_offer_free(offer);
         return reply_error(d->r, &e);
     }
     bool has_job = offer->has_job, confirm = needs_confirmation(offer);
     int64_t job = offer->job_id;
     int state = (int)offer->state;
-    free(offer);
+    ota_job_offer_free(offer);
     int64_t cancel = 0;
     json_t *attrs = NULL;
     /* Remember what this agent was shown: only such a job, taken back
@@ -469,11 +466,9 @@ static MHD_RESULT_T h_confirm_base(ddi *d)
     bool known;
     ota_checkin_req cr;
     memset(&cr, 0, sizeof cr);
-    ota_job_offer *offer = malloc(sizeof *offer);
-    if (!offer)
-        return reply_fail(d->r, OTA_E_INTERNAL, NULL, "out of memory");
+    ota_job_offer offer_buf = {0}, *offer = &offer_buf;
     if (device_load(d, &dev, &known, &e) < 0 || checkin(d, known ? &dev : NULL, &cr, offer, &e) < 0) {
-        free(offer);
+        ota_job_offer_free(offer);
         return reply_error(d->r, &e);
     }
     json_t *links = json_object();
@@ -483,7 +478,7 @@ static MHD_RESULT_T h_confirm_base(ddi *d)
                  (int)offer->state);
         link_add(links, "confirmationBase", href);
     }
-    free(offer);
+    ota_job_offer_free(offer);
     return reply_json(d->r, 200, json_pack("{s:{s:b},s:o}", "autoConfirm", "active", 0, "_links", links));
 }
 
@@ -717,13 +712,13 @@ static MHD_RESULT_T h_config(ddi *d)
     json_decref(j);
     ota_device dev;
     bool known;
-    ota_job_offer *offer = malloc(sizeof *offer);
-    int rc = offer ? device_load(d, &dev, &known, &e) : ota_fail(&e, OTA_E_INTERNAL, NULL, "out of memory");
+    ota_job_offer offer_buf = {0}, *offer = &offer_buf;
+    int rc = device_load(d, &dev, &known, &e);
     if (rc == 0)
         rc = checkin(d, known ? &dev : NULL, &cr, offer, &e);
     if (rc == 0)
         rc = ota_device_attrs_merge(d->eng, d->device, attrs, &e);
-    free(offer);
+    ota_job_offer_free(offer);
     json_decref(attrs);
     if (rc < 0)
         return reply_error(d->r, &e);

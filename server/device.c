@@ -137,7 +137,7 @@ static void committer_run(ota_engine *eng, struct pending_checkin *batch, ota_jo
 static void *committer_main(void *arg)
 {
     otad *srv = arg;
-    ota_job_offer *o = malloc(sizeof *o);
+    ota_job_offer *o = calloc(1, sizeof *o);  /* reused by every batch */
     pthread_mutex_lock(&cm_mu);
     for (;;) {
         while (!cm_head && !cm_stop)
@@ -161,6 +161,7 @@ static void *committer_main(void *arg)
         pthread_mutex_lock(&cm_mu);
     }
     pthread_mutex_unlock(&cm_mu);
+    ota_job_offer_free(o);
     free(o);
     return NULL;
 }
@@ -239,21 +240,6 @@ static MHD_RESULT_T checkin_finish(req *r)
     return ret;
 }
 
-/* One offer buffer per connection thread: 74 KB malloc'd and freed per
- * check-in made glibc consolidate its heap on every free. */
-static pthread_key_t offer_key;
-static pthread_once_t offer_once = PTHREAD_ONCE_INIT;
-static void offer_key_make(void) { pthread_key_create(&offer_key, free); }
-
-static ota_job_offer *offer_buffer(void)
-{
-    pthread_once(&offer_once, offer_key_make);
-    ota_job_offer *o = pthread_getspecific(offer_key);
-    if (!o && (o = malloc(sizeof *o)))
-        pthread_setspecific(offer_key, o);
-    return o;
-}
-
 static bool device_key_ok(req *r, const char *product)
 {
     const char *dk = req_header(r, "X-Device-Key");
@@ -279,14 +265,9 @@ MHD_RESULT_T h_checkin(req *r)
         return reply_error(r, &e);
     if (!device_key_ok(r, c.product))
         return reply_fail(r, OTA_E_UNAUTHORIZED, "X-Device-Key", "not the device key of product '%s'", c.product);
-    /* An offer is big (32 components x 5 files, ~74 KB): off the stack, and
-     * not zeroed (ota_checkin fills what it answers; zeroing it was a tenth
-     * of a check-in's cost). */
-    ota_job_offer *o = offer_buffer();
-    if (!o)
-        return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory");
-    o->has_job = false;
-    o->ncomponents = 0;
+    /* The offer's components are allocated for what it holds (a job's
+     * components only) and freed once the answer is encoded. */
+    ota_job_offer offer = {0}, *o = &offer;
     atomic_fetch_add(&r->srv->m.checkins, 1);
     /* Most check-ins write nothing (a device polling with nothing new):
      * answered at once, outside the group commit; only a check-in that
@@ -294,16 +275,21 @@ MHD_RESULT_T h_checkin(req *r)
     rc = ota_checkin_readonly(r->srv->eng, &c, o, &e);
     if (rc == OTA_CHECKIN_WOULD_WRITE) {
         atomic_fetch_add(&r->srv->m.checkin_writes, 1);
-        if (checkin_defer(r, &c))
+        if (checkin_defer(r, &c)) {
+            ota_job_offer_free(o);
             return MHD_YES;  /* answered when its batch is committed */
+        }
         rc = checkin_grouped(r->srv->eng, &c, o, &e);
     }
-    if (rc < 0)
+    if (rc < 0) {
+        ota_job_offer_free(o);
         return reply_error(r, &e);
+    }
     if (o->has_job)
         atomic_fetch_add(&r->srv->m.checkin_offers, 1);
     size_t n;
     char *text = ota_offer_text(o, &n);
+    ota_job_offer_free(o);
     if (!text)
         return reply_fail(r, OTA_E_INTERNAL, NULL, "out of memory encoding the answer");
     return reply_json_text(r, 200, text, n);
