@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --------------------------------------------------------------- plans */
 /* A plan as the server sent it (the codec reads the server-owned fields too). */
 static int plan_decode(remote *r, json_t *j, ota_plan *out, ota_err *e)
 {
@@ -24,7 +25,6 @@ static int plan_answer(remote *r, json_t *j, ota_plan *out, ota_err *e)
     return rc;
 }
 
-/* --------------------------------------------------------------- plans */
 int remote_plan_create(ota_backend *b, ota_plan *p, ota_err *e)
 {
     if (ota_validate_plan(p, e) < 0)
