@@ -60,7 +60,7 @@ static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bo
             sum->counts[k] += s.counts[k];
         if (i == 0 || s.state > sum->state)
             sum->state = s.state;
-        if (s.state != OTA_PLAN_TERMINATED && s.state != OTA_PLAN_ENDED)
+        if (!ota_plan_is_final(s.state))
             all_final = false;
     }
     for (int k = 0; k < OTA_JOB__COUNT; k++) {

@@ -290,7 +290,7 @@ static void plan_diff(const ota_plan *srv, const ota_plan *mine, char *out, size
     }
     diff_list(out, len, "blacklist", &srv->blacklist, &mine->blacklist);
     diff_list(out, len, "whitelist", &srv->whitelist, &mine->whitelist);
-    if (srv->state != OTA_PLAN_SAVED)
+    if (!ota_plan_is_editable(srv->state))
         diff_line(out, len, "state: server %s", ota_plan_state_str(srv->state));
     if (!out[0])
         diff_line(out, len, "(same content; only the server's revision moved)");
@@ -324,9 +324,9 @@ static int push_check_current(ota_backend *remote, const ota_plan *mine, int64_t
     if (remote->ops->plan_get(remote, mine->id, &srv, e) < 0)
         return -1;
     int rc = 0;
-    if (srv.revision != rev || srv.state != OTA_PLAN_SAVED) {
+    if (srv.revision != rev || !ota_plan_is_editable(srv.state)) {
         plan_diff(&srv, mine, res->diff, sizeof res->diff);
-        rc = srv.state != OTA_PLAN_SAVED
+        rc = !ota_plan_is_editable(srv.state)
                  ? ota_fail(e, OTA_E_NOT_EDITABLE, "state",
                             "server plan %" PRId64 " at %s is %s now; nothing was pushed", mine->id,
                             url, ota_plan_state_str(srv.state))

@@ -41,6 +41,8 @@ ota_plan_state ota_plan_action_target(ota_plan_state s, ota_plan_state paused_fr
 
 bool ota_plan_is_live(ota_plan_state s) { return (unsigned)s < OTA_PLAN__COUNT && (PLAN_LIVE & BIT(s)); }
 bool ota_plan_is_offering(ota_plan_state s) { return (unsigned)s < OTA_PLAN__COUNT && (PLAN_OFFERING & BIT(s)); }
+bool ota_plan_is_editable(ota_plan_state s) { return s == OTA_PLAN_SAVED; }
+bool ota_plan_is_final(ota_plan_state s) { return s == OTA_PLAN_TERMINATED || s == OTA_PLAN_ENDED; }
 
 /* ------------------------------------------------------------------- jobs */
 #define JOB_IN_FLIGHT (BIT(OTA_JOB_OFFERED) | BIT(OTA_JOB_AWAITING_CONFIRMATION) | \
@@ -72,6 +74,7 @@ static const ota_job_state path_next[OTA_JOB__COUNT] = {
 
 bool ota_job_in_flight(ota_job_state s) { return (unsigned)s < OTA_JOB__COUNT && (JOB_IN_FLIGHT & BIT(s)); }
 bool ota_job_is_final(ota_job_state s) { return (unsigned)s < OTA_JOB__COUNT && (JOB_FINAL & BIT(s)); }
+bool ota_job_is_unstarted(ota_job_state s) { return s == OTA_JOB_OFFERED || s == OTA_JOB_AWAITING_CONFIRMATION; }
 
 bool ota_job_report_allowed(ota_job_state from, ota_job_state to)
 {

@@ -147,10 +147,17 @@ ota_plan_state ota_plan_action_target(ota_plan_state s, ota_plan_state paused_fr
  * still runs); offering: active or upgrading (new jobs are handed out). */
 bool ota_plan_is_live(ota_plan_state s);
 bool ota_plan_is_offering(ota_plan_state s);
+/* editable: saved (its settings may change, it may be deleted); final:
+ * terminated or ended (it never moves again). */
+bool ota_plan_is_editable(ota_plan_state s);
+bool ota_plan_is_final(ota_plan_state s);
 /* Jobs: in flight (offered, awaiting confirmation, downloading,
  * installing); final (succeeded, failed, expired). */
 bool ota_job_in_flight(ota_job_state s);
 bool ota_job_is_final(ota_job_state s);
+/* Offered or awaiting confirmation: handed to the device, not started
+ * (taking it back cancels nothing on the device). */
+bool ota_job_is_unstarted(ota_job_state s);
 /* May a device report `to` for its job in `from`?  (A report of the
  * state the job is in is a progress update.) */
 bool ota_job_report_allowed(ota_job_state from, ota_job_state to);

@@ -151,7 +151,7 @@ fail:
 /* The stored plan must be saved (else not_editable). */
 static int plan_editable(const ota_plan *cur, const char *what, ota_err *e)
 {
-    if (cur->state != OTA_PLAN_SAVED)
+    if (!ota_plan_is_editable(cur->state))
         return ota_fail(e, OTA_E_NOT_EDITABLE, "state", "only a saved plan can be %s (plan %lld is %s)",
                         what, (long long)cur->id, ota_plan_state_str(cur->state));
     return 0;

@@ -317,7 +317,7 @@ static void link_add(json_t *links, const char *name, const char *href)
 static bool needs_confirmation(const ota_job_offer *o)
 {
     return o->mode == OTA_MODE_CONFIRM &&
-           (o->state == OTA_JOB_OFFERED || o->state == OTA_JOB_AWAITING_CONFIRMATION);
+           ota_job_is_unstarted(o->state);
 }
 
 static MHD_RESULT_T h_poll(ddi *d)
@@ -343,7 +343,7 @@ static MHD_RESULT_T h_poll(ddi *d)
     json_t *attrs = NULL;
     /* Remember what this agent was shown: only such a job, taken back
      * before it started, earns a cancelAction. */
-    bool unstarted = state == OTA_JOB_OFFERED || state == OTA_JOB_AWAITING_CONFIRMATION;
+    bool unstarted = ota_job_is_unstarted(state);
     if ((has_job && unstarted && ota_ddi_offer_note(d->eng, job, &e) < 0) ||
         ota_ddi_cancel_pending(d->eng, d->device, &cancel, &e) < 0 ||
         ota_device_attrs_get(d->eng, d->device, &attrs, &e) < 0)
@@ -442,7 +442,7 @@ static MHD_RESULT_T h_action(ddi *d)
     if (ota_plan_get(d->eng, plan_id, &p, &e) < 0)
         return reply_error(d->r, &e);
     bool must_confirm = p.mode == OTA_MODE_CONFIRM &&
-                        (row.state == OTA_JOB_OFFERED || row.state == OTA_JOB_AWAITING_CONFIRMATION);
+                        ota_job_is_unstarted(row.state);
     if (!confirming && must_confirm) {
         ota_plan_free(&p);
         return reply_fail(d->r, OTA_E_NOT_FOUND, "action", "action %lld waits for confirmation", (long long)d->id);
@@ -637,7 +637,7 @@ static MHD_RESULT_T h_confirm_feedback(ddi *d)
     json_decref(j);
     /* "denied" leaves the action waiting, as in hawkBit: the user may
      * still accept it later. */
-    if (yes && (row.state == OTA_JOB_OFFERED || row.state == OTA_JOB_AWAITING_CONFIRMATION) &&
+    if (yes && ota_job_is_unstarted(row.state) &&
         ota_job_confirm(d->eng, d->id, d->device, &e) < 0 && e.code != OTA_E_INVALID_TRANSITION)
         return reply_error(d->r, &e);
     return reply_empty(d->r, 200);

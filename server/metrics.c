@@ -55,7 +55,7 @@ static void metrics_engine(otad *s, sbuf *b)
             ota_plan_status st;
             if ((unsigned)page.items[i].state < OTA_PLAN__COUNT)
                 plans[page.items[i].state]++;
-            if (page.items[i].state != OTA_PLAN_SAVED && ota_plan_status_get(s->eng, page.items[i].id, &st, &e) == 0)
+            if (!ota_plan_is_editable(page.items[i].state) && ota_plan_status_get(s->eng, page.items[i].id, &st, &e) == 0)
                 for (int k = 0; k < OTA_JOB__COUNT; k++)
                     jobs[k] += st.counts[k];
         }

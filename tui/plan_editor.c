@@ -167,7 +167,7 @@ static void loaded(app *a, call *c)
     ota_plan_free(&E.w);
     E.w = *got;
     ota_plan_init(got);
-    E.readonly = E.w.state != OTA_PLAN_SAVED;
+    E.readonly = !ota_plan_is_editable(E.w.state);
     E.dirty = false;
     E.have_preview = false;
     memset(E.msg, 0, sizeof E.msg);

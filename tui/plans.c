@@ -150,7 +150,7 @@ static void want_progress(app *a)
     int64_t now = now_ms();
     for (int i = 0; i < h && L.lv.top + i < (int)L.nrows; i++) {
         const ota_plan *pl = &a->plans[L.rows[L.lv.top + i]];
-        if (pl->state == OTA_PLAN_SAVED)
+        if (ota_plan_is_editable(pl->state))
             continue;
         progress *p = prog_find(pl->id, true);
         bool offering = ota_plan_is_offering(pl->state);
@@ -268,7 +268,7 @@ static int plans_action(app *a, tui_action act)
     case ACT_OPEN:
         if (!p)
             return H_HANDLED;
-        if (p->state == OTA_PLAN_SAVED)
+        if (ota_plan_is_editable(p->state))
             plan_editor_open(a, p->id);
         else
             plan_status_open(a, p->id);
@@ -381,7 +381,7 @@ static void plans_draw(app *a, rect r)
         fmt_local(p->window_end, s2, sizeof s2);
         snprintf(win, sizeof win, "%s→%s", s1 + 5, s2 + 5);   /* drop the year */
         const progress *pg = prog_find(p->id, false);
-        if (p->state == OTA_PLAN_SAVED)
+        if (ota_plan_is_editable(p->state))
             snprintf(prog, sizeof prog, "-");
         else if (pg && pg->at_ms)
             snprintf(prog, sizeof prog, "%ld/%ld", pg->ok, pg->total);

@@ -60,6 +60,10 @@ static void test_plan_actions(void)
         is_int(ota_plan_is_live((ota_plan_state)s), live[s], "%s is %slive", sn, live[s] ? "" : "not ");
         is_int(ota_plan_is_offering((ota_plan_state)s), offering[s], "%s is %soffering", sn,
                offering[s] ? "" : "not ");
+        is_int(ota_plan_is_editable((ota_plan_state)s), s == OTA_PLAN_SAVED, "%s is %seditable", sn,
+               s == OTA_PLAN_SAVED ? "" : "not ");
+        bool fin = s == OTA_PLAN_TERMINATED || s == OTA_PLAN_ENDED;
+        is_int(ota_plan_is_final((ota_plan_state)s), fin, "%s is %sfinal", sn, fin ? "" : "not ");
     }
     ok(!ota_plan_is_live(OTA_PLAN__COUNT) && !ota_plan_is_offering(OTA_PLAN__COUNT),
        "a state out of range is neither live nor offering");
@@ -78,6 +82,9 @@ static void test_job_states(void)
         is_int(ota_job_in_flight((ota_job_state)s), in_flight[s], "job %s is %sin flight", sn,
                in_flight[s] ? "" : "not ");
         is_int(ota_job_is_final((ota_job_state)s), final[s], "job %s is %sfinal", sn, final[s] ? "" : "not ");
+        bool unstarted = s == OTA_JOB_OFFERED || s == OTA_JOB_AWAITING_CONFIRMATION;
+        is_int(ota_job_is_unstarted((ota_job_state)s), unstarted, "job %s is %sunstarted", sn,
+               unstarted ? "" : "not ");
     }
     ok(!ota_job_in_flight(OTA_JOB__COUNT) && !ota_job_is_final(OTA_JOB__COUNT),
        "a job state out of range is neither");
