@@ -1,5 +1,5 @@
-/* Every answer of otad that the remote backend decodes (client/remote.c
- * reads whatever a server, or a man in the middle, sends): the first byte
+/* Every answer of otad that the remote backend decodes (client/remote_*.c
+ * read whatever a server, or a man in the middle, sends): the first byte
  * picks the decoder, the rest is the JSON.  Decoders must refuse with a
  * clear error and never overrun their fixed-size fields. */
 #include "fuzz.h"

@@ -1,4 +1,4 @@
-/* FUZZ_SOURCES: client/profile.c client/remote.c */
+/* FUZZ_SOURCES: client/profile.c client/remote*.c */
 /* The remote profiles config file ($XDG_CONFIG_HOME/otaconsole/config,
  * INI-style, see client/profile.h), read by otactl and the console.  The
  * first byte picks what the command line asks for (a profile by name, a
