@@ -1153,7 +1153,7 @@ int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e)
     static const char *const top[] = {"job", NULL};
     static const char *const keys[] = {"id", "plan_id", "mode", "components", NULL};
     static const char *const ckeys[] = {"component", "version", "kind", "files", "manifest", "signatures", NULL};
-    memset(out, 0, sizeof *out);
+    *out = (ota_job_offer){.components = out->components, .cap = out->cap};  /* its array is reused */
     if (need_object(j, "", e) < 0 || check_keys(j, "", top, e) < 0)
         return -1;
     json_t *job = json_object_get(j, "job");
@@ -1174,12 +1174,15 @@ int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e)
     if (json_array_size(a) > OTA_MAX_COMPONENTS)
         return ota_fail(e, OTA_E_VALIDATION, "job.components", "at most %d components",
                         OTA_MAX_COMPONENTS);
+    if (ota_job_offer_reserve(out, json_array_size(a), e) < 0)
+        return -1;
     size_t i;
     json_t *c;
     json_array_foreach(a, i, c) {
         char pre[64];
         snprintf(pre, sizeof pre, "job.components[%zu]", i);
         ota_offer_component *oc = &out->components[i];
+        memset(oc, 0, sizeof *oc);
         if (need_object(c, pre, e) < 0 || check_keys(c, pre, ckeys, e) < 0 ||
             get_str(c, pre, "component", true, false, oc->component, sizeof oc->component, LIM_BYTES,
                     OTA_KEY_MAX, e) ||

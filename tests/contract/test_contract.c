@@ -475,7 +475,7 @@ static void t_rollout(ctx *c, int64_t plan, int64_t pkg)
                           .has_rsrp = true, .rsrp = -90, .has_battery = true, .battery = 80};
     snprintf(ci.versions[0].component, sizeof ci.versions[0].component, "module");
     snprintf(ci.versions[0].version, sizeof ci.versions[0].version, "1.1.0");
-    ota_job_offer o;
+    ota_job_offer o = {0};
     ok_call(c->dev->ops->checkin(c->dev, &ci, &o, &E), &E, "check-in");
     ok(o.has_job, "a job is offered");
     is_int(o.plan_id, plan, "for our plan");
@@ -554,6 +554,7 @@ static void t_rollout(ctx *c, int64_t plan, int64_t pkg)
                "transition of an unknown plan");
     ota_plan_free(&p);
     ota_plan_free(&q);
+    ota_job_offer_free(&o);
 }
 
 /* --------------------------------------------------- remote-only cases */

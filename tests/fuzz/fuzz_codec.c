@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
         }
         break;
     }
-    case 6: { ota_job_offer o; what = "offer"; if ((rc = ota_offer_from_json(j, &o, &e)) == 0) enc = ota_json_offer(&o); break; }
+    case 6: { ota_job_offer o = {0}; what = "offer"; if ((rc = ota_offer_from_json(j, &o, &e)) == 0) enc = ota_json_offer(&o); ota_job_offer_free(&o); break; }
     case 7: { ota_verify_result v; what = "verify"; if ((rc = ota_verify_from_json(j, &v, &e)) == 0) enc = ota_json_verify(&v); break; }
     case 8: {
         ota_err x = {0}; what = "error body";

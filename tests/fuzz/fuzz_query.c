@@ -54,8 +54,9 @@ static void seed(ota_engine *eng)
         strcpy(q.versions[0].component, "module");
         strcpy(q.versions[0].version, "1.0");
         q.nversions = 1;
-        ota_job_offer o;
+        ota_job_offer o = {0};
         if (ota_checkin(eng, &q, &o, &e) != 0) abort();
+        ota_job_offer_free(&o);
     }
     ota_plan_free(&p);
 }

@@ -68,4 +68,8 @@ static inline void db_text(const char *db, const char *query, char *out, size_t 
     sqlite3_close(raw);
 }
 
+/* An offer whose components are freed when it goes out of scope (start
+ * it zeroed): AUTO_OFFER ota_job_offer o = {0}; */
+#define AUTO_OFFER __attribute__((cleanup(ota_job_offer_free)))
+
 #endif

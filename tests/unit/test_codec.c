@@ -428,13 +428,19 @@ static void test_backend_shapes(void)
 
 static void test_offer_checkin(void)
 {
-    ota_job_offer o = {.has_job = false}, o2;
+    ota_job_offer o = {.has_job = false}, o2 = {0};
     char *s = dump(ota_json_offer(&o));
     is_str(s, "{\"job\":null}", "no job encodes as {\"job\":null}");
     free(s);
 
-    o = (ota_job_offer){.has_job = true, .job_id = 9, .plan_id = 17, .mode = OTA_MODE_SILENT,
-                        .state = OTA_JOB_OFFERED, .ncomponents = 1};
+    o.has_job = true;
+    o.job_id = 9;
+    o.plan_id = 17;
+    o.mode = OTA_MODE_SILENT;
+    o.state = OTA_JOB_OFFERED;
+    ok(ota_job_offer_reserve(&o, 1, NULL) == 0, "room for one component");
+    memset(o.components, 0, sizeof *o.components);
+    o.ncomponents = 1;
     strcpy(o.components[0].component, "module");
     strcpy(o.components[0].version, "1.2.0");
     o.components[0].kind = OTA_KIND_FULL;
@@ -453,6 +459,8 @@ static void test_offer_checkin(void)
            o2.components[0].files[0].size == 3 && !strcmp(o2.components[0].version, "1.2.0"),
        "offer round trip (package id from the url)");
     json_decref(j);
+    ota_job_offer_free(&o);
+    ota_job_offer_free(&o2);
 
     ota_checkin_req r;
     j = parse("{\"device\":\"dev-1\",\"product\":\"EC600N-meter\",\"versions\":{\"module\":\"1.1.0\"},"
@@ -544,11 +552,15 @@ static void fill_component(ota_offer_component *c, const char *name, const char 
 
 static void test_offer_text(void)
 {
-    static ota_job_offer o;
-    memset(&o, 0, sizeof o);
+    ota_job_offer o = {0};
     ok(offer_text_same(&o), "no job: the same text");
-    o = (ota_job_offer){.has_job = true, .job_id = 123456789012LL, .plan_id = 7, .mode = OTA_MODE_CONFIRM,
-                        .ncomponents = 1};
+    ok(ota_job_offer_reserve(&o, OTA_MAX_COMPONENTS, NULL) == 0, "room for every component");
+    memset(o.components, 0, OTA_MAX_COMPONENTS * sizeof *o.components);
+    o.has_job = true;
+    o.job_id = 123456789012LL;
+    o.plan_id = 7;
+    o.mode = OTA_MODE_CONFIRM;
+    o.ncomponents = 1;
     fill_component(&o.components[0], "module", "1.2.0", 5);
     ok(offer_text_same(&o), "one component: the same text");
     ok(offer_text_same(&o), "  again, from the cache");
@@ -579,6 +591,7 @@ static void test_offer_text(void)
     ok(offer_text_same(&o), "ten components (more than the cache holds): the same text");
     o.ncomponents = 8;
     ok(offer_text_same(&o), "eight components, most of them cached: the same text");
+    ota_job_offer_free(&o);
 }
 
 int main(void)

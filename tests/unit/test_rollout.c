@@ -79,7 +79,7 @@ static void test_table(void)
     is_int(fx_state(&f, id), OTA_PLAN_ACTIVE, "resume goes back to active (where it was paused from)");
 
     /* active -> upgrading when the first device starts downloading */
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1 checks in");
     is_int(fx_state(&f, id), OTA_PLAN_ACTIVE, "an offer alone does not make the plan upgrading");
     ok_call(ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 0, NULL, &f.e), &f.e, "d1 downloads");
@@ -230,7 +230,7 @@ static void test_targeting(void)
     ok_call(fx_act(&f, id, OTA_ACT_ACTIVATE), &f.e, "activate");
     is_int(fx_count(&f, id, OTA_JOB_PENDING), 2, "pending jobs for d3 and d4 only");
     ok(fx_counts_match(&f, id), "plan_counts equal the job rows");
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "blacklisted d1 checks in");
     ok(!o.has_job, "  gets no job");
     ok_call(fx_checkin(&f, "d2", "1.1.0", &o), &f.e, "d2 (on both lists) checks in");

@@ -15,7 +15,7 @@ static void test_lifecycle(void)
     fx_devices(&f, "meter", "d1=1.1.0", NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .pkg2 = f.pkg_mcu_full});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o, o2;
+    AUTO_OFFER ota_job_offer o = {0}, o2 = {0};
     ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1 checks in");
     ok(o.has_job && o.state == OTA_JOB_OFFERED && o.mode == OTA_MODE_SILENT && o.plan_id == id,
        "pending -> offered (silent)");
@@ -85,7 +85,7 @@ static void test_checkin_rules(void)
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .min_battery = 30, .min_rsrp = -110,
                                           .start = T0 + HOUR});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     fails_with(fx_checkin_v(&f, "nosuch", "d1", "1.1.0", -90, 80, &o), &f.e, OTA_E_NOT_FOUND,
                "unknown product refused");
     is_str(f.e.field, "product", "  field product");
@@ -154,7 +154,7 @@ static void test_retries(void)
     fx_devices(&f, "meter", "d1=1.1.0", NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .retries = 1});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     fx_checkin(&f, "d1", "1.1.0", &o);
     report(&f, o.job_id, "d1", OTA_JOB_DOWNLOADING);
     ok_call(report(&f, o.job_id, "d1", OTA_JOB_FAILED), &f.e, "first attempt fails");
@@ -192,7 +192,7 @@ static void test_pause_terminate_end(void)
 {
     fx f;
     fx_open(&f);
-    ota_job_offer o1, o2, o;
+    AUTO_OFFER ota_job_offer o1 = {0}, o2 = {0}, o = {0};
     int64_t id = three_states(&f, &o1, &o2);
     ok_call(fx_act(&f, id, OTA_ACT_PAUSE), &f.e, "pause with d1 downloading, d2 offered, d3 pending");
     ok_call(fx_checkin(&f, "d3", "1.1.0", &o), &f.e, "d3 checks in");
@@ -227,7 +227,7 @@ static void test_pause_terminate_end(void)
 
     fx_open(&f);
     id = three_states(&f, &o1, &o2);
-    ota_job_offer o3;
+    AUTO_OFFER ota_job_offer o3 = {0};
     fx_devices(&f, "meter", "d4=1.1.0", NULL);
     fx_checkin(&f, "d4", "1.1.0", &o3);
     report(&f, o3.job_id, "d4", OTA_JOB_DOWNLOADING);
@@ -264,7 +264,7 @@ static void test_competing_plans(void)
     fx_act(&f, a, OTA_ACT_ACTIVATE);
     f.clock.t++;
     fx_act(&f, b, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1, targeted by two active plans, checks in");
     ok(o.has_job && o.plan_id == a, "  the plan activated first wins");
     is_str(fx_reason(&f, b, "d1"), "busy", "  the other shows d1 deferred: busy");
@@ -285,7 +285,7 @@ static void test_confirm(void)
     fx_devices(&f, "meter", "d1=1.1.0", NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .confirm = 1});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     fx_checkin(&f, "d1", "1.1.0", &o);
     ok(o.has_job && o.state == OTA_JOB_AWAITING_CONFIRMATION && o.mode == OTA_MODE_CONFIRM,
        "confirm mode: the job awaits confirmation");
@@ -310,7 +310,7 @@ static void test_pages_and_coherence(void)
     fx_devices(&f, "meter", "d1=1.1.0", "d2=1.1.0", "d3=1.1.0", "d4=1.1.0", "d5=1.1.0", NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     fx_checkin(&f, "d2", "1.1.0", &o);
     ota_page_req pg = {.limit = 2};
     ota_job_page page;
@@ -409,7 +409,7 @@ static void test_report_matrix(void)
             char dev[16];
             snprintf(dev, sizeof dev, "s%d_%d", si, a);
             ota_job_state s = table[si].s;
-            ota_job_offer o;
+            AUTO_OFFER ota_job_offer o = {0};
             memset(&o, 0, sizeof o);
             plan_of[si] = s == OTA_JOB_AWAITING_CONFIRMATION ? pc : s == OTA_JOB_EXPIRED ? pe : ps;
             if (s == OTA_JOB_SUCCEEDED) {
@@ -473,7 +473,7 @@ static void test_confirm_waiting(void)
     int64_t b = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = "c2", .confirm = 1, .end = T0 + HOUR});
     fx_act(&f, a, OTA_ACT_ACTIVATE);
     fx_act(&f, b, OTA_ACT_ACTIVATE);
-    ota_job_offer o1, o2;
+    AUTO_OFFER ota_job_offer o1 = {0}, o2 = {0};
     fx_checkin(&f, "c1", "1.1.0", &o1);
     fx_checkin(&f, "c2", "1.1.0", &o2);
     ok(o1.state == OTA_JOB_AWAITING_CONFIRMATION && o2.state == OTA_JOB_AWAITING_CONFIRMATION,
@@ -506,7 +506,7 @@ static void test_failed_write(void)
     ok(sql(f.eng, "CREATE TRIGGER boom BEFORE INSERT ON events WHEN NEW.device = 'd2'"
                   " BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END;") == 0,
        "another connection makes d2's events fail");
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     int64_t seq = fx_last_seq(&f, id);
     fails_with(fx_checkin(&f, "d2", "1.1.0", &o), &f.e, OTA_E_INTERNAL, "d2's check-in fails at its event");
     ok(strstr(f.e.message, "simulated write failure") != NULL, "  with the database's reason: %s", f.e.message);
@@ -679,7 +679,7 @@ static void test_checkin_readonly(void)
     fx_devices(&f, "meter", "d1=1.1.0", "d2=1.1.0", NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .min_battery = 30});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o, w;
+    AUTO_OFFER ota_job_offer o = {0}, w = {0};
     char before[8192], after[8192];
 
     fx_fingerprint(&f, before, sizeof before);

@@ -134,7 +134,7 @@ static void test_preview(void)
 
     /* any state: the preview follows the devices' last reports */
     ok_call(fx_act(&f, both, OTA_ACT_ACTIVATE), &f.e, "activate the first plan");
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     ok_call(fx_checkin_v(&f, "meter", "bare1", "1.1.0", -80, 90, &o), &f.e, "bare1 reports good values");
     preview_is(&f, both, "active plan, after a report");
     ok_call(fx_act(&f, both, OTA_ACT_PAUSE), &f.e, "pause it");
@@ -155,7 +155,7 @@ static void test_status_counters(void)
     fx_devices(&f, "meter", "d1=1.1.0", "d2=1.1.0", "d3=1.2.0", NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     fx_checkin(&f, "d1", "1.1.0", &o);
     fx_checkin(&f, "d3", "1.2.0", &o);
     ota_plan_status st;
@@ -187,7 +187,7 @@ static void test_device_rows(void)
         fx_devices(&f, "meter", spec[i], NULL);
     int64_t id = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .min_battery = 50});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     for (int i = 0; i < 40; i++) {
         char dev[8];
         snprintf(dev, sizeof dev, "p%02d", i);
@@ -271,7 +271,7 @@ static void test_events_since(void)
     int64_t other = fx_plan(&f, &(plan_spec){.pkg = f.pkg_mcu_full});
     fx_act(&f, id, OTA_ACT_ACTIVATE);
     fx_act(&f, other, OTA_ACT_ACTIVATE);
-    ota_job_offer o;
+    AUTO_OFFER ota_job_offer o = {0};
     fx_checkin(&f, "d1", "1.1.0", &o);
     ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 0, NULL, &f.e);
     f.clock.t += 60;

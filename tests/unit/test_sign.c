@@ -298,6 +298,8 @@ static void test_policy(void)
         ota_checkin(eng, &cr, o, &e);
     } while (o->components[0].nsignatures != 2 && ++tries < 500);
     is_int(o->components[0].nsignatures, 2, "another connection's change reaches the offer");
+    ota_job_offer_free(o);
+    ota_job_offer_free(o2);
     free(o);
     free(o2);
     json_decref(j);
