@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,6 +297,64 @@ int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e)
         oc->package_id = package_id_from_url(oc->files, oc->nfiles, json_object_get(c, "files"));
         out->ncomponents = i + 1;
     }
+    return 0;
+}
+
+/* Confirm and report bodies keep otad's own words (the caller makes an
+ * empty body {}): a body that is not an object, a "device" that is not a
+ * string, then every other member in the order it came. */
+static int job_body(json_t *j, ota_job_req *out, ota_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(j))
+        return ota_fail(e, OTA_E_BAD_REQUEST, NULL, "the body must be a JSON object");
+    json_t *d = json_object_get(j, "device");
+    if (d && !json_is_string(d))
+        return ota_fail(e, OTA_E_BAD_REQUEST, "device", "must be a string");
+    out->device = json_string_value(d);
+    return 0;
+}
+
+int ota_job_confirm_from_json(json_t *j, ota_job_req *out, ota_err *e)
+{
+    const char *key;
+    json_t *v;
+    if (job_body(j, out, e) < 0)
+        return -1;
+    json_object_foreach(j, key, v)
+        if (strcmp(key, "device"))
+            return ota_fail(e, OTA_E_BAD_REQUEST, key, "unknown field");
+    return 0;
+}
+
+int ota_job_report_from_json(json_t *j, ota_job_req *out, ota_err *e)
+{
+    const char *state = NULL, *key;
+    json_t *v;
+    if (job_body(j, out, e) < 0)
+        return -1;
+    json_object_foreach(j, key, v) {
+        if (!strcmp(key, "device"))
+            continue;
+        if (!strcmp(key, "state") && json_is_string(v))
+            state = json_string_value(v);
+        else if (!strcmp(key, "error") && (json_is_string(v) || json_is_null(v)))
+            out->error = json_string_value(v);
+        else if (!strcmp(key, "progress") && json_is_integer(v))
+            out->progress = json_integer_value(v) < 0 || json_integer_value(v) > 100
+                                ? -1 : (int)json_integer_value(v);
+        else if (!strcmp(key, "state") || !strcmp(key, "error") || !strcmp(key, "progress"))
+            return ota_fail(e, OTA_E_BAD_REQUEST, key, "wrong type");
+        else
+            return ota_fail(e, OTA_E_BAD_REQUEST, key, "unknown field");
+    }
+    if (!state)
+        return ota_fail(e, OTA_E_BAD_REQUEST, "state", "is required");
+    if (ota_job_state_parse(state, &out->state) < 0 || !ota_job_is_reportable(out->state))
+        return ota_fail(e, OTA_E_VALIDATION, "state",
+                        "must be downloading, installing, succeeded or failed (got '%.40s')", state);
+    if (out->progress < 0)
+        return ota_fail(e, OTA_E_VALIDATION, "progress", "must be between 0 and 100");
     return 0;
 }
 
