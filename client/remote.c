@@ -447,12 +447,6 @@ static int bad_answer(remote *r, ota_err *e, const char *what)
     return ota_fail(e, OTA_E_BAD_REQUEST, NULL, "%s sent an unexpected answer: %s", r->url, what);
 }
 
-static int64_t jint(json_t *j, const char *k)
-{
-    json_t *v = json_object_get(j, k);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
 /* A plan as the server sent it (the codec reads the server-owned fields too). */
 static int plan_decode(remote *r, json_t *j, ota_plan *out, ota_err *e)
 {
@@ -565,10 +559,8 @@ static int r_device_import(ota_backend *b, const char *product, const char *path
     json_t *j = NULL;
     int rc = remote_json(R(b), "POST", p, body, 0, false, &j, e);
     json_decref(body);
-    if (rc == 0 && res) {
-        res->added = (size_t)jint(j, "added");
-        res->updated = (size_t)jint(j, "updated");
-    }
+    if (rc == 0 && res)
+        rc = ota_import_result_from_json(j, res, e);
     json_decref(j);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* Private to the JSON codec: the helpers its files share.
  *   codec.c          these helpers, errors, pages, ota_json_parse
- *   codec_catalog.c  products, devices, files, packages, signatures, audit
- *                    rows
+ *   codec_catalog.c  products, devices, device imports, files, packages,
+ *                    signatures, audit rows
  *   codec_plans.c    plans, preview, status, job rows, events
  *   codec_offers.c   check-ins, offers (and their cached text), the device's
  *                    confirm and report bodies, verify results

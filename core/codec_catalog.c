@@ -1,7 +1,8 @@
-/* The JSON codec for the catalog: products, devices, package files and
- * metadata, packages, signatures and audit rows, both ways.  The rules
- * every decoder follows are core/codec.h's. */
+/* The JSON codec for the catalog: products, devices (and the device
+ * import's answer), package files and metadata, packages, signatures and
+ * audit rows, both ways.  The rules every decoder follows are core/codec.h's. */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include "codec.h"
@@ -50,6 +51,12 @@ json_t *ota_json_device_detail(const ota_device *d, json_t *attrs)
     }
     json_object_set_new(j, "attributes", a);
     return j;
+}
+
+/* The device import's answer (POST /products/{key}/devices). */
+json_t *ota_json_import_result(const ota_import_result *r)
+{
+    return json_pack("{s:I, s:I}", "added", (json_int_t)r->added, "updated", (json_int_t)r->updated);
 }
 
 json_t *ota_json_file(const ota_file *f, int64_t package_id)
@@ -193,6 +200,21 @@ int ota_device_detail_from_json(json_t *j, ota_device *out, json_t **attrs, ota_
         return -1;
     if (attrs)
         *attrs = json_incref(a);
+    return 0;
+}
+
+int ota_import_result_from_json(json_t *j, ota_import_result *out, ota_err *e)
+{
+    static const char *const keys[] = {"added", "updated", NULL};
+    const int64_t most = SIZE_MAX < INT64_MAX ? (int64_t)SIZE_MAX : INT64_MAX;
+    int64_t added = 0, updated = 0;
+    memset(out, 0, sizeof *out);
+    if (codec_need_object(j, "", e) < 0 || codec_check_keys(j, "", keys, e) < 0 ||
+        codec_get_i64(j, "", "added", true, 0, most, &added, NULL, e) ||
+        codec_get_i64(j, "", "updated", true, 0, most, &updated, NULL, e))
+        return -1;
+    out->added = (size_t)added;
+    out->updated = (size_t)updated;
     return 0;
 }
 

@@ -732,6 +732,7 @@ json_t *ota_json_signature_add(const ota_signature *s);     /* POST .../signatur
 json_t *ota_json_job_confirm(const char *device);
 json_t *ota_json_job_report(const char *device, ota_job_state to, int progress, const char *error_text);
 json_t *ota_json_audit_row(const ota_audit_row *r);
+json_t *ota_json_import_result(const ota_import_result *r);  /* device import: {added, updated} */
 
 int ota_product_from_json(json_t *j, ota_product *out, ota_err *e);
 /* device_key_out (65 bytes, may be NULL) receives the answer's device key. */
@@ -759,6 +760,7 @@ int ota_error_from_json(json_t *j, ota_err *out);  /* API.md error body -> ota_e
 /* POST .../signatures body or a package's "signatures" item (public_key optional). */
 int ota_signature_from_json(json_t *j, ota_signature *out, ota_err *e);
 int ota_audit_row_from_json(json_t *j, ota_audit_row *out, ota_err *e);
+int ota_import_result_from_json(json_t *j, ota_import_result *out, ota_err *e);
 /* A device's confirm or report body as otad reads it (an empty body is the
  * caller's {}).  The strings are borrowed from j: device NULL when absent,
  * error NULL when absent or null.  A confirm holds only "device"; a report

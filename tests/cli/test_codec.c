@@ -440,7 +440,8 @@ static void test_backend_shapes(void)
         json_decref(j_);                                                                          \
     } while (0)
 
-/* The device's confirm and report bodies as otad reads them. */
+/* The device's confirm and report bodies as otad reads them, and the
+ * device import's answer. */
 static void test_device_bodies(void)
 {
     ota_err e = {0};
@@ -511,6 +512,22 @@ static void test_device_bodies(void)
     }
     ok(!ota_job_is_reportable(OTA_JOB__COUNT), "no state past the last is reportable");
 
+    ota_import_result r = {.added = 3, .updated = 12}, r2;
+    char *s = dump(ota_json_import_result(&r));
+    is_str(s, "{\"added\":3,\"updated\":12}", "device import answer");
+    j = parse(s);
+    ok_call(ota_import_result_from_json(j, &r2, &e), &e, "device import answer decodes");
+    ok(r2.added == 3 && r2.updated == 12, "device import answer round trip");
+    json_decref(j);
+    free(s);
+    DECODE_FAILS("{\"added\":1}", ota_import_result_from_json, &r2, OTA_E_VALIDATION, "updated",
+                 "import answer: updated is required");
+    DECODE_FAILS("{\"added\":-1,\"updated\":0}", ota_import_result_from_json, &r2, OTA_E_BAD_REQUEST, "added",
+                 "import answer: a negative count");
+    DECODE_FAILS("{\"added\":\"1\",\"updated\":0}", ota_import_result_from_json, &r2, OTA_E_BAD_REQUEST,
+                 "added", "import answer: a count that is not an integer");
+    DECODE_FAILS("{\"added\":1,\"updated\":0,\"skipped\":2}", ota_import_result_from_json, &r2,
+                 OTA_E_BAD_REQUEST, "skipped", "import answer: unknown field refused");
 }
 
 static void test_offer_checkin(void)
