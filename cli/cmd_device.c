@@ -81,7 +81,7 @@ int cmd_device_import(cli *c, int argc, char **argv)
     if (b->ops->device_import(b, pos[0], pos[1], &r, &e) < 0)
         return cli_fail(&e);
     if (c->json)
-        cli_print_json(json_pack("{s:I, s:I}", "added", (json_int_t)r.added, "updated", (json_int_t)r.updated));
+        cli_print_json(ota_json_import_result(&r));
     else
         printf("imported %zu devices into %s (%zu added, %zu updated)\n", r.added + r.updated, pos[0],
                r.added, r.updated);
@@ -331,7 +331,7 @@ int cmd_device_report(cli *c, int argc, char **argv)
     if (cli_args(c, argc, argv, opts, pos, &n, 2, 2) < 0 || cli_parse_id(c, pos[0], "JOB", &job) < 0)
         return CLI_USAGE;
     if (ota_job_state_parse(pos[1], &to) < 0 ||
-        (to != OTA_JOB_DOWNLOADING && to != OTA_JOB_INSTALLING && to != OTA_JOB_SUCCEEDED && to != OTA_JOB_FAILED))
+        !ota_job_is_reportable(to))
         return cli_usage(c, "STATE must be downloading, installing, succeeded or failed (got \"%s\")", pos[1]);
     if (opts[0].set && cli_parse_int(c, opts[0].val, "--progress", 0, 100, &progress) < 0)
         return CLI_USAGE;

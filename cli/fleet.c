@@ -193,7 +193,7 @@ int cmd_fleet_generate(cli *c, int argc, char **argv)
     if (fleet_import(b, pos[0], prefix, (size_t)count, (uint64_t)seed, versions, &r, &e) < 0)
         return cli_fail(&e);
     if (c->json)
-        cli_print_json(json_pack("{s:I, s:I}", "added", (json_int_t)r.added, "updated", (json_int_t)r.updated));
+        cli_print_json(ota_json_import_result(&r));
     else
         printf("generated %ld devices for %s (%s-000001 ..., seed %ld): %zu added, %zu updated\n", count, pos[0],
                prefix, seed, r.added, r.updated);

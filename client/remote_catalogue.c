@@ -13,12 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int64_t jint(json_t *j, const char *k)
-{
-    json_t *v = json_object_get(j, k);
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
 /* ------------------------------------------------- products and devices */
 int remote_product_add(ota_backend *b, const ota_product *p, char *device_key_out, ota_err *e)
 {
@@ -116,10 +110,8 @@ int remote_device_import(ota_backend *b, const char *product, const char *path,
     json_t *j = NULL;
     int rc = remote_json(R(b), "POST", p, body, 0, false, &j, e);
     json_decref(body);
-    if (rc == 0 && res) {
-        res->added = (size_t)jint(j, "added");
-        res->updated = (size_t)jint(j, "updated");
-    }
+    if (rc == 0 && res)
+        rc = ota_import_result_from_json(j, res, e);
     json_decref(j);
     return rc;
 }

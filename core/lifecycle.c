@@ -81,6 +81,8 @@ bool ota_job_report_allowed(ota_job_state from, ota_job_state to)
     return (unsigned)from < OTA_JOB__COUNT && (unsigned)to < OTA_JOB__COUNT && (report_from[to] & BIT(from));
 }
 
+bool ota_job_is_reportable(ota_job_state to) { return (unsigned)to < OTA_JOB__COUNT && report_from[to]; }
+
 ota_job_state ota_job_step_toward(ota_job_state cur, ota_job_state to)
 {
     if ((unsigned)cur >= OTA_JOB__COUNT || (unsigned)to >= OTA_JOB__COUNT || !ota_job_in_flight(cur))

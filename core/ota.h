@@ -161,6 +161,9 @@ bool ota_job_is_unstarted(ota_job_state s);
 /* May a device report `to` for its job in `from`?  (A report of the
  * state the job is in is a progress update.) */
 bool ota_job_report_allowed(ota_job_state from, ota_job_state to);
+/* May a device report `to` at all (from some state): downloading,
+ * installing, succeeded, failed. */
+bool ota_job_is_reportable(ota_job_state to);
 /* The next report that moves a job from cur toward `to` along the
  * device's path (offered -> downloading -> installing -> succeeded; failed
  * from any state in flight); OTA_JOB__COUNT when there is nothing to
@@ -745,6 +748,7 @@ json_t *ota_json_signature_add(const ota_signature *s);     /* POST .../signatur
 json_t *ota_json_job_confirm(const char *device);
 json_t *ota_json_job_report(const char *device, ota_job_state to, int progress, const char *error_text);
 json_t *ota_json_audit_row(const ota_audit_row *r);
+json_t *ota_json_import_result(const ota_import_result *r);  /* device import: {added, updated} */
 
 int ota_product_from_json(json_t *j, ota_product *out, ota_err *e);
 /* device_key_out (65 bytes, may be NULL) receives the answer's device key. */
@@ -772,6 +776,20 @@ int ota_error_from_json(json_t *j, ota_err *out);  /* API.md error body -> ota_e
 /* POST .../signatures body or a package's "signatures" item (public_key optional). */
 int ota_signature_from_json(json_t *j, ota_signature *out, ota_err *e);
 int ota_audit_row_from_json(json_t *j, ota_audit_row *out, ota_err *e);
+int ota_import_result_from_json(json_t *j, ota_import_result *out, ota_err *e);
+/* A device's confirm or report body as otad reads it (an empty body is the
+ * caller's {}).  The strings are borrowed from j: device NULL when absent,
+ * error NULL when absent or null.  A confirm holds only "device"; a report
+ * needs a state a device may report (ota_job_is_reportable) and a progress
+ * of 0..100 (0 when absent). */
+typedef struct ota_job_req {
+    const char *device;
+    ota_job_state state;
+    int progress;
+    const char *error;
+} ota_job_req;
+int ota_job_confirm_from_json(json_t *j, ota_job_req *out, ota_err *e);
+int ota_job_report_from_json(json_t *j, ota_job_req *out, ota_err *e);
 /* Parse text into JSON with a clear bad_request on failure (and a size cap). */
 json_t *ota_json_parse(const char *buf, size_t len, ota_err *e);
 

@@ -110,7 +110,7 @@ static int report_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, co
 int ota_job_report(ota_engine *eng, int64_t job, const char *device, ota_job_state to, int progress,
                    const char *error_text, ota_err *e)
 {
-    if (to != OTA_JOB_DOWNLOADING && to != OTA_JOB_INSTALLING && to != OTA_JOB_SUCCEEDED && to != OTA_JOB_FAILED)
+    if (!ota_job_is_reportable(to))
         return ota_fail(e, OTA_E_BAD_REQUEST, "state",
                         "must be downloading, installing, succeeded or failed (got %s)", ota_job_state_str(to));
     if (progress > 100)

@@ -295,27 +295,15 @@ MHD_RESULT_T h_checkin(req *r)
     return reply_json_text(r, 200, text, n);
 }
 
-/* Body of confirm/report: an object whose optional "device" names the
- * device (then the job must be that device's). */
-static json_t *device_body(req *r, const char **device, ota_err *e)
+/* Body of confirm/report (an empty body is {}): the codec reads it; its
+ * optional "device" names the device (then the job must be that device's). */
+static json_t *job_body(req *r, ota_err *e)
 {
-    json_t *j = r->body_len ? ota_json_parse(r->body, r->body_len, e) : json_object();
+    if (r->body_len)
+        return ota_json_parse(r->body, r->body_len, e);
+    json_t *j = json_object();
     if (!j)
-        return NULL;
-    if (!json_is_object(j)) {
-        json_decref(j);
-        ota_fail(e, OTA_E_BAD_REQUEST, NULL, "the body must be a JSON object");
-        return NULL;
-    }
-    json_t *d = json_object_get(j, "device");
-    *device = NULL;
-    if (d && !json_is_string(d)) {
-        json_decref(j);
-        ota_fail(e, OTA_E_BAD_REQUEST, "device", "must be a string");
-        return NULL;
-    }
-    if (d)
-        *device = json_string_value(d);
+        ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     return j;
 }
 
@@ -365,22 +353,13 @@ MHD_RESULT_T h_job_confirm(req *r)
     ota_err e;
     int64_t job;
     ota_job_row row;
-    const char *device;
+    ota_job_req q;
     if (job_auth(r, &job, &row, &e) < 0)
         return reply_error(r, &e);
-    json_t *j = device_body(r, &device, &e);
-    if (!j)
-        return reply_error(r, &e);
-    const char *key;
-    json_t *v;
-    json_object_foreach(j, key, v) {
-        if (strcmp(key, "device")) {
-            MHD_RESULT_T ret = reply_fail(r, OTA_E_BAD_REQUEST, key, "unknown field");
-            json_decref(j);  /* after the reply: key lives in j */
-            return ret;
-        }
-    }
-    int rc = ota_job_confirm(r->srv->eng, job, device, &e);
+    json_t *j = job_body(r, &e);
+    int rc = -1;
+    if (j && ota_job_confirm_from_json(j, &q, &e) == 0)
+        rc = ota_job_confirm(r->srv->eng, job, q.device, &e);
     json_decref(j);
     if (rc < 0)
         return reply_error(r, &e);
@@ -392,53 +371,15 @@ MHD_RESULT_T h_job_report(req *r)
     ota_err e;
     int64_t job;
     ota_job_row row;
-    const char *device;
+    ota_job_req q;
     if (job_auth(r, &job, &row, &e) < 0)
         return reply_error(r, &e);
-    json_t *j = device_body(r, &device, &e);
-    if (!j)
-        return reply_error(r, &e);
-    const char *state = NULL, *err = NULL, *key;
-    int progress = 0;
-    json_t *v;
-    MHD_RESULT_T ret;
-    json_object_foreach(j, key, v) {
-        if (!strcmp(key, "device"))
-            continue;
-        if (!strcmp(key, "state") && json_is_string(v))
-            state = json_string_value(v);
-        else if (!strcmp(key, "error") && (json_is_string(v) || json_is_null(v)))
-            err = json_string_value(v);
-        else if (!strcmp(key, "progress") && json_is_integer(v))
-            progress = (int)(json_integer_value(v) < 0 || json_integer_value(v) > 100 ? -1 : json_integer_value(v));
-        else if (!strcmp(key, "state") || !strcmp(key, "error") || !strcmp(key, "progress")) {
-            ret = reply_fail(r, OTA_E_BAD_REQUEST, key, "wrong type");
-            goto out;
-        } else {
-            ret = reply_fail(r, OTA_E_BAD_REQUEST, key, "unknown field");
-            goto out;
-        }
-    }
-    ota_job_state to;
-    if (!state) {
-        ret = reply_fail(r, OTA_E_BAD_REQUEST, "state", "is required");
-        goto out;
-    }
-    if (ota_job_state_parse(state, &to) < 0 ||
-        (to != OTA_JOB_DOWNLOADING && to != OTA_JOB_INSTALLING && to != OTA_JOB_SUCCEEDED && to != OTA_JOB_FAILED)) {
-        ret = reply_fail(r, OTA_E_VALIDATION, "state", "must be downloading, installing, succeeded or failed (got '%.40s')",
-                         state);
-        goto out;
-    }
-    if (progress < 0) {
-        ret = reply_fail(r, OTA_E_VALIDATION, "progress", "must be between 0 and 100");
-        goto out;
-    }
-    if (ota_job_report(r->srv->eng, job, device, to, progress, err, &e) < 0)
-        ret = reply_error(r, &e);
-    else
-        ret = reply_job(r, job);
-out:
+    json_t *j = job_body(r, &e);
+    int rc = -1;
+    if (j && ota_job_report_from_json(j, &q, &e) == 0)
+        rc = ota_job_report(r->srv->eng, job, q.device, q.state, q.progress, q.error, &e);
     json_decref(j);
-    return ret;
+    if (rc < 0)
+        return reply_error(r, &e);
+    return reply_job(r, job);
 }

@@ -185,8 +185,7 @@ MHD_RESULT_T h_devices_import(req *r)
     free(devs);
     if (rc < 0)
         return reply_error(r, &e);
-    return reply_json(r, 200, json_pack("{s:I,s:I}", "added", (json_int_t)res.added, "updated",
-                                        (json_int_t)res.updated));
+    return reply_json(r, 200, ota_json_import_result(&res));
 }
 
 /* --------------------------------------------------------------- tokens */

@@ -426,6 +426,110 @@ static void test_backend_shapes(void)
     free(s);
 }
 
+/* Like DECODE_FAILS, and the message too, byte for byte (otad answers it). */
+#define DECODE_FAILS_MSG(text, dec, out, want_code, want_field, want_msg, name)                    \
+    do {                                                                                          \
+        ota_err e_ = {0};                                                                         \
+        json_t *j_ = ota_json_parse(text, strlen(text), &e_);                                     \
+        int rc_ = j_ ? dec(j_, out, &e_) : -1;                                                    \
+        int same_ = rc_ < 0 && e_.code == (want_code) && !strcmp(e_.field, want_field) &&        \
+                    !strcmp(e_.message, want_msg);                                                \
+        ok(same_, "%s", name);                                                                    \
+        if (!same_)                                                                               \
+            printf("#   got %s: %s: %s\n", ota_code_str(e_.code), e_.field, e_.message);         \
+        json_decref(j_);                                                                          \
+    } while (0)
+
+/* The device's confirm and report bodies as otad reads them, and the
+ * device import's answer. */
+static void test_device_bodies(void)
+{
+    ota_err e = {0};
+    ota_job_req q;
+    json_t *j = ota_json_job_confirm(NULL);
+    ok_call(ota_job_confirm_from_json(j, &q, &e), &e, "confirm {} decodes");
+    ok(q.device == NULL, "  no device");
+    json_decref(j);
+    j = ota_json_job_confirm("dev-1");
+    ok_call(ota_job_confirm_from_json(j, &q, &e), &e, "confirm naming the device decodes");
+    is_str(q.device, "dev-1", "  the device, borrowed from the body");
+    json_decref(j);
+    DECODE_FAILS_MSG("[]", ota_job_confirm_from_json, &q, OTA_E_BAD_REQUEST, "",
+                     "the body must be a JSON object", "confirm: the body must be an object");
+    DECODE_FAILS_MSG("{\"device\":7}", ota_job_confirm_from_json, &q, OTA_E_BAD_REQUEST, "device",
+                     "must be a string", "confirm: device must be a string");
+    DECODE_FAILS_MSG("{\"state\":\"succeeded\"}", ota_job_confirm_from_json, &q, OTA_E_BAD_REQUEST, "state",
+                     "unknown field", "confirm: any other member is an unknown field");
+    DECODE_FAILS_MSG("{\"x\":1,\"device\":[]}", ota_job_confirm_from_json, &q, OTA_E_BAD_REQUEST, "device",
+                     "must be a string", "confirm: the device is checked before the other members");
+
+    j = ota_json_job_report("dev-1", OTA_JOB_FAILED, 40, "flash error");
+    ok_call(ota_job_report_from_json(j, &q, &e), &e, "report decodes");
+    ok(q.state == OTA_JOB_FAILED && q.progress == 40 && !strcmp(q.device, "dev-1") &&
+           !strcmp(q.error, "flash error"), "report round trip");
+    json_decref(j);
+    j = parse("{\"state\":\"installing\",\"error\":null}");
+    ok_call(ota_job_report_from_json(j, &q, &e), &e, "report with only a state (error null) decodes");
+    ok(q.state == OTA_JOB_INSTALLING && q.progress == 0 && !q.device && !q.error,
+       "  progress 0, no device, no error");
+    json_decref(j);
+    j = parse("{\"state\":\"downloading\",\"progress\":100}");
+    ok_call(ota_job_report_from_json(j, &q, &e), &e, "report: progress 100 is accepted");
+    json_decref(j);
+    DECODE_FAILS_MSG("[\"failed\"]", ota_job_report_from_json, &q, OTA_E_BAD_REQUEST, "",
+                     "the body must be a JSON object", "report: the body must be an object");
+    DECODE_FAILS_MSG("{\"device\":null,\"state\":\"failed\"}", ota_job_report_from_json, &q, OTA_E_BAD_REQUEST,
+                     "device", "must be a string", "report: device must be a string");
+    DECODE_FAILS_MSG("{\"progress\":5}", ota_job_report_from_json, &q, OTA_E_BAD_REQUEST, "state",
+                     "is required", "report: state is required");
+    DECODE_FAILS_MSG("{\"state\":\"offered\"}", ota_job_report_from_json, &q, OTA_E_VALIDATION, "state",
+                     "must be downloading, installing, succeeded or failed (got 'offered')",
+                     "report: a state no device may report");
+    DECODE_FAILS_MSG("{\"state\":\"done\"}", ota_job_report_from_json, &q, OTA_E_VALIDATION, "state",
+                     "must be downloading, installing, succeeded or failed (got 'done')",
+                     "report: a word that is no state");
+    DECODE_FAILS_MSG("{\"state\":1}", ota_job_report_from_json, &q, OTA_E_BAD_REQUEST, "state",
+                     "wrong type", "report: state of the wrong type");
+    DECODE_FAILS_MSG("{\"state\":\"failed\",\"progress\":\"50\"}", ota_job_report_from_json, &q,
+                     OTA_E_BAD_REQUEST, "progress", "wrong type", "report: progress of the wrong type");
+    DECODE_FAILS_MSG("{\"state\":\"failed\",\"error\":false}", ota_job_report_from_json, &q,
+                     OTA_E_BAD_REQUEST, "error", "wrong type", "report: error of the wrong type");
+    DECODE_FAILS_MSG("{\"state\":\"failed\",\"progress\":101}", ota_job_report_from_json, &q,
+                     OTA_E_VALIDATION, "progress", "must be between 0 and 100", "report: progress past 100");
+    DECODE_FAILS_MSG("{\"progress\":-1,\"state\":\"installing\"}", ota_job_report_from_json, &q,
+                     OTA_E_VALIDATION, "progress", "must be between 0 and 100",
+                     "report: negative progress (after the state's checks)");
+    DECODE_FAILS_MSG("{\"progress\":-1}", ota_job_report_from_json, &q, OTA_E_BAD_REQUEST, "state",
+                     "is required", "report: a missing state is said before the progress");
+    DECODE_FAILS_MSG("{\"reason\":\"x\",\"state\":2}", ota_job_report_from_json, &q, OTA_E_BAD_REQUEST,
+                     "reason", "unknown field", "report: members are checked in the order they came");
+    for (int to = 0; to < OTA_JOB__COUNT; to++) {
+        bool some = false;
+        for (int from = 0; from < OTA_JOB__COUNT; from++)
+            some = some || ota_job_report_allowed((ota_job_state)from, (ota_job_state)to);
+        ok(ota_job_is_reportable((ota_job_state)to) == some, "%s reportable exactly when some state may report it",
+           ota_job_state_str((ota_job_state)to));
+    }
+    ok(!ota_job_is_reportable(OTA_JOB__COUNT), "no state past the last is reportable");
+
+    ota_import_result r = {.added = 3, .updated = 12}, r2;
+    char *s = dump(ota_json_import_result(&r));
+    is_str(s, "{\"added\":3,\"updated\":12}", "device import answer");
+    j = parse(s);
+    ok_call(ota_import_result_from_json(j, &r2, &e), &e, "device import answer decodes");
+    ok(r2.added == 3 && r2.updated == 12, "device import answer round trip");
+    json_decref(j);
+    free(s);
+    DECODE_FAILS("{\"added\":1}", ota_import_result_from_json, &r2, OTA_E_VALIDATION, "updated",
+                 "import answer: updated is required");
+    DECODE_FAILS("{\"added\":-1,\"updated\":0}", ota_import_result_from_json, &r2, OTA_E_BAD_REQUEST, "added",
+                 "import answer: a negative count");
+    DECODE_FAILS("{\"added\":\"1\",\"updated\":0}", ota_import_result_from_json, &r2, OTA_E_BAD_REQUEST,
+                 "added", "import answer: a count that is not an integer");
+    DECODE_FAILS("{\"added\":1,\"updated\":0,\"skipped\":2}", ota_import_result_from_json, &r2,
+                 OTA_E_BAD_REQUEST, "skipped", "import answer: unknown field refused");
+}
+
 static void test_offer_checkin(void)
 {
     ota_job_offer o = {.has_job = false}, o2 = {0};
@@ -602,6 +706,7 @@ int main(void)
     test_small_shapes();
     test_device_product();
     test_backend_shapes();
+    test_device_bodies();
     test_offer_checkin();
     test_offer_text();
     test_errors_and_parse();
