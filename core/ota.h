@@ -517,14 +517,13 @@ typedef struct ota_job_offer {
     /* The components offered (at most OTA_MAX_COMPONENTS, ~4 KB each): a
      * heap array sized by what it holds, grown as needed and kept by a
      * reused offer (which then allocates nothing).  Start from a zeroed
-     * offer; release it with ota_job_offer_free.  Copying an offer's struct
-     * shares its array: copy with ota_job_offer_copy. */
+     * offer; release it with ota_job_offer_free.  (Copying the struct
+     * would share the array: don't.) */
     ota_offer_component *components;
     size_t ncomponents, cap;
 } ota_job_offer;
 /* Room for n components (ncomponents unchanged); -1 out of memory. */
 int  ota_job_offer_reserve(ota_job_offer *o, size_t n, ota_err *e);
-int  ota_job_offer_copy(ota_job_offer *dst, const ota_job_offer *src, ota_err *e);
 void ota_job_offer_free(ota_job_offer *o);
 
 int ota_checkin(ota_engine *eng, const ota_checkin_req *r, ota_job_offer *out, ota_err *e);

@@ -121,22 +121,6 @@ int ota_job_offer_reserve(ota_job_offer *o, size_t n, ota_err *e)
     return 0;
 }
 
-int ota_job_offer_copy(ota_job_offer *dst, const ota_job_offer *src, ota_err *e)
-{
-    ota_offer_component *keep = dst->components;
-    size_t cap = dst->cap;
-    *dst = *src;
-    dst->components = keep;
-    dst->cap = cap;
-    dst->ncomponents = 0;
-    if (ota_job_offer_reserve(dst, src->ncomponents, e) < 0)
-        return -1;
-    if (src->ncomponents)
-        memcpy(dst->components, src->components, src->ncomponents * sizeof *src->components);
-    dst->ncomponents = src->ncomponents;
-    return 0;
-}
-
 void ota_job_offer_free(ota_job_offer *o)
 {
     if (!o)

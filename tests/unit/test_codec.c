@@ -658,6 +658,10 @@ static void test_offer_text(void)
 {
     ota_job_offer o = {0};
     ok(offer_text_same(&o), "no job: the same text");
+    ota_err re = {0};
+    fails_with(ota_job_offer_reserve(&o, OTA_MAX_COMPONENTS + 1, &re), &re, OTA_E_VALIDATION,
+               "an offer holds at most %d components", OTA_MAX_COMPONENTS);
+    is_str(re.field, "components", "... naming the field");
     ok(ota_job_offer_reserve(&o, OTA_MAX_COMPONENTS, NULL) == 0, "room for every component");
     memset(o.components, 0, OTA_MAX_COMPONENTS * sizeof *o.components);
     o.has_job = true;

@@ -81,6 +81,11 @@ static void test_table(void)
     /* active -> upgrading when the first device starts downloading */
     AUTO_OFFER ota_job_offer o = {0};
     ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1 checks in");
+    ok(o.has_job && o.ncomponents == 1 && o.cap == 1, "the offer holds room for its one component only (%zu)",
+       o.cap);
+    const ota_offer_component *held = o.components;
+    ok_call(fx_checkin(&f, "d1", "1.1.0", &o), &f.e, "d1 checks in again");
+    ok(o.has_job && o.components == held && o.cap == 1, "a reused offer keeps its array: nothing allocated");
     is_int(fx_state(&f, id), OTA_PLAN_ACTIVE, "an offer alone does not make the plan upgrading");
     ok_call(ota_job_report(f.eng, o.job_id, "d1", OTA_JOB_DOWNLOADING, 0, NULL, &f.e), &f.e, "d1 downloads");
     is_int(fx_state(&f, id), OTA_PLAN_UPGRADING, "active -> upgrading at the first download");
