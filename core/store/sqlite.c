@@ -61,7 +61,8 @@ static const char *const migrations[] = {
     "  plan INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,"
     "  list TEXT NOT NULL CHECK(list IN ('black','white')), device_id TEXT NOT NULL,"
     "  PRIMARY KEY(plan, list, device_id)) WITHOUT ROWID;"
-    /* jobs.state holds ota_job_state as an integer (hot path). */
+    /* jobs.state and plan_counts.state hold ota_job_state numbers (hot path):
+     * a file format, pinned in ota.h; SQL binds them, never spells them. */
     "CREATE TABLE jobs("
     "  id INTEGER PRIMARY KEY, plan INTEGER NOT NULL REFERENCES plans(id),"
     "  device INTEGER NOT NULL REFERENCES devices(id),"
