@@ -79,12 +79,10 @@ int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
     ENGINE_LOCK(eng);
     /* one read snapshot: the passes see the same state of the store
      * (inside an open transaction, that transaction's) */
-    bool own = !store_tx_open(eng);
-    int rc = own ? store_snapshot_begin(eng, e) : 0;
+    int rc = store_snapshot_begin(eng, e);
     if (rc == 0) {
         rc = pv_run(eng, id, &p, out, e);
-        if (own)
-            store_snapshot_end(eng);
+        store_snapshot_end(eng);
     }
     ENGINE_UNLOCK(eng);
     if (rc < 0)

@@ -46,6 +46,15 @@ int  store_tx_commit(ota_engine *eng, ota_err *e);
 void store_tx_rollback(ota_engine *eng, const ota_err *why);
 bool store_tx_open(ota_engine *eng);         /* a level is open */
 
+/* A read snapshot: every read until store_snapshot_end sees one state of
+ * the store.  It is a level of the same stack: outermost, a read
+ * transaction (BEGIN, ended by COMMIT, so caches watching the store keep
+ * what they hold); inside another level it adds nothing (that level's
+ * reads are one snapshot already).  Nothing may write inside it:
+ * store_tx_begin refuses there. */
+int  store_snapshot_begin(ota_engine *eng, ota_err *e);
+void store_snapshot_end(ota_engine *eng);
+
 /* A batch: many public calls in one transaction (ota_engine_batch_*). */
 int  store_batch_begin(ota_engine *eng, ota_err *e);
 int  store_batch_end(ota_engine *eng, ota_err *e);
@@ -212,14 +221,6 @@ int store_plan_delete_saved(ota_engine *eng, int64_t id, ota_err *e);
 /* ---------------------------------------------- end of plans */
 
 /* ================================================ status, preview (store/status.c) */
-/* A read snapshot: every read until store_snapshot_end sees one state of
- * the store.  Open one only where no transaction level is open
- * (store_tx_open; inside one, its reads are already one snapshot), and
- * only read inside it.  Ending it does not count as a rollback: caches
- * watching the store keep what they hold. */
-int  store_snapshot_begin(ota_engine *eng, ota_err *e);
-void store_snapshot_end(ota_engine *eng);
-
 /* 0 when plan exists, -1 with OTA_E_NOT_FOUND ("id") when it does not. */
 int store_status_plan_check(ota_engine *eng, int64_t plan, ota_err *e);
 /* The plan's state and revision, its jobs per state and the seq of its

@@ -243,6 +243,8 @@ static int tx_push(ota_engine *eng, bool light, ota_err *e)
         return -1;
     if (s->depth >= STORE_MAX_DEPTH)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "transactions nested too deeply");
+    if (s->depth > 0 && (s->level[s->depth - 1] == LV_READ || s->level[s->depth - 1] == LV_READ_NESTED))
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "a write inside a read snapshot");
     enum store_level lv = s->depth == 0 ? LV_BEGIN : light && s->batch_depth > 0 ? LV_LIGHT : LV_SAVEPOINT;
     if (lv == LV_BEGIN && tx_sql(eng, "BEGIN IMMEDIATE", e) < 0)
         return -1;
@@ -310,6 +312,33 @@ void store_tx_rollback(ota_engine *eng, const ota_err *why)
         s->doomed = true;  /* after the ROLLBACK: from now on every statement fails */
         tx_lost(s);
     }
+}
+
+int store_snapshot_begin(ota_engine *eng, ota_err *e)
+{
+    struct store *s = eng->store;
+    if (store_batch_check(eng, e) < 0)
+        return -1;
+    if (s->depth >= STORE_MAX_DEPTH)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "transactions nested too deeply");
+    /* BEGIN (deferred) takes no write lock; its first read fixes the snapshot. */
+    if (s->depth == 0 && tx_sql(eng, "BEGIN", e) < 0)
+        return -1;
+    s->level[s->depth] = s->depth == 0 ? LV_READ : LV_READ_NESTED;
+    s->depth++;
+    return 0;
+}
+
+void store_snapshot_end(ota_engine *eng)
+{
+    struct store *s = eng->store;
+    if (s->depth == 0)
+        return;
+    int lv = s->level[--s->depth];
+    /* COMMIT, not ROLLBACK: a rollback would tell every watcher the store
+     * moved.  (A failed read may have ended the transaction already.) */
+    if (lv == LV_READ && !sqlite3_get_autocommit(s->db))
+        tx_sql(eng, "COMMIT", NULL);
 }
 
 int store_batch_begin(ota_engine *eng, ota_err *e)

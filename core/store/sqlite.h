@@ -12,7 +12,7 @@
 #define STORE_MAX_DEPTH 16   /* nested transaction levels (deeper is a bug) */
 
 /* What opened a transaction level (see store_tx_begin in core/store.h). */
-enum store_level { LV_BEGIN = 1, LV_SAVEPOINT, LV_LIGHT };
+enum store_level { LV_BEGIN = 1, LV_SAVEPOINT, LV_LIGHT, LV_READ, LV_READ_NESTED };
 
 struct stmt_cache;
 

@@ -1,29 +1,10 @@
 /* The SQLite store: what status reads of a plan (its row, plan_counts, the
  * newest event), its job rows by state, its event feed, the preview's
- * reads of devices, lists and versions, and the read snapshot they run in. */
+ * reads of devices, lists and versions. */
 #include "sqlite.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* --------------------------------------------------------------- snapshot */
-/* BEGIN (deferred) takes no write lock; its first read fixes the snapshot. */
-int store_snapshot_begin(ota_engine *eng, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, "BEGIN", e);
-    return st ? store_step_done(eng, st, e, "read snapshot") : -1;
-}
-
-/* COMMIT, not ROLLBACK: the rollback hook would tell every store_watch
- * that the store moved.  (A failed read may have ended it already.) */
-void store_snapshot_end(ota_engine *eng)
-{
-    if (sqlite3_get_autocommit(STORE_DB(eng)))
-        return;
-    sqlite3_stmt *st = store_stmt(eng, "COMMIT", NULL);
-    if (st)
-        store_step_done(eng, st, NULL, "end of read snapshot");
-}
 
 /* ----------------------------------------------------------------- status */
 int store_status_plan_check(ota_engine *eng, int64_t plan, ota_err *e)

@@ -173,6 +173,42 @@ static void test_batches(ota_engine *eng, const char *db)
     ok(stored(db, "after"), "... and it is kept");
 }
 
+/* A read snapshot is a level of the same stack: alone a read transaction
+ * that nothing may write in, inside a write level nothing of its own; its
+ * end is no rollback to a watcher. */
+static void test_snapshots(ota_engine *eng, const char *db)
+{
+    ota_err e = {0};
+    store_watch w;
+    store_watch_init(&w);
+    store_watch_check(eng, &w, 0);
+    store_watch_mark(eng, &w);
+    ok_call(store_snapshot_begin(eng, &e), &e, "a read snapshot");
+    ok(store_tx_open(eng), "it is a level of the stack");
+    ota_product p;
+    fails_with(ota_product_get(eng, "other", &p, &e), &e, OTA_E_NOT_FOUND, "a first read fixes the snapshot");
+    ok(db_sql(db, "INSERT INTO products(key, name, device_key_hash, created_at) VALUES('other', 'o', x'00', 1)")
+           == 0, "another connection commits meanwhile");
+    fails_with(ota_product_get(eng, "other", &p, &e), &e, OTA_E_NOT_FOUND,
+               "the snapshot does not see that commit");
+    ota_err we = {0};
+    fails_with(store_tx_begin(eng, &we), &we, OTA_E_INTERNAL, "nothing writes inside a snapshot");
+    ok(strstr(we.message, "read snapshot") != NULL, "... saying so: %s", we.message);
+    store_snapshot_end(eng);
+    ok(!store_tx_open(eng), "the snapshot ends its level");
+    ok(!(store_watch_check(eng, &w, 0) & STORE_MOVED_ROLLBACK), "its end is not a rollback to a watcher");
+    ok_call(ota_product_get(eng, "other", &p, &e), &e, "after it the commit is seen");
+
+    ok_call(store_tx_begin(eng, &e), &e, "a write level");
+    ok_call(add(eng, "inside", &e), &e, "a write in it");
+    ok_call(store_snapshot_begin(eng, &e), &e, "a snapshot inside it");
+    ok_call(ota_product_get(eng, "inside", &p, &e), &e, "reads the level's own writes");
+    store_snapshot_end(eng);
+    ok(store_tx_open(eng), "its end leaves the write level open");
+    ok_call(store_tx_commit(eng, &e), &e, "which commits");
+    ok(stored(db, "inside"), "... its write");
+}
+
 /* The watcher tells a cache what moved since it last looked. */
 static void test_watcher(ota_engine *eng, const char *db)
 {
@@ -259,6 +295,7 @@ int main(void)
     if (eng) {
         test_nesting(eng, db);
         test_batches(eng, db);
+        test_snapshots(eng, db);
         test_watcher(eng, db);
     }
     ota_engine_close(eng);
