@@ -333,8 +333,8 @@ static int checkin_locked(struct ctx *c, const ota_checkin_req *q, ota_job_offer
     if (pi < 0)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
     if (!r->products[pi].exists) {
-        int known = store_fleet_product_exists(c->eng, q->product, e);
-        if (known < 0)
+        bool known;
+        if (store_product_exists(c->eng, q->product, &known, e) < 0)
             return -1;
         if (!known)
             return ota_fail(e, OTA_E_NOT_FOUND, "product", "unknown product %s", q->product);

@@ -10,8 +10,8 @@
  * exists and belongs to the component it is listed under. */
 static int plan_check_refs(ota_engine *eng, const ota_plan *p, ota_err *e)
 {
-    int found = store_plan_product_exists(eng, p->product, e);
-    if (found < 0)
+    bool found;
+    if (store_product_exists(eng, p->product, &found, e) < 0)
         return -1;
     if (!found)
         return ota_fail(e, OTA_E_VALIDATION, "product", "no product \"%s\" (create it first)", p->product);
@@ -20,10 +20,10 @@ static int plan_check_refs(ota_engine *eng, const ota_plan *p, ota_err *e)
         char field[64];
         snprintf(field, sizeof field, "components[%zu].package_id", i);
         char comp[OTA_KEY_MAX + 1] = "";
-        found = store_plan_package_component(eng, c->package_id, comp, sizeof comp, e);
-        if (found < 0)
+        int has = store_plan_package_component(eng, c->package_id, comp, sizeof comp, e);
+        if (has < 0)
             return -1;
-        if (!found)
+        if (!has)
             return ota_fail(e, OTA_E_VALIDATION, field, "no package %lld", (long long)c->package_id);
         if (strcmp(comp, c->component))
             return ota_fail(e, OTA_E_VALIDATION, field, "package %lld is for component \"%s\", not \"%s\"",

@@ -193,9 +193,8 @@ int store_signature_insert(ota_engine *eng, int64_t package, const ota_signature
 /* ---------------------------------------------- end of signatures */
 
 /* ================================================ plans (store/plans.c) */
-/* What a plan names: 1 when product exists, 0 when not. */
-int store_plan_product_exists(ota_engine *eng, const char *product, ota_err *e);
-/* 1 with the component package is for (len bytes) when it exists, 0 when not. */
+/* What a plan names (its product: store_product_exists): 1 with the
+ * component package is for (len bytes) when the package exists, 0 when not. */
 int store_plan_package_component(ota_engine *eng, int64_t package, char *component, size_t len,
                                  ota_err *e);
 /* A new saved plan at revision 1, created and updated at now, with p's
@@ -395,8 +394,6 @@ typedef struct store_fleet_device {
     bool has_battery; int battery;
     int64_t last_seen;
 } store_fleet_device;
-/* 1 when the product exists, 0 when not. */
-int store_fleet_product_exists(ota_engine *eng, const char *product, ota_err *e);
 /* 1 (and *out) when the device is known, 0 when not. */
 int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_device *out, ota_err *e);
 /* Up to max of dev's versions into v (any order); *n how many. */

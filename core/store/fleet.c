@@ -8,19 +8,6 @@
 #include <string.h>
 
 /* --------------------------------------------------------------- devices */
-int store_fleet_product_exists(ota_engine *eng, const char *product, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, "SELECT 1 FROM products WHERE key = ?1", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, product, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    store_done(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return store_fail(eng, e, "read product");
-    return rc == SQLITE_ROW;
-}
-
 int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_device *out, ota_err *e)
 {
     sqlite3_stmt *st = store_stmt(eng, "SELECT id, product, rsrp, battery, last_seen FROM devices"

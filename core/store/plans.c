@@ -2,19 +2,6 @@
  * (tables plans, plan_components, plan_lists; plan states as text). */
 #include "sqlite.h"
 
-int store_plan_product_exists(ota_engine *eng, const char *product, ota_err *e)
-{
-    sqlite3_stmt *st = store_stmt(eng, "SELECT 1 FROM products WHERE key=?", e);
-    if (!st)
-        return -1;
-    sqlite3_bind_text(st, 1, product, -1, SQLITE_STATIC);
-    int s = sqlite3_step(st);
-    store_done(st);
-    if (s == SQLITE_DONE)
-        return 0;
-    return s == SQLITE_ROW ? 1 : store_fail(eng, e, "product lookup");
-}
-
 int store_plan_package_component(ota_engine *eng, int64_t package, char *component, size_t len,
                                  ota_err *e)
 {
