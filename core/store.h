@@ -1,7 +1,7 @@
 /* The store layer's interface: every read and write of persistent state
  * that core/ makes goes through these typed functions.  The SQLite
  * implementation lives in core/store/ (one file per group of tables, the
- * SQL text and every sqlite3_* call with it); nothing here names an SQLite
+ * SQL text and every call into SQLite with it); nothing here names an SQLite
  * type, a row id or a SQL string, so a second implementation (PostgreSQL)
  * can sit beside it.  Private to core/.
  *
