@@ -35,3 +35,9 @@ tests_unit_test_lifecycle_LDADD = $(CORE_LIBS)
 tests_unit_test_codec_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_codec_LDADD = $(CORE_LIBS)
 include tests/unit/tui/local.mk
+# Time zones from tzdata (core/tz.c) and maintenance windows (core/window.c).
+TZ_TESTS = tests/unit/test_tz
+check_PROGRAMS += $(TZ_TESTS)
+TESTS += $(TZ_TESTS)
+tests_unit_test_tz_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_tz_LDADD = $(CORE_LIBS)
