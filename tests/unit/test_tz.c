@@ -527,7 +527,7 @@ static void test_days_and_times(void)
 /* --------------------------------------------------- refusals and errors */
 static void refused(const char *name, ota_code code, const char *needle, const char *why)
 {
-    char shown[32];
+    char shown[32] = "";
     size_t k = 0;
     for (const char *p = name; *p && k + 5 < sizeof shown; p++)
         k += (size_t)snprintf(shown + k, sizeof shown - k, *p > ' ' && *p < 127 ? "%c" : "\\x%02x",
