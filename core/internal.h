@@ -73,6 +73,9 @@ int devfile_refield(ota_err *e, size_t i);
 /* blob.c: remove temp files of uploads whose writer died. */
 void blob_sweep_tmp(ota_engine *eng);
 
+/* tz.c: the tzdata folder, $TZDIR or /usr/share/zoneinfo. */
+const char *tz_dir(void);
+
 /* mkdir -p */
 int ota_mkdirs(const char *path, ota_err *e);
 

@@ -220,11 +220,12 @@ void ota_tz_free(ota_tz *tz);
 const char *ota_tz_name(const ota_tz *tz);
 /* The zone exists and loads. */
 bool ota_tz_valid(const char *name);
-/* Local time at a UTC instant: binary search over the 64-bit transitions,
- * the footer's POSIX TZ rule after the last one; no allocation, no lock.
+/* Local time at a UTC instant: binary search over the 64-bit transitions
+ * and, after the last one, over the footer's POSIX TZ rule worked out at
+ * load up to 2200 (the rule itself beyond); no allocation, no lock.
  * -1 when tz or out is NULL or |utc| > OTA_TZ_RANGE. */
 int ota_tz_local(const ota_tz *tz, int64_t utc, struct ota_local_time *out);
-/* A cache of loaded zones that its owner keeps (e.g. one per engine),
+/* A cache of loaded zones that its owner keeps (core/tz_cache.c; e.g. one per engine),
  * guarded by its own mutex: the first get of a name reads the file, later
  * ones are a hash lookup.  Unknown names are remembered too (up to 256), so
  * a device repeating one costs no file open.  A zone handed out stays valid

@@ -1,7 +1,6 @@
 /* Time zones read straight from the system's tzdata: TZif files (RFC 8536)
  * and the POSIX TZ rules of their footers, converted per zone with no
- * process-wide state (no setenv("TZ"), no localtime); the caller-owned cache
- * of loaded zones; the list of zone names for the console's picker. */
+ * process-wide state (no setenv("TZ"), no localtime). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,8 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <pthread.h>
-#include "ota.h"
+#include "internal.h"
 
 #define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
 #define TZ_FIELD "maintenance.timezone"
@@ -50,7 +48,18 @@ struct ota_tz {
     struct tz_type *types;
     char *abbrs;             /* NUL-terminated designations */
     struct tz_footer footer;
+    /* The footer's transitions worked out at load, from foot[0] (the last
+     * transition, or 1900 with none) to foot_until (2200): the hot path
+     * searches them like the file's; the rule itself runs only outside. */
+    int64_t *foot;           /* ascending; foot_dst[i] holds from foot[i] */
+    bool *foot_dst;
+    size_t nfoot;
+    int64_t foot_until;
 };
+
+#define TZ_FOOT_FROM  INT64_C(-2208988800) /* 1900-01-01T00:00:00Z */
+#define TZ_FOOT_UNTIL INT64_C(7258118400)  /* 2200-01-01T00:00:00Z */
+#define TZ_FOOT_LAST_YEAR 2200
 
 /* ------------------------------------------------------------- calendar */
 static int64_t floordiv(int64_t a, int64_t b)
@@ -220,7 +229,7 @@ static int parse_rule(const char **pp, struct tz_rule *r)
     r->time = 7200; /* POSIX: 02:00:00 when not given */
     if (*p == '/') {
         p++;
-        if (parse_hms(&p, 167, &r->time) < 0)
+        if (parse_hms(&p, TZ_RULE_TIME_MAX / 3600, &r->time) < 0)
             return -1;
     }
     *pp = p;
@@ -288,6 +297,70 @@ static void footer_local(const struct tz_footer *f, int64_t t, int32_t *off, boo
     }
     if (in)
         *off = f->dst_off, *dst = true, *abbr = f->dst_abbr;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Every instant where the footer's state may change within the table's
+ * span, each kept with footer_local's answer there when it differs from the
+ * one before: the table answers exactly as the rule does. */
+static int footer_table(ota_tz *tz)
+{
+    const struct tz_footer *f = &tz->footer;
+    int64_t from = tz->ntrans ? tz->trans[tz->ntrans - 1] : TZ_FOOT_FROM;
+    if (!f->present || !f->has_dst || from >= TZ_FOOT_UNTIL)
+        return 0;
+    int64_t y0;
+    int m, d;
+    civil_from_days(floordiv(from, 86400), &y0, &m, &d);
+    y0 -= 1;
+    size_t cap = (size_t)(TZ_FOOT_LAST_YEAR - y0 + 1) * 2 + 1, n = 0;
+    int64_t *at = malloc(cap * sizeof *at);
+    bool *dst = malloc(cap * sizeof *dst);
+    if (!at || !dst) {
+        free(at);
+        free(dst);
+        return -1;
+    }
+    at[n++] = from;
+    for (int64_t y = y0; y <= TZ_FOOT_LAST_YEAR; y++) {
+        int64_t start = rule_utc(&f->start, y, f->std_off), end = rule_utc(&f->end, y, f->dst_off);
+        if (start > from && start < TZ_FOOT_UNTIL)
+            at[n++] = start;
+        if (end > from && end < TZ_FOOT_UNTIL)
+            at[n++] = end;
+    }
+    qsort(at + 1, n - 1, sizeof *at, cmp_i64);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t off;
+        bool isdst;
+        const char *abbr;
+        footer_local(f, at[i], &off, &isdst, &abbr);
+        if (out && (at[i] == at[out - 1] || isdst == dst[out - 1]))
+            continue;
+        at[out] = at[i], dst[out] = isdst, out++;
+    }
+    tz->foot = at, tz->foot_dst = dst, tz->nfoot = out, tz->foot_until = TZ_FOOT_UNTIL;
+    return 0;
+}
+
+/* The last i with v[i] <= t, given v[0] <= t. */
+static size_t last_at_or_before(const int64_t *v, size_t n, int64_t t)
+{
+    size_t lo = 0, hi = n; /* v[lo] <= t < v[hi] (v[n] = +infinity) */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] <= t)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* ------------------------------------------------------------- TZif files */
@@ -416,10 +489,15 @@ static ota_tz *tzif_parse(const char *name, const char *path, const unsigned cha
         free(tz);
         return NULL;
     }
+    if (footer_table(tz) < 0) {
+        ota_fail(e, OTA_E_INTERNAL, TZ_FIELD, "out of memory loading time zone \"%s\"", name);
+        free(tz);
+        return NULL;
+    }
     return tz;
 }
 
-static const char *ota_tz_dir(void)
+const char *tz_dir(void)
 {
     const char *d = getenv("TZDIR");
     return d && *d ? d : TZ_DEFAULT_DIR;
@@ -460,7 +538,7 @@ ota_tz *ota_tz_load(const char *name, ota_err *e)
     if (ota_tz_name_check(name, e) < 0)
         return NULL;
     char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", ota_tz_dir(), name) >= sizeof path) {
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", tz_dir(), name) >= sizeof path) {
         ota_fail(e, OTA_E_IO, TZ_FIELD, "the tzdata folder's path is too long");
         return NULL;
     }
@@ -472,7 +550,7 @@ ota_tz *ota_tz_load(const char *name, ota_err *e)
             close(fd);
         if (err == 0 || err == ENOENT || err == ENOTDIR)
             ota_fail(e, OTA_E_VALIDATION, TZ_FIELD, "unknown time zone \"%s\" (no such zone in %s)", name,
-                     ota_tz_dir());
+                     tz_dir());
         else
             ota_fail(e, OTA_E_IO, TZ_FIELD, "cannot read the tzdata file %s: %s", path, strerror(err));
         return NULL;
@@ -513,7 +591,11 @@ ota_tz *ota_tz_load(const char *name, ota_err *e)
 
 void ota_tz_free(ota_tz *tz)
 {
-    free(tz); /* one block */
+    if (!tz)
+        return;
+    free(tz->foot);
+    free(tz->foot_dst);
+    free(tz); /* the struct and the file's tables: one block */
 }
 
 bool ota_tz_valid(const char *name)
@@ -538,8 +620,12 @@ int ota_tz_local(const ota_tz *tz, int64_t utc, struct ota_local_time *out)
     if (tz->ntrans == 0 || utc >= tz->trans[tz->ntrans - 1]) {
         /* RFC 8536 §3.2: the footer governs after the last transition
          * (every time, with none); else the last type does. */
-        if (tz->footer.present)
-            footer_local(&tz->footer, utc, &off, &dst, &abbr);
+        const struct tz_footer *f = &tz->footer;
+        if (tz->nfoot && utc >= tz->foot[0] && utc < tz->foot_until) {
+            dst = tz->foot_dst[last_at_or_before(tz->foot, tz->nfoot, utc)];
+            off = dst ? f->dst_off : f->std_off, abbr = dst ? f->dst_abbr : f->std_abbr;
+        } else if (f->present)
+            footer_local(f, utc, &off, &dst, &abbr);
         else {
             const struct tz_type *ty = &tz->types[tz->ntrans ? tz->idx[tz->ntrans - 1] : 0];
             off = ty->utoff, dst = ty->dst, abbr = tz->abbrs + ty->abbr;
@@ -548,15 +634,7 @@ int ota_tz_local(const ota_tz *tz, int64_t utc, struct ota_local_time *out)
         const struct tz_type *ty = &tz->types[0]; /* before the first transition: type 0 */
         off = ty->utoff, dst = ty->dst, abbr = tz->abbrs + ty->abbr;
     } else {
-        size_t lo = 0, hi = tz->ntrans - 1; /* trans[lo] <= utc < trans[hi] */
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (tz->trans[mid] <= utc)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        const struct tz_type *ty = &tz->types[tz->idx[lo]];
+        const struct tz_type *ty = &tz->types[tz->idx[last_at_or_before(tz->trans, tz->ntrans, utc)]];
         off = ty->utoff, dst = ty->dst, abbr = tz->abbrs + ty->abbr;
     }
     int64_t local = utc + off;
@@ -571,196 +649,5 @@ int ota_tz_local(const ota_tz *tz, int64_t utc, struct ota_local_time *out)
     out->offset = off;
     out->dst = dst;
     out->abbr = abbr;
-    return 0;
-}
-
-/* ----------------------------------------------------------------- cache */
-/* Open addressing on an FNV-1a hash, grown at half full; entries are never
- * removed, so a zone handed out stays valid until the cache is freed. */
-struct tz_entry {
-    uint32_t hash;
-    ota_tz *tz;          /* NULL: a remembered refusal */
-    ota_err err;
-    char name[OTA_TZ_NAME_MAX + 1];
-};
-
-struct ota_tz_cache {
-    pthread_mutex_t mu;
-    struct tz_entry **slot;
-    size_t cap, n, refused;
-};
-
-#define TZ_CACHE_REFUSED_MAX 256 /* unknown names remembered; more are looked up each time */
-
-static uint32_t fnv1a(const char *s)
-{
-    uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 16777619u;
-    return h;
-}
-
-ota_tz_cache *ota_tz_cache_new(void)
-{
-    ota_tz_cache *c = calloc(1, sizeof *c);
-    if (!c)
-        return NULL;
-    c->cap = 64;
-    c->slot = calloc(c->cap, sizeof *c->slot);
-    if (!c->slot) {
-        free(c);
-        return NULL;
-    }
-    pthread_mutex_init(&c->mu, NULL);
-    return c;
-}
-
-void ota_tz_cache_free(ota_tz_cache *c)
-{
-    if (!c)
-        return;
-    for (size_t i = 0; i < c->cap; i++)
-        if (c->slot[i]) {
-            ota_tz_free(c->slot[i]->tz);
-            free(c->slot[i]);
-        }
-    free(c->slot);
-    pthread_mutex_destroy(&c->mu);
-    free(c);
-}
-
-static struct tz_entry **cache_find(struct tz_entry **slot, size_t cap, uint32_t h, const char *name)
-{
-    for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1))
-        if (!slot[i] || (slot[i]->hash == h && !strcmp(slot[i]->name, name)))
-            return &slot[i];
-}
-
-static int cache_grow(ota_tz_cache *c)
-{
-    size_t cap = c->cap * 2;
-    struct tz_entry **slot = calloc(cap, sizeof *slot);
-    if (!slot)
-        return -1;
-    for (size_t i = 0; i < c->cap; i++)
-        if (c->slot[i])
-            *cache_find(slot, cap, c->slot[i]->hash, c->slot[i]->name) = c->slot[i];
-    free(c->slot);
-    c->slot = slot, c->cap = cap;
-    return 0;
-}
-
-const ota_tz *ota_tz_cache_get(ota_tz_cache *c, const char *name, ota_err *e)
-{
-    if (!c) {
-        ota_fail(e, OTA_E_INTERNAL, TZ_FIELD, "no time zone cache");
-        return NULL;
-    }
-    if (ota_tz_name_check(name, e) < 0)
-        return NULL; /* refused without I/O: never stored */
-    uint32_t h = fnv1a(name);
-    pthread_mutex_lock(&c->mu);
-    struct tz_entry **at = cache_find(c->slot, c->cap, h, name), *en = *at;
-    if (!en) {
-        /* A miss reads the file under the lock: each zone is read once. */
-        ota_err err = {0};
-        ota_tz *tz = ota_tz_load(name, &err);
-        bool keep = tz || (err.code == OTA_E_VALIDATION && c->refused < TZ_CACHE_REFUSED_MAX);
-        if (keep && (c->n + 1) * 2 > c->cap && cache_grow(c) == 0)
-            at = cache_find(c->slot, c->cap, h, name);
-        if (keep && (c->n + 1) * 2 <= c->cap && (en = calloc(1, sizeof *en))) {
-            en->hash = h, en->tz = tz, en->err = err;
-            snprintf(en->name, sizeof en->name, "%s", name);
-            *at = en;
-            c->n++;
-            c->refused += !tz;
-        } else {
-            pthread_mutex_unlock(&c->mu);
-            if (tz) {
-                ota_tz_free(tz);
-                ota_fail(e, OTA_E_INTERNAL, TZ_FIELD, "out of memory caching time zone \"%s\"", name);
-            } else if (e)
-                *e = err;
-            return NULL;
-        }
-    }
-    pthread_mutex_unlock(&c->mu);
-    if (!en->tz && e)
-        *e = en->err;
-    return en->tz;
-}
-
-/* ------------------------------------------------------------ zone names */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-void ota_tz_names_free(char **names, size_t n)
-{
-    for (size_t i = 0; names && i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* tzdata.zi, the compact form zic reads (Debian's tzdata ships it): a zone
- * is "Z NAME ...", a link "L TARGET NAME". */
-int ota_tz_names(char ***names, size_t *n, ota_err *e)
-{
-    *names = NULL, *n = 0;
-    char path[PATH_MAX];
-    if ((size_t)snprintf(path, sizeof path, "%s/tzdata.zi", ota_tz_dir()) >= sizeof path)
-        return ota_fail(e, OTA_E_IO, TZ_FIELD, "the tzdata folder's path is too long");
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return ota_fail(e, OTA_E_IO, TZ_FIELD, "cannot read %s (Debian package tzdata): %s", path,
-                        strerror(errno));
-    char **v = NULL, *line = NULL;
-    size_t cap = 0, count = 0, linecap = 0;
-    int rc = 0;
-    while (getline(&line, &linecap, f) > 0) {
-        if ((line[0] != 'Z' && line[0] != 'L') || line[1] != ' ')
-            continue;
-        char *save = NULL, *tok = strtok_r(line + 2, " \t\n", &save);
-        if (tok && line[0] == 'L')
-            tok = strtok_r(NULL, " \t\n", &save);
-        if (!tok || ota_tz_name_check(tok, NULL) < 0)
-            continue;
-        if (count == cap) {
-            size_t ncap = cap ? cap * 2 : 512;
-            char **nv = realloc(v, ncap * sizeof *nv);
-            if (!nv) {
-                rc = -1;
-                break;
-            }
-            v = nv, cap = ncap;
-        }
-        if (!(v[count] = strdup(tok))) {
-            rc = -1;
-            break;
-        }
-        count++;
-    }
-    bool read_err = ferror(f);
-    free(line);
-    fclose(f);
-    if (rc < 0 || read_err) {
-        ota_tz_names_free(v, count);
-        return rc < 0 ? ota_fail(e, OTA_E_INTERNAL, TZ_FIELD, "out of memory listing time zones")
-                      : ota_fail(e, OTA_E_IO, TZ_FIELD, "cannot read %s", path);
-    }
-    if (count == 0) {
-        free(v);
-        return ota_fail(e, OTA_E_IO, TZ_FIELD, "%s names no time zone", path);
-    }
-    qsort(v, count, sizeof *v, cmp_str);
-    size_t out = 1;
-    for (size_t i = 1; i < count; i++) {
-        if (!strcmp(v[i], v[out - 1]))
-            free(v[i]);
-        else
-            v[out++] = v[i];
-    }
-    *names = v, *n = out;
     return 0;
 }

@@ -35,9 +35,14 @@ tests_unit_test_lifecycle_LDADD = $(CORE_LIBS)
 tests_unit_test_codec_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_codec_LDADD = $(CORE_LIBS)
 include tests/unit/tui/local.mk
-# Time zones from tzdata (core/tz.c) and maintenance windows (core/window.c).
-TZ_TESTS = tests/unit/test_tz
+# Time zones from tzdata (core/tz.c, core/tz_cache.c) and maintenance
+# windows (core/window.c); tz_fixture.h their shared helpers.
+TZ_TESTS = tests/unit/test_tz tests/unit/test_tz_files
 check_PROGRAMS += $(TZ_TESTS)
 TESTS += $(TZ_TESTS)
+tests_unit_test_tz_SOURCES = tests/unit/test_tz.c tests/unit/tz_fixture.h
 tests_unit_test_tz_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_tz_LDADD = $(CORE_LIBS)
+tests_unit_test_tz_files_SOURCES = tests/unit/test_tz_files.c tests/unit/tz_fixture.h
+tests_unit_test_tz_files_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_tz_files_LDADD = $(CORE_LIBS)

@@ -1,99 +1,11 @@
-/* Time zones (core/tz.c) and maintenance windows (core/window.c), all from
- * fixed UTC instants: Berlin's and New York's 2027 DST nights from the
- * system's tzdata and again from footer-only files (the POSIX TZ rule
- * alone), Shanghai, UTC, windows either side of each boundary, refused
- * names and files, the cache, the picker's names, and agreement with
- * glibc's localtime_r (TZ set here only, in one thread) far into the past
- * and the future. */
-#include <pthread.h>
+/* Local time in a zone (core/tz.c) and maintenance windows (core/window.c),
+ * all from fixed UTC instants: Berlin's and New York's 2027 DST nights from
+ * the system's tzdata and again from footer-only files (the POSIX TZ rule
+ * alone), Shanghai, UTC, windows either side of each boundary, the day and
+ * HH:MM words, and agreement with glibc's localtime_r (TZ set here only, in
+ * one thread) far into the past and the future. */
 #include <time.h>
-#include "ota.h"
-#include "../tap.h"
-
-static char tmp_tzdir[256];
-
-static int64_t at(const char *rfc3339)
-{
-    int64_t t = 0;
-    if (ota_time_parse(rfc3339, &t) < 0) {
-        printf("Bail out! bad instant %s\n", rfc3339);
-        exit(1);
-    }
-    return t;
-}
-
-static void use_system_tzdata(void)
-{
-    unsetenv("TZDIR");
-}
-
-static void use_tmp_tzdata(void)
-{
-    setenv("TZDIR", tmp_tzdir, 1);
-}
-
-/* ------------------------------------------------- TZif files of our own */
-static void put32(FILE *f, uint32_t v)
-{
-    unsigned char b[4] = {v >> 24, v >> 16, v >> 8, v};
-    fwrite(b, 1, 4, f);
-}
-
-static void put64(FILE *f, int64_t v)
-{
-    put32(f, (uint32_t)((uint64_t)v >> 32));
-    put32(f, (uint32_t)v);
-}
-
-/* A TZif file: two types (0 = AAA +0, 1 = BBB +1 h DST), nt transitions
- * (64-bit data only), leap seconds if leaps, and footer.  version '\0'
- * writes a version 1 file. */
-static void write_tzif(const char *name, char version, size_t nt, const int64_t *trans, const uint8_t *idx,
-                       uint32_t leaps, const char *footer)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp_tzdir, name);
-    char *slash = strrchr(path, '/');
-    *slash = 0;
-    mkdir(path, 0755);
-    *slash = '/';
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        printf("Bail out! cannot write %s\n", path);
-        exit(1);
-    }
-    for (int pass = 0; pass < (version ? 2 : 1); pass++) {
-        bool v2 = pass == 1 || !version;
-        size_t n = v2 ? nt : 0;
-        fwrite("TZif", 1, 4, f);
-        fputc(version, f);
-        for (int i = 0; i < 15; i++)
-            fputc(0, f);
-        put32(f, 0), put32(f, 0), put32(f, v2 ? leaps : 0), put32(f, (uint32_t)n), put32(f, 2), put32(f, 8);
-        for (size_t i = 0; i < n; i++)
-            version ? put64(f, trans[i]) : put32(f, (uint32_t)trans[i]);
-        for (size_t i = 0; i < n; i++)
-            fputc(idx[i], f);
-        put32(f, 0), fputc(0, f), fputc(0, f);
-        put32(f, 3600), fputc(1, f), fputc(4, f);
-        fwrite("AAA\0BBB\0", 1, 8, f);
-        for (uint32_t i = 0; v2 && i < leaps; i++)
-            version ? put64(f, 78796800 + i) : put32(f, 78796800 + i), put32(f, i + 1);
-    }
-    if (version && footer)
-        fprintf(f, "\n%s\n", footer);
-    fclose(f);
-}
-
-static void write_text(const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", tmp_tzdir, name);
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
-}
-
+#include "tz_fixture.h"
 /* ------------------------------------------------------ local time checks */
 struct want { const char *utc; int weekday; const char *hhmm; int offset; bool dst; const char *abbr; };
 
@@ -208,6 +120,14 @@ static void test_footer_rules(ota_tz_cache *c)
         CHECK_ALL(tz, berlin_2027, "footer CET-1CEST,M3.5.0,M10.5.0/3");
         CHECK_ALL(tz, footer_years, "footer CET-1CEST,M3.5.0,M10.5.0/3");
     }
+    static const struct want berlin_far[] = {
+        {"1850-07-01T12:00:00Z", MON, "14:00", 7200, true, "CEST"}, /* before the table: the rule */
+        {"1850-01-01T12:00:00Z", TUE, "13:00", 3600, false, "CET"},
+        {"2300-03-25T00:59:59Z", SUN, "01:59", 3600, false, "CET"}, /* after it */
+        {"2300-03-25T01:00:00Z", SUN, "03:00", 7200, true, "CEST"},
+    };
+    if ((tz = load(c, "Slim/Berlin")))
+        CHECK_ALL(tz, berlin_far, "footer CET-1CEST,M3.5.0,M10.5.0/3");
     if ((tz = load(c, "Slim/New_York")))
         CHECK_ALL(tz, new_york_2027, "footer EST5EDT,M3.2.0,M11.1.0");
     if ((tz = load(c, "Slim/Shanghai")))
@@ -249,15 +169,16 @@ static bool glibc_local(int64_t t, struct ota_local_time *out)
     return true;
 }
 
-/* Instants every 3 days, 59 min, 59 s from `since` to 2200 (and each hour
- * of 2027 and 2100).  glibc applies a TZ string's rules from 1970 only. */
+/* Instants every 3 days, 59 min, 59 s from `since` to 2400 (and each hour
+ * of 2027 and 2100): the footer's table to 2200, its rule after.  glibc
+ * applies a TZ string's rules from 1970 only. */
 static void compare_with_glibc(const ota_tz *tz, const char *tzenv, const char *label, const char *since)
 {
     setenv("TZ", tzenv, 1);
     tzset();
     long n = 0, bad = 0;
     char first[200] = "";
-    int64_t lo = at(since), hi = at("2200-01-01T00:00:00Z");
+    int64_t lo = at(since), hi = at("2400-01-01T00:00:00Z");
     for (int pass = 0; pass < 3; pass++) {
         int64_t from = pass == 0 ? lo : at(pass == 1 ? "2027-01-01T00:00:30Z" : "2100-01-01T00:00:30Z");
         int64_t to = pass == 0 ? hi : from + 366 * 86400, step = pass == 0 ? 3 * 86400 + 3599 : 3600;
@@ -524,257 +445,9 @@ static void test_days_and_times(void)
     is_int(bad_rt, 0, "every minute 00:00..23:59 formats and parses back");
 }
 
-/* --------------------------------------------------- refusals and errors */
-static void refused(const char *name, ota_code code, const char *needle, const char *why)
-{
-    char shown[32] = "";
-    size_t k = 0;
-    for (const char *p = name; *p && k + 5 < sizeof shown; p++)
-        k += (size_t)snprintf(shown + k, sizeof shown - k, *p > ' ' && *p < 127 ? "%c" : "\\x%02x",
-                              (unsigned char)*p);
-    ota_err e = {0};
-    ota_tz *tz = ota_tz_load(name, &e);
-    ok(!tz && e.code == code && !strcmp(e.field, "maintenance.timezone") && strstr(e.message, needle),
-       "\"%s\" refused (%s): %s: %s", shown, why, ota_code_str(e.code), e.message);
-    ota_tz_free(tz);
-    is_int(ota_tz_valid(name), 0, "... and not valid");
-}
-
-static void test_refusals(void)
-{
-    use_system_tzdata();
-    refused("Mars/Olympus_Mons", OTA_E_VALIDATION, "unknown time zone \"Mars/Olympus_Mons\"", "unknown zone");
-    refused("Europe", OTA_E_VALIDATION, "unknown time zone", "a folder, not a zone");
-    refused("../etc/passwd", OTA_E_VALIDATION, "\"..\"", "climbs out");
-    refused("Europe/../../../etc/passwd", OTA_E_VALIDATION, "\"..\"", "climbs out midway");
-    refused("/etc/localtime", OTA_E_VALIDATION, "not a path", "an absolute path");
-    refused("", OTA_E_VALIDATION, "required", "empty");
-    char long_name[80];
-    memset(long_name, 'A', 65);
-    long_name[65] = 0;
-    refused(long_name, OTA_E_VALIDATION, "at most 64 bytes (got 65)", "65 bytes");
-    long_name[64] = 0;
-    refused(long_name, OTA_E_VALIDATION, "unknown time zone", "64 bytes: the length passes, the zone is unknown");
-    refused("Europe/Berlin ", OTA_E_VALIDATION, "byte 14 is not one", "a space");
-    refused("Europe/Berlin\n", OTA_E_VALIDATION, "letters, digits", "a newline");
-    refused("Europe\\Berlin", OTA_E_VALIDATION, "letters, digits", "a backslash");
-    refused("zone.tab", OTA_E_VALIDATION, "letters, digits", "a dot");
-    refused("Europe//Berlin", OTA_E_VALIDATION, "empty part", "an empty part");
-    refused("Europe/", OTA_E_VALIDATION, "empty part", "a trailing slash");
-    refused("Europe/Berl\xc3\xafn", OTA_E_VALIDATION, "byte 12", "non-ASCII");
-    refused("localtime", OTA_E_VALIDATION, "not an IANA time zone name", "the host's alias");
-    refused("posixrules", OTA_E_VALIDATION, "not an IANA time zone name", "the host's alias");
-    refused("right/UTC", OTA_E_VALIDATION, "leap seconds", "a zone counting leap seconds");
-    ok(ota_tz_load(NULL, NULL) == NULL, "no name, no error buffer: NULL");
-    ok(ota_tz_valid("Europe/Berlin") && ota_tz_valid("Etc/GMT-14") && ota_tz_valid("Etc/GMT+12") &&
-       ota_tz_valid("America/Argentina/Buenos_Aires") && ota_tz_valid("posix/Asia/Shanghai"),
-       "zones with '-', '+', '_' and three parts are valid");
-    ok(ota_tz_name_check("America/Port-au-Prince", NULL) == 0, "the name check alone needs no file");
-
-    /* Files that are not good zones. */
-    use_tmp_tzdata();
-    write_text("Text", "# not a zone\n");
-    refused("Text", OTA_E_VALIDATION, "is not a TZif file", "a text file");
-    write_tzif("Bad/Version1", '\0', 1, (int64_t[]){1000}, (uint8_t[]){1}, 0, NULL);
-    refused("Bad/Version1", OTA_E_IO, "TZif version 1", "version 1 only");
-    write_tzif("Bad/Order", '2', 2, (int64_t[]){2000, 1000}, (uint8_t[]){1, 0}, 0, "AAA0");
-    refused("Bad/Order", OTA_E_IO, "transitions out of order", "transitions out of order");
-    write_tzif("Bad/Type", '2', 1, (int64_t[]){1000}, (uint8_t[]){2}, 0, "AAA0");
-    refused("Bad/Type", OTA_E_IO, "names no time type", "a transition to a type that is not there");
-    write_tzif("Bad/Footer", '2', 0, NULL, NULL, 0, "CET-1CEST,M3.5.0");
-    refused("Bad/Footer", OTA_E_IO, "not a POSIX TZ rule", "a footer with one rule date");
-    static const char *const bad_footers[] = {"CET", "CE-1", "CET-25", "CET-1CEST,M13.5.0,M10.5.0",
-                                              "CET-1CEST,M3.6.0,M10.5.0", "CET-1CEST,M3.5.7,M10.5.0",
-                                              "CET-1CEST,J0,J365", "CET-1CEST,366,0", "CET-1CEST,M3.5.0/168,M10.5.0",
-                                              "<C>-1", "<CET-1", "CET-1:60", "CET-1CEST,M3.5.0,M10.5.0x"};
-    for (size_t i = 0; i < sizeof bad_footers / sizeof *bad_footers; i++) {
-        write_tzif("Bad/Footers", '2', 0, NULL, NULL, 0, bad_footers[i]);
-        ota_err e = {0};
-        ota_tz *tz = ota_tz_load("Bad/Footers", &e);
-        ok(!tz && e.code == OTA_E_IO && strstr(e.message, "POSIX TZ rule"), "footer \"%s\" refused", bad_footers[i]);
-        ota_tz_free(tz);
-    }
-    write_tzif("Bad/Leap", '2', 0, NULL, NULL, 2, "AAA0");
-    refused("Bad/Leap", OTA_E_VALIDATION, "leap seconds", "leap seconds in a file of ours");
-    /* Truncated copies of a good file: every cut is refused as corrupt. */
-    write_tzif("Good", '2', 2, (int64_t[]){1000, 2000}, (uint8_t[]){1, 0}, 0, "AAA0");
-    char path[512];
-    snprintf(path, sizeof path, "%s/Good", tmp_tzdir);
-    FILE *f = fopen(path, "rb");
-    unsigned char whole[512];
-    size_t len = fread(whole, 1, sizeof whole, f);
-    fclose(f);
-    int cuts_refused = 0, cuts = 0;
-    for (size_t cut = 4; cut < len; cut++, cuts++) {
-        snprintf(path, sizeof path, "%s/Cut", tmp_tzdir);
-        f = fopen(path, "wb");
-        fwrite(whole, 1, cut, f);
-        fclose(f);
-        ota_err e = {0};
-        ota_tz *tz = ota_tz_load("Cut", &e);
-        cuts_refused += !tz && e.code == OTA_E_IO && strstr(e.message, "is corrupt");
-        ota_tz_free(tz);
-    }
-    is_int(cuts_refused, cuts, "each of %d truncations of a good file is refused as corrupt", cuts);
-    ok(ota_tz_valid("Good"), "the whole file loads");
-    /* Unreadable: a symbolic link to itself (ELOOP even for root). */
-    snprintf(path, sizeof path, "%s/Loop", tmp_tzdir);
-    symlink("Loop", path);
-    refused("Loop", OTA_E_IO, "cannot read the tzdata file", "unreadable (a link loop)");
-    snprintf(path, sizeof path, "%s/Fifo", tmp_tzdir);
-    mkfifo(path, 0644);
-    refused("Fifo", OTA_E_VALIDATION, "unknown time zone", "a FIFO: not waited on, not a zone");
-    if (geteuid() != 0) {
-        snprintf(path, sizeof path, "%s/Good", tmp_tzdir);
-        chmod(path, 0);
-        refused("Good", OTA_E_IO, "Permission denied", "unreadable (mode 000)");
-        chmod(path, 0644);
-    } else
-        ok(1, "# SKIP mode 000 is readable for root");
-    use_system_tzdata();
-}
-
-/* ---------------------------------------------------------------- cache */
-static void test_cache(void)
-{
-    use_tmp_tzdata();
-    ota_tz_cache *c = ota_tz_cache_new();
-    write_tzif("Cache/A", '2', 0, NULL, NULL, 0, "<+0130>-1:30");
-    ota_err e = {0};
-    const ota_tz *a = ota_tz_cache_get(c, "Cache/A", &e);
-    ok(a && ota_tz_cache_get(c, "Cache/A", &e) == a, "the second get is the same zone");
-    char path[512];
-    snprintf(path, sizeof path, "%s/Cache/A", tmp_tzdir);
-    unlink(path);
-    ok(ota_tz_cache_get(c, "Cache/A", &e) == a, "a cached zone needs its file no more");
-    ota_err_clear(&e);
-    ok(!ota_tz_cache_get(c, "Cache/B", &e) && e.code == OTA_E_VALIDATION && strstr(e.message, "unknown time zone"),
-       "an unknown zone: refused (%s)", e.message);
-    write_tzif("Cache/B", '2', 0, NULL, NULL, 0, "AAA0");
-    ota_err_clear(&e);
-    ok(!ota_tz_cache_get(c, "Cache/B", &e) && e.code == OTA_E_VALIDATION && strstr(e.message, "Cache/B"),
-       "the refusal is remembered, with its message: no file is opened again");
-    ota_err_clear(&e);
-    ok(!ota_tz_cache_get(c, "../x", &e) && e.code == OTA_E_VALIDATION, "bad names are refused by the cache too");
-    ok(!ota_tz_cache_get(NULL, "UTC", &e) && e.code == OTA_E_INTERNAL, "no cache: refused");
-    /* Many names: the table grows, every zone stays where it was. */
-    const ota_tz *first[300];
-    int same = 0;
-    for (int i = 0; i < 300; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "Many/Z%d", i);
-        write_tzif(name, '2', 0, NULL, NULL, 0, "AAA0");
-        first[i] = ota_tz_cache_get(c, name, NULL);
-    }
-    for (int i = 0; i < 300; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "Many/Z%d", i);
-        same += first[i] && ota_tz_cache_get(c, name, NULL) == first[i];
-    }
-    is_int(same, 300, "300 zones cached, each found again after the table grew");
-    /* Over 256 unknown names: the rest are refused each time, still right. */
-    int refusals = 0;
-    for (int i = 0; i < 400; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "Nowhere/N%d", i);
-        ota_err_clear(&e);
-        refusals += !ota_tz_cache_get(c, name, &e) && e.code == OTA_E_VALIDATION;
-        refusals -= i >= 300 && ota_tz_cache_get(c, name, &e) != NULL;
-    }
-    is_int(refusals, 400, "400 unknown names, every one refused (256 remembered)");
-    ota_tz_cache_free(c);
-    ota_tz_cache_free(NULL);
-    use_system_tzdata();
-}
-
-/* Four threads share one cache and convert at once; each answer matches
- * the one worked out beforehand. */
-static const char *const thread_zones[] = {"Europe/Berlin", "America/New_York", "Asia/Shanghai", "UTC",
-                                           "Australia/Sydney", "Asia/Kolkata"};
-#define NZONES (sizeof thread_zones / sizeof *thread_zones)
-static struct ota_local_time expect[NZONES][64];
-struct worker { ota_tz_cache *c; int bad; };
-
-static void *worker_run(void *arg)
-{
-    struct worker *w = arg;
-    for (int round = 0; round < 200; round++)
-        for (size_t z = 0; z < NZONES; z++) {
-            const ota_tz *tz = ota_tz_cache_get(w->c, thread_zones[z], NULL);
-            for (int i = 0; i < 64; i++) {
-                struct ota_local_time lt;
-                int64_t t = at("2027-01-01T00:00:00Z") + (int64_t)i * 5 * 86400 + round;
-                w->bad += !tz || ota_tz_local(tz, t, &lt) < 0 || lt.minute != (expect[z][i].minute * 60 + round) / 60 ||
-                          lt.offset != expect[z][i].offset || lt.weekday != expect[z][i].weekday;
-            }
-        }
-    return NULL;
-}
-
-static void test_threads(void)
-{
-    use_system_tzdata();
-    for (size_t z = 0; z < NZONES; z++) {
-        ota_tz *tz = ota_tz_load(thread_zones[z], NULL);
-        for (int i = 0; i < 64; i++)
-            ota_tz_local(tz, at("2027-01-01T00:00:00Z") + (int64_t)i * 5 * 86400, &expect[z][i]);
-        ota_tz_free(tz);
-    }
-    ota_tz_cache *c = ota_tz_cache_new();
-    struct worker w[4];
-    pthread_t th[4];
-    for (int i = 0; i < 4; i++) {
-        w[i] = (struct worker){c, 0};
-        pthread_create(&th[i], NULL, worker_run, &w[i]);
-    }
-    int bad = 0;
-    for (int i = 0; i < 4; i++) {
-        pthread_join(th[i], NULL);
-        bad += w[i].bad;
-    }
-    is_int(bad, 0, "4 threads on one cache: every conversion right");
-    ota_tz_cache_free(c);
-}
-
-/* ------------------------------------------------------ the picker's list */
-static void test_names(void)
-{
-    use_system_tzdata();
-    char **names = NULL;
-    size_t n = 0;
-    ota_err e = {0};
-    ok_call(ota_tz_names(&names, &n, &e), &e, "tzdata.zi lists the zones");
-    ok(n > 400, "hundreds of names (%zu)", n);
-    int sorted = 1, has = 0, loads = 0;
-    for (size_t i = 0; i < n; i++) {
-        sorted &= i == 0 || strcmp(names[i - 1], names[i]) < 0;
-        has += !strcmp(names[i], "Europe/Berlin") + !strcmp(names[i], "UTC") + !strcmp(names[i], "Asia/Shanghai") +
-               !strcmp(names[i], "US/Eastern") + !strcmp(names[i], "America/New_York");
-        loads += ota_tz_valid(names[i]);
-    }
-    ok(sorted, "sorted, no name twice");
-    is_int(has, 5, "zones (Europe/Berlin, America/New_York, Asia/Shanghai) and links (UTC, US/Eastern) are there");
-    is_int(loads, (long long)n, "every name listed loads");
-    ota_tz_names_free(names, n);
-
-    use_tmp_tzdata();
-    write_text("tzdata.zi", "# version test\nR X 2000 o - Mar 1 0 1 D\nZ Zed/One 1 - ZZZ\n"
-                            "L Zed/One Zed/Alias\nZ Abc/Two 0 - AAA\nL Zed/One Zed/Alias\nZ ../bad 0 - A\n");
-    ok_call(ota_tz_names(&names, &n, &e), &e, "a tzdata.zi of our own");
-    ok(n == 3 && !strcmp(names[0], "Abc/Two") && !strcmp(names[1], "Zed/Alias") && !strcmp(names[2], "Zed/One"),
-       "its zones and links, sorted, once each, bad names left out (%zu)", n);
-    ota_tz_names_free(names, n);
-    char path[512];
-    snprintf(path, sizeof path, "%s/tzdata.zi", tmp_tzdir);
-    unlink(path);
-    fails_with(ota_tz_names(&names, &n, &e), &e, OTA_E_IO, "no tzdata.zi: %s", e.message);
-    ok(strstr(e.message, "tzdata") && names == NULL && n == 0, "the refusal names the file and package");
-    use_system_tzdata();
-}
-
 int main(void)
 {
-    snprintf(tmp_tzdir, sizeof tmp_tzdir, "%s", tap_tmpdir());
+    tz_fixture_init();
     ota_tz_cache *c = ota_tz_cache_new();
     ok(c != NULL, "a cache");
     test_system_zones(c);
@@ -784,9 +457,5 @@ int main(void)
     ota_tz_cache_free(c);
     test_window_predicate();
     test_days_and_times();
-    test_refusals();
-    test_cache();
-    test_threads();
-    test_names();
     return tap_done();
 }
