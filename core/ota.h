@@ -303,7 +303,7 @@ const char *ota_wave_size_format(const ota_wave_size *w, char *buf, size_t len);
  * at targeted; a percentage rounds up, so 1% of 10 is 1, and 100% is all). */
 long ota_wave_size_devices(const ota_wave_size *w, long targeted);
 
-typedef struct ota_rollout {
+typedef struct ota_rollout_spec {
     ota_wave_size waves[OTA_MAX_WAVES];
     size_t nwaves;                    /* 1..20 */
     int success_threshold;            /* %, 0..100: succeeded share of the open waves to advance */
