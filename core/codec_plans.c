@@ -298,16 +298,12 @@ static int waves_from_json(json_t *r, ota_rollout *out, ota_err *e)
     return 0;
 }
 
-/* Absent or null: no rollout.  Fields left out keep ota_plan_init's. */
-static int rollout_from_json(json_t *j, ota_plan *p, ota_err *e)
+/* The "rollout" object into *o; fields left out keep what *o holds. */
+static int rollout_obj_from_json(json_t *r, ota_rollout *o, ota_err *e)
 {
     static const char *const keys[] = {"waves", "success_threshold", "failure_threshold", "min_finished",
                                        "soak_seconds", "advance", "on_failure", "max_offers_per_minute",
                                        NULL};
-    json_t *r = json_object_get(j, "rollout");
-    if (!r || json_is_null(r))
-        return 0;
-    ota_rollout *o = &p->rollout;
     const char *pre = "rollout";
     if (codec_need_object(r, pre, e) < 0 || codec_check_keys(r, pre, keys, e) < 0 ||
         waves_from_json(r, o, e) < 0 ||
@@ -320,6 +316,17 @@ static int rollout_from_json(json_t *j, ota_plan *p, ota_err *e)
                        &o->on_failure, e) ||
         codec_get_i64(r, pre, "max_offers_per_minute", false, INT64_MIN, INT64_MAX,
                       &o->max_offers_per_minute, NULL, e))
+        return -1;
+    return 0;
+}
+
+/* Absent or null: no rollout.  Fields left out keep ota_plan_init's. */
+static int rollout_from_json(json_t *j, ota_plan *p, ota_err *e)
+{
+    json_t *r = json_object_get(j, "rollout");
+    if (!r || json_is_null(r))
+        return 0;
+    if (rollout_obj_from_json(r, &p->rollout, e) < 0)
         return -1;
     p->has_rollout = true;
     return 0;
@@ -368,14 +375,10 @@ static int days_from_json(json_t *w, const char *pre, unsigned *mask, ota_err *e
     return 0;
 }
 
-static int maintenance_from_json(json_t *j, ota_plan *p, ota_err *e)
+static int maintenance_obj_from_json(json_t *m, ota_maintenance *o, ota_err *e)
 {
     static const char *const keys[] = {"timezone", "windows", "device_timezone", NULL};
     static const char *const wkeys[] = {"days", "start", "end", NULL};
-    json_t *m = json_object_get(j, "maintenance");
-    if (!m || json_is_null(m))
-        return 0;
-    ota_maintenance *o = &p->maintenance;
     if (codec_need_object(m, "maintenance", e) < 0 || codec_check_keys(m, "maintenance", keys, e) < 0 ||
         codec_get_str(m, "maintenance", "timezone", false, false, o->timezone, sizeof o->timezone,
                       CODEC_BYTES, OTA_TZ_NAME_MAX, e))
@@ -405,8 +408,54 @@ static int maintenance_from_json(json_t *j, ota_plan *p, ota_err *e)
             return -1;
     }
     o->nwindows = json_array_size(a);
+    return 0;
+}
+
+static int maintenance_from_json(json_t *j, ota_plan *p, ota_err *e)
+{
+    json_t *m = json_object_get(j, "maintenance");
+    if (!m || json_is_null(m))
+        return 0;
+    memset(&p->maintenance, 0, sizeof p->maintenance);
+    if (maintenance_obj_from_json(m, &p->maintenance, e) < 0)
+        return -1;
     p->has_maintenance = true;
     return 0;
+}
+
+/* ------------------------------------------- the store's text of them */
+static char *dump_compact(json_t *j)
+{
+    char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return t;
+}
+
+char *codec_rollout_text(const ota_rollout *r) { return dump_compact(rollout_json(r)); }
+char *codec_maintenance_text(const ota_maintenance *m) { return dump_compact(maintenance_json(m)); }
+
+static int text_decode(const char *text, void *out, int (*dec)(json_t *, void *, ota_err *), ota_err *e)
+{
+    json_t *j = ota_json_parse(text, strlen(text), e);
+    if (!j)
+        return -1;
+    int rc = dec(j, out, e);
+    json_decref(j);
+    return rc;
+}
+
+static int rollout_dec(json_t *j, void *out, ota_err *e) { return rollout_obj_from_json(j, out, e); }
+static int maintenance_dec(json_t *j, void *out, ota_err *e) { return maintenance_obj_from_json(j, out, e); }
+
+int codec_rollout_parse(const char *text, ota_rollout *out, ota_err *e)
+{
+    return text_decode(text, out, rollout_dec, e);
+}
+
+int codec_maintenance_parse(const char *text, ota_maintenance *out, ota_err *e)
+{
+    memset(out, 0, sizeof *out);
+    return text_decode(text, out, maintenance_dec, e);
 }
 
 /* Server-only fields are decoded when present (a client reading a server
