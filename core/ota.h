@@ -331,6 +331,9 @@ typedef struct ota_maintenance {
     ota_mw_window windows[OTA_MAX_MW_WINDOWS];
     size_t nwindows;                  /* 1..16 */
 } ota_maintenance;
+/* Same settings (waves, thresholds, ...; windows in order). */
+bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b);
+bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b);
 /* "HH:MM" (buf >= 6) of minutes 0..1439. */
 const char *ota_hhmm_format(int minutes, char *buf, size_t len);
 

@@ -91,6 +91,31 @@ const char *ota_wave_size_format(const ota_wave_size *w, char *buf, size_t len)
     return buf;
 }
 
+bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b)
+{
+    if (a->nwaves != b->nwaves || a->success_threshold != b->success_threshold ||
+        a->failure_threshold != b->failure_threshold || a->min_finished != b->min_finished ||
+        a->soak_seconds != b->soak_seconds || a->advance != b->advance || a->on_failure != b->on_failure ||
+        a->max_offers_per_minute != b->max_offers_per_minute)
+        return false;
+    for (size_t i = 0; i < a->nwaves && i < OTA_MAX_WAVES; i++)
+        if (a->waves[i].percent != b->waves[i].percent || a->waves[i].value != b->waves[i].value)
+            return false;
+    return true;
+}
+
+bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b)
+{
+    if (strcmp(a->timezone, b->timezone) || a->device_timezone != b->device_timezone ||
+        a->nwindows != b->nwindows)
+        return false;
+    for (size_t i = 0; i < a->nwindows && i < OTA_MAX_MW_WINDOWS; i++)
+        if (a->windows[i].days != b->windows[i].days || a->windows[i].start != b->windows[i].start ||
+            a->windows[i].end != b->windows[i].end)
+            return false;
+    return true;
+}
+
 const char *ota_action_str(ota_action a)
 {
     static const char *const n[] = {"activate", "pause", "resume", "terminate"};
