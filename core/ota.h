@@ -334,7 +334,8 @@ typedef struct ota_maintenance {
 /* Same settings (waves, thresholds, ...; windows in order). */
 bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b);
 bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b);
-/* "HH:MM" (buf >= 6) of minutes 0..1439. */
+/* "HH:MM" (buf >= 6; 12 for any int) of minutes 0..1439; out of range
+ * it stays out of range ("24:00"), never wrapped. */
 const char *ota_hhmm_format(int minutes, char *buf, size_t len);
 
 #define OTA_PAUSED_FAILURE_THRESHOLD "failure_threshold"  /* ota_plan.paused_reason */

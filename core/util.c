@@ -79,8 +79,7 @@ int ota_day_parse(const char *s)
 
 const char *ota_hhmm_format(int minutes, char *buf, size_t len)
 {
-    if (minutes < 0 || minutes > 1439)
-        minutes = 0;
+    /* out of range stays visible ("24:00"), so whoever decodes it refuses it */
     snprintf(buf, len, "%02d:%02d", minutes / 60, minutes % 60);
     return buf;
 }
