@@ -146,3 +146,14 @@ long ota_wave_size_devices(const ota_wave_size *w, long targeted)
     /* rounded up: a wave of 1% of a small fleet still holds a device */
     return (long)(((int64_t)targeted * w->value + 99) / 100);
 }
+
+void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, long *out)
+{
+    long reached = 0;
+    for (size_t i = 0; i < nwaves; i++) {
+        long cum = ota_wave_size_devices(&waves[i], targeted);
+        out[i] = cum > reached ? cum - reached : 0;
+        if (cum > reached)
+            reached = cum;
+    }
+}

@@ -302,6 +302,9 @@ const char *ota_wave_size_format(const ota_wave_size *w, char *buf, size_t len);
 /* Devices a wave of size w holds of targeted (cumulative; a count is capped
  * at targeted; a percentage rounds up, so 1% of 10 is 1, and 100% is all). */
 long ota_wave_size_devices(const ota_wave_size *w, long targeted);
+/* Each wave's own devices of targeted (cumulative sizes never shrink: a
+ * count after a larger percentage adds none); out[0..nwaves-1]. */
+void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, long *out);
 
 typedef struct ota_rollout_spec {
     ota_wave_size waves[OTA_MAX_WAVES];

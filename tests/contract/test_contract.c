@@ -497,6 +497,13 @@ static void t_staged(ctx *c, int64_t pkg)
        "staged: the maintenance windows come back equal");
     is_int(q.retry_interval_seconds, 900, "staged: retry interval kept");
     is_str(q.paused_reason, "", "staged: no paused reason");
+    ota_preview pv;
+    ok_call(c->b->ops->plan_preview(c->b, p.id, &pv, &E), &E, "staged: preview");
+    long in_waves = 0;
+    for (size_t i = 0; i < pv.nwaves; i++)
+        in_waves += pv.waves[i].devices;
+    ok(pv.nwaves == 3 && pv.waves[1].size.value == 200 && !pv.waves[1].size.percent && in_waves == pv.targeted,
+       "staged: the preview shows the waves, which hold every targeted device");
 
     q.rollout.soak_seconds = 7200;
     q.rollout.waves[1].value = 500;

@@ -399,6 +399,13 @@ static void test_rollout_rules(void)
     ok(ota_wave_size_devices(&pc, 1000) == 10, "1%% of 1000 devices is 10");
     ok(ota_wave_size_devices(&all, 999999) == 999999, "100%% is every device, exactly");
     ok(ota_wave_size_devices(&cnt, 50) == 50, "a count is capped at the devices targeted");
+    ota_wave_size ws3[3] = {{true, 1}, {false, 200}, {true, 100}};
+    long dv[3];
+    ota_wave_devices(ws3, 3, 1000, dv);
+    ok(dv[0] == 10 && dv[1] == 190 && dv[2] == 800, "waves 1%%, 200, 100%% of 1000: 10, 190, 800 devices");
+    ota_wave_size mixed[3] = {{true, 50}, {false, 200}, {true, 100}};
+    ota_wave_devices(mixed, 3, 1000, dv);
+    ok(dv[0] == 500 && dv[1] == 0 && dv[2] == 500, "a count below an earlier percentage adds no devices");
 }
 
 int main(void)
