@@ -133,8 +133,9 @@ const char *ota_action_str(ota_action a);
 #define OTA_REASON_WAVE    "wave"                /* outside the open waves */
 #define OTA_REASON_RATE_LIMIT "rate_limit"       /* over max_offers_per_minute */
 #define OTA_REASON_MAINTENANCE "maintenance_window" /* outside every maintenance window */
-/* A job's failure reason (jobs.error) when it passed the plan's job
- * timeout while downloading or installing; it counts as a failure. */
+/* The reason word of a job failed because it passed the plan's job timeout
+ * while downloading or installing (the engine records it on the job); it
+ * counts as a failure for retries and for the rollout's brake. */
 #define OTA_REASON_TIMEOUT "timeout"
 
 /* ------------------------------------------------------------ lifecycle */
