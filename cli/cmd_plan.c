@@ -42,8 +42,9 @@ static void print_staged(const ota_plan *p)
             for (int d = 0, k = 0; d < 7; d++)
                 if (m->windows[i].days & (1u << d))
                     printf("%s%s", k++ ? "," : "", ota_day_str(d));
-            printf(" %s-%s\n", ota_hhmm_format(m->windows[i].start, a, sizeof a),
-                   ota_hhmm_format(m->windows[i].end, b, sizeof b));
+            const char *s = ota_hhmm_format(m->windows[i].start, a, sizeof a);
+            const char *t = ota_hhmm_format(m->windows[i].end, b, sizeof b);
+            printf(" %s-%s\n", s ? s : "?", t ? t : "?");
         }
     }
 }

@@ -44,6 +44,15 @@ static json_t *rollout_json(const ota_rollout *r)
                      "max_offers_per_minute", (json_int_t)r->max_offers_per_minute);
 }
 
+/* A window time as "HH:MM"; one out of range stays out of range ("24:00",
+ * never wrapped or dropped), so whoever decodes it refuses it by name. */
+static const char *hhmm_text(int minutes, char *buf, size_t len)
+{
+    if (!ota_hhmm_format(minutes, buf, len))
+        snprintf(buf, len, "%02d:%02d", minutes / 60, minutes % 60);
+    return buf;
+}
+
 static json_t *maintenance_json(const ota_maintenance *m)
 {
     json_t *wins = json_array();
@@ -53,10 +62,10 @@ static json_t *maintenance_json(const ota_maintenance *m)
         for (int d = 0; days && d < 7; d++)
             if (w->days & (1u << d))
                 json_array_append_new(days, json_string(ota_day_str(d)));
-        char a[8], b[8];
+        char a[32], b[32];
         json_array_append_new(wins, json_pack("{s:o, s:s, s:s}", "days", days, "start",
-                                              ota_hhmm_format(w->start, a, sizeof a), "end",
-                                              ota_hhmm_format(w->end, b, sizeof b)));
+                                              hhmm_text(w->start, a, sizeof a), "end",
+                                              hhmm_text(w->end, b, sizeof b)));
     }
     return json_pack("{s:s, s:o, s:b}", "timezone", m->timezone, "windows", wins, "device_timezone",
                      m->device_timezone);
@@ -366,8 +375,8 @@ static int days_from_json(json_t *w, const char *pre, unsigned *mask, ota_err *e
     json_array_foreach(a, i, d) {
         if (!json_is_string(d))
             return codec_wrong_type(e, field, "an array of day names", d);
-        int day = ota_day_parse(json_string_value(d));
-        if (day < 0)
+        int day;
+        if (ota_day_parse(json_string_value(d), &day) < 0)
             return ota_fail(e, OTA_E_VALIDATION, field, "days are mon, tue, wed, thu, fri, sat, sun (got \"%.20s\")",
                             json_string_value(d));
         *mask |= 1u << day;

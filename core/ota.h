@@ -319,12 +319,13 @@ typedef struct ota_rollout_spec {
     int64_t max_offers_per_minute;    /* >= 0, 0 = no limit */
 } ota_rollout;
 
-/* Maintenance windows: local days and times in an IANA zone. */
-#define OTA_DAY_MON 0x01  /* bit d (0 = mon .. 6 = sun) of ota_mw_window.days */
-#define OTA_DAYS_ALL 0x7f
-/* "mon".."sun" for d 0..6; parse gives 0..6 or -1. */
-const char *ota_day_str(int d);
-int ota_day_parse(const char *s);
+/* Maintenance windows: local days and times in an IANA zone.  The day and
+ * HH:MM words below have the exact signatures and behaviour of the time-zone
+ * module's (core/window.c on the tz branch), so at the merge these copies
+ * (here and in core/util.c) are simply dropped for those. */
+#define OTA_DAYS_ALL 0x7fu   /* bit d (0 = mon .. 6 = sun) of ota_mw_window.days */
+int ota_day_parse(const char *s, int *bit);       /* "mon".."sun" -> 0..6; -1 otherwise */
+const char *ota_day_str(int bit);                 /* 0..6 -> "mon".."sun"; NULL otherwise */
 typedef struct ota_mw_window {
     unsigned days;                    /* bit mask, bit 0 mon .. bit 6 sun; at least one */
     int start, end;                   /* minutes of the local day 0..1439; end <= start runs past midnight */
@@ -338,8 +339,7 @@ typedef struct ota_maintenance {
 /* Same settings (waves, thresholds, ...; windows in order). */
 bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b);
 bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b);
-/* "HH:MM" (buf >= 6; 12 for any int) of minutes 0..1439; out of range
- * it stays out of range ("24:00"), never wrapped. */
+/* "HH:MM" into buf (>= 6 bytes); NULL when minutes is not 0..1439. */
 const char *ota_hhmm_format(int minutes, char *buf, size_t len);
 
 #define OTA_PAUSED_FAILURE_THRESHOLD "failure_threshold"  /* ota_plan.paused_reason */

@@ -67,19 +67,22 @@ ENUM_NAMES(ota_wave_state_str, ota_wave_state_parse, ota_wave_state, OTA_WAVE__C
 
 static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
-const char *ota_day_str(int d) { return d >= 0 && d < 7 ? day_names[d] : "unknown"; }
+const char *ota_day_str(int bit) { return bit >= 0 && bit < 7 ? day_names[bit] : NULL; }
 
-int ota_day_parse(const char *s)
+int ota_day_parse(const char *s, int *bit)
 {
     for (int d = 0; s && d < 7; d++)
-        if (!strcmp(s, day_names[d]))
-            return d;
+        if (!strcmp(s, day_names[d])) {
+            *bit = d;
+            return 0;
+        }
     return -1;
 }
 
 const char *ota_hhmm_format(int minutes, char *buf, size_t len)
 {
-    /* out of range stays visible ("24:00"), so whoever decodes it refuses it */
+    if (minutes < 0 || minutes > 1439 || !buf || len < 6)
+        return NULL;
     snprintf(buf, len, "%02d:%02d", minutes / 60, minutes % 60);
     return buf;
 }

@@ -393,7 +393,8 @@ static void test_rollout_rules(void)
     ok(ota_on_failure_parse("explode", &of) < 0, "an unknown on_failure word is refused");
     ota_wave_state ws;
     ok(ota_wave_state_parse("soaking", &ws) == 0 && ws == OTA_WAVE_SOAKING, "soaking parses");
-    ok(ota_day_parse("sun") == 6 && ota_day_parse("Mon") < 0, "days are mon..sun, lowercase");
+    int bit = -1;
+    ok(ota_day_parse("sun", &bit) == 0 && bit == 6 && ota_day_parse("Mon", &bit) < 0, "days are mon..sun, lowercase");
     ota_wave_size pc = {true, 1}, all = {true, 100}, cnt = {false, 200};
     ok(ota_wave_size_devices(&pc, 10) == 1, "1%% of 10 devices rounds up to 1");
     ok(ota_wave_size_devices(&pc, 1000) == 10, "1%% of 1000 devices is 10");
