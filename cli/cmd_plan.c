@@ -15,12 +15,49 @@ static void print_list(const char *label, const ota_strlist *l)
     printf("\n");
 }
 
+static void print_staged(const ota_plan *p)
+{
+    if (p->has_rollout) {
+        const ota_rollout *r = &p->rollout;
+        printf("  waves           ");
+        for (size_t i = 0; i < r->nwaves; i++) {
+            char b[24];
+            printf("%s%s", i ? ", " : "", ota_wave_size_format(&r->waves[i], b, sizeof b));
+        }
+        printf("\n  thresholds      success %d%%, failure %d%% after %lld finished\n", r->success_threshold,
+               r->failure_threshold, (long long)r->min_finished);
+        printf("  advance         %s, soak %llds, on failure %s\n", ota_advance_str(r->advance),
+               (long long)r->soak_seconds, ota_on_failure_str(r->on_failure));
+        if (r->max_offers_per_minute)
+            printf("  rate limit      %lld offers/min\n", (long long)r->max_offers_per_minute);
+        else
+            printf("  rate limit      none\n");
+    }
+    if (p->has_maintenance) {
+        const ota_maintenance *m = &p->maintenance;
+        printf("  maintenance     %s%s\n", m->timezone, m->device_timezone ? " (or the device's own zone)" : "");
+        for (size_t i = 0; i < m->nwindows; i++) {
+            char a[12], b[12];
+            printf("                  ");
+            for (int d = 0, k = 0; d < 7; d++)
+                if (m->windows[i].days & (1u << d))
+                    printf("%s%s", k++ ? "," : "", ota_day_str(d));
+            const char *s = ota_hhmm_format(m->windows[i].start, a, sizeof a);
+            const char *t = ota_hhmm_format(m->windows[i].end, b, sizeof b);
+            printf(" %s-%s\n", s ? s : "?", t ? t : "?");
+        }
+    }
+}
+
 void print_plan(const ota_plan *p)
 {
     char a[40], b[40];
     printf("plan %lld: %s\n", (long long)p->id, p->name);
     printf("  product         %s\n", p->product);
-    if (p->state == OTA_PLAN_PAUSED)
+    if (p->state == OTA_PLAN_PAUSED && p->paused_reason[0])
+        printf("  state           paused (from %s; by the engine: %s)\n", ota_plan_state_str(p->paused_from),
+               p->paused_reason);
+    else if (p->state == OTA_PLAN_PAUSED)
         printf("  state           paused (from %s)\n", ota_plan_state_str(p->paused_from));
     else
         printf("  state           %s\n", ota_plan_state_str(p->state));
@@ -28,6 +65,8 @@ void print_plan(const ota_plan *p)
     printf("  mode            %s\n", ota_mode_str(p->mode));
     printf("  strategy        retries %d, min RSRP %d dBm, min battery %d%%, job timeout %llds\n", p->retries,
            p->min_rsrp, p->min_battery, (long long)p->job_timeout);
+    if (p->retry_interval_seconds)
+        printf("  retry interval  %llds\n", (long long)p->retry_interval_seconds);
     printf("  window          %s .. %s\n", cli_time(p->window_start, a, sizeof a),
            cli_time(p->window_end, b, sizeof b));
     print_list("blacklist", &p->blacklist);
@@ -37,6 +76,7 @@ void print_plan(const ota_plan *p)
         printf("%s%s (package %lld)", i ? ", " : "", p->components[i].component,
                (long long)p->components[i].package_id);
     printf("%s\n", p->ncomponents ? "" : "-");
+    print_staged(p);
     if (p->activated_at)
         printf("  activated       %s\n", cli_time(p->activated_at, a, sizeof a));
 }
@@ -297,6 +337,28 @@ int cmd_plan_status(cli *c, int argc, char **argv)
     snprintf(tb, sizeof tb, "%ld", total);
     table_row(&t, "total", tb);
     table_print(&t);
+    if (s.nwaves) {
+        cli_table w;
+        table_init(&w, 5, "WAVE", "SIZE", "DEVICES", "STATE", "SUCCEEDED/FAILED");
+        for (size_t i = 0; i < s.nwaves; i++) {
+            char k[16], sz[24], dv[24], sf[48];
+            snprintf(k, sizeof k, "%zu%s", i, (int)i == s.current_wave ? " *" : "");
+            ota_wave_size_format(&s.waves[i].size, sz, sizeof sz);
+            snprintf(dv, sizeof dv, "%ld", s.waves[i].devices);
+            snprintf(sf, sizeof sf, "%ld/%ld", s.waves[i].succeeded, s.waves[i].failed);
+            table_row(&w, k, sz, dv, ota_wave_state_str(s.waves[i].state), sf);
+        }
+        table_print(&w);
+    }
+    if (s.paused_reason[0])
+        printf("paused by the engine: %s\n", s.paused_reason);
+    if (s.nrollback_plans || s.rollback_uncovered) {
+        printf("rollback plans:");
+        for (size_t i = 0; i < s.nrollback_plans; i++)
+            printf(" %lld", (long long)s.rollback_plans[i]);
+        printf("%s (devices without a full package to go back to: %ld)\n", s.nrollback_plans ? "" : " none",
+               s.rollback_uncovered);
+    }
     return CLI_OK;
 }
 
@@ -402,5 +464,10 @@ int cmd_plan_preview(cli *c, int argc, char **argv)
     printf("excluded:     blacklisted %ld, not whitelisted %ld, version mismatch %ld\n", p.blacklisted,
            p.not_whitelisted, p.version_mismatch);
     printf("deferred now: battery %ld, rsrp %ld\n", p.deferred_battery, p.deferred_rsrp);
+    for (size_t i = 0; i < p.nwaves; i++) {
+        char sz[24];
+        printf("wave %zu:       %s, %ld devices\n", i, ota_wave_size_format(&p.waves[i].size, sz, sizeof sz),
+               p.waves[i].devices);
+    }
     return CLI_OK;
 }

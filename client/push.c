@@ -290,6 +290,18 @@ static void plan_diff(const ota_plan *srv, const ota_plan *mine, char *out, size
     }
     diff_list(out, len, "blacklist", &srv->blacklist, &mine->blacklist);
     diff_list(out, len, "whitelist", &srv->whitelist, &mine->whitelist);
+    if (srv->retry_interval_seconds != mine->retry_interval_seconds)
+        diff_line(out, len, "strategy.retry_interval_seconds: server %" PRId64 ", local %" PRId64,
+                  srv->retry_interval_seconds, mine->retry_interval_seconds);
+    if (srv->has_rollout != mine->has_rollout ||
+        (srv->has_rollout && !ota_rollout_equal(&srv->rollout, &mine->rollout)))
+        diff_line(out, len, "rollout: server %s, local %s", srv->has_rollout ? "has one" : "none",
+                  mine->has_rollout ? (srv->has_rollout ? "another" : "has one") : "none");
+    if (srv->has_maintenance != mine->has_maintenance ||
+        (srv->has_maintenance && !ota_maintenance_equal(&srv->maintenance, &mine->maintenance)))
+        diff_line(out, len, "maintenance: server %s, local %s",
+                  srv->has_maintenance ? srv->maintenance.timezone : "none",
+                  mine->has_maintenance ? mine->maintenance.timezone : "none");
     if (!ota_plan_is_editable(srv->state))
         diff_line(out, len, "state: server %s", ota_plan_state_str(srv->state));
     if (!out[0])
@@ -451,6 +463,7 @@ int ota_plan_pull(ota_backend *remote, int64_t remote_id, const char *url, ota_b
     }
     L.id = 0;
     L.state = OTA_PLAN_SAVED;
+    L.paused_reason[0] = '\0';  /* a draft: the server's brake is not its own */
     if (local->ops->plan_create(local, &L, e) < 0)
         goto done;
     res->created = true;

@@ -74,4 +74,14 @@ int codec_get_versions(json_t *obj, const char *key, bool required, ota_version 
 int codec_files_from_json(json_t *obj, const char *prefix, ota_file *f, size_t *n, ota_err *e);
 int codec_sigs_from_json(json_t *obj, const char *prefix, ota_signature *s, size_t *n, ota_err *e);
 
+/* codec_plans.c: a plan's rollout and maintenance as the compact JSON text
+ * of their API.md objects (what the store keeps in plans.rollout and
+ * plans.maintenance), and back.  text: malloc'd, NULL when out of memory;
+ * parse: strict as the plan decoder (a rollout's fields left out keep what
+ * *out holds). */
+char *codec_rollout_text(const ota_rollout *r);
+char *codec_maintenance_text(const ota_maintenance *m);
+int codec_rollout_parse(const char *text, ota_rollout *out, ota_err *e);
+int codec_maintenance_parse(const char *text, ota_maintenance *out, ota_err *e);
+
 #endif /* OTA_CODEC_H */

@@ -118,6 +118,8 @@ static const char *const defer_names[OTA_DEFER__COUNT] = {
     [OTA_ELIGIBLE] = NULL, [OTA_DEFER_WINDOW] = OTA_REASON_WINDOW, [OTA_DEFER_VERSION] = OTA_REASON_VERSION,
     [OTA_DEFER_BUSY] = OTA_REASON_BUSY, [OTA_DEFER_RSRP] = OTA_REASON_RSRP,
     [OTA_DEFER_BATTERY] = OTA_REASON_BATTERY, [OTA_DEFER_UP_TO_DATE] = "up_to_date",
+    [OTA_DEFER_WAVE] = OTA_REASON_WAVE, [OTA_DEFER_RATE_LIMIT] = OTA_REASON_RATE_LIMIT,
+    [OTA_DEFER_MAINTENANCE] = OTA_REASON_MAINTENANCE,
 };
 
 const char *ota_defer_str(ota_defer d) { return (unsigned)d < OTA_DEFER__COUNT ? defer_names[d] : NULL; }
@@ -130,4 +132,28 @@ ota_defer ota_defer_parse(const char *s)
         if (!strcmp(s, defer_names[i]))
             return (ota_defer)i;
     return OTA_ELIGIBLE;
+}
+
+/* ------------------------------------------------------ staged rollouts */
+long ota_wave_size_devices(const ota_wave_size *w, long targeted)
+{
+    if (targeted <= 0 || w->value <= 0)
+        return 0;
+    if (!w->percent)
+        return w->value < targeted ? (long)w->value : targeted;
+    if (w->value >= 100)
+        return targeted;
+    /* rounded up: a wave of 1% of a small fleet still holds a device */
+    return (long)(((int64_t)targeted * w->value + 99) / 100);
+}
+
+void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, long *out)
+{
+    long reached = 0;
+    for (size_t i = 0; i < nwaves; i++) {
+        long cum = ota_wave_size_devices(&waves[i], targeted);
+        out[i] = cum > reached ? cum - reached : 0;
+        if (cum > reached)
+            reached = cum;
+    }
 }

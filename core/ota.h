@@ -130,6 +130,13 @@ const char *ota_action_str(ota_action a);
 #define OTA_REASON_WINDOW  "window"
 #define OTA_REASON_VERSION "version"
 #define OTA_REASON_BUSY    "busy"
+#define OTA_REASON_WAVE    "wave"                /* outside the open waves */
+#define OTA_REASON_RATE_LIMIT "rate_limit"       /* over max_offers_per_minute */
+#define OTA_REASON_MAINTENANCE "maintenance_window" /* outside every maintenance window */
+/* The reason word of a job failed because it passed the plan's job timeout
+ * while downloading or installing (the engine records it on the job); it
+ * counts as a failure for retries and for the rollout's brake. */
+#define OTA_REASON_TIMEOUT "timeout"
 
 /* ------------------------------------------------------------ lifecycle */
 /* The domain's state rules (core/lifecycle.c), the one place they live:
@@ -175,7 +182,9 @@ ota_job_state ota_job_step_toward(ota_job_state cur, ota_job_state to);
  * for check-ins, the preview, status and DDI. */
 typedef enum {
     OTA_ELIGIBLE = 0, OTA_DEFER_WINDOW, OTA_DEFER_VERSION, OTA_DEFER_BUSY, OTA_DEFER_RSRP,
-    OTA_DEFER_BATTERY, OTA_DEFER_UP_TO_DATE, OTA_DEFER__COUNT
+    OTA_DEFER_BATTERY, OTA_DEFER_UP_TO_DATE,
+    OTA_DEFER_WAVE, OTA_DEFER_RATE_LIMIT, OTA_DEFER_MAINTENANCE,  /* second wave: staged rollouts */
+    OTA_DEFER__COUNT
 } ota_defer;
 typedef struct ota_eligibility_facts {
     int64_t now, window_start;        /* the plan's window has opened when now >= window_start */
@@ -330,6 +339,75 @@ typedef struct ota_plan_component {
     int64_t package_id;
 } ota_plan_component;
 
+/* Staged rollouts (API.md "Additions"): a plan's waves, brake and rate
+ * limit.  A wave's size is the cumulative share of the plan's targeted
+ * devices reached once it is open: a percentage (percent, value 1..100;
+ * 100% is exact, never a rounded count) or a device count (value >= 1). */
+#define OTA_MAX_WAVES         20
+#define OTA_MAX_MW_WINDOWS    16   /* maintenance windows per plan */
+#define OTA_TZ_NAME_MAX       64   /* bytes of an IANA time zone name */
+#define OTA_RETRY_INTERVAL_MAX (30 * 86400)  /* strategy.retry_interval_seconds */
+#define OTA_MAX_ROLLBACK_PLANS 64  /* rollback drafts one plan's status lists */
+typedef enum { OTA_ADVANCE_AUTO = 0, OTA_ADVANCE_MANUAL } ota_advance;
+typedef enum { OTA_ON_FAILURE_PAUSE = 0, OTA_ON_FAILURE_TERMINATE, OTA_ON_FAILURE_ROLLBACK } ota_on_failure;
+typedef enum { OTA_WAVE_WAITING = 0, OTA_WAVE_OPEN, OTA_WAVE_SOAKING, OTA_WAVE_DONE, OTA_WAVE__COUNT } ota_wave_state;
+const char *ota_advance_str(ota_advance a);            /* "auto" "manual" */
+int ota_advance_parse(const char *s, ota_advance *out);
+const char *ota_on_failure_str(ota_on_failure f);      /* "pause" "terminate" "rollback" */
+int ota_on_failure_parse(const char *s, ota_on_failure *out);
+const char *ota_wave_state_str(ota_wave_state w);      /* "waiting" "open" "soaking" "done" */
+int ota_wave_state_parse(const char *s, ota_wave_state *out);
+
+typedef struct ota_wave_size {
+    bool percent;     /* true: value is a percentage ("N%"); false: a device count */
+    int64_t value;
+} ota_wave_size;
+/* "N%" or "N" into buf (>= 24 bytes). */
+const char *ota_wave_size_format(const ota_wave_size *w, char *buf, size_t len);
+/* Devices a wave of size w holds of targeted (cumulative; a count is capped
+ * at targeted; a percentage rounds up, so 1% of 10 is 1, and 100% is all). */
+long ota_wave_size_devices(const ota_wave_size *w, long targeted);
+/* Each wave's own devices of targeted (cumulative sizes never shrink: a
+ * count after a larger percentage adds none); out[0..nwaves-1]. */
+void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, long *out);
+
+typedef struct ota_rollout_spec {
+    ota_wave_size waves[OTA_MAX_WAVES];
+    size_t nwaves;                    /* 1..20 */
+    int success_threshold;            /* %, 0..100: succeeded share of the open waves to advance */
+    int failure_threshold;            /* %, 0..100: failed/finished above it trips the brake */
+    int64_t min_finished;             /* >= 0: finished devices before the brake may trip */
+    int64_t soak_seconds;             /* >= 0 */
+    ota_advance advance;
+    ota_on_failure on_failure;
+    int64_t max_offers_per_minute;    /* >= 0, 0 = no limit */
+} ota_rollout;
+
+/* Maintenance windows: local days and times in an IANA zone.  The day and
+ * HH:MM words below have the exact signatures and behaviour of the time-zone
+ * module's (core/window.c on the tz branch), so at the merge these copies
+ * (here and in core/util.c) are simply dropped for those. */
+#define OTA_DAYS_ALL 0x7fu   /* bit d (0 = mon .. 6 = sun) of ota_mw_window.days */
+int ota_day_parse(const char *s, int *bit);       /* "mon".."sun" -> 0..6; -1 otherwise */
+const char *ota_day_str(int bit);                 /* 0..6 -> "mon".."sun"; NULL otherwise */
+typedef struct ota_mw_window {
+    unsigned days;                    /* bit mask, bit 0 mon .. bit 6 sun; at least one */
+    int start, end;                   /* minutes of the local day 0..1439; end <= start runs past midnight */
+} ota_mw_window;
+typedef struct ota_maintenance {
+    char timezone[OTA_TZ_NAME_MAX + 1];
+    bool device_timezone;             /* judge a device reporting a valid zone in its own */
+    ota_mw_window windows[OTA_MAX_MW_WINDOWS];
+    size_t nwindows;                  /* 1..16 */
+} ota_maintenance;
+/* Same settings (waves, thresholds, ...; windows in order). */
+bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b);
+bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b);
+/* "HH:MM" into buf (>= 6 bytes); NULL when minutes is not 0..1439. */
+const char *ota_hhmm_format(int minutes, char *buf, size_t len);
+
+#define OTA_PAUSED_FAILURE_THRESHOLD "failure_threshold"  /* ota_plan.paused_reason */
+
 typedef struct ota_plan {
     int64_t id;                       /* 0 before create */
     char name[4 * OTA_NAME_MAX_CHARS + 1];
@@ -348,6 +426,12 @@ typedef struct ota_plan {
     int64_t created_at, updated_at, activated_at; /* activated_at 0 = never */
     ota_plan_state paused_from;       /* meaningful in PAUSED */
     int required_signatures;          /* 0..OTA_SIG_MAX valid trusted signatures per package to activate */
+    int64_t retry_interval_seconds;   /* strategy.retry_interval_seconds, 0..OTA_RETRY_INTERVAL_MAX; default 0 */
+    bool has_rollout;                 /* false: one wave of 100%, no brake, no rate limit */
+    ota_rollout rollout;
+    bool has_maintenance;             /* false: any time inside the window */
+    ota_maintenance maintenance;
+    char paused_reason[32];           /* "" or OTA_PAUSED_FAILURE_THRESHOLD (set by the engine) */
 } ota_plan;
 
 void ota_plan_init(ota_plan *p);   /* zero + defaults (retries 0, min_rsrp -140, ...) */
@@ -361,6 +445,15 @@ int ota_validate_file_size(const char *name, uint64_t size, ota_err *e);
 int ota_validate_package_meta(const ota_package_meta *m, ota_err *e);
 int ota_validate_file_count(size_t n, ota_err *e);
 int ota_validate_plan(const ota_plan *p, ota_err *e);         /* not the package lookups */
+/* The rollout and maintenance parts of ota_validate_plan (fields
+ * "rollout.*", "maintenance.*").  Wave sizes: 1..20 waves; a percentage is
+ * 0 < N <= 100, a count >= 1; sizes of the same kind strictly increase in
+ * order (a percentage and a count are not compared: which is larger depends
+ * on the fleet); the last wave is exactly "100%", so no other wave is.
+ * Maintenance: a zone name of letters, digits, '/', '_', '-', '+' (up to 64
+ * bytes, no "..", no leading '/'), 1..16 windows, each with a day. */
+int ota_validate_rollout(const ota_rollout *r, ota_err *e);
+int ota_validate_maintenance(const ota_maintenance *m, ota_err *e);
 int ota_validate_product(const ota_product *p, ota_err *e);
 int ota_validate_device_id(const char *id, ota_err *e);
 extern const char *const ota_allowed_endings[];              /* NULL-terminated */
@@ -509,10 +602,16 @@ int ota_plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan
 /* --------------------------------------------------------------- rollout */
 int ota_plan_transition(ota_engine *eng, int64_t id, ota_action a, ota_plan *out, ota_err *e);
 
+typedef struct ota_wave_count {
+    ota_wave_size size;
+    long devices;                     /* devices in the wave (its own, not cumulative) */
+} ota_wave_count;
 typedef struct ota_preview {
     long targeted;
     long blacklisted, not_whitelisted, version_mismatch;  /* excluded */
     long deferred_battery, deferred_rsrp;                 /* deferred now */
+    ota_wave_count waves[OTA_MAX_WAVES];                  /* when the plan has a rollout */
+    size_t nwaves;                                        /* 0: no rollout */
 } ota_preview;
 int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e);
 
@@ -521,6 +620,19 @@ typedef struct ota_plan_status {
     int64_t revision;
     long counts[OTA_JOB__COUNT];
     int64_t last_seq;
+    /* Staged rollouts: filled when the plan has a rollout (nwaves > 0). */
+    struct ota_wave_status {
+        ota_wave_size size;
+        long devices;                 /* devices in this wave (its own, not cumulative) */
+        ota_wave_state state;
+        long succeeded, failed;
+    } waves[OTA_MAX_WAVES];
+    size_t nwaves;
+    int current_wave;                 /* 0-based: the last open wave */
+    int64_t rollback_plans[OTA_MAX_ROLLBACK_PLANS];  /* saved rollback drafts (on_failure rollback) */
+    size_t nrollback_plans;
+    long rollback_uncovered;          /* succeeded devices whose previous version has no full package */
+    char paused_reason[32];           /* "" or OTA_PAUSED_FAILURE_THRESHOLD */
 } ota_plan_status;
 int ota_plan_status_get(ota_engine *eng, int64_t id, ota_plan_status *out, ota_err *e);
 

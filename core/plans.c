@@ -65,6 +65,7 @@ static int plan_create(ota_engine *eng, ota_plan *p, ota_err *e)
     p->revision = 1;
     p->created_at = p->updated_at = now;
     p->activated_at = 0;
+    p->paused_reason[0] = '\0';  /* the engine's to set, never a client's */
     rollout_invalidate(eng, id);
     rc = 0;
     goto out;
@@ -191,6 +192,7 @@ static int plan_update(ota_engine *eng, ota_plan *p, ota_err *e)
         p->state = OTA_PLAN_SAVED;
         p->created_at = cur.created_at;
         p->activated_at = 0;
+        memcpy(p->paused_reason, cur.paused_reason, sizeof p->paused_reason);
     }
     ota_plan_free(&cur);
 out:

@@ -173,6 +173,13 @@ struct rplan {
     ota_mode mode;
     int retries, min_rsrp, min_battery;
     int64_t wstart, wend, job_timeout, activated_at;
+    /* staged rollouts, as stored (the engine's rules for them: checkin.c, rollout_tick.c) */
+    int64_t retry_interval;    /* strategy.retry_interval_seconds */
+    bool has_rollout;          /* false: one wave of 100%, no brake, no rate limit */
+    ota_rollout rollout;
+    bool has_maintenance;      /* false: any time inside the window */
+    ota_maintenance maintenance;
+    char paused_reason[32];    /* "" or OTA_PAUSED_FAILURE_THRESHOLD */
     ota_offer_component *comps; /* component, target version, kind, source, files */
     size_t ncomps;
     struct strset black, white;

@@ -380,6 +380,12 @@ static int plan_add(void *ctx, const store_fleet_plan *sp, ota_err *e)
     p->wend = sp->window_end;
     p->job_timeout = sp->job_timeout;
     p->activated_at = sp->activated_at;
+    p->retry_interval = sp->retry_interval_seconds;
+    p->has_rollout = sp->has_rollout;
+    p->rollout = sp->rollout;
+    p->has_maintenance = sp->has_maintenance;
+    p->maintenance = sp->maintenance;
+    memcpy(p->paused_reason, sp->paused_reason, sizeof p->paused_reason);
     return 0;
 }
 

@@ -72,6 +72,23 @@ static int pv_run(ota_engine *eng, int64_t id, store_preview_plan *p, ota_previe
     return store_preview_devices(eng, id, p, pv_count, &v, e);
 }
 
+/* The waves of a plan with a rollout: each one's own share of the targeted. */
+static int pv_waves(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
+{
+    ota_plan pl;
+    if (store_plan_get(eng, id, &pl, false, e) < 0)
+        return -1;
+    if (pl.has_rollout) {
+        long dev[OTA_MAX_WAVES];
+        out->nwaves = pl.rollout.nwaves;
+        ota_wave_devices(pl.rollout.waves, pl.rollout.nwaves, out->targeted, dev);
+        for (size_t i = 0; i < out->nwaves; i++)
+            out->waves[i] = (ota_wave_count){pl.rollout.waves[i], dev[i]};
+    }
+    ota_plan_free(&pl);
+    return 0;
+}
+
 int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
@@ -82,6 +99,8 @@ int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
     int rc = store_snapshot_begin(eng, e);
     if (rc == 0) {
         rc = pv_run(eng, id, &p, out, e);
+        if (rc == 0)
+            rc = pv_waves(eng, id, out, e);
         store_snapshot_end(eng);
     }
     ENGINE_UNLOCK(eng);

@@ -219,6 +219,15 @@ int store_plan_list(ota_engine *eng, int state, const char *product, int64_t bef
 int store_plan_delete_saved(ota_engine *eng, int64_t id, ota_err *e);
 /* ---------------------------------------------- end of plans */
 
+/* ================================================ staged rollouts (store/plans.c) */
+/* Insert, update, get and list carry a plan's rollout, maintenance,
+ * retry_interval_seconds and paused_reason (plans columns rollout and
+ * maintenance: the codec's JSON text, NULL when none; retry_interval;
+ * paused_reason).  Create and update never write paused_reason: it is the
+ * engine's, set here ("" clears it). */
+int store_plan_set_paused_reason(ota_engine *eng, int64_t plan, const char *reason, ota_err *e);
+/* ---------------------------------------------- end of staged rollouts */
+
 /* ================================================ status, preview (store/status.c) */
 /* 0 when plan exists, -1 with OTA_E_NOT_FOUND ("id") when it does not. */
 int store_status_plan_check(ota_engine *eng, int64_t plan, ota_err *e);
@@ -422,6 +431,13 @@ typedef struct store_fleet_plan {
     ota_mode mode;
     int retries, min_rsrp, min_battery;
     int64_t window_start, window_end, job_timeout, activated_at;  /* activated_at 0 = never */
+    /* staged rollouts (as in ota_plan) */
+    int64_t retry_interval_seconds;
+    bool has_rollout;
+    ota_rollout rollout;
+    bool has_maintenance;
+    ota_maintenance maintenance;
+    char paused_reason[32];
 } store_fleet_plan;
 int store_fleet_plans(ota_engine *eng, int (*fn)(void *ctx, const store_fleet_plan *p, ota_err *e), void *ctx,
                       ota_err *e);

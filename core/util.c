@@ -1,5 +1,6 @@
 /* Small shared pieces: UTF-8 counting, enum names, string lists, plan
  * lifetime helpers. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ota.h"
@@ -58,6 +59,64 @@ ENUM_NAMES(ota_plan_state_str, ota_plan_state_parse, ota_plan_state, OTA_PLAN__C
 ENUM_NAMES(ota_job_state_str, ota_job_state_parse, ota_job_state, OTA_JOB__COUNT,
            "pending", "offered", "awaiting_confirmation", "downloading", "installing",
            "succeeded", "failed", "expired")
+
+ENUM_NAMES(ota_advance_str, ota_advance_parse, ota_advance, 2, "auto", "manual")
+ENUM_NAMES(ota_on_failure_str, ota_on_failure_parse, ota_on_failure, 3, "pause", "terminate", "rollback")
+ENUM_NAMES(ota_wave_state_str, ota_wave_state_parse, ota_wave_state, OTA_WAVE__COUNT,
+           "waiting", "open", "soaking", "done")
+
+static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+const char *ota_day_str(int bit) { return bit >= 0 && bit < 7 ? day_names[bit] : NULL; }
+
+int ota_day_parse(const char *s, int *bit)
+{
+    for (int d = 0; s && d < 7; d++)
+        if (!strcmp(s, day_names[d])) {
+            *bit = d;
+            return 0;
+        }
+    return -1;
+}
+
+const char *ota_hhmm_format(int minutes, char *buf, size_t len)
+{
+    if (minutes < 0 || minutes > 1439 || !buf || len < 6)
+        return NULL;
+    snprintf(buf, len, "%02d:%02d", minutes / 60, minutes % 60);
+    return buf;
+}
+
+const char *ota_wave_size_format(const ota_wave_size *w, char *buf, size_t len)
+{
+    snprintf(buf, len, "%lld%s", (long long)w->value, w->percent ? "%" : "");
+    return buf;
+}
+
+bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b)
+{
+    if (a->nwaves != b->nwaves || a->success_threshold != b->success_threshold ||
+        a->failure_threshold != b->failure_threshold || a->min_finished != b->min_finished ||
+        a->soak_seconds != b->soak_seconds || a->advance != b->advance || a->on_failure != b->on_failure ||
+        a->max_offers_per_minute != b->max_offers_per_minute)
+        return false;
+    for (size_t i = 0; i < a->nwaves && i < OTA_MAX_WAVES; i++)
+        if (a->waves[i].percent != b->waves[i].percent || a->waves[i].value != b->waves[i].value)
+            return false;
+    return true;
+}
+
+bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b)
+{
+    if (strcmp(a->timezone, b->timezone) || a->device_timezone != b->device_timezone ||
+        a->nwindows != b->nwindows)
+        return false;
+    for (size_t i = 0; i < a->nwindows && i < OTA_MAX_MW_WINDOWS; i++)
+        if (a->windows[i].days != b->windows[i].days || a->windows[i].start != b->windows[i].start ||
+            a->windows[i].end != b->windows[i].end)
+            return false;
+    return true;
+}
 
 const char *ota_action_str(ota_action a)
 {
@@ -138,6 +197,14 @@ void ota_plan_init(ota_plan *p)
     p->min_battery = OTA_BATTERY_MIN;
     p->job_timeout = 3600;
     p->state = OTA_PLAN_SAVED;
+    /* the rollout a plan gets when one is asked for with fields left out:
+     * one wave of 100%, advancing on every success, a brake that never trips */
+    p->rollout.nwaves = 1;
+    p->rollout.waves[0] = (ota_wave_size){.percent = true, .value = 100};
+    p->rollout.success_threshold = 100;
+    p->rollout.failure_threshold = 100;
+    p->rollout.advance = OTA_ADVANCE_AUTO;
+    p->rollout.on_failure = OTA_ON_FAILURE_PAUSE;
 }
 
 void ota_plan_free(ota_plan *p)
@@ -146,6 +213,7 @@ void ota_plan_free(ota_plan *p)
     ota_strlist_free(&p->whitelist);
 }
 
+/* rollout and maintenance are fixed-size members: the struct copy carries them */
 int ota_plan_copy(ota_plan *dst, const ota_plan *src)
 {
     *dst = *src;

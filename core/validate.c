@@ -217,6 +217,115 @@ static int check_plan_components(const ota_plan *p, ota_err *e)
     return 0;
 }
 
+/* ------------------------------------------- staged rollouts, maintenance */
+static int check_percent(const char *field, int v, ota_err *e)
+{
+    if (v < 0 || v > 100)
+        return ota_fail(e, OTA_E_VALIDATION, field, "between 0 and 100 %% (got %d)", v);
+    return 0;
+}
+
+static int check_wave(const ota_rollout *r, size_t i, ota_err *e)
+{
+    const ota_wave_size *w = &r->waves[i];
+    char f[48];
+    snprintf(f, sizeof f, "rollout.waves[%zu].size", i);
+    if (w->percent && (w->value <= 0 || w->value > 100))
+        return ota_fail(e, OTA_E_VALIDATION, f, "a percentage is 0 < N <= 100 (got %lld%%)",
+                        (long long)w->value);
+    if (!w->percent && w->value < 1)
+        return ota_fail(e, OTA_E_VALIDATION, f, "a device count is at least 1 (got %lld)",
+                        (long long)w->value);
+    /* a percentage and a count are not compared: which is larger depends on the fleet */
+    for (size_t j = i; j-- > 0;)
+        if (r->waves[j].percent == w->percent) {
+            if (r->waves[j].value >= w->value)
+                return ota_fail(e, OTA_E_VALIDATION, f,
+                                "sizes strictly increase (wave %zu is %lld%s, wave %zu is %lld%s)", j,
+                                (long long)r->waves[j].value, w->percent ? "%" : "", i,
+                                (long long)w->value, w->percent ? "%" : "");
+            break;
+        }
+    bool last = i + 1 == r->nwaves;
+    if (last && !(w->percent && w->value == 100))
+        return ota_fail(e, OTA_E_VALIDATION, f, "the last wave is \"100%%\"");
+    return 0;
+}
+
+int ota_validate_rollout(const ota_rollout *r, ota_err *e)
+{
+    if (r->nwaves < 1 || r->nwaves > OTA_MAX_WAVES)
+        return ota_fail(e, OTA_E_VALIDATION, "rollout.waves", "between 1 and %d waves (got %zu)",
+                        OTA_MAX_WAVES, r->nwaves);
+    for (size_t i = 0; i < r->nwaves; i++)
+        if (check_wave(r, i, e) < 0)
+            return -1;
+    if (check_percent("rollout.success_threshold", r->success_threshold, e) < 0 ||
+        check_percent("rollout.failure_threshold", r->failure_threshold, e) < 0)
+        return -1;
+    if (r->min_finished < 0)
+        return ota_fail(e, OTA_E_VALIDATION, "rollout.min_finished", "at least 0 (got %lld)",
+                        (long long)r->min_finished);
+    if (r->soak_seconds < 0)
+        return ota_fail(e, OTA_E_VALIDATION, "rollout.soak_seconds", "at least 0 (got %lld)",
+                        (long long)r->soak_seconds);
+    if (r->advance != OTA_ADVANCE_AUTO && r->advance != OTA_ADVANCE_MANUAL)
+        return ota_fail(e, OTA_E_VALIDATION, "rollout.advance", "must be auto or manual");
+    if (r->on_failure != OTA_ON_FAILURE_PAUSE && r->on_failure != OTA_ON_FAILURE_TERMINATE &&
+        r->on_failure != OTA_ON_FAILURE_ROLLBACK)
+        return ota_fail(e, OTA_E_VALIDATION, "rollout.on_failure", "must be pause, terminate or rollback");
+    if (r->max_offers_per_minute < 0)
+        return ota_fail(e, OTA_E_VALIDATION, "rollout.max_offers_per_minute", "at least 0 (got %lld)",
+                        (long long)r->max_offers_per_minute);
+    return 0;
+}
+
+/* The syntax of an IANA zone name ("Asia/Shanghai", "Etc/GMT+8", "UTC");
+ * whether tzdata knows it is the time-zone module's to say. */
+static int check_tz_name(const char *tz, ota_err *e)
+{
+    const char *f = "maintenance.timezone";
+    size_t n = strnlen(tz, OTA_TZ_NAME_MAX + 1);
+    if (n == 0)
+        return ota_fail(e, OTA_E_VALIDATION, f, "required when maintenance is given");
+    if (n > OTA_TZ_NAME_MAX)
+        return ota_fail(e, OTA_E_VALIDATION, f, "at most %d bytes", OTA_TZ_NAME_MAX);
+    if (tz[0] == '/' || strstr(tz, ".."))
+        return ota_fail(e, OTA_E_VALIDATION, f, "not a time zone name (\"%s\")", tz);
+    for (const char *c = tz; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '/' || *c == '_' || *c == '-' || *c == '+'))
+            return ota_fail(e, OTA_E_VALIDATION, f,
+                            "not a time zone name: letters, digits, '/', '_', '-', '+' only (\"%s\")", tz);
+    return 0;
+}
+
+int ota_validate_maintenance(const ota_maintenance *m, ota_err *e)
+{
+    if (check_tz_name(m->timezone, e) < 0)
+        return -1;
+    if (m->nwindows < 1 || m->nwindows > OTA_MAX_MW_WINDOWS)
+        return ota_fail(e, OTA_E_VALIDATION, "maintenance.windows", "between 1 and %d windows (got %zu)",
+                        OTA_MAX_MW_WINDOWS, m->nwindows);
+    for (size_t i = 0; i < m->nwindows; i++) {
+        const ota_mw_window *w = &m->windows[i];
+        char f[48];
+        if (!(w->days & OTA_DAYS_ALL) || (w->days & ~(unsigned)OTA_DAYS_ALL)) {
+            snprintf(f, sizeof f, "maintenance.windows[%zu].days", i);
+            return ota_fail(e, OTA_E_VALIDATION, f, "at least one day of mon..sun");
+        }
+        if (w->start < 0 || w->start > 1439) {
+            snprintf(f, sizeof f, "maintenance.windows[%zu].start", i);
+            return ota_fail(e, OTA_E_VALIDATION, f, "a time 00:00..23:59");
+        }
+        if (w->end < 0 || w->end > 1439) {
+            snprintf(f, sizeof f, "maintenance.windows[%zu].end", i);
+            return ota_fail(e, OTA_E_VALIDATION, f, "a time 00:00..23:59");
+        }
+    }
+    return 0;
+}
+
 int ota_validate_plan(const ota_plan *p, ota_err *e)
 {
     if (check_text("name", p->name, OTA_NAME_MAX_CHARS, true, e) < 0)
@@ -244,6 +353,14 @@ int ota_validate_plan(const ota_plan *p, ota_err *e)
     if (p->required_signatures < 0 || p->required_signatures > OTA_SIG_MAX)
         return ota_fail(e, OTA_E_VALIDATION, "required_signatures", "between 0 and %d (got %d)", OTA_SIG_MAX,
                         p->required_signatures);
+    if (p->retry_interval_seconds < 0 || p->retry_interval_seconds > OTA_RETRY_INTERVAL_MAX)
+        return ota_fail(e, OTA_E_VALIDATION, "strategy.retry_interval_seconds",
+                        "between 0 and %d seconds (30 days) (got %lld)", OTA_RETRY_INTERVAL_MAX,
+                        (long long)p->retry_interval_seconds);
+    if (p->has_rollout && ota_validate_rollout(&p->rollout, e) < 0)
+        return -1;
+    if (p->has_maintenance && ota_validate_maintenance(&p->maintenance, e) < 0)
+        return -1;
     if (check_device_list("blacklist", &p->blacklist, e) < 0 ||
         check_device_list("whitelist", &p->whitelist, e) < 0)
         return -1;

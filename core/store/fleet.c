@@ -128,7 +128,8 @@ int store_fleet_plans(ota_engine *eng, int (*fn)(void *ctx, const store_fleet_pl
 {
     sqlite3_stmt *st = store_stmt(eng,
         "SELECT id, product, state, mode, retries, min_rsrp, min_battery, window_start,"
-        " window_end, job_timeout, COALESCE(activated_at, 0), COALESCE(paused_from, 'active')"
+        " window_end, job_timeout, COALESCE(activated_at, 0), COALESCE(paused_from, 'active'),"
+        " rollout, maintenance, retry_interval, paused_reason"
         " FROM plans WHERE state IN ('active','upgrading','paused')"
         "  OR (state IN ('terminated','ended') AND id IN"
         "      (SELECT plan FROM plan_counts WHERE state IN (?1, ?2) AND n > 0))"
@@ -152,6 +153,17 @@ int store_fleet_plans(ota_engine *eng, int (*fn)(void *ctx, const store_fleet_pl
         p.job_timeout = sqlite3_column_int64(st, 9);
         p.activated_at = sqlite3_column_int64(st, 10);
         ota_plan_state_parse((const char *)sqlite3_column_text(st, 11), &p.paused_from);
+        p.retry_interval_seconds = sqlite3_column_int64(st, 14);
+        store_copy_text(st, 15, p.paused_reason, sizeof p.paused_reason);
+        ota_plan defaults;  /* the rollout a text leaves fields out of starts from ota_plan_init's */
+        ota_plan_init(&defaults);
+        p.rollout = defaults.rollout;
+        if (store_plan_staged_read(p.id, (const char *)sqlite3_column_text(st, 12),
+                                   (const char *)sqlite3_column_text(st, 13), &p.has_rollout, &p.rollout,
+                                   &p.has_maintenance, &p.maintenance, e) < 0) {
+            stop = -1;
+            break;
+        }
         stop = fn(ctx, &p, e);
     }
     store_done(st);

@@ -1,6 +1,54 @@
 /* The SQLite store: plans, their components and black and white lists
- * (tables plans, plan_components, plan_lists; plan states as text). */
+ * (tables plans, plan_components, plan_lists; plan states as text; a
+ * plan's rollout and maintenance as the codec's JSON text). */
+#include <stdlib.h>
 #include "sqlite.h"
+#include "../codec.h"
+
+/* ---------------------------------------- rollout, maintenance, retries */
+/* Binds p's rollout text (NULL: none) at idx, maintenance at idx + 1 and
+ * the retry interval at idx + 2; sqlite copies the texts. */
+static int plan_bind_staged(sqlite3_stmt *st, int idx, const ota_plan *p, ota_err *e)
+{
+    char *rt = p->has_rollout ? codec_rollout_text(&p->rollout) : NULL;
+    char *mt = p->has_maintenance ? codec_maintenance_text(&p->maintenance) : NULL;
+    if ((p->has_rollout && !rt) || (p->has_maintenance && !mt)) {
+        free(rt);
+        free(mt);
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    }
+    sqlite3_bind_text(st, idx, rt, -1, SQLITE_TRANSIENT);  /* NULL binds NULL */
+    sqlite3_bind_text(st, idx + 1, mt, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, idx + 2, p->retry_interval_seconds);
+    free(rt);
+    free(mt);
+    return 0;
+}
+
+int store_plan_staged_read(int64_t plan, const char *rollout, const char *maintenance, bool *has_r,
+                           ota_rollout *r, bool *has_m, ota_maintenance *m, ota_err *e)
+{
+    ota_err why = {0};
+    *has_r = rollout && rollout[0];
+    *has_m = maintenance && maintenance[0];
+    if (*has_r && codec_rollout_parse(rollout, r, &why) < 0)
+        return ota_fail(e, OTA_E_IO, NULL, "plan %lld: its stored rollout does not decode: %s", (long long)plan,
+                        why.message);
+    if (*has_m && codec_maintenance_parse(maintenance, m, &why) < 0)
+        return ota_fail(e, OTA_E_IO, NULL, "plan %lld: its stored maintenance does not decode: %s",
+                        (long long)plan, why.message);
+    return 0;
+}
+
+int store_plan_set_paused_reason(ota_engine *eng, int64_t plan, const char *reason, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE plans SET paused_reason=? WHERE id=?", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, reason ? reason : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, plan);
+    return store_step_done(eng, st, e, "plan paused reason");
+}
 
 int store_plan_package_component(ota_engine *eng, int64_t package, char *component, size_t len,
                                  ota_err *e)
@@ -65,8 +113,9 @@ int store_plan_insert(ota_engine *eng, const ota_plan *p, int64_t now, int64_t *
 {
     sqlite3_stmt *st = store_stmt(eng,
         "INSERT INTO plans(name, product, state, revision, mode, retries, min_rsrp, min_battery,"
-        " window_start, window_end, job_timeout, created_at, updated_at, required_signatures)"
-        " VALUES(?,?,'saved',1,?,?,?,?,?,?,?,?,?,?)", e);
+        " window_start, window_end, job_timeout, created_at, updated_at, required_signatures,"
+        " rollout, maintenance, retry_interval)"
+        " VALUES(?,?,'saved',1,?,?,?,?,?,?,?,?,?,?,?,?,?)", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, p->name, -1, SQLITE_STATIC);
@@ -81,6 +130,10 @@ int store_plan_insert(ota_engine *eng, const ota_plan *p, int64_t now, int64_t *
     sqlite3_bind_int64(st, 10, now);
     sqlite3_bind_int64(st, 11, now);
     sqlite3_bind_int(st, 12, p->required_signatures);
+    if (plan_bind_staged(st, 13, p, e) < 0) {
+        store_done(st);
+        return -1;
+    }
     if (store_step_done(eng, st, e, "plan insert") < 0)
         return -1;
     *id = sqlite3_last_insert_rowid(STORE_DB(eng));
@@ -92,7 +145,7 @@ int store_plan_update_saved(ota_engine *eng, const ota_plan *p, int64_t now, ota
     sqlite3_stmt *st = store_stmt(eng,
         "UPDATE plans SET name=?, product=?, mode=?, retries=?, min_rsrp=?, min_battery=?,"
         " window_start=?, window_end=?, job_timeout=?, updated_at=?, revision=revision+1,"
-        " required_signatures=?"
+        " required_signatures=?, rollout=?, maintenance=?, retry_interval=?"
         " WHERE id=? AND state='saved' AND revision=?", e);
     if (!st)
         return -1;
@@ -107,8 +160,12 @@ int store_plan_update_saved(ota_engine *eng, const ota_plan *p, int64_t now, ota
     sqlite3_bind_int64(st, 9, p->job_timeout);
     sqlite3_bind_int64(st, 10, now);
     sqlite3_bind_int(st, 11, p->required_signatures);
-    sqlite3_bind_int64(st, 12, p->id);
-    sqlite3_bind_int64(st, 13, p->revision);
+    if (plan_bind_staged(st, 12, p, e) < 0) {
+        store_done(st);
+        return -1;
+    }
+    sqlite3_bind_int64(st, 15, p->id);
+    sqlite3_bind_int64(st, 16, p->revision);
     if (store_step_done(eng, st, e, "plan update") < 0)
         return -1;
     if (store_changes(eng) != 1)
@@ -120,9 +177,9 @@ int store_plan_update_saved(ota_engine *eng, const ota_plan *p, int64_t now, ota
 
 #define PLAN_COLS "id, name, product, state, revision, mode, retries, min_rsrp, min_battery," \
                   " window_start, window_end, job_timeout, paused_from, created_at, updated_at," \
-                  " activated_at, required_signatures"
+                  " activated_at, required_signatures, rollout, maintenance, retry_interval, paused_reason"
 
-static void plan_row(sqlite3_stmt *st, ota_plan *p)
+static int plan_row(ota_engine *eng, sqlite3_stmt *st, ota_plan *p, ota_err *e)
 {
     char buf[32];
     ota_plan_init(p);
@@ -147,6 +204,12 @@ static void plan_row(sqlite3_stmt *st, ota_plan *p)
     p->updated_at = sqlite3_column_int64(st, 14);
     p->activated_at = sqlite3_column_int64(st, 15); /* NULL reads as 0: never */
     p->required_signatures = sqlite3_column_int(st, 16);
+    p->retry_interval_seconds = sqlite3_column_int64(st, 19);
+    store_copy_text(st, 20, p->paused_reason, sizeof p->paused_reason);
+    (void)eng;
+    return store_plan_staged_read(p->id, (const char *)sqlite3_column_text(st, 17),
+                                  (const char *)sqlite3_column_text(st, 18), &p->has_rollout, &p->rollout,
+                                  &p->has_maintenance, &p->maintenance, e);
 }
 
 static int plan_components_load(ota_engine *eng, ota_plan *p, ota_err *e)
@@ -198,10 +261,12 @@ int store_plan_get(ota_engine *eng, int64_t id, ota_plan *out, bool lists, ota_e
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, id);
-    int s = sqlite3_step(st);
+    int s = sqlite3_step(st), bad = 0;
     if (s == SQLITE_ROW)
-        plan_row(st, out);
+        bad = plan_row(eng, st, out, e);
     store_done(st);
+    if (bad)
+        return -1;
     if (s == SQLITE_DONE)
         return ota_fail(e, OTA_E_NOT_FOUND, "id", "no plan %lld", (long long)id);
     if (s != SQLITE_ROW)
@@ -235,7 +300,10 @@ int store_plan_list(ota_engine *eng, int state, const char *product, int64_t bef
             *more = true;
             break;
         }
-        plan_row(st, &items[(*n)++]);
+        if (plan_row(eng, st, &items[(*n)++], e) < 0) {
+            store_done(st);
+            return -1;
+        }
     }
     store_done(st);
     if (s != SQLITE_ROW && s != SQLITE_DONE)

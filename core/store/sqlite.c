@@ -112,6 +112,14 @@ static const char *const migrations[] = {
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
     "  BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;",
+    /* 5: staged rollouts: a plan's rollout and maintenance windows as the
+     * compact JSON of their API.md objects (NULL: none; the codec writes and
+     * reads them, core/codec.h), its retry interval (seconds) and why the
+     * engine paused it ('' or 'failure_threshold'). */
+    "ALTER TABLE plans ADD COLUMN rollout TEXT;"
+    "ALTER TABLE plans ADD COLUMN maintenance TEXT;"
+    "ALTER TABLE plans ADD COLUMN retry_interval INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE plans ADD COLUMN paused_reason TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -46,4 +46,11 @@ void store_copy_text(sqlite3_stmt *st, int col, char *dst, size_t len);
 /* Rows changed by the last statement of this connection. */
 int64_t store_changes(ota_engine *eng);
 
+/* store/plans.c: the stored texts of a plan's rollout and maintenance
+ * (NULL or "": none) into has_r, r and has_m, m (r keeps what it holds
+ * for fields a text leaves out); OTA_E_IO naming plan when a text does not
+ * decode. */
+int store_plan_staged_read(int64_t plan, const char *rollout, const char *maintenance, bool *has_r,
+                           ota_rollout *r, bool *has_m, ota_maintenance *m, ota_err *e);
+
 #endif

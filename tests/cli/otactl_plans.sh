@@ -171,4 +171,39 @@ like "terminate" "$OUT" "plan 1: terminated"
 run plan resume 1
 is "resume of a terminated plan: refused" "$RC" 1
 
+# staged rollouts: waves, thresholds, maintenance windows and a retry interval
+# travel from the plan file through create/show, in JSON and in words
+STAGED=',"rollout":{"waves":[{"size":"1%"},{"size":200},{"size":"100%"}],"success_threshold":90,"failure_threshold":5,"min_finished":10,"soak_seconds":3600,"advance":"manual","on_failure":"pause","max_offers_per_minute":1000},"maintenance":{"timezone":"Asia/Shanghai","windows":[{"days":["mon","tue","wed","thu","fri"],"start":"01:00","end":"05:00"}]}'
+plan_file "staged" "[{\"component\":\"module\",\"package_id\":$MOD}]" "$STAGED" \
+  | sed 's/"min_battery":20}/"min_battery":20,"retry_interval_seconds":600}/' > "$TMP/staged.json"
+run --json plan create "$TMP/staged.json"
+is "staged plan create: exit 0" "$RC" 0
+SID=$(echo "$OUT" | pyraw 'd["id"]')
+run --json plan show "$SID"
+is "staged plan show --json: rollout as written" \
+  "$(echo "$OUT" | py '[w["size"] for w in d["rollout"]["waves"]], d["rollout"]["success_threshold"], d["rollout"]["advance"], d["rollout"]["max_offers_per_minute"]')" \
+  "(['1%', 200, '100%'], 90, 'manual', 1000)"
+is "staged plan show --json: maintenance and retry interval" \
+  "$(echo "$OUT" | py 'd["maintenance"]["timezone"], d["maintenance"]["windows"], d["strategy"]["retry_interval_seconds"]')" \
+  "('Asia/Shanghai', [{'days': ['mon', 'tue', 'wed', 'thu', 'fri'], 'start': '01:00', 'end': '05:00'}], 600)"
+run plan show "$SID"
+like "staged plan show: waves" "$OUT" "waves +1%, 200, 100%"
+like "staged plan show: thresholds" "$OUT" "thresholds +success 90%, failure 5% after 10 finished"
+like "staged plan show: advance" "$OUT" "advance +manual, soak 3600s, on failure pause"
+like "staged plan show: rate limit" "$OUT" "rate limit +1000 offers/min"
+like "staged plan show: maintenance zone" "$OUT" "maintenance +Asia/Shanghai"
+like "staged plan show: maintenance window" "$OUT" "mon,tue,wed,thu,fri 01:00-05:00"
+like "staged plan show: retry interval" "$OUT" "retry interval +600s"
+run --json plan preview "$SID"
+is "staged preview --json: waves" "$(echo "$OUT" | py '"waves" in d')" True
+plan_file "bad" "[{\"component\":\"module\",\"package_id\":$MOD}]" \
+  ',"rollout":{"waves":[{"size":"1%"},{"size":"99%"}]}' > "$TMP/badwave.json"
+run plan create "$TMP/badwave.json"
+is "a last wave short of 100%: refused" "$RC/$ERR" \
+  '1/otactl: validation_failed: rollout.waves[1].size: the last wave is "100%"'
+plan_file "bad" "[{\"component\":\"module\",\"package_id\":$MOD}]" \
+  ',"maintenance":{"timezone":"Asia/Shanghai","windows":[{"days":["mon"],"start":"25:00","end":"05:00"}]}' > "$TMP/badmw.json"
+run plan create "$TMP/badmw.json"
+like "a bad maintenance time: refused naming it" "$ERR" "^otactl: validation_failed: maintenance\.windows\[0\]\.start: "
+
 done_testing

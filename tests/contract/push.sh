@@ -136,6 +136,25 @@ out=$("$OTACTL" --db "$TMP/third.db" package import "$TMP/usb" 2>&1); rc=$?
 is "a tampered exported file refused" "$rc" 1
 like "... as corrupted" "$out" 'io_error: files: .*fw.bin: SHA-256 .*corrupted'
 
+# --- a staged draft: rollout, maintenance and retry interval travel both ways
+jq '.name = "staged" | .strategy.retry_interval_seconds = 600
+    | .rollout = {"waves":[{"size":"1%"},{"size":200},{"size":"100%"}],"success_threshold":90,
+                  "failure_threshold":5,"min_finished":10,"soak_seconds":3600,"advance":"manual",
+                  "on_failure":"rollback","max_offers_per_minute":1000}
+    | .maintenance = {"timezone":"Asia/Shanghai","device_timezone":true,
+                      "windows":[{"days":["mon","tue","wed","thu","fri"],"start":"01:00","end":"05:00"}]}' \
+   "$TMP/plan.json" > "$TMP/staged.json"
+SL=$(loc --json plan create "$TMP/staged.json" | jq .id)
+STAGED_KEYS='[.rollout, .maintenance, .strategy.retry_interval_seconds]'
+want=$(loc --json plan show "$SL" | jq -c "$STAGED_KEYS")
+out=$(push "$SL" 2>&1)
+SS=$(echo "$out" | sed -n 's/.*new plan \([0-9]*\),.*/\1/p')
+ok "staged push creates a server plan" test -n "$SS"
+is "... with the same rollout, maintenance and retry interval" "$(srv --json plan show "$SS" | jq -c "$STAGED_KEYS")" "$want"
+out=$(loc plan pull "$SS" --remote "$OTAD_URL" --token "$OTAD_TOKEN" 2>&1)
+SP=$(echo "$out" | sed -n 's/.*as local draft plan \([0-9]*\) .*/\1/p')
+is "... and pulled back the same" "$(loc --json plan show "$SP" | jq -c "$STAGED_KEYS")" "$want"
+
 # --- a corrupted download through otactl: detected, nothing saved
 blob=$(find "$OTAD_BLOBS" -type f -size 300000c | head -1)
 printf 'X' | dd of="$blob" bs=1 seek=1000 conv=notrunc 2>/dev/null

@@ -445,6 +445,113 @@ static void t_plans(ctx *c, int64_t pkg, int64_t *plan_out)
     ota_plan_free(&stale);
 }
 
+/* Staged rollouts: rollout, maintenance and retry interval round-trip
+ * through create, get, update and list; bad values are refused naming the
+ * field, the same on both backends. */
+static void staged_fill(ota_plan *p)
+{
+    p->retry_interval_seconds = 900;
+    p->has_rollout = true;
+    ota_rollout *r = &p->rollout;
+    r->nwaves = 3;
+    r->waves[0] = (ota_wave_size){true, 1};
+    r->waves[1] = (ota_wave_size){false, 200};
+    r->waves[2] = (ota_wave_size){true, 100};
+    r->success_threshold = 90;
+    r->failure_threshold = 5;
+    r->min_finished = 10;
+    r->soak_seconds = 3600;
+    r->advance = OTA_ADVANCE_MANUAL;
+    r->on_failure = OTA_ON_FAILURE_ROLLBACK;
+    r->max_offers_per_minute = 1000;
+    p->has_maintenance = true;
+    snprintf(p->maintenance.timezone, sizeof p->maintenance.timezone, "Asia/Shanghai");
+    p->maintenance.device_timezone = true;
+    p->maintenance.nwindows = 2;
+    p->maintenance.windows[0] = (ota_mw_window){0x1f, 60, 300};
+    p->maintenance.windows[1] = (ota_mw_window){0x40, 1350, 120};
+}
+
+#define STAGED_REFUSED(mutation, want_field, name)                                         \
+    do {                                                                                   \
+        ota_plan b_;                                                                       \
+        plan_fill(c, &b_, pkg);                                                            \
+        staged_fill(&b_);                                                                  \
+        { ota_plan *b = &b_; mutation; }                                                   \
+        fails_with(c->b->ops->plan_create(c->b, &b_, &E), &E, OTA_E_VALIDATION, "%s", name); \
+        is_str(E.field, want_field, "  ... names %s (%s)", want_field, E.message);         \
+        ota_plan_free(&b_);                                                                \
+    } while (0)
+
+static void t_staged(ctx *c, int64_t pkg)
+{
+    ota_plan p, q;
+    plan_fill(c, &p, pkg);
+    snprintf(p.name, sizeof p.name, "staged");
+    staged_fill(&p);
+    ok_call(c->b->ops->plan_create(c->b, &p, &E), &E, "staged: create with rollout, maintenance, retry interval");
+    ota_plan_init(&q);
+    ok_call(c->b->ops->plan_get(c->b, p.id, &q, &E), &E, "staged: get");
+    ok(q.has_rollout && ota_rollout_equal(&q.rollout, &p.rollout), "staged: the rollout comes back equal");
+    ok(q.has_maintenance && ota_maintenance_equal(&q.maintenance, &p.maintenance),
+       "staged: the maintenance windows come back equal");
+    is_int(q.retry_interval_seconds, 900, "staged: retry interval kept");
+    is_str(q.paused_reason, "", "staged: no paused reason");
+    ota_preview pv;
+    ok_call(c->b->ops->plan_preview(c->b, p.id, &pv, &E), &E, "staged: preview");
+    long in_waves = 0;
+    for (size_t i = 0; i < pv.nwaves; i++)
+        in_waves += pv.waves[i].devices;
+    ok(pv.nwaves == 3 && pv.waves[1].size.value == 200 && !pv.waves[1].size.percent && in_waves == pv.targeted,
+       "staged: the preview shows the waves, which hold every targeted device");
+
+    q.rollout.soak_seconds = 7200;
+    q.rollout.waves[1].value = 500;
+    q.has_maintenance = false;
+    q.retry_interval_seconds = 0;
+    ok_call(c->b->ops->plan_update(c->b, &q, &E), &E, "staged: update");
+    ota_plan r;
+    ota_plan_init(&r);
+    ok_call(c->b->ops->plan_get(c->b, p.id, &r, &E), &E, "staged: get after update");
+    ok(r.has_rollout && r.rollout.soak_seconds == 7200 && r.rollout.waves[1].value == 500 && !r.has_maintenance &&
+           r.retry_interval_seconds == 0,
+       "staged: the update is kept (maintenance removed, interval 0)");
+    ota_plan_free(&r);
+    q.revision = 2;
+    q.has_rollout = false;
+    ok_call(c->b->ops->plan_update(c->b, &q, &E), &E, "staged: update removing the rollout");
+    ota_plan_init(&r);
+    c->b->ops->plan_get(c->b, p.id, &r, &E);
+    ok(!r.has_rollout && !r.has_maintenance, "staged: no rollout after removing it");
+    ota_plan_free(&r);
+
+    ota_plan_page pg = {0};
+    ok_call(c->b->ops->plan_list(c->b, OTA_PLAN_SAVED, "EC600N-meter", NULL, &pg, &E), &E, "staged: list");
+    bool listed = false;
+    for (size_t i = 0; i < pg.n; i++)
+        listed = listed || (pg.items[i].id == p.id && !pg.items[i].has_rollout);
+    ok(listed, "staged: the list carries the plan's settings");
+    ota_plan_page_free(&pg);
+    ok_call(c->b->ops->plan_delete(c->b, p.id, &E), &E, "staged: delete");
+
+    STAGED_REFUSED(b->rollout.waves[0].value = 0, "rollout.waves[0].size", "staged: a wave of 0% refused");
+    STAGED_REFUSED(b->rollout.waves[2].value = 99, "rollout.waves[2].size", "staged: a last wave of 99% refused");
+    STAGED_REFUSED(b->rollout.waves[1].value = 0, "rollout.waves[1].size", "staged: a count of 0 refused");
+    STAGED_REFUSED(b->rollout.success_threshold = 101, "rollout.success_threshold", "staged: threshold 101 refused");
+    STAGED_REFUSED(b->rollout.min_finished = -1, "rollout.min_finished", "staged: min_finished -1 refused");
+    STAGED_REFUSED(b->rollout.max_offers_per_minute = -1, "rollout.max_offers_per_minute",
+                   "staged: a negative rate limit refused");
+    STAGED_REFUSED(b->maintenance.timezone[0] = 0, "maintenance.timezone", "staged: a missing zone refused");
+    STAGED_REFUSED(snprintf(b->maintenance.timezone, sizeof b->maintenance.timezone, "../etc"),
+                   "maintenance.timezone", "staged: a bad zone name refused");
+    STAGED_REFUSED(b->maintenance.windows[1].start = 1440, "maintenance.windows[1].start", "staged: 24:00 refused");
+    STAGED_REFUSED(b->maintenance.windows[0].days = 0, "maintenance.windows[0].days", "staged: a window without days refused");
+    STAGED_REFUSED(b->retry_interval_seconds = 30 * 86400 + 1, "strategy.retry_interval_seconds",
+                   "staged: a retry interval over 30 days refused");
+    ota_plan_free(&p);
+    ota_plan_free(&q);
+}
+
 /* ------------------------------------------------ transitions and jobs */
 /* Transitions fill *p as output only: free the last answer first. */
 static int tr(ctx *c, int64_t id, ota_action a, ota_plan *p, ota_err *e)
@@ -963,6 +1070,7 @@ int main(int argc, char **argv)
     t_device_get(&c);
     t_packages(&c, &pkg);
     t_plans(&c, pkg, &plan);
+    t_staged(&c, pkg);
     t_rollout(&c, plan, pkg);
     t_corrupt(&c);
     t_sign_audit(&c, pkg);

@@ -17,6 +17,12 @@ static void same_plan(const ota_plan *a, const ota_plan *b)
     fuzz_assert(a->blacklist.n == b->blacklist.n && a->whitelist.n == b->whitelist.n, "lists changed");
     for (size_t i = 0; i < a->blacklist.n; i++)
         fuzz_assert(!strcmp(a->blacklist.v[i], b->blacklist.v[i]), "blacklist %zu changed", i);
+    fuzz_assert(a->retry_interval_seconds == b->retry_interval_seconds, "retry interval changed");
+    fuzz_assert(a->has_rollout == b->has_rollout && (!a->has_rollout || ota_rollout_equal(&a->rollout, &b->rollout)),
+                "rollout changed");
+    fuzz_assert(a->has_maintenance == b->has_maintenance &&
+                (!a->has_maintenance || ota_maintenance_equal(&a->maintenance, &b->maintenance)),
+                "maintenance changed");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)

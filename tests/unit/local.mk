@@ -27,13 +27,16 @@ tests_unit_test_devfile_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_devfile_LDADD = $(CORE_LIBS)
 include tests/unit/rollout.mk
 # The lifecycle rules (core/lifecycle.c) and the JSON codec (core/codec.c).
-RULES_TESTS = tests/unit/test_lifecycle tests/unit/test_codec
+RULES_TESTS = tests/unit/test_lifecycle tests/unit/test_codec tests/unit/test_codec_staged
 check_PROGRAMS += $(RULES_TESTS)
 TESTS += $(RULES_TESTS)
 tests_unit_test_lifecycle_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(CORE_LIBS)
 tests_unit_test_codec_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_codec_LDADD = $(CORE_LIBS)
+tests_unit_test_codec_staged_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_codec_staged_LDADD = $(CORE_LIBS)
+EXTRA_DIST += tests/unit/codec_fixture.h
 include tests/unit/tui/local.mk
 # Time zones from tzdata (core/tz.c, core/tz_cache.c) and maintenance
 # windows (core/window.c); tz_fixture.h their shared helpers.

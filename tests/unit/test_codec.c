@@ -3,33 +3,7 @@
  * past their limits, malformed text). */
 #include <stdlib.h>
 #include <string.h>
-#include "ota.h"
-#include "../tap.h"
-
-static char *dump(json_t *j)
-{
-    char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-    json_decref(j);
-    return s;
-}
-
-/* Parses text, runs dec on it and expects failure with code and field. */
-#define DECODE_FAILS(text, dec, out, want_code, want_field, name)                         \
-    do {                                                                         \
-        ota_err e_ = {0};                                                        \
-        json_t *j_ = ota_json_parse(text, strlen(text), &e_);                    \
-        int rc_ = j_ ? dec(j_, out, &e_) : -1;                                   \
-        ok(rc_ < 0 && e_.code == (want_code) && !strcmp(e_.field, want_field), "%s", name); \
-        if (rc_ == 0 || e_.code != (want_code) || strcmp(e_.field, want_field))       \
-            printf("#   got %s: %s: %s\n", ota_code_str(e_.code), e_.field, e_.message); \
-        json_decref(j_);                                                         \
-    } while (0)
-
-static json_t *parse(const char *s)
-{
-    ota_err e;
-    return ota_json_parse(s, strlen(s), &e);
-}
+#include "codec_fixture.h"
 
 static void test_package(void)
 {
@@ -215,7 +189,8 @@ static void test_plan(void)
 
 static void test_small_shapes(void)
 {
-    ota_preview pv = {10, 1, 2, 3, 4, 5};
+    ota_preview pv = {.targeted = 10, .blacklisted = 1, .not_whitelisted = 2, .version_mismatch = 3,
+                      .deferred_battery = 4, .deferred_rsrp = 5};
     char *s = dump(ota_json_preview(&pv));
     is_str(s, "{\"deferred_now\":{\"battery\":4,\"rsrp\":5},\"excluded\":{\"blacklisted\":1,"
               "\"not_whitelisted\":2,\"version_mismatch\":3},\"targeted\":10}",

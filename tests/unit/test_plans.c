@@ -1,9 +1,11 @@
 /* Plans: create with prerequisite checks, get, list with paging, update
  * with revisions (a stale revision changes nothing), not_editable outside
- * saved, delete only saved, copy components. */
+ * saved, delete only saved, copy components; a staged plan's rollout,
+ * maintenance and retry interval stored, reopened and loaded by the rollout. */
 #include <pthread.h>
 #include <string.h>
 #include "fixture.h"
+#include "store.h"
 
 static ota_engine *eng;
 static ota_fake_clock fc = {.t = 1796083200};
@@ -306,6 +308,119 @@ static void test_race(void)
     is_int(conflicts, 20, "the other gets conflict, and the revision moved once");
 }
 
+static void staged_set(ota_plan *p)
+{
+    p->retry_interval_seconds = 1800;
+    p->has_rollout = true;
+    p->rollout.nwaves = 2;
+    p->rollout.waves[0] = (ota_wave_size){false, 5};
+    p->rollout.waves[1] = (ota_wave_size){true, 100};
+    p->rollout.success_threshold = 80;
+    p->rollout.failure_threshold = 10;
+    p->rollout.min_finished = 3;
+    p->rollout.soak_seconds = 600;
+    p->rollout.advance = OTA_ADVANCE_MANUAL;
+    p->rollout.on_failure = OTA_ON_FAILURE_TERMINATE;
+    p->rollout.max_offers_per_minute = 50;
+    p->has_maintenance = true;
+    strcpy(p->maintenance.timezone, "Europe/Berlin");
+    p->maintenance.nwindows = 1;
+    p->maintenance.windows[0] = (ota_mw_window){0x60, 1380, 240};
+}
+
+struct fleet_seen { int64_t id; bool found; store_fleet_plan p; };
+
+static int fleet_cb(void *ctx, const store_fleet_plan *p, ota_err *e)
+{
+    (void)e;
+    struct fleet_seen *s = ctx;
+    if (p->id == s->id) {
+        s->found = true;
+        s->p = *p;
+    }
+    return 0;
+}
+
+static void test_staged(void)
+{
+    ota_err e = {0};
+    ota_plan p, g;
+    plan_base(&p, module_pkg);
+    strcpy(p.name, "staged");
+    staged_set(&p);
+    strcpy(p.paused_reason, "failure_threshold");
+    ok_call(ota_plan_create(eng, &p, &e), &e, "staged: create");
+    is_str(p.paused_reason, "", "staged: create takes no paused reason from the caller");
+    ok_call(ota_plan_get(eng, p.id, &g, &e), &e, "staged: get");
+    ok(g.has_rollout && ota_rollout_equal(&g.rollout, &p.rollout) && g.has_maintenance &&
+           ota_maintenance_equal(&g.maintenance, &p.maintenance) && g.retry_interval_seconds == 1800 &&
+           !g.paused_reason[0],
+       "staged: rollout, maintenance and retry interval stored");
+    ota_plan_free(&g);
+
+    /* another engine on the same database reads the same */
+    ota_engine_opts o = {.db_path = ota_engine_db_path(eng), .clock = ota_clock_fake(&fc)};
+    ota_engine *other = ota_engine_open(&o, &e);
+    ok(other && ota_plan_get(other, p.id, &g, &e) == 0 && ota_rollout_equal(&g.rollout, &p.rollout) &&
+           ota_maintenance_equal(&g.maintenance, &p.maintenance),
+       "staged: a reopened engine reads them back");
+    if (other) {
+        ota_plan_free(&g);
+        ota_engine_close(other);
+    }
+
+    /* copying components in keeps the target's rollout */
+    ota_plan src, out;
+    plan_base(&src, mcu_pkg);
+    strcpy(src.components[0].component, "mcu");
+    ok_call(ota_plan_create(eng, &src, &e), &e, "staged: a source plan");
+    ok_call(ota_plan_copy_components(eng, src.id, p.id, &out, &e), &e, "staged: copy components in");
+    ok(out.ncomponents == 2 && out.has_rollout && ota_rollout_equal(&out.rollout, &p.rollout) &&
+           out.retry_interval_seconds == 1800,
+       "staged: the target keeps its rollout and retry interval");
+    ota_plan_free(&out);
+    ota_plan_delete(eng, src.id, &e);
+    ota_plan_free(&src);
+
+    /* the list carries them too */
+    ota_plan_page pg = {0};
+    ota_page_req rq = {.limit = 100};
+    ok_call(ota_plan_list(eng, OTA_PLAN_SAVED, NULL, &rq, &pg, &e), &e, "staged: list");
+    bool listed = false;
+    for (size_t i = 0; i < pg.n; i++)
+        listed = listed || (pg.items[i].id == p.id && pg.items[i].has_rollout && pg.items[i].has_maintenance &&
+                            pg.items[i].rollout.max_offers_per_minute == 50);
+    ok(listed, "staged: listed with its rollout and maintenance");
+    ota_plan_page_free(&pg);
+
+    /* activated, the rollout's plan loading hands them over */
+    ota_plan act;
+    ok_call(ota_plan_transition(eng, p.id, OTA_ACT_ACTIVATE, &act, &e), &e, "staged: activate");
+    ota_plan_free(&act);
+    ok_call(store_plan_set_paused_reason(eng, p.id, OTA_PAUSED_FAILURE_THRESHOLD, &e), &e,
+            "staged: the engine's paused reason is stored");
+    struct fleet_seen seen = {.id = p.id};
+    ok_call(store_fleet_plans(eng, fleet_cb, &seen, &e), &e, "staged: the rollout loads plans");
+    ok(seen.found && seen.p.has_rollout && ota_rollout_equal(&seen.p.rollout, &p.rollout) && seen.p.has_maintenance &&
+           ota_maintenance_equal(&seen.p.maintenance, &p.maintenance) && seen.p.retry_interval_seconds == 1800 &&
+           !strcmp(seen.p.paused_reason, "failure_threshold"),
+       "staged: ... with the rollout, maintenance, retry interval and paused reason");
+    ok_call(ota_plan_get(eng, p.id, &g, &e), &e, "staged: get after the engine paused it");
+    is_str(g.paused_reason, "failure_threshold", "staged: the plan shows the paused reason");
+    ota_plan_free(&g);
+
+    /* a stored text that does not decode is an I/O error, never a silent default */
+    char q[128];
+    snprintf(q, sizeof q, "UPDATE plans SET rollout='{\"waves\":7}' WHERE id=%lld", (long long)p.id);
+    ok(sql(eng, q) == 0, "staged: corrupt the stored rollout");
+    ota_engine *third = ota_engine_open(&o, &e);
+    fails_with(third ? ota_plan_get(third, p.id, &g, &e) : -1, &e, OTA_E_IO, "staged: a corrupt rollout is refused");
+    ok(strstr(e.message, "rollout") != NULL, "staged: ... saying what (%s)", e.message);
+    if (third)
+        ota_engine_close(third);
+    ota_plan_free(&p);
+}
+
 int main(void)
 {
     ota_err e = {0};
@@ -323,6 +438,7 @@ int main(void)
     test_copy_components();
     test_list();
     test_race();
+    test_staged();
     ota_engine_close(eng);
     return tap_done();
 }

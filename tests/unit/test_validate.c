@@ -275,12 +275,147 @@ static void test_product_device(void)
     fails_with(ota_validate_device_id("a\tb", &e), &e, OTA_E_VALIDATION, "a tab in a device id is refused");
 }
 
+/* A plan with the API.md rollout (1%, 200, 100%) and a weekday window. */
+static void staged(ota_plan *p)
+{
+    p->has_rollout = true;
+    ota_rollout *r = &p->rollout;
+    r->nwaves = 3;
+    r->waves[0] = (ota_wave_size){true, 1};
+    r->waves[1] = (ota_wave_size){false, 200};
+    r->waves[2] = (ota_wave_size){true, 100};
+    r->success_threshold = 90;
+    r->failure_threshold = 5;
+    r->min_finished = 10;
+    r->soak_seconds = 3600;
+    r->max_offers_per_minute = 1000;
+    p->has_maintenance = true;
+    strcpy(p->maintenance.timezone, "Asia/Shanghai");
+    p->maintenance.nwindows = 1;
+    p->maintenance.windows[0] = (ota_mw_window){0x1f, 60, 300};
+}
+
+static void test_rollout_rules(void)
+{
+    ota_err e = {0};
+    PLAN_ACCEPTED(staged(p), "the API.md rollout and maintenance are valid");
+    PLAN_ACCEPTED((staged(p), p->rollout.nwaves = 1, p->rollout.waves[0] = (ota_wave_size){true, 100}),
+                  "one wave of 100%% is valid");
+    PLAN_REFUSED((staged(p), p->rollout.nwaves = 0), "rollout.waves", "no wave is refused");
+    PLAN_ACCEPTED((staged(p), p->rollout.nwaves = 20,
+                   ({ for (int i = 0; i < 19; i++) p->rollout.waves[i] = (ota_wave_size){false, i + 1}; }),
+                   p->rollout.waves[19] = (ota_wave_size){true, 100}),
+                  "20 waves are valid");
+    PLAN_REFUSED((staged(p), p->rollout.nwaves = 21), "rollout.waves", "21 waves are refused");
+    PLAN_REFUSED((staged(p), p->rollout.waves[2].value = 99), "rollout.waves[2].size",
+                 "a last wave of 99%% is refused");
+    PLAN_REFUSED((staged(p), p->rollout.waves[2] = (ota_wave_size){false, 100000}), "rollout.waves[2].size",
+                 "a last wave that is a count is refused");
+    PLAN_REFUSED((staged(p), p->rollout.waves[0].value = 0), "rollout.waves[0].size", "0%% is refused");
+    PLAN_REFUSED((staged(p), p->rollout.waves[0].value = 101), "rollout.waves[0].size", "101%% is refused");
+    PLAN_REFUSED((staged(p), p->rollout.waves[1].value = 0), "rollout.waves[1].size", "a count of 0 is refused");
+    PLAN_ACCEPTED((staged(p), p->rollout.waves[1].value = 1), "a count of 1 is valid");
+    PLAN_REFUSED((staged(p), p->rollout.nwaves = 4, p->rollout.waves[2] = (ota_wave_size){true, 1},
+                  p->rollout.waves[3] = (ota_wave_size){true, 100}),
+                 "rollout.waves[2].size", "a percentage equal to an earlier one is refused");
+    PLAN_REFUSED((staged(p), p->rollout.nwaves = 4, p->rollout.waves[2] = (ota_wave_size){false, 150},
+                  p->rollout.waves[3] = (ota_wave_size){true, 100}),
+                 "rollout.waves[2].size", "a count below an earlier count is refused");
+    PLAN_ACCEPTED((staged(p), p->rollout.nwaves = 4, p->rollout.waves[2] = (ota_wave_size){true, 2},
+                   p->rollout.waves[3] = (ota_wave_size){true, 100}),
+                  "percentages and counts mix; each kind increases");
+    PLAN_REFUSED((staged(p), p->rollout.nwaves = 3, p->rollout.waves[1] = (ota_wave_size){true, 100}),
+                 "rollout.waves[2].size", "100%% before the last wave is refused");
+    PLAN_ACCEPTED((staged(p), p->rollout.success_threshold = 0, p->rollout.failure_threshold = 100),
+                  "thresholds 0 and 100 are valid");
+    PLAN_REFUSED((staged(p), p->rollout.success_threshold = 101), "rollout.success_threshold", "101 refused");
+    PLAN_REFUSED((staged(p), p->rollout.success_threshold = -1), "rollout.success_threshold", "-1 refused");
+    PLAN_REFUSED((staged(p), p->rollout.failure_threshold = 101), "rollout.failure_threshold", "101 refused");
+    PLAN_REFUSED((staged(p), p->rollout.failure_threshold = -1), "rollout.failure_threshold", "-1 refused");
+    PLAN_ACCEPTED((staged(p), p->rollout.min_finished = 0, p->rollout.soak_seconds = 0,
+                   p->rollout.max_offers_per_minute = 0),
+                  "min_finished, soak and rate limit of 0 are valid");
+    PLAN_REFUSED((staged(p), p->rollout.min_finished = -1), "rollout.min_finished", "-1 refused");
+    PLAN_REFUSED((staged(p), p->rollout.soak_seconds = -1), "rollout.soak_seconds", "-1 refused");
+    PLAN_REFUSED((staged(p), p->rollout.max_offers_per_minute = -1), "rollout.max_offers_per_minute",
+                 "-1 refused");
+    PLAN_REFUSED((staged(p), p->rollout.advance = (ota_advance)7), "rollout.advance", "unknown advance");
+    PLAN_REFUSED((staged(p), p->rollout.on_failure = (ota_on_failure)7), "rollout.on_failure",
+                 "unknown on_failure");
+    PLAN_ACCEPTED((p->rollout.nwaves = 0), "without has_rollout the rollout is not looked at");
+
+    PLAN_REFUSED((staged(p), p->maintenance.timezone[0] = 0), "maintenance.timezone", "a zone is required");
+    PLAN_ACCEPTED((staged(p), strcpy(p->maintenance.timezone, "Etc/GMT+8")), "Etc/GMT+8 is valid");
+    PLAN_ACCEPTED((staged(p), strcpy(p->maintenance.timezone, "America/Port-au-Prince")), "dashes are valid");
+    PLAN_REFUSED((staged(p), strcpy(p->maintenance.timezone, "/etc/passwd")), "maintenance.timezone",
+                 "a leading / is refused");
+    PLAN_REFUSED((staged(p), strcpy(p->maintenance.timezone, "Asia/../x")), "maintenance.timezone",
+                 ".. is refused");
+    PLAN_REFUSED((staged(p), strcpy(p->maintenance.timezone, "Asia Shanghai")), "maintenance.timezone",
+                 "a space is refused");
+    PLAN_ACCEPTED((staged(p), memset(p->maintenance.timezone, 'A', 64), p->maintenance.timezone[64] = 0),
+                  "a 64-byte zone name passes the syntax check");
+    PLAN_REFUSED((staged(p), memset(p->maintenance.timezone, 'A', 65)), "maintenance.timezone",
+                 "a 65-byte zone name is refused");
+    PLAN_REFUSED((staged(p), p->maintenance.nwindows = 0), "maintenance.windows", "no window is refused");
+    PLAN_ACCEPTED((staged(p), p->maintenance.nwindows = 16,
+                   ({ for (int i = 1; i < 16; i++) p->maintenance.windows[i] = p->maintenance.windows[0]; })),
+                  "16 windows are valid");
+    PLAN_REFUSED((staged(p), p->maintenance.nwindows = 17), "maintenance.windows", "17 windows are refused");
+    PLAN_REFUSED((staged(p), p->maintenance.windows[0].days = 0), "maintenance.windows[0].days",
+                 "a window without a day is refused");
+    PLAN_ACCEPTED((staged(p), p->maintenance.windows[0] = (ota_mw_window){OTA_DAYS_ALL, 0, 1439}),
+                  "00:00..23:59 every day is valid");
+    PLAN_ACCEPTED((staged(p), p->maintenance.windows[0] = (ota_mw_window){1, 1320, 120}),
+                  "a window past midnight is valid");
+    PLAN_REFUSED((staged(p), p->maintenance.windows[0].start = 1440), "maintenance.windows[0].start",
+                 "24:00 is refused");
+    PLAN_REFUSED((staged(p), p->maintenance.windows[0].start = -1), "maintenance.windows[0].start",
+                 "a negative start is refused");
+    PLAN_REFUSED((staged(p), p->maintenance.windows[0].end = 1440), "maintenance.windows[0].end",
+                 "an end of 24:00 is refused");
+
+    PLAN_ACCEPTED(p->retry_interval_seconds = 0, "a retry interval of 0 is valid");
+    PLAN_ACCEPTED(p->retry_interval_seconds = 30 * 86400, "a retry interval of 30 days is valid");
+    PLAN_REFUSED(p->retry_interval_seconds = 30 * 86400 + 1, "strategy.retry_interval_seconds",
+                 "30 days and a second is refused");
+    PLAN_REFUSED(p->retry_interval_seconds = -1, "strategy.retry_interval_seconds", "-1 is refused");
+
+    /* the enum words and the shared pieces */
+    is_str(ota_defer_str(OTA_DEFER_WAVE), "wave", "deferral word wave");
+    is_str(ota_defer_str(OTA_DEFER_RATE_LIMIT), "rate_limit", "deferral word rate_limit");
+    is_str(ota_defer_str(OTA_DEFER_MAINTENANCE), "maintenance_window", "deferral word maintenance_window");
+    ok(ota_defer_parse("maintenance_window") == OTA_DEFER_MAINTENANCE, "maintenance_window parses");
+    ok(ota_defer_parse("wave") == OTA_DEFER_WAVE && ota_defer_parse("rate_limit") == OTA_DEFER_RATE_LIMIT,
+       "wave and rate_limit parse");
+    ota_on_failure of;
+    ok(ota_on_failure_parse("rollback", &of) == 0 && of == OTA_ON_FAILURE_ROLLBACK, "rollback parses");
+    ok(ota_on_failure_parse("explode", &of) < 0, "an unknown on_failure word is refused");
+    ota_wave_state ws;
+    ok(ota_wave_state_parse("soaking", &ws) == 0 && ws == OTA_WAVE_SOAKING, "soaking parses");
+    int bit = -1;
+    ok(ota_day_parse("sun", &bit) == 0 && bit == 6 && ota_day_parse("Mon", &bit) < 0, "days are mon..sun, lowercase");
+    ota_wave_size pc = {true, 1}, all = {true, 100}, cnt = {false, 200};
+    ok(ota_wave_size_devices(&pc, 10) == 1, "1%% of 10 devices rounds up to 1");
+    ok(ota_wave_size_devices(&pc, 1000) == 10, "1%% of 1000 devices is 10");
+    ok(ota_wave_size_devices(&all, 999999) == 999999, "100%% is every device, exactly");
+    ok(ota_wave_size_devices(&cnt, 50) == 50, "a count is capped at the devices targeted");
+    ota_wave_size ws3[3] = {{true, 1}, {false, 200}, {true, 100}};
+    long dv[3];
+    ota_wave_devices(ws3, 3, 1000, dv);
+    ok(dv[0] == 10 && dv[1] == 190 && dv[2] == 800, "waves 1%%, 200, 100%% of 1000: 10, 190, 800 devices");
+    ota_wave_size mixed[3] = {{true, 50}, {false, 200}, {true, 100}};
+    ota_wave_devices(mixed, 3, 1000, dv);
+    ok(dv[0] == 500 && dv[1] == 0 && dv[2] == 500, "a count below an earlier percentage adds no devices");
+}
+
 int main(void)
 {
     test_file_names();
     test_sizes_and_counts();
     test_meta();
     test_plan_rules();
+    test_rollout_rules();
     test_product_device();
     return tap_done();
 }
