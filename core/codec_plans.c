@@ -351,13 +351,8 @@ static int hhmm_from_json(json_t *w, const char *pre, const char *key, int *out,
     if (!json_is_string(v))
         return codec_wrong_type(e, field, "a time string HH:MM", v);
     const char *t = json_string_value(v);
-    bool shape = json_string_length(v) == 5 && t[2] == ':';
-    for (int i = 0; shape && i < 5; i++)
-        shape = i == 2 || (t[i] >= '0' && t[i] <= '9');
-    int h = shape ? (t[0] - '0') * 10 + (t[1] - '0') : 0, m = shape ? (t[3] - '0') * 10 + (t[4] - '0') : 0;
-    if (!shape || h > 23 || m > 59)
+    if (json_string_length(v) != 5 || ota_hhmm_parse(t, out) < 0)
         return ota_fail(e, OTA_E_VALIDATION, field, "a local time 00:00..23:59 (got \"%.20s\")", t);
-    *out = h * 60 + m;
     return 0;
 }
 

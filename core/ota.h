@@ -1,7 +1,9 @@
 /* libotacore: the public face of the engine.
  *
- * Everything the console, otactl and otad need from core is declared here;
- * every other header under core/ is private.  Conventions:
+ * Everything the console, otactl and otad need from core is declared here
+ * and in the three headers it includes (ota_lifecycle.h: the state rules;
+ * ota_time.h: time zones and windows; ota_json.h: the codec); every other
+ * header under core/ is private.  Conventions:
  *  - Functions that can fail return 0 on success and -1 on failure, filling
  *    the caller's ota_err (code, field, message).  The error travels up
  *    unchanged to whoever shows it (otactl prints "otactl: CODE: FIELD: MSG",
@@ -138,132 +140,8 @@ const char *ota_action_str(ota_action a);
  * counts as a failure for retries and for the rollout's brake. */
 #define OTA_REASON_TIMEOUT "timeout"
 
-/* ------------------------------------------------------------ lifecycle */
-/* The domain's state rules (core/lifecycle.c), the one place they live:
- * the console, otactl, otad and DDI ask these instead of re-deriving. */
-#define OTA_RSRP_MIN    (-140)  /* dBm: the weakest signal a plan or device states */
-#define OTA_RSRP_MAX    (-44)
-#define OTA_BATTERY_MIN 0       /* percent */
-#define OTA_BATTERY_MAX 100
-
-/* Plans: may action a be asked of a plan in state s?  Where it leads
- * (resume returns to paused_from); OTA_PLAN__COUNT when refused. */
-bool ota_plan_action_allowed(ota_plan_state s, ota_action a);
-ota_plan_state ota_plan_action_target(ota_plan_state s, ota_plan_state paused_from, ota_action a);
-/* live: active, upgrading or paused (the plan can still move, its window
- * still runs); offering: active or upgrading (new jobs are handed out). */
-bool ota_plan_is_live(ota_plan_state s);
-bool ota_plan_is_offering(ota_plan_state s);
-/* editable: saved (its settings may change, it may be deleted); final:
- * terminated or ended (it never moves again). */
-bool ota_plan_is_editable(ota_plan_state s);
-bool ota_plan_is_final(ota_plan_state s);
-/* Jobs: in flight (offered, awaiting confirmation, downloading,
- * installing); final (succeeded, failed, expired). */
-bool ota_job_in_flight(ota_job_state s);
-bool ota_job_is_final(ota_job_state s);
-/* Offered or awaiting confirmation: handed to the device, not started
- * (taking it back cancels nothing on the device). */
-bool ota_job_is_unstarted(ota_job_state s);
-/* May a device report `to` for its job in `from`?  (A report of the
- * state the job is in is a progress update.) */
-bool ota_job_report_allowed(ota_job_state from, ota_job_state to);
-/* May a device report `to` at all (from some state): downloading,
- * installing, succeeded, failed. */
-bool ota_job_is_reportable(ota_job_state to);
-/* The next report that moves a job from cur toward `to` along the
- * device's path (offered -> downloading -> installing -> succeeded; failed
- * from any state in flight); OTA_JOB__COUNT when there is nothing to
- * report (cur is final or pending, or already at or past `to`). */
-ota_job_state ota_job_step_toward(ota_job_state cur, ota_job_state to);
-
-/* Eligibility of a device for a plan's pending job, in the documented
- * order: window, version, up to date, busy, rsrp, battery.  One predicate
- * for check-ins, the preview, status and DDI. */
-typedef enum {
-    OTA_ELIGIBLE = 0, OTA_DEFER_WINDOW, OTA_DEFER_VERSION, OTA_DEFER_BUSY, OTA_DEFER_RSRP,
-    OTA_DEFER_BATTERY, OTA_DEFER_UP_TO_DATE,
-    OTA_DEFER_WAVE, OTA_DEFER_RATE_LIMIT, OTA_DEFER_MAINTENANCE,  /* second wave: staged rollouts */
-    OTA_DEFER__COUNT
-} ota_defer;
-typedef struct ota_eligibility_facts {
-    int64_t now, window_start;        /* the plan's window has opened when now >= window_start */
-    bool version_mismatch;            /* a diff component's source is not the device's version */
-    bool up_to_date;                  /* the device runs every component's target already */
-    bool busy;                        /* a job of another plan is in flight on the device */
-    bool has_rsrp;    int rsrp;       /* last reported telemetry (has_ = ever reported) */
-    bool has_battery; int battery;
-    int min_rsrp, min_battery;        /* the plan's strategy */
-} ota_eligibility_facts;
-ota_defer ota_eligibility(const ota_eligibility_facts *f);
-/* Stored in jobs.reason and shown: NULL for OTA_ELIGIBLE, "up_to_date",
- * and the OTA_REASON_* words; parse gives OTA_ELIGIBLE for NULL/unknown. */
-const char *ota_defer_str(ota_defer d);
-ota_defer ota_defer_parse(const char *s);
-
-/* ------------------------------------------------------------ time zones */
-/* IANA time zones read straight from the system's tzdata (TZif files under
- * $TZDIR, default /usr/share/zoneinfo; core/tz.c), converted per zone with no
- * process-wide state: thread-safe, no setenv("TZ"), no localtime().  Errors
- * name the field "maintenance.timezone" (callers judging a device's own zone
- * may rename it). */
-#define OTA_TZ_NAME_MAX 64                   /* bytes */
-#define OTA_TZ_RANGE    (INT64_C(1) << 40)   /* |utc| ota_tz_local accepts (~34,800 years) */
-typedef struct ota_tz ota_tz;
-struct ota_local_time {
-    int year, month, day;    /* local calendar date (month 1..12) */
-    int weekday;             /* 0 = Monday .. 6 = Sunday */
-    int minute;              /* of the local day, 0..1439 */
-    int second;              /* of that minute */
-    int offset;              /* seconds east of UTC in effect (CEST: 7200) */
-    bool dst;                /* daylight saving time in effect */
-    const char *abbr;        /* "CEST", "EST", "+08": valid while the zone is */
-};
-/* Syntax only, no I/O: 1..64 bytes of letters, digits, '/', '_', '-', '+';
- * no leading '/', no "..", no empty part; not "localtime"/"posixrules". */
-int ota_tz_name_check(const char *name, ota_err *e);
-/* Reads the zone's TZif (v2+) file.  Unknown zone or bad name: validation
- * failed; an unreadable or corrupt tzdata file: io_error.  NULL on failure. */
-ota_tz *ota_tz_load(const char *name, ota_err *e);
-void ota_tz_free(ota_tz *tz);
-const char *ota_tz_name(const ota_tz *tz);
-/* The zone exists and loads. */
-bool ota_tz_valid(const char *name);
-/* Local time at a UTC instant: binary search over the 64-bit transitions
- * and, after the last one, over the footer's POSIX TZ rule worked out at
- * load up to 2200 (the rule itself beyond); no allocation, no lock.
- * -1 when tz or out is NULL or |utc| > OTA_TZ_RANGE. */
-int ota_tz_local(const ota_tz *tz, int64_t utc, struct ota_local_time *out);
-/* A cache of loaded zones that its owner keeps (core/tz_cache.c; e.g. one per engine),
- * guarded by its own mutex: the first get of a name reads the file, later
- * ones are a hash lookup.  Unknown names are remembered too (up to 256), so
- * a device repeating one costs no file open.  A zone handed out stays valid
- * until the cache is freed (entries are never evicted; a tzdata upgrade is
- * seen by a new cache).  NULL and *e filled when the zone does not load. */
-typedef struct ota_tz_cache ota_tz_cache;
-ota_tz_cache *ota_tz_cache_new(void);          /* NULL when out of memory */
-void ota_tz_cache_free(ota_tz_cache *c);
-const ota_tz *ota_tz_cache_get(ota_tz_cache *c, const char *name, ota_err *e);
-/* Every zone and link name of tzdata.zi (the Z and L lines Debian's tzdata
- * ships), sorted and unique, for the console's picker. */
-int ota_tz_names(char ***names, size_t *n, ota_err *e);
-void ota_tz_names_free(char **names, size_t n);
-
-/* Maintenance windows (core/window.c).  Days are bits, bit 0 = Monday
- * ("mon") .. bit 6 = Sunday ("sun"); times minutes of the local day. */
-#define OTA_DAYS_ALL        0x7fu
-#define OTA_MINUTES_PER_DAY 1440
-int ota_day_parse(const char *s, int *bit);       /* "mon".."sun" -> 0..6; -1 otherwise */
-const char *ota_day_str(int bit);                 /* 0..6 -> "mon".."sun"; NULL otherwise */
-/* Exactly "HH:MM", 00:00..23:59 (two digits each) -> minutes; -1 otherwise. */
-int ota_hhmm_parse(const char *s, int *minutes);
-/* "HH:MM" into buf (>= 6 bytes); NULL when minutes is not 0..1439. */
-const char *ota_hhmm_format(int minutes, char *buf, size_t len);
-/* Open at lt: lt's weekday is in day_mask and start <= minute < end.  A
- * window with end <= start runs past midnight: from start to 24:00 on its
- * days and from 00:00 to end on the day after each of them (end == start:
- * 24 hours from start). */
-bool ota_window_open(const struct ota_local_time *lt, unsigned day_mask, int start_min, int end_min);
+#include "ota_lifecycle.h"
+#include "ota_time.h"
 
 /* ---------------------------------------------------------------- model */
 typedef struct ota_strlist { char **v; size_t n, cap; } ota_strlist;
@@ -345,7 +223,6 @@ typedef struct ota_plan_component {
  * 100% is exact, never a rounded count) or a device count (value >= 1). */
 #define OTA_MAX_WAVES         20
 #define OTA_MAX_MW_WINDOWS    16   /* maintenance windows per plan */
-#define OTA_TZ_NAME_MAX       64   /* bytes of an IANA time zone name */
 #define OTA_RETRY_INTERVAL_MAX (30 * 86400)  /* strategy.retry_interval_seconds */
 #define OTA_MAX_ROLLBACK_PLANS 64  /* rollback drafts one plan's status lists */
 typedef enum { OTA_ADVANCE_AUTO = 0, OTA_ADVANCE_MANUAL } ota_advance;
@@ -383,13 +260,8 @@ typedef struct ota_rollout_spec {
     int64_t max_offers_per_minute;    /* >= 0, 0 = no limit */
 } ota_rollout;
 
-/* Maintenance windows: local days and times in an IANA zone.  The day and
- * HH:MM words below have the exact signatures and behaviour of the time-zone
- * module's (core/window.c on the tz branch), so at the merge these copies
- * (here and in core/util.c) are simply dropped for those. */
-#define OTA_DAYS_ALL 0x7fu   /* bit d (0 = mon .. 6 = sun) of ota_mw_window.days */
-int ota_day_parse(const char *s, int *bit);       /* "mon".."sun" -> 0..6; -1 otherwise */
-const char *ota_day_str(int bit);                 /* 0..6 -> "mon".."sun"; NULL otherwise */
+/* Maintenance windows: local days and times in an IANA zone (the day and
+ * HH:MM words and the window rule: "time zones" above). */
 typedef struct ota_mw_window {
     unsigned days;                    /* bit mask, bit 0 mon .. bit 6 sun; at least one */
     int start, end;                   /* minutes of the local day 0..1439; end <= start runs past midnight */
@@ -403,9 +275,6 @@ typedef struct ota_maintenance {
 /* Same settings (waves, thresholds, ...; windows in order). */
 bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b);
 bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b);
-/* "HH:MM" into buf (>= 6 bytes); NULL when minutes is not 0..1439. */
-const char *ota_hhmm_format(int minutes, char *buf, size_t len);
-
 #define OTA_PAUSED_FAILURE_THRESHOLD "failure_threshold"  /* ota_plan.paused_reason */
 
 typedef struct ota_plan {
@@ -887,86 +756,7 @@ void ota_audit_refusal(ota_engine *eng, const char *actor, const char *action, c
                        const ota_err *e);
 void ota_audit_page_free(ota_audit_page *p);
 
-/* ---------------------------------------------------------- JSON codec */
-/* One codec for every caller (otad, remote backend, otactl --json); shapes
- * as in API.md.  Decoders are strict: wrong types and unknown fields are
- * refused with bad_request naming the field. */
-#include <jansson.h>
-json_t *ota_json_product(const ota_product *p);
-json_t *ota_json_product_added(const ota_product *p, const char *device_key); /* POST /products answer */
-json_t *ota_json_device(const ota_device *d);
-/* The device with its "attributes" (attrs stolen; NULL: {}). */
-json_t *ota_json_device_detail(const ota_device *d, json_t *attrs);
-json_t *ota_json_file(const ota_file *f, int64_t package_id /* >0: add url */);
-json_t *ota_json_package(const ota_package *p);
-json_t *ota_json_plan(const ota_plan *p);
-json_t *ota_json_preview(const ota_preview *p);
-json_t *ota_json_status(const ota_plan_status *s);
-json_t *ota_json_job_row(const ota_job_row *r);
-json_t *ota_json_event(const ota_event *ev);
-json_t *ota_json_events(const ota_event_page *p);
-json_t *ota_json_offer(const ota_job_offer *o);             /* {"job":null} or {"job":{...}} */
-/* The same answer as compact text, byte for byte what json_dumps(JSON_COMPACT)
- * of ota_json_offer gives; each component's text is kept per thread, so a
- * re-sent offer is a copy, not an encoding (otad's check-in).  Caller frees;
- * NULL when out of memory. */
-char *ota_offer_text(const ota_job_offer *o, size_t *len);
-json_t *ota_json_verify(const ota_verify_result *v);
-json_t *ota_json_error(const ota_err *e);                   /* {"error":{code,message,field}} */
-json_t *ota_json_page(json_t *items /* stolen */, const char *next_cursor);
-json_t *ota_json_package_meta(const ota_package_meta *m);    /* the multipart "meta" part */
-json_t *ota_json_checkin(const ota_checkin_req *r);         /* device check-in body */
-json_t *ota_json_signature(const ota_signature *s);         /* {key_id, signer, signature} */
-json_t *ota_json_signature_add(const ota_signature *s);     /* POST .../signatures: + public_key when known */
-/* Device job bodies: confirm {"device"} (device NULL: {}); report adds
- * state, progress and error (when error_text is not empty). */
-json_t *ota_json_job_confirm(const char *device);
-json_t *ota_json_job_report(const char *device, ota_job_state to, int progress, const char *error_text);
-json_t *ota_json_audit_row(const ota_audit_row *r);
-json_t *ota_json_import_result(const ota_import_result *r);  /* device import: {added, updated} */
-
-int ota_product_from_json(json_t *j, ota_product *out, ota_err *e);
-/* device_key_out (65 bytes, may be NULL) receives the answer's device key. */
-int ota_product_added_from_json(json_t *j, ota_product *out, char *device_key_out, ota_err *e);
-int ota_device_from_json(json_t *j, ota_device *out, ota_err *e);
-/* *attrs (unless attrs is NULL): a new reference to the object of strings. */
-int ota_device_detail_from_json(json_t *j, ota_device *out, json_t **attrs, ota_err *e);
-/* {"items":[...],"next_cursor":...}: *items borrowed from j; next_cursor
- * (OTA_CURSOR_MAX bytes, may be NULL) "" when null or absent. */
-int ota_page_from_json(json_t *j, json_t **items, char *next_cursor, ota_err *e);
-int ota_package_meta_from_json(json_t *j, ota_package_meta *out, ota_err *e);
-int ota_package_from_json(json_t *j, ota_package *out, ota_err *e);
-/* Client-supplied plan: id/state/revision/times are decoded when present (a
- * client reading a server answer needs them); a server must take id and
- * revision from the URL and If-Match and never trust state. */
-int ota_plan_from_json(json_t *j, ota_plan *out, ota_err *e);
-int ota_preview_from_json(json_t *j, ota_preview *out, ota_err *e);
-int ota_status_from_json(json_t *j, ota_plan_status *out, ota_err *e);
-int ota_job_row_from_json(json_t *j, ota_job_row *out, ota_err *e);
-int ota_events_from_json(json_t *j, ota_event_page *out, ota_err *e);
-int ota_checkin_from_json(json_t *j, ota_checkin_req *out, ota_err *e);
-int ota_offer_from_json(json_t *j, ota_job_offer *out, ota_err *e);
-int ota_verify_from_json(json_t *j, ota_verify_result *out, ota_err *e);
-int ota_error_from_json(json_t *j, ota_err *out);  /* API.md error body -> ota_err */
-/* POST .../signatures body or a package's "signatures" item (public_key optional). */
-int ota_signature_from_json(json_t *j, ota_signature *out, ota_err *e);
-int ota_audit_row_from_json(json_t *j, ota_audit_row *out, ota_err *e);
-int ota_import_result_from_json(json_t *j, ota_import_result *out, ota_err *e);
-/* A device's confirm or report body as otad reads it (an empty body is the
- * caller's {}).  The strings are borrowed from j: device NULL when absent,
- * error NULL when absent or null.  A confirm holds only "device"; a report
- * needs a state a device may report (ota_job_is_reportable) and a progress
- * of 0..100 (0 when absent). */
-typedef struct ota_job_req {
-    const char *device;
-    ota_job_state state;
-    int progress;
-    const char *error;
-} ota_job_req;
-int ota_job_confirm_from_json(json_t *j, ota_job_req *out, ota_err *e);
-int ota_job_report_from_json(json_t *j, ota_job_req *out, ota_err *e);
-/* Parse text into JSON with a clear bad_request on failure (and a size cap). */
-json_t *ota_json_parse(const char *buf, size_t len, ota_err *e);
+#include "ota_json.h"
 
 #ifdef __cplusplus
 }

@@ -65,28 +65,6 @@ ENUM_NAMES(ota_on_failure_str, ota_on_failure_parse, ota_on_failure, 3, "pause",
 ENUM_NAMES(ota_wave_state_str, ota_wave_state_parse, ota_wave_state, OTA_WAVE__COUNT,
            "waiting", "open", "soaking", "done")
 
-static const char *const day_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-const char *ota_day_str(int bit) { return bit >= 0 && bit < 7 ? day_names[bit] : NULL; }
-
-int ota_day_parse(const char *s, int *bit)
-{
-    for (int d = 0; s && d < 7; d++)
-        if (!strcmp(s, day_names[d])) {
-            *bit = d;
-            return 0;
-        }
-    return -1;
-}
-
-const char *ota_hhmm_format(int minutes, char *buf, size_t len)
-{
-    if (minutes < 0 || minutes > 1439 || !buf || len < 6)
-        return NULL;
-    snprintf(buf, len, "%02d:%02d", minutes / 60, minutes % 60);
-    return buf;
-}
-
 const char *ota_wave_size_format(const ota_wave_size *w, char *buf, size_t len)
 {
     snprintf(buf, len, "%lld%s", (long long)w->value, w->percent ? "%" : "");

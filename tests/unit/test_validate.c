@@ -353,8 +353,12 @@ static void test_rollout_rules(void)
                  ".. is refused");
     PLAN_REFUSED((staged(p), strcpy(p->maintenance.timezone, "Asia Shanghai")), "maintenance.timezone",
                  "a space is refused");
-    PLAN_ACCEPTED((staged(p), memset(p->maintenance.timezone, 'A', 64), p->maintenance.timezone[64] = 0),
-                  "a 64-byte zone name passes the syntax check");
+    PLAN_REFUSED((staged(p), strcpy(p->maintenance.timezone, "Mars/Olympus_Mons")), "maintenance.timezone",
+                 "a zone tzdata does not know is refused");
+    ok(strstr(e.message, "unknown time zone") != NULL, "  ... as unknown: %s", e.message);
+    PLAN_REFUSED((staged(p), memset(p->maintenance.timezone, 'A', 64), p->maintenance.timezone[64] = 0),
+                 "maintenance.timezone", "a 64-byte name is long enough to be looked up");
+    ok(strstr(e.message, "unknown time zone") != NULL, "  ... and is unknown, not too long: %s", e.message);
     PLAN_REFUSED((staged(p), memset(p->maintenance.timezone, 'A', 65)), "maintenance.timezone",
                  "a 65-byte zone name is refused");
     PLAN_REFUSED((staged(p), p->maintenance.nwindows = 0), "maintenance.windows", "no window is refused");
