@@ -69,6 +69,8 @@ static int device_load(struct ctx *c, const char *id, uint64_t h, struct rdev **
     d->battery = row.battery;
     d->last_seen = row.last_seen;
     d->vs = vs;
+    d->tz_hash = rollout_tz_hash(row.timezone);
+    d->tz = rollout_zone(c->r, row.timezone);
     *out = d;
     return 0;
 }
@@ -93,13 +95,31 @@ static struct rdev *device_register(struct ctx *c, const ota_checkin_req *q, int
     d->battery = q->battery;
     d->last_seen = c->now;
     d->vs = vs;
+    d->tz_hash = rollout_tz_hash(q->timezone);
+    d->tz = rollout_zone(c->r, q->timezone);
     return d;
+}
+
+/* The zone it reported, when it is another than the one stored (the
+ * cache keeps its hash and the loaded zone, never the name). */
+static int device_zone(struct ctx *c, struct rdev *d, const ota_checkin_req *q, ota_err *e)
+{
+    uint32_t h = rollout_tz_hash(q->timezone);
+    if (!h || h == d->tz_hash)
+        return 0;
+    if (ctx_write(c, e) < 0 || store_gates_device_timezone(c->eng, d->dev, q->timezone, e) < 0)
+        return -1;
+    d->tz_hash = h;
+    d->tz = rollout_zone(c->r, q->timezone);
+    return 0;
 }
 
 /* Telemetry: written only when it changed (last_seen: see LAST_SEEN_STEP). */
 static int device_telemetry(struct ctx *c, struct rdev *d, const ota_checkin_req *q, const struct vset *vs,
                             ota_err *e)
 {
+    if (device_zone(c, d, q, e) < 0)
+        return -1;
     bool vchg = q->nversions > 0 && vs != d->vs;
     bool tchg = (q->has_rsrp && (!d->has_rsrp || d->rsrp != q->rsrp)) ||
                 (q->has_battery && (!d->has_battery || d->battery != q->battery));
@@ -201,16 +221,88 @@ static uint32_t plan_needs(const struct rplan *p, const struct rdev *d, bool *mi
     return need;
 }
 
+/* ------------------------------------------------------------- gates */
+/* Local time at now in UTC (a plan whose zone no longer loads). */
+static void utc_local(int64_t now, struct ota_local_time *lt)
+{
+    int64_t days = now >= 0 ? now / 86400 : -((-now + 86399) / 86400);
+    int64_t sec = now - days * 86400;
+    *lt = (struct ota_local_time){.weekday = (int)(((days + 3) % 7 + 7) % 7),  /* 1970-01-01: Thursday */
+                                  .minute = (int)(sec / 60), .second = (int)(sec % 60), .abbr = "UTC"};
+}
+
+/* Is one of p's maintenance windows open for d now?  In d's own zone when
+ * the plan says so and d reported a valid one, else in the plan's: one
+ * ota_tz_local call. */
+static bool maintenance_open(const struct ctx *c, const struct rplan *p, const struct rdev *d)
+{
+    const ota_tz *tz = p->maintenance.device_timezone && d->tz ? d->tz : p->tz;
+    struct ota_local_time lt;
+    if (!tz || ota_tz_local(tz, c->now, &lt) < 0)
+        utc_local(c->now, &lt);
+    return ota_maintenance_open(&p->maintenance, &lt);
+}
+
+static bool rate_limited(const struct rplan *p)
+{
+    return p->has_rollout && p->rollout.max_offers_per_minute > 0;
+}
+
+/* One offer token of p's bucket (read and written inside the check-in's
+ * write transaction): 1 taken, 0 none left, -1 failure.  Read-only, a
+ * cached bucket that is empty even refilled to now answers 0 without the
+ * store: other engines on the store only ever spend tokens, so the stored
+ * bucket holds no more than the cached one. */
+static int rate_take(struct ctx *c, struct rplan *p, ota_err *e)
+{
+    int64_t rate = p->rollout.max_offers_per_minute;
+    if (c->readonly && p->bucket_known) {
+        ota_rate_bucket b = p->bucket;
+        ota_rate_refill(&b, rate, c->now);
+        if (b.units < OTA_RATE_UNITS_PER_OFFER)
+            return 0;
+    }
+    if (ctx_write(c, e) < 0)
+        return -1;
+    if (!p->bucket_known) {
+        if (store_gates_bucket_get(c->eng, p->id, &p->bucket, e) < 0)
+            return -1;
+        p->bucket_known = true;
+    }
+    if (!ota_rate_take(&p->bucket, rate, c->now))
+        return 0;
+    return store_gates_bucket_put(c->eng, p->id, &p->bucket, e) < 0 ? -1 : 1;
+}
+
 /* Eligibility of a pending job (core/lifecycle.c decides). */
-static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const struct rdev *d, bool busy)
+static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const struct rdev *d, bool busy,
+                             bool over_rate)
 {
     ota_eligibility_facts f = {
         .now = c->now, .window_start = p->wstart, .busy = busy,
         .has_rsrp = d->has_rsrp, .rsrp = d->rsrp, .has_battery = d->has_battery, .battery = d->battery,
-        .min_rsrp = p->min_rsrp, .min_battery = p->min_battery,
+        .min_rsrp = p->min_rsrp, .min_battery = p->min_battery, .over_rate_limit = over_rate,
     };
     f.up_to_date = !plan_needs(p, d, &f.version_mismatch);
+    if (p->has_maintenance && c->now >= p->wstart)
+        f.outside_maintenance = !maintenance_open(c, p, d);
     return ota_eligibility(&f);
+}
+
+/* The decision for a pending job, the rate limit last: a token is spent
+ * only on a device that would otherwise be offered. */
+static int pending_decision(struct ctx *c, struct rplan *p, const struct rdev *d, bool busy, ota_defer *why,
+                            ota_err *e)
+{
+    *why = eligibility(c, p, d, busy, false);
+    if (*why != OTA_ELIGIBLE || !rate_limited(p))
+        return 0;
+    int t = rate_take(c, p, e);
+    if (t < 0)
+        return -1;
+    if (!t)
+        *why = eligibility(c, p, d, busy, true);
+    return 0;
 }
 
 static int offer_fill(ota_job_offer *out, const struct rplan *p, const struct jslot *s, const struct rdev *d,
@@ -276,7 +368,9 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
             return -1;
         if (s->state != OTA_JOB_PENDING || p->state == OTA_PLAN_PAUSED)
             continue;
-        ota_defer why = eligibility(c, p, d, busy);
+        ota_defer why;
+        if (pending_decision(c, p, d, busy, &why, e) < 0)
+            return -1;
         if (why == OTA_DEFER_UP_TO_DATE) {
             if (job_move(c, p, s, d, OTA_JOB_SUCCEEDED, OTA_DEFER_UP_TO_DATE, e) < 0)
                 return -1;
@@ -320,6 +414,8 @@ static int checkin_check(const ota_checkin_req *q, ota_err *e)
     if (q->has_rsrp && (q->rsrp < OTA_RSRP_MIN || q->rsrp > OTA_RSRP_MAX))
         return ota_fail(e, OTA_E_VALIDATION, "rsrp", "must be between %d and %d dBm (got %d)", OTA_RSRP_MIN,
                         OTA_RSRP_MAX, q->rsrp);
+    if (strnlen(q->timezone, sizeof q->timezone) == sizeof q->timezone)
+        return ota_fail(e, OTA_E_VALIDATION, "attributes.timezone", "at most %d bytes", OTA_TZ_NAME_MAX);
     if (q->has_battery && (q->battery < OTA_BATTERY_MIN || q->battery > OTA_BATTERY_MAX))
         return ota_fail(e, OTA_E_VALIDATION, "battery", "must be between %d and %d %% (got %d)",
                         OTA_BATTERY_MIN, OTA_BATTERY_MAX, q->battery);

@@ -153,10 +153,13 @@ char *ota_offer_text(const ota_job_offer *o, size_t *len)
 
 json_t *ota_json_checkin(const ota_checkin_req *r)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o}", "device", r->device, "product", r->product,
-                     "versions", codec_versions_json(r->versions, r->nversions),
-                     "rsrp", r->has_rsrp ? json_integer(r->rsrp) : json_null(),
-                     "battery", r->has_battery ? json_integer(r->battery) : json_null());
+    json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:o}", "device", r->device, "product", r->product,
+                          "versions", codec_versions_json(r->versions, r->nversions),
+                          "rsrp", r->has_rsrp ? json_integer(r->rsrp) : json_null(),
+                          "battery", r->has_battery ? json_integer(r->battery) : json_null());
+    if (j && r->timezone[0])
+        json_object_set_new(j, "attributes", json_pack("{s:s}", "timezone", r->timezone));
+    return j;
 }
 
 json_t *ota_json_job_confirm(const char *device)
@@ -203,11 +206,28 @@ static int get_bool(json_t *obj, const char *prefix, const char *key, bool *out,
     return 0;
 }
 
+/* "attributes": the ones the engine acts on (API.md: "timezone", a
+ * device's own zone for maintenance windows); absent or null: none. */
+static int checkin_attributes(json_t *j, ota_checkin_req *out, ota_err *e)
+{
+    static const char *const keys[] = {"timezone", NULL};
+    json_t *a = json_object_get(j, "attributes");
+    if (!a || json_is_null(a))
+        return 0;
+    if (!json_is_object(a))
+        return codec_wrong_type(e, "attributes", "an object of strings or null", a);
+    if (codec_check_keys(a, "attributes", keys, e) < 0)
+        return -1;
+    return codec_get_str(a, "attributes", "timezone", false, true, out->timezone, sizeof out->timezone,
+                         CODEC_BYTES, OTA_TZ_NAME_MAX, e);
+}
+
 int ota_checkin_from_json(json_t *j, ota_checkin_req *out, ota_err *e)
 {
-    static const char *const keys[] = {"device", "product", "versions", "rsrp", "battery", NULL};
+    static const char *const keys[] = {"device", "product", "versions", "rsrp", "battery", "attributes", NULL};
     memset(out, 0, sizeof *out);
-    if (codec_need_object(j, "", e) < 0 || codec_check_keys(j, "", keys, e) < 0)
+    if (codec_need_object(j, "", e) < 0 || codec_check_keys(j, "", keys, e) < 0 ||
+        checkin_attributes(j, out, e) < 0)
         return -1;
     return codec_get_str(j, "", "device", true, false, out->device, sizeof out->device, CODEC_BYTES,
                          OTA_DEVICE_ID_MAX, e) ||

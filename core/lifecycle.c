@@ -100,6 +100,8 @@ ota_defer ota_eligibility(const ota_eligibility_facts *f)
 {
     if (f->now < f->window_start)
         return OTA_DEFER_WINDOW;
+    if (f->outside_maintenance)
+        return OTA_DEFER_MAINTENANCE;
     if (f->version_mismatch)
         return OTA_DEFER_VERSION;
     if (f->up_to_date)
@@ -111,7 +113,47 @@ ota_defer ota_eligibility(const ota_eligibility_facts *f)
         return OTA_DEFER_RSRP;
     if (f->has_battery ? f->battery < f->min_battery : f->min_battery > OTA_BATTERY_MIN)
         return OTA_DEFER_BATTERY;
+    if (f->over_rate_limit)
+        return OTA_DEFER_RATE_LIMIT;
     return OTA_ELIGIBLE;
+}
+
+bool ota_maintenance_open(const struct ota_maintenance *m, const struct ota_local_time *lt)
+{
+    if (!m || !m->nwindows)
+        return true;
+    for (size_t i = 0; i < m->nwindows && i < OTA_MAX_MW_WINDOWS; i++)
+        if (ota_window_open(lt, m->windows[i].days, m->windows[i].start, m->windows[i].end))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------- offer rate limit */
+void ota_rate_refill(ota_rate_bucket *b, int64_t rate, int64_t now)
+{
+    if (rate > OTA_RATE_MAX)
+        rate = OTA_RATE_MAX;
+    int64_t full = rate * OTA_RATE_UNITS_PER_OFFER;
+    if (b->at <= 0 || now - b->at >= OTA_RATE_UNITS_PER_OFFER) {
+        b->units = full;  /* never seen, or a minute or more since: full */
+    } else if (now > b->at) {
+        b->units += (now - b->at) * rate;
+    }
+    if (b->units > full)
+        b->units = full;
+    if (b->units < 0)
+        b->units = 0;
+    if (now > b->at)
+        b->at = now;
+}
+
+bool ota_rate_take(ota_rate_bucket *b, int64_t rate, int64_t now)
+{
+    ota_rate_refill(b, rate, now);
+    if (b->units < OTA_RATE_UNITS_PER_OFFER)
+        return false;
+    b->units -= OTA_RATE_UNITS_PER_OFFER;
+    return true;
 }
 
 static const char *const defer_names[OTA_DEFER__COUNT] = {

@@ -8,7 +8,7 @@ core_libotacore_a_SOURCES = \
 	core/store/packages.c core/store/sign.c \
 	core/store/plans.c core/store/sim.c \
 	core/store/status.c core/store/ddi.c \
-	core/store/jobs.c core/store/fleet.c \
+	core/store/jobs.c core/store/fleet.c core/store/gates.c \
 	core/devfile.c \
 	core/lifecycle.c core/validate.c core/tz.c core/tz_cache.c core/window.c core/blob.c \
 	core/codec.h core/codec.c core/codec_catalog.c core/codec_plans.c core/codec_offers.c \

@@ -540,6 +540,11 @@ typedef struct ota_checkin_req {
     size_t nversions;
     bool has_rsrp;    int rsrp;
     bool has_battery; int battery;
+    /* Its attribute "timezone" (REST "attributes":{"timezone":...}), as
+     * reported: "" = not reported (the stored one holds).  A name that is
+     * no valid zone is kept as reported; the device is then judged in its
+     * plan's zone. */
+    char timezone[OTA_TZ_NAME_MAX + 1];
 } ota_checkin_req;
 
 typedef struct ota_offer_component {

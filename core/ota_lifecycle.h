@@ -44,8 +44,10 @@ bool ota_job_is_reportable(ota_job_state to);
 ota_job_state ota_job_step_toward(ota_job_state cur, ota_job_state to);
 
 /* Eligibility of a device for a plan's pending job, in the documented
- * order: window, version, up to date, busy, rsrp, battery.  One predicate
- * for check-ins, the preview, status and DDI. */
+ * order: window, maintenance window, version, up to date, busy, wave,
+ * rsrp, battery, rate limit (last: an offer token is spent only on a
+ * device that would otherwise be offered).  One predicate for check-ins,
+ * the preview, status and DDI. */
 typedef enum {
     OTA_ELIGIBLE = 0, OTA_DEFER_WINDOW, OTA_DEFER_VERSION, OTA_DEFER_BUSY, OTA_DEFER_RSRP,
     OTA_DEFER_BATTERY, OTA_DEFER_UP_TO_DATE,
@@ -60,11 +62,36 @@ typedef struct ota_eligibility_facts {
     bool has_rsrp;    int rsrp;       /* last reported telemetry (has_ = ever reported) */
     bool has_battery; int battery;
     int min_rsrp, min_battery;        /* the plan's strategy */
+    bool outside_maintenance;         /* the plan has maintenance windows and none is open for the device */
+    bool over_rate_limit;             /* the plan's offers of this minute are spent (ota_rate_take) */
 } ota_eligibility_facts;
 ota_defer ota_eligibility(const ota_eligibility_facts *f);
 /* Stored in jobs.reason and shown: NULL for OTA_ELIGIBLE, "up_to_date",
  * and the OTA_REASON_* words; parse gives OTA_ELIGIBLE for NULL/unknown. */
 const char *ota_defer_str(ota_defer d);
 ota_defer ota_defer_parse(const char *s);
+
+struct ota_maintenance;  /* ota.h */
+struct ota_local_time;   /* ota_time.h */
+/* Maintenance: is one of m's windows open at local time lt (the plan's
+ * zone, or the device's own with device_timezone)?  m NULL: no windows,
+ * always open. */
+bool ota_maintenance_open(const struct ota_maintenance *m, const struct ota_local_time *lt);
+
+/* The offer rate limit (rollout.max_offers_per_minute = rate > 0) as a
+ * token bucket counted in 1/60 offers, so whole seconds refill exactly:
+ * rate units a second, at most one minute's worth (60 * rate, the burst),
+ * an offer costs OTA_RATE_UNITS_PER_OFFER.  A bucket never seen (at 0)
+ * starts full.  Rates above OTA_RATE_MAX count as OTA_RATE_MAX. */
+#define OTA_RATE_UNITS_PER_OFFER 60
+#define OTA_RATE_MAX (INT64_C(1) << 40)
+typedef struct ota_rate_bucket {
+    int64_t units;                    /* 0 .. 60 * rate */
+    int64_t at;                       /* when it was last refilled (0: never) */
+} ota_rate_bucket;
+/* Refill b up to now (a clock going back refills nothing). */
+void ota_rate_refill(ota_rate_bucket *b, int64_t rate, int64_t now);
+/* After the refill: true (one offer's units spent) when there was one. */
+bool ota_rate_take(ota_rate_bucket *b, int64_t rate, int64_t now);
 
 #endif

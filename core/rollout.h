@@ -123,6 +123,8 @@ struct rdev {
     int product;                /* index into ota_rollout.products */
     int rsrp, battery;          /* as stored */
     bool has_rsrp, has_battery;
+    uint32_t tz_hash;           /* rollout_tz_hash of its attribute "timezone"; 0 = none */
+    const ota_tz *tz;           /* that zone (ota_rollout.zones), NULL when none or not a valid zone */
     char id[];
 };
 
@@ -180,6 +182,9 @@ struct rplan {
     bool has_maintenance;      /* false: any time inside the window */
     ota_maintenance maintenance;
     char paused_reason[32];    /* "" or OTA_PAUSED_FAILURE_THRESHOLD */
+    const ota_tz *tz;          /* maintenance.timezone (ota_rollout.zones); NULL: judged in UTC */
+    bool bucket_known;         /* bucket holds the stored offer token bucket (gates: checkin.c) */
+    ota_rate_bucket bucket;
     ota_offer_component *comps; /* component, target version, kind, source, files */
     size_t ncomps;
     struct strset black, white;
@@ -202,10 +207,20 @@ struct ota_rollout {
     struct devtab devs;
     struct vtab vsets;
     store_watch watch;         /* the store's change watcher (see the top comment) */
+    ota_tz_cache *zones;       /* loaded time zones, one per name, kept until the engine closes */
     bool dirty;                /* the caches went stale mid-call: drop everything at the next entry */
 };
 
+/* The hash a device's zone name is known by (never 0: 0 = none). */
+static inline uint32_t rollout_tz_hash(const char *name)
+{
+    return name[0] ? (uint32_t)rollout_hash(name, strlen(name)) | 1u : 0;
+}
+
 /* ------------------------------------------- rollout_cache.c: the caches */
+/* The zone named name from the engine's zone cache; NULL when name is ""
+ * or no zone that loads (the error is the cache's to remember). */
+const ota_tz *rollout_zone(struct ota_rollout *r, const char *name);
 /* Intern a list of (component, version) pairs in canonical order; NULL
  * when out of memory. */
 const struct vset *rollout_vset_intern(struct vtab *t, const ota_version *v, size_t n);

@@ -282,6 +282,7 @@ void rollout_free(ota_engine *eng)
     if (!eng || !eng->rollout)
         return;
     rollout_drop_all(eng->rollout);
+    ota_tz_cache_free(eng->rollout->zones);
     free(eng->rollout);
     eng->rollout = NULL;
 }
@@ -329,6 +330,11 @@ struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_err *e)
             return NULL;
         }
         store_watch_init(&r->watch);
+        if (!(r->zones = ota_tz_cache_new())) {
+            free(r);
+            ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+            return NULL;
+        }
         eng->rollout = r;
         store_tune_for_fleet(eng);
     }
@@ -386,7 +392,17 @@ static int plan_add(void *ctx, const store_fleet_plan *sp, ota_err *e)
     p->has_maintenance = sp->has_maintenance;
     p->maintenance = sp->maintenance;
     memcpy(p->paused_reason, sp->paused_reason, sizeof p->paused_reason);
+    if (p->has_maintenance)
+        p->tz = rollout_zone(r, p->maintenance.timezone);
     return 0;
+}
+
+const ota_tz *rollout_zone(struct ota_rollout *r, const char *name)
+{
+    if (!name[0])
+        return NULL;
+    ota_err ignored;
+    return ota_tz_cache_get(r->zones, name, &ignored);
 }
 
 static int list_add(void *ctx, bool black, const char *device, ota_err *e)

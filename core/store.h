@@ -402,13 +402,14 @@ typedef struct store_fleet_device {
     bool has_rsrp;    int rsrp;
     bool has_battery; int battery;
     int64_t last_seen;
+    char timezone[OTA_TZ_NAME_MAX + 1];  /* its attribute "timezone" ("" none; may not be a valid zone) */
 } store_fleet_device;
 /* 1 (and *out) when the device is known, 0 when not. */
 int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_device *out, ota_err *e);
 /* Up to max of dev's versions into v (any order); *n how many. */
 int store_fleet_versions(ota_engine *eng, int64_t dev, ota_version *v, size_t max, size_t *n, ota_err *e);
-/* A new device with the request's telemetry and versions, last seen now;
- * returns its dev (> 0). */
+/* A new device with the request's telemetry, versions and time zone, last
+ * seen now; returns its dev (> 0). */
 int64_t store_fleet_device_register(ota_engine *eng, const ota_checkin_req *q, int64_t now, ota_err *e);
 /* dev's versions become exactly v. */
 int store_fleet_versions_replace(ota_engine *eng, int64_t dev, const ota_version *v, size_t n, ota_err *e);
@@ -452,5 +453,17 @@ int store_fleet_plan_lists(ota_engine *eng, int64_t plan,
                            int (*fn)(void *ctx, bool black, const char *device_id, ota_err *e), void *ctx,
                            ota_err *e);
 /* ---------------------------------------------- end of rollout */
+
+/* ================================================ rollout gates (store/gates.c) */
+/* dev reported tz as its attribute "timezone" (check-ins): devices.timezone
+ * and the stored attributes take it.  (ota_device_attrs_merge's
+ * store_ddi_attrs_set keeps devices.timezone equal to the attributes' too.) */
+int store_gates_device_timezone(ota_engine *eng, int64_t dev, const char *tz, ota_err *e);
+/* plan's offer token bucket: 1 (and *out) when stored, 0 (zeroed: never
+ * seen) when not; put writes it.  Read and write them inside the check-in's
+ * write transaction, so every engine on the store shares one budget. */
+int store_gates_bucket_get(ota_engine *eng, int64_t plan, ota_rate_bucket *out, ota_err *e);
+int store_gates_bucket_put(ota_engine *eng, int64_t plan, const ota_rate_bucket *b, ota_err *e);
+/* ---------------------------------------------- end of rollout gates */
 
 #endif

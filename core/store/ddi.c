@@ -33,7 +33,10 @@ int store_ddi_attrs_get(ota_engine *eng, const char *device, bool *found, char *
 
 int store_ddi_attrs_set(ota_engine *eng, const char *device, const char *text, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "UPDATE devices SET attrs=? WHERE device_id=?", e);
+    /* devices.timezone follows the attribute (store/gates.c reads it) */
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE devices SET attrs=?1, timezone=CASE WHEN json_valid(?1)"
+                                       " AND json_type(?1, '$.timezone') = 'text'"
+                                       " THEN json_extract(?1, '$.timezone') END WHERE device_id=?2", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);

@@ -10,7 +10,7 @@
 /* --------------------------------------------------------------- devices */
 int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_device *out, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT id, product, rsrp, battery, last_seen FROM devices"
+    sqlite3_stmt *st = store_stmt(eng, "SELECT id, product, rsrp, battery, last_seen, timezone FROM devices"
                                        " WHERE device_id = ?1", e);
     if (!st)
         return -1;
@@ -24,6 +24,7 @@ int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_
         out->has_battery = sqlite3_column_type(st, 3) != SQLITE_NULL;
         out->battery = sqlite3_column_int(st, 3);
         out->last_seen = sqlite3_column_int64(st, 4);
+        store_copy_text(st, 5, out->timezone, sizeof out->timezone);
     }
     store_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -52,8 +53,9 @@ int store_fleet_versions(ota_engine *eng, int64_t dev, ota_version *v, size_t ma
 
 int64_t store_fleet_device_register(ota_engine *eng, const ota_checkin_req *q, int64_t now, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO devices(device_id, product, rsrp, battery, last_seen)"
-                                       " VALUES(?1, ?2, ?3, ?4, ?5)", e);
+    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO devices(device_id, product, rsrp, battery, last_seen,"
+                                       " timezone, attrs) VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                                       " CASE WHEN ?6 IS NULL THEN NULL ELSE json_object('timezone', ?6) END)", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, q->device, -1, SQLITE_STATIC);
@@ -63,6 +65,8 @@ int64_t store_fleet_device_register(ota_engine *eng, const ota_checkin_req *q, i
     if (q->has_battery)
         sqlite3_bind_int(st, 4, q->battery);
     sqlite3_bind_int64(st, 5, now);
+    if (q->timezone[0])
+        sqlite3_bind_text(st, 6, q->timezone, -1, SQLITE_STATIC);
     if (store_step_done(eng, st, e, "register device") < 0)
         return -1;
     int64_t dev = sqlite3_last_insert_rowid(STORE_DB(eng));

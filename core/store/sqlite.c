@@ -120,6 +120,17 @@ static const char *const migrations[] = {
     "ALTER TABLE plans ADD COLUMN maintenance TEXT;"
     "ALTER TABLE plans ADD COLUMN retry_interval INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE plans ADD COLUMN paused_reason TEXT NOT NULL DEFAULT '';",
+    /* 6: rollout gates: a device's own time zone (its attribute "timezone"
+     * as reported, NULL: none; maintenance windows with device_timezone are
+     * judged in it), taken from the attributes stored before; and each
+     * plan's offer token bucket (max_offers_per_minute: units of 1/60 offer,
+     * core/ota_lifecycle.h, and when it was last refilled). */
+    "ALTER TABLE devices ADD COLUMN timezone TEXT;"
+    "UPDATE devices SET timezone = json_extract(attrs, '$.timezone')"
+    "  WHERE attrs IS NOT NULL AND json_valid(attrs) AND json_type(attrs, '$.timezone') = 'text';"
+    "CREATE TABLE rate_buckets("
+    "  plan INTEGER PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,"
+    "  units INTEGER NOT NULL, refilled_at INTEGER NOT NULL);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 
