@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     fuzz_assert(!strcmp(r.device, r2.device) && !strcmp(r.product, r2.product) &&
                 r.nversions == r2.nversions && r.has_rsrp == r2.has_rsrp &&
                 (!r.has_rsrp || r.rsrp == r2.rsrp) && r.has_battery == r2.has_battery &&
-                (!r.has_battery || r.battery == r2.battery), "check-in changed in a round trip");
+                (!r.has_battery || r.battery == r2.battery) && !strcmp(r.timezone, r2.timezone),
+                "check-in changed in a round trip");
     json_decref(enc);
 
     static unsigned long calls;

@@ -1,5 +1,6 @@
 # tests/unit/rollout.mk: rollout engine tests (owner: rollout work)
-ROLLOUT_TESTS = tests/unit/test_rollout tests/unit/test_rollout_jobs tests/unit/test_rollout_status
+ROLLOUT_TESTS = tests/unit/test_rollout tests/unit/test_rollout_jobs tests/unit/test_rollout_status \
+	tests/unit/test_rollout_gates
 check_PROGRAMS += $(ROLLOUT_TESTS)
 TESTS += $(ROLLOUT_TESTS)
 tests_unit_test_rollout_SOURCES = tests/unit/test_rollout.c tests/unit/test_rollout_fixture.h
@@ -11,3 +12,6 @@ tests_unit_test_rollout_jobs_LDADD = $(CORE_LIBS)
 tests_unit_test_rollout_status_SOURCES = tests/unit/test_rollout_status.c tests/unit/test_rollout_fixture.h
 tests_unit_test_rollout_status_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_rollout_status_LDADD = $(CORE_LIBS)
+tests_unit_test_rollout_gates_SOURCES = tests/unit/test_rollout_gates.c tests/unit/test_rollout_fixture.h
+tests_unit_test_rollout_gates_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_rollout_gates_LDADD = $(CORE_LIBS)

@@ -208,8 +208,46 @@ static void test_staged(void)
     free(s);
 }
 
+/* The check-in's attributes: the device's own zone (API.md "Maintenance
+ * windows"), kept as reported; other attributes and wrong types refused. */
+static void test_checkin_attributes(void)
+{
+    ota_err e;
+    ota_checkin_req r, r2;
+    json_t *j = parse("{\"device\":\"dev-1\",\"product\":\"p\",\"attributes\":{\"timezone\":\"Europe/Berlin\"}}");
+    ok_call(ota_checkin_from_json(j, &r, &e), &e, "check-in with attributes.timezone decodes");
+    is_str(r.timezone, "Europe/Berlin", "  the zone");
+    json_decref(j);
+    j = ota_json_checkin(&r);
+    is_str(json_string_value(json_object_get(json_object_get(j, "attributes"), "timezone")), "Europe/Berlin",
+           "  encoded as attributes.timezone");
+    ok_call(ota_checkin_from_json(j, &r2, &e), &e, "  which decodes");
+    ok(!memcmp(&r, &r2, sizeof r), "  round trip");
+    json_decref(j);
+    j = parse("{\"device\":\"dev-1\",\"product\":\"p\",\"attributes\":{\"timezone\":\"Mars/Olympus\"}}");
+    ok_call(ota_checkin_from_json(j, &r, &e), &e, "a zone that is none is kept as reported (judged later)");
+    json_decref(j);
+    j = parse("{\"device\":\"dev-1\",\"product\":\"p\",\"attributes\":null}");
+    ok_call(ota_checkin_from_json(j, &r, &e), &e, "attributes null: none");
+    is_str(r.timezone, "", "  no zone");
+    json_decref(j);
+    j = ota_json_checkin(&r);
+    ok(!json_object_get(j, "attributes"), "no zone: no attributes encoded");
+    json_decref(j);
+    DECODE_FAILS("{\"device\":\"d\",\"product\":\"p\",\"attributes\":{\"timezone\":5}}", ota_checkin_from_json, &r,
+                 OTA_E_BAD_REQUEST, "attributes.timezone", "a zone that is no string refused");
+    DECODE_FAILS("{\"device\":\"d\",\"product\":\"p\",\"attributes\":[]}", ota_checkin_from_json, &r,
+                 OTA_E_BAD_REQUEST, "attributes", "attributes that are no object refused");
+    DECODE_FAILS("{\"device\":\"d\",\"product\":\"p\",\"attributes\":{\"hw\":\"rev2\"}}", ota_checkin_from_json,
+                 &r, OTA_E_BAD_REQUEST, "attributes.hw", "an attribute the engine does not keep refused");
+    DECODE_FAILS("{\"device\":\"d\",\"product\":\"p\",\"attributes\":{\"timezone\":"
+                 "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"}}", ota_checkin_from_json,
+                 &r, OTA_E_VALIDATION, "attributes.timezone", "a zone over 64 bytes refused");
+}
+
 int main(void)
 {
     test_staged();
+    test_checkin_attributes();
     return tap_done();
 }
