@@ -15,7 +15,10 @@
  *   3. the same on a freshly opened engine (cold caches), for a sample;
  *   4. state-changing work, committed in batches of 1,000: offered devices
  *      report downloading, installing, succeeded; deferred devices check
- *      in with a recovered battery and get their offer.
+ *      in with a recovered battery and get their offer;
+ *   5. the gated run (gated_run): 1, 2 and 4 again on a fleet of its own with
+ *      an open maintenance window and a rate limit that does not bite, and
+ *      the ratio of its figures to the plain run's (goal >= 80%).
  * Each phase prints wall-clock and CPU seconds: on a shared machine the
  * CPU figure is what one core does; the budgets are checked on both.  The
  * no-change phase also counts heap allocations and SQLite statement steps
@@ -222,6 +225,190 @@ static void preview_line(ota_engine *eng, int64_t plan, const char *when)
     printf("    targeted %ld; excluded: blacklisted %ld, not whitelisted %ld, version %ld;"
            " deferred now: rsrp %ld, battery %ld\n", pv.targeted, pv.blacklisted, pv.not_whitelisted,
            pv.version_mismatch, pv.deferred_rsrp, pv.deferred_battery);
+}
+
+/* ------------------------------------------------ the gated run (issue 15) */
+/* The same fleet and plan with the rollout's gates on, in a database of its
+ * own: a maintenance window in Europe/Berlin that is open (every day, 24
+ * hours from 00:00) with device_timezone (every second device reports
+ * America/New_York, the rest are judged in the plan's zone), and an offer
+ * rate limit high enough never to bite (every check-in still reads and
+ * spends tokens).  Prints its no-change and state-changing figures and their
+ * ratio to the plain run's (DESIGN.md §5: >= 80%). */
+static void gated_run(long n, long nblack, double plain_nc_cpu, double plain_ch_cpu)
+{
+    char dir[256], db[300], fw[300];
+    const char *base = getenv("BENCH_DIR");
+    snprintf(dir, sizeof dir, "%s/ota-bench-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(dir)) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    snprintf(db, sizeof db, "%s/ota.db", dir);
+    ota_fake_clock fc = {.t = 1800000000};
+    ota_engine_opts o = {.db_path = db, .clock = ota_clock_fake(&fc), .actor = "bench"};
+    ota_err e;
+    ota_engine *eng = ota_engine_open(&o, &e);
+    if (!eng)
+        die("gated: open", &e);
+    printf("\ngated run: maintenance window open (Europe/Berlin, device_timezone, half the devices in"
+           " America/New_York), max_offers_per_minute 100,000,000\n");
+    ota_product prod = {.key = "bench", .name = "Bench meter"};
+    char key[65];
+    if (ota_product_add(eng, &prod, key, &e) < 0 || ota_fleet_generate(eng, "bench", n, 42, &e) < 0)
+        die("gated: fleet", &e);
+    snprintf(fw, sizeof fw, "%s/module-1.2.0.bin", dir);
+    FILE *fp = fopen(fw, "wb");
+    if (!fp) {
+        perror(fw);
+        exit(1);
+    }
+    fputs("module firmware 1.2.0\n", fp);
+    fclose(fp);
+    ota_package_meta pm = {.component = "module", .kind = OTA_KIND_FULL, .target_version = "1.2.0"};
+    const char *paths[1] = {fw};
+    ota_package pkg;
+    if (ota_package_create(eng, &pm, paths, 1, &pkg, &e) < 0)
+        die("gated: package", &e);
+    ota_plan plan;
+    ota_plan_init(&plan);
+    snprintf(plan.name, sizeof plan.name, "bench gated rollout");
+    snprintf(plan.product, sizeof plan.product, "bench");
+    plan.mode = OTA_MODE_SILENT;
+    plan.min_battery = 30;
+    plan.window_start = fc.t - 3600;
+    plan.window_end = fc.t + 30 * 86400;
+    snprintf(plan.components[0].component, sizeof plan.components[0].component, "module");
+    plan.components[0].package_id = pkg.id;
+    plan.ncomponents = 1;
+    plan.has_maintenance = true;
+    snprintf(plan.maintenance.timezone, sizeof plan.maintenance.timezone, "Europe/Berlin");
+    plan.maintenance.device_timezone = true;
+    plan.maintenance.windows[0] = (ota_mw_window){.days = OTA_DAYS_ALL, .start = 0, .end = 0};
+    plan.maintenance.nwindows = 1;
+    plan.has_rollout = true;
+    plan.rollout.waves[0] = (ota_wave_size){.percent = true, .value = 100};
+    plan.rollout.nwaves = 1;
+    plan.rollout.success_threshold = 100;
+    plan.rollout.failure_threshold = 100;
+    plan.rollout.max_offers_per_minute = 100000000;
+    for (long i = 1; i <= nblack; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "dev-%06ld", i);
+        ota_strlist_push(&plan.blacklist, id);
+    }
+    if (ota_plan_create(eng, &plan, &e) < 0 || ota_plan_transition(eng, plan.id, OTA_ACT_ACTIVATE, NULL, &e) < 0)
+        die("gated: plan", &e);
+    struct bdev *devs = calloc((size_t)n + 1, sizeof *devs);
+    long *order = malloc(sizeof *order * (size_t)n);
+    ota_job_offer *offer = calloc(1, sizeof *offer);
+    if (!devs || !order || !offer)
+        exit(1);
+    for (long i = 1; i <= n; i++) {
+        ota_device d;
+        char id[32];
+        snprintf(id, sizeof id, "dev-%06ld", i);
+        if (ota_device_get(eng, id, &d, &e) < 0)
+            die("gated: device", &e);
+        const char *v;
+        snprintf(devs[i].module, sizeof devs[i].module, "%s", (v = ota_device_version(&d, "module")) ? v : "");
+        snprintf(devs[i].mcu, sizeof devs[i].mcu, "%s", (v = ota_device_version(&d, "mcu")) ? v : "");
+        snprintf(devs[i].app, sizeof devs[i].app, "%s", (v = ota_device_version(&d, "app")) ? v : "");
+        devs[i].rsrp = d.rsrp;
+        devs[i].battery = d.battery;
+    }
+    ota_checkin_req q;
+    req_init(&q);
+    struct meter m;
+    long offers = 0;
+    meter_start(&m);
+    for (long i = 1; i <= n; i++) {
+        if ((i - 1) % 10000 == 0 && ota_engine_batch_begin(eng, &e) < 0)
+            die("gated: batch", &e);
+        req_fill(&q, i, &devs[i]);
+        put_str(q.timezone, i % 2 ? "America/New_York" : "");
+        if (ota_checkin(eng, &q, offer, &e) < 0)
+            die("gated: checkin", &e);
+        if (offer->has_job) {
+            devs[i].job = offer->job_id;
+            offers++;
+        }
+        if ((i % 10000 == 0 || i == n) && ota_engine_batch_end(eng, &e) < 0)
+            die("gated: batch end", &e);
+    }
+    meter_stop(&m);
+    rate_line("gated: first check-ins, committed", n, &m);
+    printf("    %ld offered\n", offers);
+
+    for (long i = 0; i < n; i++)
+        order[i] = i + 1;
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)(rnd() % (uint64_t)(i + 1)), tmp = order[i];
+        order[i] = order[j];
+        order[j] = tmp;
+    }
+    meter_start(&m);
+    for (long k = 0; k < n; k++) {
+        long i = order[k];
+        req_fill(&q, i, &devs[i]);
+        put_str(q.timezone, i % 2 ? "America/New_York" : "");
+        if (ota_checkin(eng, &q, offer, &e) < 0)
+            die("gated: checkin", &e);
+    }
+    meter_stop(&m);
+    double nc_cpu = (double)n / m.cpu;
+    rate_line("gated: NO-CHANGE check-ins (warm, one core)", n, &m);
+
+    long ops = 0, pending_ops = 0;
+    meter_start(&m);
+    if (ota_engine_batch_begin(eng, &e) < 0)
+        die("gated: batch", &e);
+    for (long i = 1; i <= n && ops < 300000; i++) {
+        struct bdev *d = &devs[i];
+        if (d->job) {
+            static const ota_job_state steps[3] = {OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_SUCCEEDED};
+            char id[32];
+            snprintf(id, sizeof id, "dev-%06ld", i);
+            for (int s = 0; s < 3; s++)
+                if (ota_job_report(eng, d->job, id, steps[s], s == 0 ? 10 : -1, NULL, &e) < 0)
+                    die("gated: report", &e);
+            ops += 3;
+            pending_ops += 3;
+        } else if (i > nblack && d->battery < 30 && strcmp(d->module, "1.2.0")) {
+            d->battery = 90;
+            req_fill(&q, i, d);
+            put_str(q.timezone, i % 2 ? "America/New_York" : "");
+            if (ota_checkin(eng, &q, offer, &e) < 0)
+                die("gated: checkin", &e);
+            ops++;
+            pending_ops++;
+        } else {
+            continue;
+        }
+        if (pending_ops >= 1000) {
+            pending_ops = 0;
+            if (ota_engine_batch_end(eng, &e) < 0 || ota_engine_batch_begin(eng, &e) < 0)
+                die("gated: batch", &e);
+        }
+    }
+    if (ota_engine_batch_end(eng, &e) < 0)
+        die("gated: batch end", &e);
+    meter_stop(&m);
+    double ch_cpu = (double)ops / m.cpu;
+    rate_line("gated: STATE-CHANGING check-ins + reports", ops, &m);
+    printf("gated / plain (CPU): no-change %.0f%%, state-changing %.0f%% (goal >= 80%%): %s\n",
+           100.0 * nc_cpu / plain_nc_cpu, 100.0 * ch_cpu / plain_ch_cpu,
+           nc_cpu >= 0.8 * plain_nc_cpu && ch_cpu >= 0.8 * plain_ch_cpu ? "met" : "NOT MET");
+    ota_plan_free(&plan);
+    ota_job_offer_free(offer);
+    free(offer);
+    free(order);
+    free(devs);
+    ota_engine_close(eng);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench/checkin: could not remove %s\n", dir);
 }
 
 int main(int argc, char **argv)
@@ -468,5 +655,6 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "bench/checkin: could not remove %s\n", dir);
+    gated_run(n, nblack, nc_cpu, ch_cpu);
     return 0;
 }
