@@ -607,6 +607,16 @@ static void t_rollout(ctx *c, int64_t plan, int64_t pkg)
     snprintf(ci.device, sizeof ci.device, "dev-4");
     ok_call(c->dev->ops->checkin(c->dev, &ci, &o, &E), &E, "dev-4 check-in");
     ok(o.has_job, "dev-4 offered");
+    /* its own time zone travels as the check-in's attributes.timezone */
+    snprintf(ci.timezone, sizeof ci.timezone, "America/New_York");
+    ok_call(c->dev->ops->checkin(c->dev, &ci, &o, &E), &E, "dev-4 reports its time zone");
+    ci.timezone[0] = '\0';
+    json_t *zattrs = NULL;
+    ota_device zd;
+    ok_call(c->b->ops->device_detail(c->b, "EC600N-meter", "dev-4", &zd, &zattrs, &E), &E, "dev-4 detail");
+    is_str(json_string_value(json_object_get(zattrs, "timezone")), "America/New_York",
+           "  its attributes hold the zone");
+    json_decref(zattrs);
     /* dev-2 is blacklisted. */
     snprintf(ci.device, sizeof ci.device, "dev-2");
     ok_call(c->dev->ops->checkin(c->dev, &ci, &o, &E), &E, "dev-2 check-in");

@@ -236,6 +236,28 @@ static void test_running_jobs_and_counts(void)
     fx_close(&f);
 }
 
+/* Migration 6 takes the zone of the attributes stored before it. */
+static void test_migration_zone(void)
+{
+    fx f;
+    fx_open(&f);
+    fx_devices(&f, "meter", "old=1.1.0", NULL);
+    json_t *cfg = json_pack("{s:s}", "timezone", "America/New_York");
+    ota_device_attrs_merge(f.eng, "old", cfg, &f.e);
+    json_decref(cfg);
+    fx_close(&f);
+    /* the store as it was at version 5 */
+    is_int(db_sql(f.db, "ALTER TABLE devices DROP COLUMN timezone; DROP TABLE rate_buckets;"
+                        " PRAGMA user_version=5"), 0, "the database set back to version 5");
+    f.eng = fixture_engine(f.dir, &f.clock, "test");
+    is_int(ota_engine_schema_version(f.eng), 6, "reopened: migrated to 6");
+    gate_spec g = {.tz = "Europe/Berlin", .device_timezone = true, .w = {{OTA_DAYS_ALL, 60, 300}}, .nw = 1,
+                   .rate = -1};
+    gate_plan(&f, &g);
+    is_int(probe(&f, "old", 1800428400), 1, "the zone of its old attributes judges it (02:00 in New York)");
+    fx_close(&f);
+}
+
 /* --------------------------------------------------------- rate limit */
 static int offers_at(fx *f, int64_t utc, int from, int n)
 {
@@ -318,6 +340,7 @@ int main(void)
     test_weekdays_and_midnight();
     test_device_zones();
     test_running_jobs_and_counts();
+    test_migration_zone();
     test_rate_limit();
     test_rate_rules();
     return tap_done();
