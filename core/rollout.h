@@ -14,10 +14,16 @@
  *     terminated/ended plans with jobs downloading or installing), with
  *     their components, package files and black/white lists as hash sets,
  *     ordered by activation (the plan activated first wins a device);
- *   - devices: by device id, with the last stored telemetry and an interned
- *     version set (so "did the versions change" is a pointer compare);
+ *   - devices: by device id, with the last stored telemetry, an interned
+ *     version set (so "did the versions change" is a pointer compare) and
+ *     its own time zone (the hash of its attribute "timezone" and the zone
+ *     loaded once per name into ota_rollout.zones, kept until the engine
+ *     closes), so a maintenance window costs one ota_tz_local;
  *   - jobs: per cached plan, device (the store's dev) -> (job id, state,
- *     reason).
+ *     reason); and the plan's offer token bucket as last read or written
+ *     (the store's rate_buckets: refilled and spent inside the check-in's
+ *     write transaction; read-only, a cached bucket that is empty answers
+ *     "rate_limit", since other engines only ever spend).
  * Writes go to the store first and update the caches after.  Coherence
  * (the store's change watcher, core/store.h):
  *   - another connection committed, or any transaction rolled back:

@@ -18,7 +18,8 @@
  * (ota_eligibility): version mismatch; of the targeted, devices already at
  * every target need nothing and are never deferred, the others are
  * deferred by rsrp first, then battery.  The preview counts targeting as
- * it stands: the window and other plans' jobs (busy) are not asked. */
+ * it stands: the window, maintenance windows, the rate limit and other
+ * plans' jobs (busy) are not asked (they depend on the moment). */
 struct pv {
     const store_preview_plan *plan;
     uint32_t all, diff;            /* bit k: the plan has component k / it is a diff */
