@@ -136,7 +136,8 @@ static struct jslot *job_slot(struct ctx *c, struct rplan *p, const struct rdev 
     int64_t job = 0;
     ota_job_state state = OTA_JOB_PENDING;
     ota_defer reason = OTA_ELIGIBLE;
-    int found = store_job_find(c->eng, p->id, d->dev, &job, &state, &reason, e);
+    int wave = 0;
+    int found = store_job_find(c->eng, p->id, d->dev, &job, &state, &reason, &wave, e);
     if (found < 0)
         return NULL;
     if (!(s = rollout_jobtab_put(&p->jobs, d->dev))) {
@@ -146,6 +147,7 @@ static struct jslot *job_slot(struct ctx *c, struct rplan *p, const struct rdev 
     s->job = job;
     s->state = found ? (uint8_t)state : JOB_NONE;
     s->reason = (uint8_t)reason;
+    s->wave = (uint8_t)wave;
     return s;
 }
 
@@ -153,12 +155,17 @@ static int job_create(struct ctx *c, struct rplan *p, const struct rdev *d, stru
 {
     if (ctx_write(c, e) < 0)
         return -1;
-    int64_t job = store_job_create(c->eng, p->id, d->dev, c->now, e);
+    /* registered after activation: its hash puts it in a wave, the same way on every instance */
+    int wave = p->has_rollout ? rollout_wave_of(p, rollout_wave_hash(p->id, d->id)) : 0;
+    int64_t job = store_job_create(c->eng, p->id, d->dev, wave, c->now, e);
     if (job < 0)
         return -1;
     s->job = job;
     s->state = OTA_JOB_PENDING;
     s->reason = OTA_ELIGIBLE;
+    s->wave = (uint8_t)wave;
+    if (rollout_wave_joined(c->eng, p, wave, e) < 0)
+        return -1;
     return store_counts_add(c->eng, p->id, OTA_JOB_PENDING, 1, e);
 }
 
@@ -167,7 +174,7 @@ static int job_move(struct ctx *c, struct rplan *p, struct jslot *s, const struc
 {
     if (ctx_write(c, e) < 0)
         return -1;
-    if (rollout_job_write(c->eng, p->id, s->job, d->id, (ota_job_state)s->state, to, reason,
+    if (rollout_job_write(c->eng, p, s->wave, s->job, d->id, (ota_job_state)s->state, to, reason,
                           to == OTA_JOB_SUCCEEDED ? 100 : -1, -1, NULL, c->now, e) < 0)
         return -1;
     s->state = (uint8_t)to;
@@ -202,10 +209,12 @@ static uint32_t plan_needs(const struct rplan *p, const struct rdev *d, bool *mi
 }
 
 /* Eligibility of a pending job (core/lifecycle.c decides). */
-static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const struct rdev *d, bool busy)
+static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const struct jslot *s,
+                             const struct rdev *d, bool busy)
 {
     ota_eligibility_facts f = {
         .now = c->now, .window_start = p->wstart, .busy = busy,
+        .outside_wave = p->has_rollout && s->wave > p->current_wave,
         .has_rsrp = d->has_rsrp, .rsrp = d->rsrp, .has_battery = d->has_battery, .battery = d->battery,
         .min_rsrp = p->min_rsrp, .min_battery = p->min_battery,
     };
@@ -276,7 +285,7 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
             return -1;
         if (s->state != OTA_JOB_PENDING || p->state == OTA_PLAN_PAUSED)
             continue;
-        ota_defer why = eligibility(c, p, d, busy);
+        ota_defer why = eligibility(c, p, s, d, busy);
         if (why == OTA_DEFER_UP_TO_DATE) {
             if (job_move(c, p, s, d, OTA_JOB_SUCCEEDED, OTA_DEFER_UP_TO_DATE, e) < 0)
                 return -1;
@@ -287,7 +296,7 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
             busy = true;
         } else if (why != s->reason) {
             if (ctx_write(c, e) < 0 ||
-                rollout_job_write(c->eng, p->id, s->job, d->id, OTA_JOB_PENDING, OTA_JOB_PENDING, why, -1, -1,
+                rollout_job_write(c->eng, p, s->wave, s->job, d->id, OTA_JOB_PENDING, OTA_JOB_PENDING, why, -1, -1,
                                   NULL, c->now, e) < 0)
                 return -1;
             s->reason = (uint8_t)why;

@@ -106,6 +106,8 @@ ota_defer ota_eligibility(const ota_eligibility_facts *f)
         return OTA_DEFER_UP_TO_DATE;
     if (f->busy)
         return OTA_DEFER_BUSY;
+    if (f->outside_wave)
+        return OTA_DEFER_WAVE;
     /* never reported: deferred unless the plan asks for nothing */
     if (f->has_rsrp ? f->rsrp < f->min_rsrp : f->min_rsrp > OTA_RSRP_MIN)
         return OTA_DEFER_RSRP;
@@ -156,4 +158,33 @@ void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, 
         if (cum > reached)
             reached = cum;
     }
+}
+
+/* Met when succeeded is at least threshold % of devices (no devices: met,
+ * an empty wave holds nothing back). */
+bool ota_wave_success_met(long devices, long succeeded, int success_threshold)
+{
+    return (int64_t)succeeded * 100 >= (int64_t)success_threshold * devices;
+}
+
+int64_t ota_wave_advance_at(const ota_rollout *r, int current, size_t nwaves, int64_t reached_at)
+{
+    if (r->advance != OTA_ADVANCE_AUTO || current < 0 || (size_t)current + 1 >= nwaves || reached_at <= 0)
+        return INT64_MAX;
+    return r->soak_seconds > INT64_MAX - reached_at ? INT64_MAX : reached_at + r->soak_seconds;
+}
+
+bool ota_wave_can_advance(ota_plan_state s, int current, size_t nwaves)
+{
+    return ota_plan_is_offering(s) && current >= 0 && (size_t)current + 1 < nwaves;
+}
+
+ota_wave_state ota_wave_state_of(const ota_rollout *r, int k, int current, size_t nwaves, int64_t reached_at)
+{
+    if (k < current)
+        return OTA_WAVE_DONE;
+    if (k > current)
+        return OTA_WAVE_WAITING;
+    /* soaking: met, and the clock opens the next wave once the soak passed */
+    return ota_wave_advance_at(r, k, nwaves, reached_at) != INT64_MAX ? OTA_WAVE_SOAKING : OTA_WAVE_OPEN;
 }

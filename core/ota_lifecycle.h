@@ -44,7 +44,7 @@ bool ota_job_is_reportable(ota_job_state to);
 ota_job_state ota_job_step_toward(ota_job_state cur, ota_job_state to);
 
 /* Eligibility of a device for a plan's pending job, in the documented
- * order: window, version, up to date, busy, rsrp, battery.  One predicate
+ * order: window, version, up to date, busy, wave, rsrp, battery.  One predicate
  * for check-ins, the preview, status and DDI. */
 typedef enum {
     OTA_ELIGIBLE = 0, OTA_DEFER_WINDOW, OTA_DEFER_VERSION, OTA_DEFER_BUSY, OTA_DEFER_RSRP,
@@ -57,6 +57,7 @@ typedef struct ota_eligibility_facts {
     bool version_mismatch;            /* a diff component's source is not the device's version */
     bool up_to_date;                  /* the device runs every component's target already */
     bool busy;                        /* a job of another plan is in flight on the device */
+    bool outside_wave;                /* the device's wave is not open yet (staged rollouts) */
     bool has_rsrp;    int rsrp;       /* last reported telemetry (has_ = ever reported) */
     bool has_battery; int battery;
     int min_rsrp, min_battery;        /* the plan's strategy */

@@ -19,7 +19,7 @@ static int job_load(ota_engine *eng, int64_t job, const char *device, store_job_
 static int start_download(ota_engine *eng, struct rplan *p, const store_job_ref *j, int progress, int64_t now,
                           ota_err *e)
 {
-    if (rollout_job_write(eng, p->id, j->id, j->device, j->state, OTA_JOB_DOWNLOADING, OTA_ELIGIBLE,
+    if (rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, OTA_JOB_DOWNLOADING, OTA_ELIGIBLE,
                           progress < 0 ? 0 : progress, -1, NULL, now, e) < 0)
         return -1;
     if (p->state == OTA_PLAN_ACTIVE) {  /* the event follows the job's that caused it */
@@ -49,25 +49,25 @@ static int report_write(ota_engine *eng, struct ota_rollout *r, struct rplan *p,
 {
     *final_state = to;
     if (j->state == to)  /* a progress update */
-        return rollout_job_write(eng, p->id, j->id, j->device, to, to, OTA_ELIGIBLE, progress, -1, NULL, now, e);
+        return rollout_job_write(eng, p, j->wave, j->id, j->device, to, to, OTA_ELIGIBLE, progress, -1, NULL, now, e);
     switch (to) {
     case OTA_JOB_DOWNLOADING:
         return start_download(eng, p, j, progress, now, e);
     case OTA_JOB_INSTALLING:
-        return rollout_job_write(eng, p->id, j->id, j->device, j->state, to, OTA_ELIGIBLE,
+        return rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, to, OTA_ELIGIBLE,
                                  progress < 0 ? 0 : progress, -1, NULL, now, e);
     case OTA_JOB_SUCCEEDED:
-        if (rollout_job_write(eng, p->id, j->id, j->device, j->state, to, OTA_ELIGIBLE, 100, -1, NULL, now, e) < 0)
+        if (rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, to, OTA_ELIGIBLE, 100, -1, NULL, now, e) < 0)
             return -1;
         return record_versions(eng, r, p, j, e);
     default: /* failed: retried while the plan can still offer it again */
-        if (rollout_job_write(eng, p->id, j->id, j->device, j->state, OTA_JOB_FAILED, OTA_ELIGIBLE, -1, -1,
+        if (rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, OTA_JOB_FAILED, OTA_ELIGIBLE, -1, -1,
                               error && *error ? error : "failed", now, e) < 0)
             return -1;
         if (!ota_plan_is_live(p->state) || j->attempt > p->retries)
             return 0;
         *final_state = OTA_JOB_PENDING;
-        return rollout_job_write(eng, p->id, j->id, j->device, OTA_JOB_FAILED, OTA_JOB_PENDING, OTA_ELIGIBLE, 0,
+        return rollout_job_write(eng, p, j->wave, j->id, j->device, OTA_JOB_FAILED, OTA_JOB_PENDING, OTA_ELIGIBLE, 0,
                                  j->attempt + 1, NULL, now, e);
     }
 }

@@ -148,6 +148,7 @@ struct jslot {
     int64_t job;     /* the job's id, 0 when state is JOB_NONE */
     uint8_t state;   /* ota_job_state or JOB_NONE */
     uint8_t reason;  /* ota_defer */
+    uint8_t wave;    /* the job's wave (0 without a rollout) */
 };
 
 struct jobtab {
@@ -180,6 +181,11 @@ struct rplan {
     bool has_maintenance;      /* false: any time inside the window */
     ota_maintenance maintenance;
     char paused_reason[32];    /* "" or OTA_PAUSED_FAILURE_THRESHOLD */
+    /* waves (has_rollout; rollout_waves.c): thresholds and counters as stored */
+    store_wave waves[OTA_MAX_WAVES];
+    size_t nwaves;             /* 0 until activated */
+    int current_wave;          /* the last open wave */
+    int64_t wave_reached_at;   /* when the open waves met success_threshold; 0 not yet */
     ota_offer_component *comps; /* component, target version, kind, source, files */
     size_t ncomps;
     struct strset black, white;
@@ -235,9 +241,10 @@ struct rplan *rollout_plan_find(struct ota_rollout *r, int64_t id);
 int64_t rollout_plan_deadline(const struct rplan *p);
 
 /* ------------------------------------- rollout_tick.c: writes and clock */
-/* One job changes state: row, counters and event together.
- * progress/attempt < 0 keep the stored value; error NULL keeps it. */
-int rollout_job_write(ota_engine *eng, int64_t plan, int64_t job, const char *device, ota_job_state from,
+/* One job changes state: row, counters (the plan's and its wave's) and
+ * event together.  progress/attempt < 0 keep the stored value; error NULL
+ * keeps it. */
+int rollout_job_write(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device, ota_job_state from,
                       ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
                       int64_t now, ota_err *e);
 /* Every job of the plan in states lo..hi moves to `to` (terminate, end,
@@ -248,5 +255,27 @@ int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_
  * past their job timeout.  readonly: OTA_CHECKIN_WOULD_WRITE instead of
  * any write. */
 int rollout_tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_err *e);
+
+/* ------------------------------------------ rollout_waves.c: the waves */
+/* A device's keyed hash in a plan (libsodium crypto_shorthash, a fixed
+ * project key): the same on every instance and restart. */
+uint64_t rollout_wave_hash(int64_t plan, const char *device);
+/* The wave of a device hash by p's thresholds (0 without waves). */
+int rollout_wave_of(const struct rplan *p, uint64_t h);
+/* Activation of a plan with a rollout: jobs of the targeted devices, each
+ * in its wave, the thresholds and counters; returns the jobs created. */
+int64_t rollout_waves_activate(ota_engine *eng, const ota_plan *pl, int64_t now, ota_err *e);
+/* Fill p's waves from the store (plan loading). */
+int rollout_waves_load(ota_engine *eng, struct rplan *p, ota_err *e);
+/* A job of p in wave moved from -> to: the wave's counters, and the time
+ * the open waves met the success threshold. */
+int rollout_wave_moved(ota_engine *eng, struct rplan *p, int wave, ota_job_state from, ota_job_state to,
+                       int64_t now, ota_err *e);
+/* A new job of p in wave (a device registered after activation). */
+int rollout_wave_joined(ota_engine *eng, struct rplan *p, int wave, ota_err *e);
+/* When auto advance next opens a wave of p (INT64_MAX: never). */
+int64_t rollout_wave_deadline(const struct rplan *p);
+/* The clock: open p's next wave when auto advance is due. */
+int rollout_waves_tick(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
 
 #endif

@@ -399,8 +399,10 @@ static int list_add(void *ctx, bool black, const char *device, ota_err *e)
 
 int64_t rollout_plan_deadline(const struct rplan *p)
 {
-    if (ota_plan_is_live(p->state))
-        return p->wend;
+    if (ota_plan_is_live(p->state)) {
+        int64_t w = rollout_wave_deadline(p);
+        return w < p->wend ? w : p->wend;
+    }
     if (p->state == OTA_PLAN_ENDED)
         return p->job_timeout > INT64_MAX - p->wend ? INT64_MAX : p->wend + p->job_timeout;
     return INT64_MAX;
@@ -417,7 +419,7 @@ int rollout_plans_load(ota_engine *eng, struct ota_rollout *r, ota_err *e)
     for (size_t i = 0; i < r->nplans; i++) {
         struct rplan *p = r->plans[i];
         if (store_fleet_plan_components(eng, p->id, &p->comps, &p->ncomps, e) < 0 ||
-            store_fleet_plan_lists(eng, p->id, list_add, p, e) != 0)
+            store_fleet_plan_lists(eng, p->id, list_add, p, e) != 0 || rollout_waves_load(eng, p, e) < 0)
             goto fail;
         p->has_white = p->white.n > 0;
         int64_t d = rollout_plan_deadline(p);

@@ -1,10 +1,10 @@
 /* The rollout's writes that keep jobs, counters and events together (a
  * job's move, the bulk moves of terminate, end and timeout), and the
  * clock: plans whose window ended end, in-flight jobs past their timeout
- * fail (rollout_tick_run, ota_engine_tick). */
+ * fail, auto advance opens waves (rollout_tick_run, ota_engine_tick). */
 #include "rollout.h"
 
-int rollout_job_write(ota_engine *eng, int64_t plan, int64_t job, const char *device, ota_job_state from,
+int rollout_job_write(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device, ota_job_state from,
                       ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
                       int64_t now, ota_err *e)
 {
@@ -12,16 +12,16 @@ int rollout_job_write(ota_engine *eng, int64_t plan, int64_t job, const char *de
         return -1;
     if (from == to)
         return 0;
-    if (store_counts_move(eng, plan, from, to, e) < 0)
+    if (store_counts_move(eng, p->id, from, to, e) < 0 || rollout_wave_moved(eng, p, wave, from, to, now, e) < 0)
         return -1;
-    return store_event_add(eng, plan, device, ota_job_state_str(from), ota_job_state_str(to), now, e);
+    return store_event_add(eng, p->id, device, ota_job_state_str(from), ota_job_state_str(to), now, e);
 }
 
 int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi,
                            ota_job_state to, const char *error, int64_t now, ota_err *e)
 {
     int64_t moved = store_jobs_move_all(eng, plan, lo, hi, to, error, now, e);
-    if (moved < 0 || store_counts_clear(eng, plan, lo, hi, e) < 0)
+    if (moved < 0 || store_counts_clear(eng, plan, lo, hi, e) < 0 || (moved > 0 && store_waves_recount(eng, plan, e) < 0))
         return -1;
     return store_counts_add(eng, plan, to, moved, e);
 }
@@ -55,6 +55,8 @@ int rollout_tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_
                 goto fail;
             p->state = OTA_PLAN_ENDED;
         }
+        if (rollout_waves_tick(eng, p, now, e) < 0)
+            goto fail;
         if (p->state == OTA_PLAN_ENDED && now >= rollout_plan_deadline(p) &&
             rollout_jobs_bulk_move(eng, p->id, OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_FAILED,
                                    "timed out: still in flight after the plan ended", now, e) < 0)

@@ -355,21 +355,22 @@ int store_ddi_file_hashes_set(ota_engine *eng, int64_t package, int idx, const c
  * caller's: store_counts_move, store_event_add.) */
 int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer reason, int progress,
                      int attempt, const char *error, int64_t now, ota_err *e);
-/* A new pending job of dev in plan (attempt 1); returns its id (> 0). */
-int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int64_t now, ota_err *e);
+/* A new pending job of dev in plan (attempt 1) in wave; returns its id (> 0). */
+int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int wave, int64_t now, ota_err *e);
 /* Activation: a pending job for every device of product that plan's lists
  * let through (blacklist wins; a whitelist, when there is one, must name
  * the device); returns how many were created. */
 int64_t store_jobs_create_for_plan(ota_engine *eng, int64_t plan, const char *product, int64_t now,
                                    ota_err *e);
-/* dev's job in plan: 1 (and *job, *state, *reason), 0 when it has none. */
+/* dev's job in plan: 1 (and *job, *state, *reason, *wave), 0 when it has none. */
 int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota_job_state *state,
-                   ota_defer *reason, ota_err *e);
+                   ota_defer *reason, int *wave, ota_err *e);
 /* A job as reports and confirmations need it; not_found when no such job. */
 typedef struct store_job_ref {
     int64_t id, plan, dev;
     ota_job_state state;
     int attempt;
+    int wave;
     char device[OTA_DEVICE_ID_MAX + 1];
 } store_job_ref;
 int store_job_ref_get(ota_engine *eng, int64_t job, store_job_ref *out, ota_err *e);
@@ -452,5 +453,36 @@ int store_fleet_plan_lists(ota_engine *eng, int64_t plan,
                            int (*fn)(void *ctx, bool black, const char *device_id, ota_err *e), void *ctx,
                            ota_err *e);
 /* ---------------------------------------------- end of rollout */
+
+/* ================================================ waves (store/waves.c) */
+/* A staged plan's waves (migration 6): the wave of each job, the plan's
+ * open wave and when its open waves reached the success threshold, and per
+ * wave the hash threshold and maintained counters (succeeded and failed
+ * count the jobs in those states: failed is failed for good, a retried job
+ * is pending again). */
+typedef struct store_wave {
+    uint64_t threshold;   /* wave k holds the devices whose hash is below it (and not an earlier wave's) */
+    long devices, succeeded, failed;
+} store_wave;
+/* fn once per device (store key, device id) that plan's lists let
+ * through among product's devices, as store_jobs_create_for_plan picks. */
+int store_plan_targets(ota_engine *eng, int64_t plan, const char *product,
+                       int (*fn)(void *ctx, int64_t dev, const char *device_id, ota_err *e), void *ctx,
+                       ota_err *e);
+/* Activation: the plan's n waves with their thresholds and device counts. */
+int store_waves_create(ota_engine *eng, int64_t plan, const store_wave *w, size_t n, ota_err *e);
+/* Counters of one wave move by the deltas. */
+int store_wave_add(ota_engine *eng, int64_t plan, int wave, long devices, long succeeded, long failed,
+                   ota_err *e);
+/* The plan's waves in order (at most max; *n 0 when it has none), its open
+ * wave and when the open waves reached the success threshold (0: not yet). */
+int store_waves_read(ota_engine *eng, int64_t plan, store_wave *out, size_t max, size_t *n, int *current,
+                     int64_t *reached_at, ota_err *e);
+/* The plan's open wave and threshold time. */
+int store_plan_wave_set(ota_engine *eng, int64_t plan, int current, int64_t reached_at, ota_err *e);
+/* After a bulk move (terminate, end, timeouts): succeeded and failed of
+ * each wave counted again from the job rows (one pass over the plan's jobs). */
+int store_waves_recount(ota_engine *eng, int64_t plan, ota_err *e);
+/* ---------------------------------------------- end of waves */
 
 #endif

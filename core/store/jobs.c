@@ -32,16 +32,17 @@ int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer r
     return store_step_done(eng, st, e, "update job");
 }
 
-int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int64_t now, ota_err *e)
+int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int wave, int64_t now, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO jobs(plan, device, state, attempt, progress, updated_at)"
-                                       " VALUES(?1, ?2, ?4, 1, 0, ?3)", e);
+    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO jobs(plan, device, state, attempt, progress, updated_at, wave)"
+                                       " VALUES(?1, ?2, ?4, 1, 0, ?3, ?5)", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
     sqlite3_bind_int64(st, 2, dev);
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_int(st, 4, OTA_JOB_PENDING);
+    sqlite3_bind_int(st, 5, wave);
     if (store_step_done(eng, st, e, "create job") < 0)
         return -1;
     return sqlite3_last_insert_rowid(STORE_DB(eng));
@@ -71,9 +72,9 @@ int64_t store_jobs_create_for_plan(ota_engine *eng, int64_t plan, const char *pr
 }
 
 int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota_job_state *state,
-                   ota_defer *reason, ota_err *e)
+                   ota_defer *reason, int *wave, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT id, state, reason FROM jobs WHERE plan = ?1 AND device = ?2", e);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT id, state, reason, wave FROM jobs WHERE plan = ?1 AND device = ?2", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
@@ -83,6 +84,7 @@ int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota
         *job = sqlite3_column_int64(st, 0);
         *state = (ota_job_state)sqlite3_column_int(st, 1);
         *reason = ota_defer_parse((const char *)sqlite3_column_text(st, 2));
+        *wave = sqlite3_column_int(st, 3);
     }
     store_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -92,7 +94,7 @@ int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota
 
 int store_job_ref_get(ota_engine *eng, int64_t job, store_job_ref *out, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT j.plan, j.device, j.state, j.attempt, d.device_id"
+    sqlite3_stmt *st = store_stmt(eng, "SELECT j.plan, j.device, j.state, j.attempt, d.device_id, j.wave"
                                        " FROM jobs j JOIN devices d ON d.id = j.device WHERE j.id = ?1", e);
     if (!st)
         return -1;
@@ -105,6 +107,7 @@ int store_job_ref_get(ota_engine *eng, int64_t job, store_job_ref *out, ota_err 
         out->state = (ota_job_state)sqlite3_column_int(st, 2);
         out->attempt = sqlite3_column_int(st, 3);
         store_copy_text(st, 4, out->device, sizeof out->device);
+        out->wave = sqlite3_column_int(st, 5);
     }
     store_done(st);
     if (rc == SQLITE_DONE)

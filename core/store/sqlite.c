@@ -120,6 +120,18 @@ static const char *const migrations[] = {
     "ALTER TABLE plans ADD COLUMN maintenance TEXT;"
     "ALTER TABLE plans ADD COLUMN retry_interval INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE plans ADD COLUMN paused_reason TEXT NOT NULL DEFAULT '';",
+    /* 6: waves: each job's wave (0 without a rollout), the plan's open wave
+     * and when its open waves reached the success threshold (0: not yet),
+     * and per wave its hash threshold (the device hash bits as a signed
+     * integer; the last wave's is all ones) and maintained counters. */
+    "ALTER TABLE jobs ADD COLUMN wave INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE plans ADD COLUMN current_wave INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE plans ADD COLUMN wave_reached_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE plan_waves("
+    "  plan INTEGER NOT NULL, wave INTEGER NOT NULL, threshold INTEGER NOT NULL,"
+    "  devices INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0,"
+    "  failed INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(plan, wave)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -1,0 +1,126 @@
+/* The SQLite store: a staged plan's waves (core/store.h "waves"): the
+ * devices an activation targets, the per-wave thresholds and counters
+ * (plan_waves), and the plan's open wave. */
+#include "sqlite.h"
+
+#include <string.h>
+
+int store_plan_targets(ota_engine *eng, int64_t plan, const char *product,
+                       int (*fn)(void *ctx, int64_t dev, const char *device_id, ota_err *e), void *ctx,
+                       ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng,
+        "SELECT d.id, d.device_id FROM devices d WHERE d.product = ?2"
+        " AND NOT EXISTS (SELECT 1 FROM plan_lists b WHERE b.plan = ?1 AND b.list = 'black'"
+        "                 AND b.device_id = d.device_id)"
+        " AND (NOT EXISTS (SELECT 1 FROM plan_lists w WHERE w.plan = ?1 AND w.list = 'white')"
+        "      OR EXISTS (SELECT 1 FROM plan_lists w WHERE w.plan = ?1 AND w.list = 'white'"
+        "                 AND w.device_id = d.device_id))"
+        " ORDER BY d.id", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_text(st, 2, product, -1, SQLITE_STATIC);
+    int rc, out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((out = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), e)) != 0)
+            break;
+    store_done(st);
+    if (out != 0)
+        return out;
+    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, "read targeted devices");
+}
+
+int store_waves_create(ota_engine *eng, int64_t plan, const store_wave *w, size_t n, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "INSERT OR REPLACE INTO plan_waves(plan, wave, threshold, devices,"
+                                       " succeeded, failed) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", e);
+    for (size_t i = 0; st && i < n; i++) {
+        sqlite3_bind_int64(st, 1, plan);
+        sqlite3_bind_int(st, 2, (int)i);
+        sqlite3_bind_int64(st, 3, (int64_t)w[i].threshold);
+        sqlite3_bind_int64(st, 4, w[i].devices);
+        sqlite3_bind_int64(st, 5, w[i].succeeded);
+        sqlite3_bind_int64(st, 6, w[i].failed);
+        if (store_step_done(eng, st, e, "create waves") < 0)
+            return -1;
+    }
+    return st ? 0 : -1;
+}
+
+int store_wave_add(ota_engine *eng, int64_t plan, int wave, long devices, long succeeded, long failed,
+                   ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE plan_waves SET devices = devices + ?3,"
+                                       " succeeded = succeeded + ?4, failed = failed + ?5"
+                                       " WHERE plan = ?1 AND wave = ?2", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int(st, 2, wave);
+    sqlite3_bind_int64(st, 3, devices);
+    sqlite3_bind_int64(st, 4, succeeded);
+    sqlite3_bind_int64(st, 5, failed);
+    return store_step_done(eng, st, e, "update wave");
+}
+
+int store_waves_read(ota_engine *eng, int64_t plan, store_wave *out, size_t max, size_t *n, int *current,
+                     int64_t *reached_at, ota_err *e)
+{
+    *n = 0;
+    *current = 0;
+    *reached_at = 0;
+    sqlite3_stmt *st = store_stmt(eng, "SELECT current_wave, wave_reached_at FROM plans WHERE id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *current = sqlite3_column_int(st, 0);
+        *reached_at = sqlite3_column_int64(st, 1);
+    }
+    store_done(st);
+    if (rc == SQLITE_DONE)
+        return ota_fail(e, OTA_E_NOT_FOUND, "id", "no plan %lld", (long long)plan);
+    if (rc != SQLITE_ROW)
+        return store_fail(eng, e, "read plan waves");
+    if (!(st = store_stmt(eng, "SELECT threshold, devices, succeeded, failed FROM plan_waves"
+                               " WHERE plan = ?1 ORDER BY wave", e)))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+        store_wave *w = &out[(*n)++];
+        w->threshold = (uint64_t)sqlite3_column_int64(st, 0);
+        w->devices = (long)sqlite3_column_int64(st, 1);
+        w->succeeded = (long)sqlite3_column_int64(st, 2);
+        w->failed = (long)sqlite3_column_int64(st, 3);
+    }
+    store_done(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(eng, e, "read plan waves");
+}
+
+int store_plan_wave_set(ota_engine *eng, int64_t plan, int current, int64_t reached_at, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE plans SET current_wave = ?2, wave_reached_at = ?3 WHERE id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int(st, 2, current);
+    sqlite3_bind_int64(st, 3, reached_at);
+    return store_step_done(eng, st, e, "update plan wave");
+}
+
+int store_waves_recount(ota_engine *eng, int64_t plan, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng,
+        "UPDATE plan_waves SET"
+        " succeeded = (SELECT COUNT(*) FROM jobs j WHERE j.plan = ?1 AND j.state = ?2 AND j.wave = plan_waves.wave),"
+        " failed = (SELECT COUNT(*) FROM jobs j WHERE j.plan = ?1 AND j.state = ?3 AND j.wave = plan_waves.wave)"
+        " WHERE plan = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int(st, 2, OTA_JOB_SUCCEEDED);
+    sqlite3_bind_int(st, 3, OTA_JOB_FAILED);
+    return store_step_done(eng, st, e, "count waves");
+}
