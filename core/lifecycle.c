@@ -160,6 +160,13 @@ void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, 
     }
 }
 
+/* The brake: enough finished, and the failed share strictly above the threshold. */
+bool ota_brake_trips(const ota_rollout *r, long finished, long failed)
+{
+    return finished > 0 && finished >= r->min_finished &&
+           (int64_t)failed * 100 > (int64_t)r->failure_threshold * finished;
+}
+
 /* Met when succeeded is at least threshold % of devices (no devices: met,
  * an empty wave holds nothing back). */
 bool ota_wave_success_met(long devices, long succeeded, int success_threshold)

@@ -283,6 +283,10 @@ bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b);
  * active or upgrading, a wave left); what a wave is in status (soaking:
  * met, auto advance opens the next once the soak passed). */
 bool ota_wave_success_met(long devices, long succeeded, int success_threshold);
+/* The failure brake: at least min_finished (and one) of the open waves'
+ * devices finished (succeeded, or failed for good) and failed/finished is
+ * above failure_threshold %. */
+bool ota_brake_trips(const ota_rollout *r, long finished, long failed);
 int64_t ota_wave_advance_at(const ota_rollout *r, int current, size_t nwaves, int64_t reached_at);
 bool ota_wave_can_advance(ota_plan_state s, int current, size_t nwaves);
 ota_wave_state ota_wave_state_of(const ota_rollout *r, int k, int current, size_t nwaves, int64_t reached_at);

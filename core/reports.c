@@ -65,7 +65,7 @@ static int report_write(ota_engine *eng, struct ota_rollout *r, struct rplan *p,
                               error && *error ? error : "failed", now, e) < 0)
             return -1;
         if (!ota_plan_is_live(p->state) || j->attempt > p->retries)
-            return 0;
+            return rollout_brake_check(eng, p, now, e);  /* failed for good */
         *final_state = OTA_JOB_PENDING;
         return rollout_job_write(eng, p, j->wave, j->id, j->device, OTA_JOB_FAILED, OTA_JOB_PENDING, OTA_ELIGIBLE, 0,
                                  j->attempt + 1, NULL, now, e);

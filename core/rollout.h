@@ -275,6 +275,10 @@ int rollout_wave_moved(ota_engine *eng, struct rplan *p, int wave, ota_job_state
 int rollout_wave_joined(ota_engine *eng, struct rplan *p, int wave, ota_err *e);
 /* When auto advance next opens a wave of p (INT64_MAX: never). */
 int64_t rollout_wave_deadline(const struct rplan *p);
+/* A job of p failed for good: trip the brake when the open waves' failed
+ * share passed the threshold (pause, terminate, or terminate with rollback
+ * drafts; once: a paused or terminated plan is not offering). */
+int rollout_brake_check(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
 /* The clock: open p's next wave when auto advance is due. */
 int rollout_waves_tick(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
 

@@ -86,6 +86,8 @@ static int transition_locked(ota_engine *eng, struct ota_rollout *r, int64_t id,
         goto out;
     int w = a == OTA_ACT_ACTIVATE ? activate_write(eng, &pl, now, e)
                                   : store_rollout_plan_state(eng, id, s, to, now, e);
+    if (w == 0 && a == OTA_ACT_RESUME)  /* the brake's reason goes; it trips again at the next failure */
+        w = store_plan_set_paused_reason(eng, id, "", e);
     if (w == 0 && a == OTA_ACT_TERMINATE)
         w = rollout_jobs_bulk_move(eng, id, OTA_JOB_PENDING, OTA_JOB_AWAITING_CONFIRMATION, OTA_JOB_FAILED,
                                    "plan terminated", now, e);
