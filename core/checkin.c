@@ -169,13 +169,31 @@ static int job_create(struct ctx *c, struct rplan *p, const struct rdev *d, stru
     return store_counts_add(c->eng, p->id, OTA_JOB_PENDING, 1, e);
 }
 
+/* The versions of p's components d runs ("component\tversion\n" each), kept
+ * on an offered job for rollback drafts; in buf, no allocation. */
+static const char *prev_versions(const struct rplan *p, const struct rdev *d, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < p->ncomps && n < len; i++) {
+        const char *have = vset_get(d->vs, p->comps[i].component);
+        int w = snprintf(buf + n, len - n, "%s\t%s\n", p->comps[i].component, have ? have : "");
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    return buf;
+}
+
 static int job_move(struct ctx *c, struct rplan *p, struct jslot *s, const struct rdev *d, ota_job_state to,
                     ota_defer reason, ota_err *e)
 {
     if (ctx_write(c, e) < 0)
         return -1;
-    if (rollout_job_write(c->eng, p, s->wave, s->job, d->id, (ota_job_state)s->state, to, reason,
-                          to == OTA_JOB_SUCCEEDED ? 100 : -1, -1, NULL, c->now, e) < 0)
+    char buf[OTA_MAX_COMPONENTS * 2 * (OTA_KEY_MAX + 2)];
+    const char *prev = to == OTA_JOB_SUCCEEDED ? NULL : prev_versions(p, d, buf, sizeof buf);
+    if (rollout_job_write_prev(c->eng, p, s->wave, s->job, d->id, (ota_job_state)s->state, to, reason,
+                               to == OTA_JOB_SUCCEEDED ? 100 : -1, -1, NULL, prev, c->now, e) < 0)
         return -1;
     s->state = (uint8_t)to;
     s->reason = (uint8_t)reason;

@@ -13,6 +13,6 @@ core_libotacore_a_SOURCES = \
 	core/lifecycle.c core/validate.c core/tz.c core/tz_cache.c core/window.c core/blob.c \
 	core/codec.h core/codec.c core/codec_catalog.c core/codec_plans.c core/codec_offers.c \
 	core/products.c core/packages.c core/plans.c \
-	core/rollout.h core/rollout_cache.c core/rollout_tick.c core/rollout_transition.c core/rollout_waves.c core/rollout_brake.c \
+	core/rollout.h core/rollout_cache.c core/rollout_tick.c core/rollout_transition.c core/rollout_waves.c core/rollout_brake.c core/rollout_rollback.c \
 	core/checkin.c core/reports.c core/status.c core/sim.c core/ddi_support.c \
 	core/tokens.c core/sign.c core/audit.c

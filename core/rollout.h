@@ -247,6 +247,10 @@ int64_t rollout_plan_deadline(const struct rplan *p);
 int rollout_job_write(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device, ota_job_state from,
                       ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
                       int64_t now, ota_err *e);
+/* The same, recording prev: the versions the device reported when offered. */
+int rollout_job_write_prev(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device,
+                           ota_job_state from, ota_job_state to, ota_defer reason, int progress, int attempt,
+                           const char *error, const char *prev, int64_t now, ota_err *e);
 /* Every job of the plan in states lo..hi moves to `to` (terminate, end,
  * timeout): one event per job, counters moved in bulk. */
 int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi,
@@ -279,6 +283,10 @@ int64_t rollout_wave_deadline(const struct rplan *p);
  * share passed the threshold (pause, terminate, or terminate with rollback
  * drafts; once: a paused or terminated plan is not offering). */
 int rollout_brake_check(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
+/* Rollback drafts of a braked plan (rollout_rollback.c): its succeeded
+ * devices grouped by the versions they were offered from, one saved plan
+ * per group whose versions all have a full package. */
+int rollout_rollback_drafts(ota_engine *eng, const struct rplan *p, ota_err *e);
 /* The clock: open p's next wave when auto advance is due. */
 int rollout_waves_tick(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
 

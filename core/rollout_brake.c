@@ -26,7 +26,7 @@ static int brake_terminate(ota_engine *eng, struct rplan *p, int64_t now, ota_er
                                "plan terminated: the failure threshold was passed", now, e) < 0)
         return -1;
     p->state = OTA_PLAN_TERMINATED;
-    return 0;
+    return p->rollout.on_failure == OTA_ON_FAILURE_ROLLBACK ? rollout_rollback_drafts(eng, p, e) : 0;
 }
 
 int rollout_brake_check(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e)

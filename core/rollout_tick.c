@@ -8,7 +8,14 @@ int rollout_job_write(ota_engine *eng, struct rplan *p, int wave, int64_t job, c
                       ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
                       int64_t now, ota_err *e)
 {
-    if (store_job_update(eng, job, to, reason, progress, attempt, error, now, e) < 0)
+    return rollout_job_write_prev(eng, p, wave, job, device, from, to, reason, progress, attempt, error, NULL, now, e);
+}
+
+int rollout_job_write_prev(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device,
+                           ota_job_state from, ota_job_state to, ota_defer reason, int progress, int attempt,
+                           const char *error, const char *prev, int64_t now, ota_err *e)
+{
+    if (store_job_update(eng, job, to, reason, progress, attempt, error, prev, now, e) < 0)
         return -1;
     if (from == to)
         return 0;

@@ -122,6 +122,9 @@ static int status_waves(ota_engine *eng, int64_t id, ota_plan_status *out, ota_e
             }
         }
     }
+    if (rc == 0)  /* rollback drafts of a braked plan (on_failure rollback) */
+        rc = store_rollbacks_read(eng, id, out->rollback_plans, OTA_MAX_ROLLBACK_PLANS, &out->nrollback_plans,
+                                  &out->rollback_uncovered, e);
     ota_plan_free(&pl);
     return rc;
 }

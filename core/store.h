@@ -351,10 +351,11 @@ int store_ddi_file_hashes_set(ota_engine *eng, int64_t package, int idx, const c
 /* ---- jobs (store/jobs.c) */
 /* One job's row moves to `to` with reason (OTA_ELIGIBLE: none); progress
  * and attempt < 0 keep the stored value, error NULL keeps it; the first
- * move to downloading stamps started_at.  (Counters and events are the
+ * move to downloading stamps started_at; prev (NULL keeps) the versions the
+ * device reported when offered (store "waves").  (Counters and events are the
  * caller's: store_counts_move, store_event_add.) */
 int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer reason, int progress,
-                     int attempt, const char *error, int64_t now, ota_err *e);
+                     int attempt, const char *error, const char *prev, int64_t now, ota_err *e);
 /* A new pending job of dev in plan (attempt 1) in wave; returns its id (> 0). */
 int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int wave, int64_t now, ota_err *e);
 /* Activation: a pending job for every device of product that plan's lists
@@ -483,6 +484,18 @@ int store_plan_wave_set(ota_engine *eng, int64_t plan, int current, int64_t reac
 /* After a bulk move (terminate, end, timeouts): succeeded and failed of
  * each wave counted again from the job rows (one pass over the plan's jobs). */
 int store_waves_recount(ota_engine *eng, int64_t plan, ota_err *e);
+/* Rollback drafts: fn once per succeeded job of plan that recorded the
+ * versions it was offered from (prev, as stored), ordered by prev then
+ * device id. */
+int store_rollback_devices(ota_engine *eng, int64_t plan,
+                           int (*fn)(void *ctx, const char *prev, const char *device_id, ota_err *e), void *ctx,
+                           ota_err *e);
+/* A saved rollback plan of plan; the devices left uncovered. */
+int store_rollback_add(ota_engine *eng, int64_t plan, int64_t rollback, ota_err *e);
+int store_rollback_uncovered_set(ota_engine *eng, int64_t plan, long n, ota_err *e);
+/* The plan's rollback plans (at most max, by id) and uncovered devices. */
+int store_rollbacks_read(ota_engine *eng, int64_t plan, int64_t *ids, size_t max, size_t *n, long *uncovered,
+                         ota_err *e);
 /* ---------------------------------------------- end of waves */
 
 #endif

@@ -8,10 +8,10 @@
 
 /* ------------------------------------------------------------------ jobs */
 int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer reason, int progress,
-                     int attempt, const char *error, int64_t now, ota_err *e)
+                     int attempt, const char *error, const char *prev, int64_t now, ota_err *e)
 {
     sqlite3_stmt *st = store_stmt(eng,
-        "UPDATE jobs SET state = ?2, reason = ?3,"
+        "UPDATE jobs SET state = ?2, reason = ?3, prev_versions = COALESCE(?9, prev_versions),"
         " progress = CASE WHEN ?4 < 0 THEN progress ELSE ?4 END,"
         " attempt = CASE WHEN ?5 < 0 THEN attempt ELSE ?5 END,"
         " error = COALESCE(?6, error), updated_at = ?7,"
@@ -29,6 +29,8 @@ int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer r
         sqlite3_bind_text(st, 6, error, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
     sqlite3_bind_int(st, 8, OTA_JOB_DOWNLOADING);
+    if (prev)
+        sqlite3_bind_text(st, 9, prev, -1, SQLITE_STATIC);
     return store_step_done(eng, st, e, "update job");
 }
 

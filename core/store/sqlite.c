@@ -131,7 +131,16 @@ static const char *const migrations[] = {
     "  plan INTEGER NOT NULL, wave INTEGER NOT NULL, threshold INTEGER NOT NULL,"
     "  devices INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0,"
     "  failed INTEGER NOT NULL DEFAULT 0,"
-    "  PRIMARY KEY(plan, wave)) WITHOUT ROWID;",
+    "  PRIMARY KEY(plan, wave)) WITHOUT ROWID;"
+    /* rollback drafts: the versions of the plan's components a device
+     * reported when it was offered the job ("component\tversion\n" each),
+     * the saved rollback plans of a braked plan and its succeeded devices
+     * whose previous versions have no full package */
+    "ALTER TABLE jobs ADD COLUMN prev_versions TEXT;"
+    "ALTER TABLE plans ADD COLUMN rollback_uncovered INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE plan_rollbacks("
+    "  plan INTEGER NOT NULL, rollback INTEGER NOT NULL,"
+    "  PRIMARY KEY(plan, rollback)) WITHOUT ROWID;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

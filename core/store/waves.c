@@ -124,3 +124,69 @@ int store_waves_recount(ota_engine *eng, int64_t plan, ota_err *e)
     sqlite3_bind_int(st, 3, OTA_JOB_FAILED);
     return store_step_done(eng, st, e, "count waves");
 }
+
+/* ------------------------------------------------------ rollback drafts */
+int store_rollback_devices(ota_engine *eng, int64_t plan,
+                           int (*fn)(void *ctx, const char *prev, const char *device_id, ota_err *e), void *ctx,
+                           ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT j.prev_versions, d.device_id FROM jobs j"
+                                       " JOIN devices d ON d.id = j.device"
+                                       " WHERE j.plan = ?1 AND j.state = ?2 AND j.prev_versions IS NOT NULL"
+                                       " ORDER BY j.prev_versions, d.device_id", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int(st, 2, OTA_JOB_SUCCEEDED);
+    int rc, out = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if ((out = fn(ctx, (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 1),
+                      e)) != 0)
+            break;
+    store_done(st);
+    if (out != 0)
+        return out;
+    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, "read succeeded devices");
+}
+
+int store_rollback_add(ota_engine *eng, int64_t plan, int64_t rollback, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "INSERT OR IGNORE INTO plan_rollbacks(plan, rollback) VALUES(?1, ?2)", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int64(st, 2, rollback);
+    return store_step_done(eng, st, e, "record rollback plan");
+}
+
+int store_rollback_uncovered_set(ota_engine *eng, int64_t plan, long n, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE plans SET rollback_uncovered = ?2 WHERE id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int64(st, 2, n);
+    return store_step_done(eng, st, e, "record rollback uncovered");
+}
+
+int store_rollbacks_read(ota_engine *eng, int64_t plan, int64_t *ids, size_t max, size_t *n, long *uncovered,
+                         ota_err *e)
+{
+    *n = 0;
+    *uncovered = 0;
+    sqlite3_stmt *st = store_stmt(eng, "SELECT rollback_uncovered FROM plans WHERE id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *uncovered = (long)sqlite3_column_int64(st, 0);
+    store_done(st);
+    if (!(st = store_stmt(eng, "SELECT rollback FROM plan_rollbacks WHERE plan = ?1 ORDER BY rollback", e)))
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+        ids[(*n)++] = sqlite3_column_int64(st, 0);
+    store_done(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(eng, e, "read rollback plans");
+}

@@ -8,19 +8,21 @@
 
 #define NDEV 20
 
-static void fleet(fx *f)
+static void fleet_at(fx *f, const char *low)
 {
     static ota_device d[NDEV];
     memset(d, 0, sizeof d);
     for (int i = 0; i < NDEV; i++) {
         snprintf(d[i].id, sizeof d[i].id, "b%02d", i);
         snprintf(d[i].versions[0].component, sizeof d[i].versions[0].component, "module");
-        snprintf(d[i].versions[0].version, sizeof d[i].versions[0].version, "1.1.0");
+        snprintf(d[i].versions[0].version, sizeof d[i].versions[0].version, "%s", i >= 10 && low ? low : "1.1.0");
         d[i].nversions = 1;
     }
     ota_import_result res;
     ota_device_upsert(f->eng, "meter", d, NDEV, &res, &f->e);
 }
+
+static void fleet(fx *f) { fleet_at(f, NULL); }
 
 static int64_t braked(fx *f, ota_on_failure how, int retries)
 {
@@ -51,7 +53,7 @@ static void offer_all(fx *f)
         char id[8];
         snprintf(id, sizeof id, "b%02d", i);
         ota_job_offer o = {0};
-        fx_checkin(f, id, "1.1.0", &o);
+        fx_checkin(f, id, NULL, &o);
         if (o.has_job)
             jobs[i] = o.job_id;
         ota_job_offer_free(&o);
@@ -179,6 +181,44 @@ static void test_retry_and_terminate(void)
     fx_close(&f);
 }
 
+static void test_rollback(void)
+{
+    fx f;
+    fx_open(&f);
+    fleet_at(&f, "1.0.0");
+    int64_t m110 = fx_package(&f, "module", OTA_KIND_FULL, "1.1.0", NULL, "module-110.bin");
+    int64_t id = braked(&f, OTA_ON_FAILURE_ROLLBACK, 0);
+    offer_all(&f);
+    for (int i = 0; i < 4; i++)
+        finish(&f, i, true);
+    finish(&f, 10, true);
+    finish(&f, 11, true);
+    finish(&f, 4, false);
+    ok(fx_state(&f, id) == OTA_PLAN_UPGRADING, "1 of 7 failed: no brake yet");
+    finish(&f, 5, false);
+    ok(fx_state(&f, id) == OTA_PLAN_TERMINATED, "2 of 8 failed: the brake terminates the plan");
+    ota_plan_status st;
+    ota_plan_status_get(f.eng, id, &st, &f.e);
+    ok(st.nrollback_plans == 1 && st.rollback_uncovered == 2,
+       "one rollback plan (the 1.1.0 devices), 2 devices from 1.0.0 uncovered (%zu, %ld)", st.nrollback_plans,
+       st.rollback_uncovered);
+    ota_plan rb, orig;
+    ota_plan_init(&rb);
+    ota_plan_init(&orig);
+    ota_plan_get(f.eng, id, &orig, &f.e);
+    ok(st.nrollback_plans == 1 && ota_plan_get(f.eng, st.rollback_plans[0], &rb, &f.e) == 0, "the rollback plan exists");
+    ok(rb.state == OTA_PLAN_SAVED && !strcmp(rb.name, "plan rollback 1") && !rb.has_rollout, "saved, named, no rollout");
+    ok(rb.whitelist.n == 4 && ota_strlist_has(&rb.whitelist, "b00") && ota_strlist_has(&rb.whitelist, "b03") &&
+       !ota_strlist_has(&rb.whitelist, "b10"), "whitelist: the succeeded devices that came from 1.1.0");
+    ok(rb.ncomponents == 1 && rb.components[0].package_id == m110 && !strcmp(rb.product, "meter") &&
+       rb.mode == orig.mode && rb.retries == orig.retries && rb.min_battery == orig.min_battery,
+       "the 1.1.0 full package, same product, mode and strategy");
+    ota_plan_free(&rb);
+    ota_plan_free(&orig);
+    ok(audit_brake(&f, "test") == 1, "the brake is audited");
+    fx_close(&f);
+}
+
 int main(void)
 {
     ota_rollout r = {.min_finished = 5, .failure_threshold = 20};
@@ -189,5 +229,6 @@ int main(void)
     test_pause();
     test_trip();
     test_retry_and_terminate();
+    test_rollback();
     return tap_done();
 }
