@@ -137,7 +137,8 @@ static struct jslot *job_slot(struct ctx *c, struct rplan *p, const struct rdev 
     ota_job_state state = OTA_JOB_PENDING;
     ota_defer reason = OTA_ELIGIBLE;
     int wave = 0;
-    int found = store_job_find(c->eng, p->id, d->dev, &job, &state, &reason, &wave, e);
+    int64_t retry_at = 0;
+    int found = store_job_find(c->eng, p->id, d->dev, &job, &state, &reason, &wave, &retry_at, e);
     if (found < 0)
         return NULL;
     if (!(s = rollout_jobtab_put(&p->jobs, d->dev))) {
@@ -148,6 +149,7 @@ static struct jslot *job_slot(struct ctx *c, struct rplan *p, const struct rdev 
     s->state = found ? (uint8_t)state : JOB_NONE;
     s->reason = (uint8_t)reason;
     s->wave = (uint8_t)wave;
+    s->retry_after = rollout_retry_after(p, retry_at);
     return s;
 }
 
@@ -307,6 +309,8 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
         if (why == OTA_DEFER_UP_TO_DATE) {
             if (job_move(c, p, s, d, OTA_JOB_SUCCEEDED, OTA_DEFER_UP_TO_DATE, e) < 0)
                 return -1;
+        } else if (why == OTA_ELIGIBLE && ota_retry_waiting(rollout_slot_retry_at(p, s), c->now)) {
+            continue;  /* a retry before its interval passed: no offer yet, the reason left as it was */
         } else if (why == OTA_ELIGIBLE) {
             ota_job_state to = p->mode == OTA_MODE_CONFIRM ? OTA_JOB_AWAITING_CONFIRMATION : OTA_JOB_OFFERED;
             if (job_move(c, p, s, d, to, OTA_ELIGIBLE, e) < 0 || offer_fill(out, p, s, d, e) < 0)

@@ -160,6 +160,19 @@ void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, 
     }
 }
 
+/* Retries: the interval after the failure (0: at once). */
+int64_t ota_retry_at(int64_t failed_at, int64_t interval)
+{
+    return interval > 0 ? failed_at + interval : 0;
+}
+
+bool ota_retry_waiting(int64_t retry_at, int64_t now) { return retry_at > 0 && now < retry_at; }
+
+bool ota_job_timed_out(int64_t started_at, int64_t job_timeout, int64_t now)
+{
+    return started_at > 0 && job_timeout > 0 && now - started_at >= job_timeout;
+}
+
 /* The brake: enough finished, and the failed share strictly above the threshold. */
 bool ota_brake_trips(const ota_rollout *r, long finished, long failed)
 {

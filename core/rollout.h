@@ -149,6 +149,7 @@ struct jslot {
     uint8_t state;   /* ota_job_state or JOB_NONE */
     uint8_t reason;  /* ota_defer */
     uint8_t wave;    /* the job's wave (0 without a rollout) */
+    uint32_t retry_after; /* not offered before the plan's activated_at + this (0: any time) */
 };
 
 struct jobtab {
@@ -186,6 +187,7 @@ struct rplan {
     size_t nwaves;             /* 0 until activated */
     int current_wave;          /* the last open wave */
     int64_t wave_reached_at;   /* when the open waves met success_threshold; 0 not yet */
+    int64_t oldest_start;      /* earliest start of a job downloading or installing; 0 none (timeouts) */
     ota_offer_component *comps; /* component, target version, kind, source, files */
     size_t ncomps;
     struct strset black, white;
@@ -283,6 +285,24 @@ int64_t rollout_wave_deadline(const struct rplan *p);
  * share passed the threshold (pause, terminate, or terminate with rollback
  * drafts; once: a paused or terminated plan is not offering). */
 int rollout_brake_check(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
+/* reports.c: a job of p fails (a report, or error "timeout" at the clock):
+ * retried with attempt+1 (not before retry_interval) while the plan is
+ * live and retries are left, else failed for good (the brake looks).
+ * *final_state: where the job ends. */
+int rollout_job_fail(ota_engine *eng, struct rplan *p, const store_job_ref *j, const char *error, bool timeout,
+                     int64_t now, ota_job_state *final_state, ota_err *e);
+/* A cached slot's retry time as stored (absolute; 0 none) and back. */
+static inline int64_t rollout_slot_retry_at(const struct rplan *p, const struct jslot *s)
+{
+    return s->retry_after ? p->activated_at + s->retry_after : 0;
+}
+static inline uint32_t rollout_retry_after(const struct rplan *p, int64_t retry_at)
+{
+    int64_t d = retry_at - p->activated_at;
+    return retry_at <= 0 ? 0 : d < 1 ? 1 : d > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+/* rollout_tick.c: in-flight jobs of live plans past job_timeout since they started fail. */
+int rollout_timeouts_run(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
 /* Rollback drafts of a braked plan (rollout_rollback.c): its succeeded
  * devices grouped by the versions they were offered from, one saved plan
  * per group whose versions all have a full package. */

@@ -4,6 +4,9 @@
  * fail, auto advance opens waves (rollout_tick_run, ota_engine_tick). */
 #include "rollout.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 int rollout_job_write(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device, ota_job_state from,
                       ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
                       int64_t now, ota_err *e)
@@ -31,6 +34,26 @@ int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_
     if (moved < 0 || store_counts_clear(eng, plan, lo, hi, e) < 0 || (moved > 0 && store_waves_recount(eng, plan, e) < 0))
         return -1;
     return store_counts_add(eng, plan, to, moved, e);
+}
+
+int rollout_timeouts_run(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e)
+{
+    if (!ota_plan_is_live(p->state) || !ota_job_timed_out(p->oldest_start, p->job_timeout, now))
+        return 0;
+    store_job_ref *jobs;
+    size_t n;
+    if (store_jobs_started_before(eng, p->id, now - p->job_timeout, &jobs, &n, e) < 0)
+        return -1;
+    int rc = 0;
+    char error[96];
+    snprintf(error, sizeof error, "%s: still in flight %llds after it started", OTA_REASON_TIMEOUT,
+             (long long)p->job_timeout);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        ota_job_state final_state;
+        rc = rollout_job_fail(eng, p, &jobs[i], error, true, now, &final_state, e);
+    }
+    free(jobs);
+    return rc;
 }
 
 /* Cheap when nothing is due (one compare). */
@@ -62,7 +85,7 @@ int rollout_tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_
                 goto fail;
             p->state = OTA_PLAN_ENDED;
         }
-        if (rollout_waves_tick(eng, p, now, e) < 0)
+        if (rollout_waves_tick(eng, p, now, e) < 0 || rollout_timeouts_run(eng, p, now, e) < 0)
             goto fail;
         if (p->state == OTA_PLAN_ENDED && now >= rollout_plan_deadline(p) &&
             rollout_jobs_bulk_move(eng, p->id, OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_FAILED,

@@ -351,7 +351,7 @@ int store_ddi_file_hashes_set(ota_engine *eng, int64_t package, int idx, const c
 /* ---- jobs (store/jobs.c) */
 /* One job's row moves to `to` with reason (OTA_ELIGIBLE: none); progress
  * and attempt < 0 keep the stored value, error NULL keeps it; the first
- * move to downloading stamps started_at; prev (NULL keeps) the versions the
+ * move to downloading stamps started_at (back to pending clears it); prev (NULL keeps) the versions the
  * device reported when offered (store "waves").  (Counters and events are the
  * caller's: store_counts_move, store_event_add.) */
 int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer reason, int progress,
@@ -363,9 +363,9 @@ int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int wave, i
  * the device); returns how many were created. */
 int64_t store_jobs_create_for_plan(ota_engine *eng, int64_t plan, const char *product, int64_t now,
                                    ota_err *e);
-/* dev's job in plan: 1 (and *job, *state, *reason, *wave), 0 when it has none. */
+/* dev's job in plan: 1 (and *job, *state, *reason, *wave, *retry_at), 0 when it has none. */
 int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota_job_state *state,
-                   ota_defer *reason, int *wave, ota_err *e);
+                   ota_defer *reason, int *wave, int64_t *retry_at, ota_err *e);
 /* A job as reports and confirmations need it; not_found when no such job. */
 typedef struct store_job_ref {
     int64_t id, plan, dev;
@@ -496,6 +496,15 @@ int store_rollback_uncovered_set(ota_engine *eng, int64_t plan, long n, ota_err 
 /* The plan's rollback plans (at most max, by id) and uncovered devices. */
 int store_rollbacks_read(ota_engine *eng, int64_t plan, int64_t *ids, size_t max, size_t *n, long *uncovered,
                          ota_err *e);
+/* Retries and timeouts: a retried job is not offered before t; a timed-out
+ * job's reason word (OTA_REASON_TIMEOUT). */
+int store_job_retry_at(ota_engine *eng, int64_t job, int64_t t, ota_err *e);
+int store_job_reason_word(ota_engine *eng, int64_t job, const char *word, ota_err *e);
+/* The earliest start of plan's jobs downloading or installing (0: none);
+ * the jobs started at or before `before` (*out malloc'd, caller frees). */
+int store_jobs_oldest_start(ota_engine *eng, int64_t plan, int64_t *out, ota_err *e);
+int store_jobs_started_before(ota_engine *eng, int64_t plan, int64_t before, store_job_ref **out, size_t *n,
+                              ota_err *e);
 /* ---------------------------------------------- end of waves */
 
 #endif

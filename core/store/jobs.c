@@ -15,7 +15,8 @@ int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer r
         " progress = CASE WHEN ?4 < 0 THEN progress ELSE ?4 END,"
         " attempt = CASE WHEN ?5 < 0 THEN attempt ELSE ?5 END,"
         " error = COALESCE(?6, error), updated_at = ?7,"
-        " started_at = CASE WHEN ?2 = ?8 AND started_at IS NULL THEN ?7 ELSE started_at END"
+        " started_at = CASE WHEN ?2 = ?8 AND started_at IS NULL THEN ?7 WHEN ?2 = ?10 THEN NULL"
+        "                   ELSE started_at END"
         " WHERE id = ?1", e);
     if (!st)
         return -1;
@@ -31,6 +32,7 @@ int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer r
     sqlite3_bind_int(st, 8, OTA_JOB_DOWNLOADING);
     if (prev)
         sqlite3_bind_text(st, 9, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 10, OTA_JOB_PENDING);  /* a retry starts its attempt afresh */
     return store_step_done(eng, st, e, "update job");
 }
 
@@ -74,9 +76,10 @@ int64_t store_jobs_create_for_plan(ota_engine *eng, int64_t plan, const char *pr
 }
 
 int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota_job_state *state,
-                   ota_defer *reason, int *wave, ota_err *e)
+                   ota_defer *reason, int *wave, int64_t *retry_at, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT id, state, reason, wave FROM jobs WHERE plan = ?1 AND device = ?2", e);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT id, state, reason, wave, retry_at FROM jobs"
+                                       " WHERE plan = ?1 AND device = ?2", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
@@ -87,6 +90,7 @@ int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota
         *state = (ota_job_state)sqlite3_column_int(st, 1);
         *reason = ota_defer_parse((const char *)sqlite3_column_text(st, 2));
         *wave = sqlite3_column_int(st, 3);
+        *retry_at = sqlite3_column_int64(st, 4);
     }
     store_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)

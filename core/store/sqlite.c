@@ -140,7 +140,9 @@ static const char *const migrations[] = {
     "ALTER TABLE plans ADD COLUMN rollback_uncovered INTEGER NOT NULL DEFAULT 0;"
     "CREATE TABLE plan_rollbacks("
     "  plan INTEGER NOT NULL, rollback INTEGER NOT NULL,"
-    "  PRIMARY KEY(plan, rollback)) WITHOUT ROWID;",
+    "  PRIMARY KEY(plan, rollback)) WITHOUT ROWID;"
+    /* retries with an interval: a retried job is not offered before retry_at (0: any time) */
+    "ALTER TABLE jobs ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

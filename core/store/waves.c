@@ -1,8 +1,10 @@
 /* The SQLite store: a staged plan's waves (core/store.h "waves"): the
  * devices an activation targets, the per-wave thresholds and counters
- * (plan_waves), and the plan's open wave. */
+ * (plan_waves), the plan's open wave; rollback drafts' groups and records;
+ * retry times and the in-flight jobs' start times (timeouts). */
 #include "sqlite.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 int store_plan_targets(ota_engine *eng, int64_t plan, const char *product,
@@ -189,4 +191,93 @@ int store_rollbacks_read(ota_engine *eng, int64_t plan, int64_t *ids, size_t max
         ids[(*n)++] = sqlite3_column_int64(st, 0);
     store_done(st);
     return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : store_fail(eng, e, "read rollback plans");
+}
+
+/* ------------------------------------------------- retries and timeouts */
+int store_job_retry_at(ota_engine *eng, int64_t job, int64_t t, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE jobs SET retry_at = ?2 WHERE id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, job);
+    sqlite3_bind_int64(st, 2, t);
+    return store_step_done(eng, st, e, "update job retry");
+}
+
+int store_job_reason_word(ota_engine *eng, int64_t job, const char *word, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "UPDATE jobs SET reason = ?2 WHERE id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, job);
+    sqlite3_bind_text(st, 2, word, -1, SQLITE_STATIC);
+    return store_step_done(eng, st, e, "update job reason");
+}
+
+/* Both over jobs_plan_state: only the plan's jobs in flight are read. */
+int store_jobs_oldest_start(ota_engine *eng, int64_t plan, int64_t *out, ota_err *e)
+{
+    *out = 0;
+    sqlite3_stmt *st = store_stmt(eng, "SELECT MIN(started_at) FROM jobs"
+                                       " WHERE plan = ?1 AND state BETWEEN ?2 AND ?3", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int(st, 2, OTA_JOB_DOWNLOADING);
+    sqlite3_bind_int(st, 3, OTA_JOB_INSTALLING);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    store_done(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : store_fail(eng, e, "read in-flight jobs");
+}
+
+int store_jobs_started_before(ota_engine *eng, int64_t plan, int64_t before, store_job_ref **out, size_t *n,
+                              ota_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = store_stmt(eng,
+        "SELECT j.id, j.device, j.state, j.attempt, d.device_id, j.wave FROM jobs j"
+        " JOIN devices d ON d.id = j.device"
+        " WHERE j.plan = ?1 AND j.state BETWEEN ?2 AND ?3 AND j.started_at <= ?4 ORDER BY j.id", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int(st, 2, OTA_JOB_DOWNLOADING);
+    sqlite3_bind_int(st, 3, OTA_JOB_INSTALLING);
+    sqlite3_bind_int64(st, 4, before);
+    size_t cap = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            store_job_ref *m = realloc(*out, nc * sizeof *m);
+            if (!m) {
+                store_done(st);
+                free(*out);
+                *out = NULL;
+                *n = 0;
+                return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+            }
+            *out = m;
+            cap = nc;
+        }
+        store_job_ref *j = &(*out)[(*n)++];
+        memset(j, 0, sizeof *j);
+        j->id = sqlite3_column_int64(st, 0);
+        j->plan = plan;
+        j->dev = sqlite3_column_int64(st, 1);
+        j->state = (ota_job_state)sqlite3_column_int(st, 2);
+        j->attempt = sqlite3_column_int(st, 3);
+        store_copy_text(st, 4, j->device, sizeof j->device);
+        j->wave = sqlite3_column_int(st, 5);
+    }
+    store_done(st);
+    if (rc == SQLITE_DONE)
+        return 0;
+    free(*out);
+    *out = NULL;
+    *n = 0;
+    return store_fail(eng, e, "read in-flight jobs");
 }
