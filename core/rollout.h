@@ -3,6 +3,9 @@
  *   rollout_cache.c      the caches, their coherence, plan loading
  *   rollout_tick.c       the rollout's writes and the clock
  *   rollout_transition.c plan transitions (activate, pause, resume, terminate)
+ *   rollout_waves.c      staged rollouts: waves, their counters, advance
+ *   rollout_brake.c      the failure brake
+ *   rollout_rollback.c   rollback drafts of a braked plan
  *   checkin.c            device check-ins
  *   reports.c            device reports, confirmations, ota_job_get
  * The rules (which transition, which report, who is eligible) are
@@ -31,8 +34,11 @@
  * and starts over on fresh caches when something moved, so no write is
  * ever based on a stale cache.
  *
- * Counters (plan_counts) and events change in the same transaction as the
- * job rows they describe, so a status read never scans jobs.
+ * Counters (plan_counts, and plan_waves for a staged plan) and events
+ * change in the same transaction as the job rows they describe, so a
+ * status read never scans jobs.  The clock's work has one deadline
+ * (next_deadline: a window's end, an auto advance after the soak, the
+ * oldest in-flight job's timeout), so a tick with nothing due is one compare.
  *
  * Inside an ota_engine_batch the hot paths (check-ins, reports,
  * confirmations) write in light transactions (store_tx_begin_light): they
