@@ -4,6 +4,7 @@
  * change watcher), and loading the plans that can still move. */
 #include "rollout.h"
 
+#include <sodium.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -324,6 +325,10 @@ struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_err *e)
 {
     struct ota_rollout *r = eng->rollout;
     if (!r) {
+        if (sodium_init() < 0) {  /* the waves' keyed hash (rollout_waves.c) */
+            ota_fail(e, OTA_E_INTERNAL, NULL, "libsodium cannot be initialised");
+            return NULL;
+        }
         if (!(r = calloc(1, sizeof *r))) {
             ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
             return NULL;

@@ -8,7 +8,9 @@
 #include <sodium.h>
 #include <stdlib.h>
 
-/* The project's fixed key: membership is the same on every instance. */
+/* The project's fixed key: membership is the same on every instance.
+ * (libsodium is initialised when the rollout's caches are first made,
+ * rollout_enter_x.) */
 static const unsigned char wave_key[crypto_shorthash_KEYBYTES] = {
     'o', 't', 'a', 'c', 'o', 'n', 's', 'o', 'l', 'e', '-', 'w', 'a', 'v', 'e', 's',
 };
