@@ -300,6 +300,32 @@ int cmd_plan_pause(cli *c, int argc, char **argv) { return transition(c, argc, a
 int cmd_plan_resume(cli *c, int argc, char **argv) { return transition(c, argc, argv, OTA_ACT_RESUME); }
 int cmd_plan_terminate(cli *c, int argc, char **argv) { return transition(c, argc, argv, OTA_ACT_TERMINATE); }
 
+/* Staged rollouts: open the next wave (the status shows which is open). */
+int cmd_plan_advance(cli *c, int argc, char **argv)
+{
+    int64_t id;
+    int rc;
+    ota_backend *b = one_id(c, argc, argv, NULL, &id, &rc);
+    if (!b)
+        return rc;
+    ota_plan p;
+    ota_err e = {0};
+    if (b->ops->plan_advance(b, id, &p, &e) < 0)
+        return cli_fail(&e);
+    if (c->json) {
+        show_plan(c, &p);
+    } else {
+        ota_plan_status st;
+        if (b->ops->plan_status_get(b, id, &st, &e) < 0) {
+            ota_plan_free(&p);
+            return cli_fail(&e);
+        }
+        printf("plan %lld: wave %d of %zu open\n", (long long)id, st.current_wave + 1, st.nwaves);
+    }
+    ota_plan_free(&p);
+    return CLI_OK;
+}
+
 void print_status_line(const ota_plan_status *s)
 {
     printf("%-10s", ota_plan_state_str(s->state));

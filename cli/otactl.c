@@ -41,6 +41,7 @@ static const cli_cmd commands[] = {
     {"plan", "pause", cmd_plan_pause, "ID"},
     {"plan", "resume", cmd_plan_resume, "ID"},
     {"plan", "terminate", cmd_plan_terminate, "ID"},
+    {"plan", "advance", cmd_plan_advance, "ID (open the next wave of a staged plan)"},
     {"plan", "status", cmd_plan_status, "ID"},
     {"plan", "devices", cmd_plan_devices, "ID [--state S] [--limit N] [--cursor C]"},
     {"plan", "events", cmd_plan_events, "ID [--since SEQ] [--limit N]"},

@@ -143,6 +143,7 @@ int cmd_plan_delete(cli *c, int argc, char **argv);
 int cmd_plan_copy_components(cli *c, int argc, char **argv);
 int cmd_plan_activate(cli *c, int argc, char **argv);
 int cmd_plan_pause(cli *c, int argc, char **argv);
+int cmd_plan_advance(cli *c, int argc, char **argv);
 int cmd_plan_resume(cli *c, int argc, char **argv);
 int cmd_plan_terminate(cli *c, int argc, char **argv);
 int cmd_plan_status(cli *c, int argc, char **argv);

@@ -55,6 +55,7 @@ typedef struct ota_backend ota_backend;
       (from, to, out, e)) \
     X(plan_transition, CORE, (int64_t id, ota_action a, ota_plan *out, ota_err *e), \
       (id, a, out, e)) \
+    X(plan_advance, CORE, (int64_t id, ota_plan *out, ota_err *e), (id, out, e)) \
     X(plan_preview, CORE, (int64_t id, ota_preview *out, ota_err *e), (id, out, e)) \
     X(plan_status_get, CORE, (int64_t id, ota_plan_status *out, ota_err *e), (id, out, e)) \
     X(plan_devices, CORE, (int64_t id, int state, const ota_page_req *pg, ota_job_page *out, \

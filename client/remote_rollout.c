@@ -185,6 +185,16 @@ int remote_plan_transition(ota_backend *b, int64_t id, ota_action a, ota_plan *o
     return plan_answer(R(b), j, out, e);
 }
 
+int remote_plan_advance(ota_backend *b, int64_t id, ota_plan *out, ota_err *e)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/plans/%" PRId64 "/advance", id);
+    json_t *j = NULL;
+    if (remote_json(R(b), "POST", path, NULL, 0, false, &j, e) < 0)
+        return -1;
+    return plan_answer(R(b), j, out, e);
+}
+
 /* GET path and decode with fn into out. */
 static int get_decode(ota_backend *b, const char *path, int (*fn)(json_t *, void *, ota_err *),
                       void *out, ota_err *e)

@@ -73,6 +73,17 @@ void audit_plan_action(ota_engine *eng, int64_t plan, ota_action a, int rc, cons
     audit_note(eng, action, rc, e, NULL, "plan:%lld", (long long)plan);
 }
 
+void audit_engine_plan(ota_engine *eng, const char *action, const char *detail, int64_t plan)
+{
+    bool had = tl_set;
+    char saved[sizeof tl_actor];
+    memcpy(saved, tl_actor, sizeof saved);
+    ota_actor_set(strncmp(eng->actor, "local:", 6) ? eng->actor : "local:engine");
+    audit_note(eng, action, 0, NULL, detail, "plan:%lld", (long long)plan);
+    tl_set = had;
+    memcpy(tl_actor, saved, sizeof saved);
+}
+
 /* --------------------------------------------------------------- reading */
 /* Oldest first. */
 int ota_audit_list(ota_engine *eng, const ota_audit_query *q, ota_audit_page *out, ota_err *e)

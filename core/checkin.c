@@ -156,7 +156,9 @@ static struct jslot *job_slot(struct ctx *c, struct rplan *p, const struct rdev 
     int64_t job = 0;
     ota_job_state state = OTA_JOB_PENDING;
     ota_defer reason = OTA_ELIGIBLE;
-    int found = store_job_find(c->eng, p->id, d->dev, &job, &state, &reason, e);
+    int wave = 0;
+    int64_t retry_at = 0;
+    int found = store_job_find(c->eng, p->id, d->dev, &job, &state, &reason, &wave, &retry_at, e);
     if (found < 0)
         return NULL;
     if (!(s = rollout_jobtab_put(&p->jobs, d->dev))) {
@@ -166,6 +168,8 @@ static struct jslot *job_slot(struct ctx *c, struct rplan *p, const struct rdev 
     s->job = job;
     s->state = found ? (uint8_t)state : JOB_NONE;
     s->reason = (uint8_t)reason;
+    s->wave = (uint8_t)wave;
+    s->retry_after = rollout_retry_after(p, retry_at);
     return s;
 }
 
@@ -173,13 +177,34 @@ static int job_create(struct ctx *c, struct rplan *p, const struct rdev *d, stru
 {
     if (ctx_write(c, e) < 0)
         return -1;
-    int64_t job = store_job_create(c->eng, p->id, d->dev, c->now, e);
+    /* registered after activation: its hash puts it in a wave, the same way on every instance */
+    int wave = p->has_rollout ? rollout_wave_of(p, rollout_wave_hash(p->id, d->id)) : 0;
+    int64_t job = store_job_create(c->eng, p->id, d->dev, wave, c->now, e);
     if (job < 0)
         return -1;
     s->job = job;
     s->state = OTA_JOB_PENDING;
     s->reason = OTA_ELIGIBLE;
+    s->wave = (uint8_t)wave;
+    if (rollout_wave_joined(c->eng, p, wave, e) < 0)
+        return -1;
     return store_counts_add(c->eng, p->id, OTA_JOB_PENDING, 1, e);
+}
+
+/* The versions of p's components d runs ("component\tversion\n" each), kept
+ * on an offered job for rollback drafts; in buf, no allocation. */
+static const char *prev_versions(const struct rplan *p, const struct rdev *d, char *buf, size_t len)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < p->ncomps && n < len; i++) {
+        const char *have = vset_get(d->vs, p->comps[i].component);
+        int w = snprintf(buf + n, len - n, "%s\t%s\n", p->comps[i].component, have ? have : "");
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
+    return buf;
 }
 
 static int job_move(struct ctx *c, struct rplan *p, struct jslot *s, const struct rdev *d, ota_job_state to,
@@ -187,8 +212,10 @@ static int job_move(struct ctx *c, struct rplan *p, struct jslot *s, const struc
 {
     if (ctx_write(c, e) < 0)
         return -1;
-    if (rollout_job_write(c->eng, p->id, s->job, d->id, (ota_job_state)s->state, to, reason,
-                          to == OTA_JOB_SUCCEEDED ? 100 : -1, -1, NULL, c->now, e) < 0)
+    char buf[OTA_MAX_COMPONENTS * 2 * (OTA_KEY_MAX + 2)];
+    const char *prev = to == OTA_JOB_SUCCEEDED ? NULL : prev_versions(p, d, buf, sizeof buf);
+    if (rollout_job_write_prev(c->eng, p, s->wave, s->job, d->id, (ota_job_state)s->state, to, reason,
+                               to == OTA_JOB_SUCCEEDED ? 100 : -1, -1, NULL, prev, c->now, e) < 0)
         return -1;
     s->state = (uint8_t)to;
     s->reason = (uint8_t)reason;
@@ -275,11 +302,12 @@ static int rate_take(struct ctx *c, struct rplan *p, ota_err *e)
 }
 
 /* Eligibility of a pending job (core/lifecycle.c decides). */
-static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const struct rdev *d, bool busy,
-                             bool over_rate)
+static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const struct jslot *s,
+                             const struct rdev *d, bool busy, bool over_rate)
 {
     ota_eligibility_facts f = {
         .now = c->now, .window_start = p->wstart, .busy = busy,
+        .outside_wave = p->has_rollout && s->wave > p->current_wave,
         .has_rsrp = d->has_rsrp, .rsrp = d->rsrp, .has_battery = d->has_battery, .battery = d->battery,
         .min_rsrp = p->min_rsrp, .min_battery = p->min_battery, .over_rate_limit = over_rate,
     };
@@ -291,17 +319,18 @@ static ota_defer eligibility(const struct ctx *c, const struct rplan *p, const s
 
 /* The decision for a pending job, the rate limit last: a token is spent
  * only on a device that would otherwise be offered. */
-static int pending_decision(struct ctx *c, struct rplan *p, const struct rdev *d, bool busy, ota_defer *why,
-                            ota_err *e)
+static int pending_decision(struct ctx *c, struct rplan *p, const struct jslot *s, const struct rdev *d,
+                            bool busy, ota_defer *why, ota_err *e)
 {
-    *why = eligibility(c, p, d, busy, false);
-    if (*why != OTA_ELIGIBLE || !rate_limited(p))
+    *why = eligibility(c, p, s, d, busy, false);
+    /* a retry still inside its interval is not offered: it spends no token */
+    if (*why != OTA_ELIGIBLE || ota_retry_waiting(rollout_slot_retry_at(p, s), c->now) || !rate_limited(p))
         return 0;
     int t = rate_take(c, p, e);
     if (t < 0)
         return -1;
     if (!t)
-        *why = eligibility(c, p, d, busy, true);
+        *why = eligibility(c, p, s, d, busy, true);
     return 0;
 }
 
@@ -369,11 +398,13 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
         if (s->state != OTA_JOB_PENDING || p->state == OTA_PLAN_PAUSED)
             continue;
         ota_defer why;
-        if (pending_decision(c, p, d, busy, &why, e) < 0)
+        if (pending_decision(c, p, s, d, busy, &why, e) < 0)
             return -1;
         if (why == OTA_DEFER_UP_TO_DATE) {
             if (job_move(c, p, s, d, OTA_JOB_SUCCEEDED, OTA_DEFER_UP_TO_DATE, e) < 0)
                 return -1;
+        } else if (why == OTA_ELIGIBLE && ota_retry_waiting(rollout_slot_retry_at(p, s), c->now)) {
+            continue;  /* a retry before its interval passed: no offer yet, the reason left as it was */
         } else if (why == OTA_ELIGIBLE) {
             ota_job_state to = p->mode == OTA_MODE_CONFIRM ? OTA_JOB_AWAITING_CONFIRMATION : OTA_JOB_OFFERED;
             if (job_move(c, p, s, d, to, OTA_ELIGIBLE, e) < 0 || offer_fill(out, p, s, d, e) < 0)
@@ -381,7 +412,7 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
             busy = true;
         } else if (why != s->reason) {
             if (ctx_write(c, e) < 0 ||
-                rollout_job_write(c->eng, p->id, s->job, d->id, OTA_JOB_PENDING, OTA_JOB_PENDING, why, -1, -1,
+                rollout_job_write(c->eng, p, s->wave, s->job, d->id, OTA_JOB_PENDING, OTA_JOB_PENDING, why, -1, -1,
                                   NULL, c->now, e) < 0)
                 return -1;
             s->reason = (uint8_t)why;

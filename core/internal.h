@@ -40,6 +40,10 @@ void audit_note(ota_engine *eng, const char *action, int rc, const ota_err *e, c
                 const char *target_fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Plan transitions (rollout_transition.c calls it from ota_plan_transition). */
 void audit_plan_action(ota_engine *eng, int64_t plan, ota_action a, int rc, const ota_err *e);
+/* The engine's own decision about a plan (the rollout's brake), actor
+ * "otad" in otad (a service's engine actor), "local:engine" on a local
+ * engine; written inside the decision's transaction (it goes with it). */
+void audit_engine_plan(ota_engine *eng, const char *action, const char *detail, int64_t plan);
 
 /* Signatures (sign.c). */
 /* Activation policy: every package of plan has plan->required_signatures

@@ -108,6 +108,8 @@ ota_defer ota_eligibility(const ota_eligibility_facts *f)
         return OTA_DEFER_UP_TO_DATE;
     if (f->busy)
         return OTA_DEFER_BUSY;
+    if (f->outside_wave)
+        return OTA_DEFER_WAVE;
     /* never reported: deferred unless the plan asks for nothing */
     if (f->has_rsrp ? f->rsrp < f->min_rsrp : f->min_rsrp > OTA_RSRP_MIN)
         return OTA_DEFER_RSRP;
@@ -198,4 +200,53 @@ void ota_wave_devices(const ota_wave_size *waves, size_t nwaves, long targeted, 
         if (cum > reached)
             reached = cum;
     }
+}
+
+/* Retries: the interval after the failure (0: at once). */
+int64_t ota_retry_at(int64_t failed_at, int64_t interval)
+{
+    return interval > 0 ? failed_at + interval : 0;
+}
+
+bool ota_retry_waiting(int64_t retry_at, int64_t now) { return retry_at > 0 && now < retry_at; }
+
+bool ota_job_timed_out(int64_t started_at, int64_t job_timeout, int64_t now)
+{
+    return started_at > 0 && job_timeout > 0 && now - started_at >= job_timeout;
+}
+
+/* The brake: enough finished, and the failed share strictly above the threshold. */
+bool ota_brake_trips(const ota_rollout *r, long finished, long failed)
+{
+    return finished > 0 && finished >= r->min_finished &&
+           (int64_t)failed * 100 > (int64_t)r->failure_threshold * finished;
+}
+
+/* Met when succeeded is at least threshold % of devices (no devices: met,
+ * an empty wave holds nothing back). */
+bool ota_wave_success_met(long devices, long succeeded, int success_threshold)
+{
+    return (int64_t)succeeded * 100 >= (int64_t)success_threshold * devices;
+}
+
+int64_t ota_wave_advance_at(const ota_rollout *r, int current, size_t nwaves, int64_t reached_at)
+{
+    if (r->advance != OTA_ADVANCE_AUTO || current < 0 || (size_t)current + 1 >= nwaves || reached_at <= 0)
+        return INT64_MAX;
+    return r->soak_seconds > INT64_MAX - reached_at ? INT64_MAX : reached_at + r->soak_seconds;
+}
+
+bool ota_wave_can_advance(ota_plan_state s, int current, size_t nwaves)
+{
+    return ota_plan_is_offering(s) && current >= 0 && (size_t)current + 1 < nwaves;
+}
+
+ota_wave_state ota_wave_state_of(const ota_rollout *r, int k, int current, size_t nwaves, int64_t reached_at)
+{
+    if (k < current)
+        return OTA_WAVE_DONE;
+    if (k > current)
+        return OTA_WAVE_WAITING;
+    /* soaking: met, and the clock opens the next wave once the soak passed */
+    return ota_wave_advance_at(r, k, nwaves, reached_at) != INT64_MAX ? OTA_WAVE_SOAKING : OTA_WAVE_OPEN;
 }

@@ -8,11 +8,11 @@ core_libotacore_a_SOURCES = \
 	core/store/packages.c core/store/sign.c \
 	core/store/plans.c core/store/sim.c \
 	core/store/status.c core/store/ddi.c \
-	core/store/jobs.c core/store/fleet.c core/store/gates.c \
+	core/store/jobs.c core/store/fleet.c core/store/gates.c core/store/waves.c \
 	core/devfile.c \
 	core/lifecycle.c core/validate.c core/tz.c core/tz_cache.c core/window.c core/blob.c \
 	core/codec.h core/codec.c core/codec_catalog.c core/codec_plans.c core/codec_offers.c \
 	core/products.c core/packages.c core/plans.c \
-	core/rollout.h core/rollout_cache.c core/rollout_tick.c core/rollout_transition.c \
+	core/rollout.h core/rollout_cache.c core/rollout_tick.c core/rollout_transition.c core/rollout_waves.c core/rollout_brake.c core/rollout_rollback.c \
 	core/checkin.c core/reports.c core/status.c core/sim.c core/ddi_support.c \
 	core/tokens.c core/sign.c core/audit.c

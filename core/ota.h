@@ -276,6 +276,26 @@ typedef struct ota_maintenance {
 bool ota_rollout_equal(const ota_rollout *a, const ota_rollout *b);
 bool ota_maintenance_equal(const ota_maintenance *a, const ota_maintenance *b);
 #define OTA_PAUSED_FAILURE_THRESHOLD "failure_threshold"  /* ota_plan.paused_reason */
+/* The waves' rules (core/lifecycle.c): the open waves' success share is
+ * met (succeeded >= threshold % of devices; no devices: met); when auto
+ * advance opens the next wave (reached_at: when the open waves met it, 0
+ * not yet; INT64_MAX never); whether a wave can be opened by hand (plan
+ * active or upgrading, a wave left); what a wave is in status (soaking:
+ * met, auto advance opens the next once the soak passed). */
+bool ota_wave_success_met(long devices, long succeeded, int success_threshold);
+/* The failure brake: at least min_finished (and one) of the open waves'
+ * devices finished (succeeded, or failed for good) and failed/finished is
+ * above failure_threshold %. */
+bool ota_brake_trips(const ota_rollout *r, long finished, long failed);
+/* Retries with an interval: a failed job retried at failed_at is offered
+ * again no sooner than ota_retry_at (0: at once); a job downloading or
+ * installing since started_at has timed out after job_timeout seconds. */
+int64_t ota_retry_at(int64_t failed_at, int64_t interval);
+bool ota_retry_waiting(int64_t retry_at, int64_t now);
+bool ota_job_timed_out(int64_t started_at, int64_t job_timeout, int64_t now);
+int64_t ota_wave_advance_at(const ota_rollout *r, int current, size_t nwaves, int64_t reached_at);
+bool ota_wave_can_advance(ota_plan_state s, int current, size_t nwaves);
+ota_wave_state ota_wave_state_of(const ota_rollout *r, int k, int current, size_t nwaves, int64_t reached_at);
 
 typedef struct ota_plan {
     int64_t id;                       /* 0 before create */
@@ -289,7 +309,8 @@ typedef struct ota_plan {
     int min_rsrp;                     /* dBm, -140..-44 */
     int min_battery;                  /* %, 0..100 */
     int64_t window_start, window_end; /* start < end */
-    int64_t job_timeout;              /* seconds an in-flight job may take after the plan ended; default 3600 */
+    int64_t job_timeout;              /* seconds a job may download and install from its start (and after the
+                                       * plan ended); past it the job fails, reason timeout; default 3600 */
     ota_plan_component components[OTA_MAX_COMPONENTS];
     size_t ncomponents;
     int64_t created_at, updated_at, activated_at; /* activated_at 0 = never */
@@ -470,6 +491,10 @@ int ota_plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan
 
 /* --------------------------------------------------------------- rollout */
 int ota_plan_transition(ota_engine *eng, int64_t id, ota_action a, ota_plan *out, ota_err *e);
+/* Opens the next wave of a staged plan by hand (any advance mode);
+ * invalid_transition when the plan is not active/upgrading or no wave is
+ * left.  Audited (plan.advance). */
+int ota_plan_advance(ota_engine *eng, int64_t id, ota_plan *out, ota_err *e);
 
 typedef struct ota_wave_count {
     ota_wave_size size;

@@ -59,6 +59,7 @@ typedef struct ota_eligibility_facts {
     bool version_mismatch;            /* a diff component's source is not the device's version */
     bool up_to_date;                  /* the device runs every component's target already */
     bool busy;                        /* a job of another plan is in flight on the device */
+    bool outside_wave;                /* the device's wave is not open yet (staged rollouts) */
     bool has_rsrp;    int rsrp;       /* last reported telemetry (has_ = ever reported) */
     bool has_battery; int battery;
     int min_rsrp, min_battery;        /* the plan's strategy */

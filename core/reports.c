@@ -19,9 +19,16 @@ static int job_load(ota_engine *eng, int64_t job, const char *device, store_job_
 static int start_download(ota_engine *eng, struct rplan *p, const store_job_ref *j, int progress, int64_t now,
                           ota_err *e)
 {
-    if (rollout_job_write(eng, p->id, j->id, j->device, j->state, OTA_JOB_DOWNLOADING, OTA_ELIGIBLE,
+    if (rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, OTA_JOB_DOWNLOADING, OTA_ELIGIBLE,
                           progress < 0 ? 0 : progress, -1, NULL, now, e) < 0)
         return -1;
+    if (!p->oldest_start) {  /* the clock's timeout deadline: the oldest start in flight */
+        p->oldest_start = now;
+        struct ota_rollout *r = eng->rollout;
+        int64_t d = rollout_plan_deadline(p);
+        if (r && d < r->next_deadline)
+            r->next_deadline = d;
+    }
     if (p->state == OTA_PLAN_ACTIVE) {  /* the event follows the job's that caused it */
         if (store_rollout_plan_state(eng, p->id, OTA_PLAN_ACTIVE, OTA_PLAN_UPGRADING, now, e) < 0)
             return -1;
@@ -49,27 +56,41 @@ static int report_write(ota_engine *eng, struct ota_rollout *r, struct rplan *p,
 {
     *final_state = to;
     if (j->state == to)  /* a progress update */
-        return rollout_job_write(eng, p->id, j->id, j->device, to, to, OTA_ELIGIBLE, progress, -1, NULL, now, e);
+        return rollout_job_write(eng, p, j->wave, j->id, j->device, to, to, OTA_ELIGIBLE, progress, -1, NULL, now, e);
     switch (to) {
     case OTA_JOB_DOWNLOADING:
         return start_download(eng, p, j, progress, now, e);
     case OTA_JOB_INSTALLING:
-        return rollout_job_write(eng, p->id, j->id, j->device, j->state, to, OTA_ELIGIBLE,
+        return rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, to, OTA_ELIGIBLE,
                                  progress < 0 ? 0 : progress, -1, NULL, now, e);
     case OTA_JOB_SUCCEEDED:
-        if (rollout_job_write(eng, p->id, j->id, j->device, j->state, to, OTA_ELIGIBLE, 100, -1, NULL, now, e) < 0)
+        if (rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, to, OTA_ELIGIBLE, 100, -1, NULL, now, e) < 0)
             return -1;
         return record_versions(eng, r, p, j, e);
-    default: /* failed: retried while the plan can still offer it again */
-        if (rollout_job_write(eng, p->id, j->id, j->device, j->state, OTA_JOB_FAILED, OTA_ELIGIBLE, -1, -1,
-                              error && *error ? error : "failed", now, e) < 0)
-            return -1;
-        if (!ota_plan_is_live(p->state) || j->attempt > p->retries)
-            return 0;
-        *final_state = OTA_JOB_PENDING;
-        return rollout_job_write(eng, p->id, j->id, j->device, OTA_JOB_FAILED, OTA_JOB_PENDING, OTA_ELIGIBLE, 0,
-                                 j->attempt + 1, NULL, now, e);
+    default:
+        return rollout_job_fail(eng, p, j, error && *error ? error : "failed", false, now, final_state, e);
     }
+}
+
+int rollout_job_fail(ota_engine *eng, struct rplan *p, const store_job_ref *j, const char *error, bool timeout,
+                     int64_t now, ota_job_state *final_state, ota_err *e)
+{
+    *final_state = OTA_JOB_FAILED;
+    if (rollout_job_write(eng, p, j->wave, j->id, j->device, j->state, OTA_JOB_FAILED, OTA_ELIGIBLE, -1, -1, error,
+                          now, e) < 0)
+        return -1;
+    if (!ota_plan_is_live(p->state) || j->attempt > p->retries) {  /* failed for good */
+        if (timeout && store_job_reason_word(eng, j->id, OTA_REASON_TIMEOUT, e) < 0)
+            return -1;
+        return rollout_brake_check(eng, p, now, e);
+    }
+    /* retried while the plan can still offer it again */
+    *final_state = OTA_JOB_PENDING;
+    if (rollout_job_write(eng, p, j->wave, j->id, j->device, OTA_JOB_FAILED, OTA_JOB_PENDING, OTA_ELIGIBLE, 0,
+                          j->attempt + 1, NULL, now, e) < 0)
+        return -1;
+    int64_t at = ota_retry_at(now, p->retry_interval);
+    return at ? store_job_retry_at(eng, j->id, at, e) : 0;
 }
 
 static int report_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, const char *device, ota_job_state to,
@@ -103,6 +124,7 @@ static int report_locked(ota_engine *eng, struct ota_rollout *r, int64_t job, co
     if (s) {
         s->state = (uint8_t)final_state;
         s->reason = OTA_ELIGIBLE;
+        s->retry_after = final_state == OTA_JOB_PENDING ? rollout_retry_after(p, ota_retry_at(now, p->retry_interval)) : 0;
     }
     return 0;
 }

@@ -3,6 +3,9 @@
  *   rollout_cache.c      the caches, their coherence, plan loading
  *   rollout_tick.c       the rollout's writes and the clock
  *   rollout_transition.c plan transitions (activate, pause, resume, terminate)
+ *   rollout_waves.c      staged rollouts: waves, their counters, advance
+ *   rollout_brake.c      the failure brake
+ *   rollout_rollback.c   rollback drafts of a braked plan
  *   checkin.c            device check-ins
  *   reports.c            device reports, confirmations, ota_job_get
  * The rules (which transition, which report, who is eligible) are
@@ -37,8 +40,11 @@
  * and starts over on fresh caches when something moved, so no write is
  * ever based on a stale cache.
  *
- * Counters (plan_counts) and events change in the same transaction as the
- * job rows they describe, so a status read never scans jobs.
+ * Counters (plan_counts, and plan_waves for a staged plan) and events
+ * change in the same transaction as the job rows they describe, so a
+ * status read never scans jobs.  The clock's work has one deadline
+ * (next_deadline: a window's end, an auto advance after the soak, the
+ * oldest in-flight job's timeout), so a tick with nothing due is one compare.
  *
  * Inside an ota_engine_batch the hot paths (check-ins, reports,
  * confirmations) write in light transactions (store_tx_begin_light): they
@@ -156,6 +162,8 @@ struct jslot {
     int64_t job;     /* the job's id, 0 when state is JOB_NONE */
     uint8_t state;   /* ota_job_state or JOB_NONE */
     uint8_t reason;  /* ota_defer */
+    uint8_t wave;    /* the job's wave (0 without a rollout) */
+    uint32_t retry_after; /* not offered before the plan's activated_at + this (0: any time) */
 };
 
 struct jobtab {
@@ -191,6 +199,12 @@ struct rplan {
     const ota_tz *tz;          /* maintenance.timezone (ota_rollout.zones); NULL: judged in UTC */
     bool bucket_known;         /* bucket holds the stored offer token bucket (gates: checkin.c) */
     ota_rate_bucket bucket;
+    /* waves (has_rollout; rollout_waves.c): thresholds and counters as stored */
+    store_wave waves[OTA_MAX_WAVES];
+    size_t nwaves;             /* 0 until activated */
+    int current_wave;          /* the last open wave */
+    int64_t wave_reached_at;   /* when the open waves met success_threshold; 0 not yet */
+    int64_t oldest_start;      /* earliest start of a job downloading or installing; 0 none (timeouts) */
     ota_offer_component *comps; /* component, target version, kind, source, files */
     size_t ncomps;
     struct strset black, white;
@@ -256,11 +270,16 @@ struct rplan *rollout_plan_find(struct ota_rollout *r, int64_t id);
 int64_t rollout_plan_deadline(const struct rplan *p);
 
 /* ------------------------------------- rollout_tick.c: writes and clock */
-/* One job changes state: row, counters and event together.
- * progress/attempt < 0 keep the stored value; error NULL keeps it. */
-int rollout_job_write(ota_engine *eng, int64_t plan, int64_t job, const char *device, ota_job_state from,
+/* One job changes state: row, counters (the plan's and its wave's) and
+ * event together.  progress/attempt < 0 keep the stored value; error NULL
+ * keeps it. */
+int rollout_job_write(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device, ota_job_state from,
                       ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
                       int64_t now, ota_err *e);
+/* The same, recording prev: the versions the device reported when offered. */
+int rollout_job_write_prev(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device,
+                           ota_job_state from, ota_job_state to, ota_defer reason, int progress, int attempt,
+                           const char *error, const char *prev, int64_t now, ota_err *e);
 /* Every job of the plan in states lo..hi moves to `to` (terminate, end,
  * timeout): one event per job, counters moved in bulk. */
 int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi,
@@ -269,5 +288,53 @@ int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_
  * past their job timeout.  readonly: OTA_CHECKIN_WOULD_WRITE instead of
  * any write. */
 int rollout_tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_err *e);
+
+/* ------------------------------------------ rollout_waves.c: the waves */
+/* A device's keyed hash in a plan (libsodium crypto_shorthash, a fixed
+ * project key): the same on every instance and restart. */
+uint64_t rollout_wave_hash(int64_t plan, const char *device);
+/* The wave of a device hash by p's thresholds (0 without waves). */
+int rollout_wave_of(const struct rplan *p, uint64_t h);
+/* Activation of a plan with a rollout: jobs of the targeted devices, each
+ * in its wave, the thresholds and counters; returns the jobs created. */
+int64_t rollout_waves_activate(ota_engine *eng, const ota_plan *pl, int64_t now, ota_err *e);
+/* Fill p's waves from the store (plan loading). */
+int rollout_waves_load(ota_engine *eng, struct rplan *p, ota_err *e);
+/* A job of p in wave moved from -> to: the wave's counters, and the time
+ * the open waves met the success threshold. */
+int rollout_wave_moved(ota_engine *eng, struct rplan *p, int wave, ota_job_state from, ota_job_state to,
+                       int64_t now, ota_err *e);
+/* A new job of p in wave (a device registered after activation). */
+int rollout_wave_joined(ota_engine *eng, struct rplan *p, int wave, ota_err *e);
+/* When auto advance next opens a wave of p (INT64_MAX: never). */
+int64_t rollout_wave_deadline(const struct rplan *p);
+/* A job of p failed for good: trip the brake when the open waves' failed
+ * share passed the threshold (pause, terminate, or terminate with rollback
+ * drafts; once: a paused or terminated plan is not offering). */
+int rollout_brake_check(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
+/* reports.c: a job of p fails (a report, or error "timeout" at the clock):
+ * retried with attempt+1 (not before retry_interval) while the plan is
+ * live and retries are left, else failed for good (the brake looks).
+ * *final_state: where the job ends. */
+int rollout_job_fail(ota_engine *eng, struct rplan *p, const store_job_ref *j, const char *error, bool timeout,
+                     int64_t now, ota_job_state *final_state, ota_err *e);
+/* A cached slot's retry time as stored (absolute; 0 none) and back. */
+static inline int64_t rollout_slot_retry_at(const struct rplan *p, const struct jslot *s)
+{
+    return s->retry_after ? p->activated_at + s->retry_after : 0;
+}
+static inline uint32_t rollout_retry_after(const struct rplan *p, int64_t retry_at)
+{
+    int64_t d = retry_at - p->activated_at;
+    return retry_at <= 0 ? 0 : d < 1 ? 1 : d > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+/* rollout_tick.c: in-flight jobs of live plans past job_timeout since they started fail. */
+int rollout_timeouts_run(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
+/* Rollback drafts of a braked plan (rollout_rollback.c): its succeeded
+ * devices grouped by the versions they were offered from, one saved plan
+ * per group whose versions all have a full package. */
+int rollout_rollback_drafts(ota_engine *eng, const struct rplan *p, ota_err *e);
+/* The clock: open p's next wave when auto advance is due. */
+int rollout_waves_tick(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);
 
 #endif

@@ -4,6 +4,7 @@
  * change watcher), and loading the plans that can still move. */
 #include "rollout.h"
 
+#include <sodium.h>
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -325,6 +326,10 @@ struct ota_rollout *rollout_enter_x(ota_engine *eng, bool relaxed, ota_err *e)
 {
     struct ota_rollout *r = eng->rollout;
     if (!r) {
+        if (sodium_init() < 0) {  /* the waves' keyed hash (rollout_waves.c) */
+            ota_fail(e, OTA_E_INTERNAL, NULL, "libsodium cannot be initialised");
+            return NULL;
+        }
         if (!(r = calloc(1, sizeof *r))) {
             ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
             return NULL;
@@ -415,8 +420,13 @@ static int list_add(void *ctx, bool black, const char *device, ota_err *e)
 
 int64_t rollout_plan_deadline(const struct rplan *p)
 {
-    if (ota_plan_is_live(p->state))
-        return p->wend;
+    if (ota_plan_is_live(p->state)) {
+        int64_t w = rollout_wave_deadline(p), d = w < p->wend ? w : p->wend;
+        if (p->oldest_start > 0 && p->job_timeout > 0 && p->oldest_start <= INT64_MAX - p->job_timeout &&
+            p->oldest_start + p->job_timeout < d)
+            d = p->oldest_start + p->job_timeout;
+        return d;
+    }
     if (p->state == OTA_PLAN_ENDED)
         return p->job_timeout > INT64_MAX - p->wend ? INT64_MAX : p->wend + p->job_timeout;
     return INT64_MAX;
@@ -433,7 +443,8 @@ int rollout_plans_load(ota_engine *eng, struct ota_rollout *r, ota_err *e)
     for (size_t i = 0; i < r->nplans; i++) {
         struct rplan *p = r->plans[i];
         if (store_fleet_plan_components(eng, p->id, &p->comps, &p->ncomps, e) < 0 ||
-            store_fleet_plan_lists(eng, p->id, list_add, p, e) != 0)
+            store_fleet_plan_lists(eng, p->id, list_add, p, e) != 0 || rollout_waves_load(eng, p, e) < 0 ||
+            (ota_plan_is_live(p->state) && store_jobs_oldest_start(eng, p->id, &p->oldest_start, e) < 0))
             goto fail;
         p->has_white = p->white.n > 0;
         int64_t d = rollout_plan_deadline(p);

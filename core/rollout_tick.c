@@ -1,29 +1,59 @@
 /* The rollout's writes that keep jobs, counters and events together (a
  * job's move, the bulk moves of terminate, end and timeout), and the
  * clock: plans whose window ended end, in-flight jobs past their timeout
- * fail (rollout_tick_run, ota_engine_tick). */
+ * fail, auto advance opens waves (rollout_tick_run, ota_engine_tick). */
 #include "rollout.h"
 
-int rollout_job_write(ota_engine *eng, int64_t plan, int64_t job, const char *device, ota_job_state from,
+#include <stdio.h>
+#include <stdlib.h>
+
+int rollout_job_write(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device, ota_job_state from,
                       ota_job_state to, ota_defer reason, int progress, int attempt, const char *error,
                       int64_t now, ota_err *e)
 {
-    if (store_job_update(eng, job, to, reason, progress, attempt, error, now, e) < 0)
+    return rollout_job_write_prev(eng, p, wave, job, device, from, to, reason, progress, attempt, error, NULL, now, e);
+}
+
+int rollout_job_write_prev(ota_engine *eng, struct rplan *p, int wave, int64_t job, const char *device,
+                           ota_job_state from, ota_job_state to, ota_defer reason, int progress, int attempt,
+                           const char *error, const char *prev, int64_t now, ota_err *e)
+{
+    if (store_job_update(eng, job, to, reason, progress, attempt, error, prev, now, e) < 0)
         return -1;
     if (from == to)
         return 0;
-    if (store_counts_move(eng, plan, from, to, e) < 0)
+    if (store_counts_move(eng, p->id, from, to, e) < 0 || rollout_wave_moved(eng, p, wave, from, to, now, e) < 0)
         return -1;
-    return store_event_add(eng, plan, device, ota_job_state_str(from), ota_job_state_str(to), now, e);
+    return store_event_add(eng, p->id, device, ota_job_state_str(from), ota_job_state_str(to), now, e);
 }
 
 int rollout_jobs_bulk_move(ota_engine *eng, int64_t plan, ota_job_state lo, ota_job_state hi,
                            ota_job_state to, const char *error, int64_t now, ota_err *e)
 {
     int64_t moved = store_jobs_move_all(eng, plan, lo, hi, to, error, now, e);
-    if (moved < 0 || store_counts_clear(eng, plan, lo, hi, e) < 0)
+    if (moved < 0 || store_counts_clear(eng, plan, lo, hi, e) < 0 || (moved > 0 && store_waves_recount(eng, plan, e) < 0))
         return -1;
     return store_counts_add(eng, plan, to, moved, e);
+}
+
+int rollout_timeouts_run(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e)
+{
+    if (!ota_plan_is_live(p->state) || !ota_job_timed_out(p->oldest_start, p->job_timeout, now))
+        return 0;
+    store_job_ref *jobs;
+    size_t n;
+    if (store_jobs_started_before(eng, p->id, now - p->job_timeout, &jobs, &n, e) < 0)
+        return -1;
+    int rc = 0;
+    char error[96];
+    snprintf(error, sizeof error, "%s: still in flight %llds after it started", OTA_REASON_TIMEOUT,
+             (long long)p->job_timeout);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        ota_job_state final_state;
+        rc = rollout_job_fail(eng, p, &jobs[i], error, true, now, &final_state, e);
+    }
+    free(jobs);
+    return rc;
 }
 
 /* Cheap when nothing is due (one compare). */
@@ -55,6 +85,8 @@ int rollout_tick_run(ota_engine *eng, struct ota_rollout *r, bool readonly, ota_
                 goto fail;
             p->state = OTA_PLAN_ENDED;
         }
+        if (rollout_waves_tick(eng, p, now, e) < 0 || rollout_timeouts_run(eng, p, now, e) < 0)
+            goto fail;
         if (p->state == OTA_PLAN_ENDED && now >= rollout_plan_deadline(p) &&
             rollout_jobs_bulk_move(eng, p->id, OTA_JOB_DOWNLOADING, OTA_JOB_INSTALLING, OTA_JOB_FAILED,
                                    "timed out: still in flight after the plan ended", now, e) < 0)

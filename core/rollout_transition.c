@@ -55,7 +55,8 @@ static int activate_write(ota_engine *eng, const ota_plan *pl, int64_t now, ota_
     if (store_rollout_plan_state(eng, pl->id, OTA_PLAN_SAVED, OTA_PLAN_ACTIVE, now, e) < 0 ||
         store_counts_create(eng, pl->id, e) < 0)
         return -1;
-    int64_t created = store_jobs_create_for_plan(eng, pl->id, pl->product, now, e);
+    int64_t created = pl->has_rollout ? rollout_waves_activate(eng, pl, now, e)
+                                      : store_jobs_create_for_plan(eng, pl->id, pl->product, now, e);
     return created < 0 ? -1 : store_counts_add(eng, pl->id, OTA_JOB_PENDING, created, e);
 }
 
@@ -85,6 +86,8 @@ static int transition_locked(ota_engine *eng, struct ota_rollout *r, int64_t id,
         goto out;
     int w = a == OTA_ACT_ACTIVATE ? activate_write(eng, &pl, now, e)
                                   : store_rollout_plan_state(eng, id, s, to, now, e);
+    if (w == 0 && a == OTA_ACT_RESUME)  /* the brake's reason goes; it trips again at the next failure */
+        w = store_plan_set_paused_reason(eng, id, "", e);
     if (w == 0 && a == OTA_ACT_TERMINATE)
         w = rollout_jobs_bulk_move(eng, id, OTA_JOB_PENDING, OTA_JOB_AWAITING_CONFIRMATION, OTA_JOB_FAILED,
                                    "plan terminated", now, e);

@@ -79,15 +79,55 @@ static int pv_waves(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
     ota_plan pl;
     if (store_plan_get(eng, id, &pl, false, e) < 0)
         return -1;
+    int rc = 0;
     if (pl.has_rollout) {
         long dev[OTA_MAX_WAVES];
         out->nwaves = pl.rollout.nwaves;
         ota_wave_devices(pl.rollout.waves, pl.rollout.nwaves, out->targeted, dev);
-        for (size_t i = 0; i < out->nwaves; i++)
-            out->waves[i] = (ota_wave_count){pl.rollout.waves[i], dev[i]};
+        /* activated: the waves as the engine holds them */
+        store_wave w[OTA_MAX_WAVES];
+        size_t n;
+        int current;
+        int64_t reached;
+        rc = store_waves_read(eng, id, w, OTA_MAX_WAVES, &n, &current, &reached, e);
+        for (size_t i = 0; rc == 0 && i < out->nwaves; i++)
+            out->waves[i] = (ota_wave_count){pl.rollout.waves[i], n == out->nwaves ? w[i].devices : dev[i]};
     }
     ota_plan_free(&pl);
-    return 0;
+    return rc;
+}
+
+/* A staged plan's waves in its status: the stored counters, each wave's
+ * state by core/lifecycle.c's rule; and why the engine paused it. */
+static int status_waves(ota_engine *eng, int64_t id, ota_plan_status *out, ota_err *e)
+{
+    ota_plan pl;
+    if (store_plan_get(eng, id, &pl, false, e) < 0)
+        return -1;
+    memcpy(out->paused_reason, pl.paused_reason, sizeof out->paused_reason);
+    int rc = 0;
+    if (pl.has_rollout) {
+        store_wave w[OTA_MAX_WAVES];
+        size_t n;
+        int64_t reached;
+        rc = store_waves_read(eng, id, w, OTA_MAX_WAVES, &n, &out->current_wave, &reached, e);
+        out->nwaves = pl.rollout.nwaves;
+        for (size_t k = 0; rc == 0 && k < out->nwaves; k++) {
+            struct ota_wave_status *ws = &out->waves[k];
+            ws->size = pl.rollout.waves[k];
+            ws->state = n ? ota_wave_state_of(&pl.rollout, (int)k, out->current_wave, out->nwaves, reached) : OTA_WAVE_WAITING;
+            if (k < n) {
+                ws->devices = w[k].devices;
+                ws->succeeded = w[k].succeeded;
+                ws->failed = w[k].failed;
+            }
+        }
+    }
+    if (rc == 0)  /* rollback drafts of a braked plan (on_failure rollback) */
+        rc = store_rollbacks_read(eng, id, out->rollback_plans, OTA_MAX_ROLLBACK_PLANS, &out->nrollback_plans,
+                                  &out->rollback_uncovered, e);
+    ota_plan_free(&pl);
+    return rc;
 }
 
 int ota_plan_preview(ota_engine *eng, int64_t id, ota_preview *out, ota_err *e)
@@ -115,7 +155,8 @@ int ota_plan_status_get(ota_engine *eng, int64_t id, ota_plan_status *out, ota_e
 {
     memset(out, 0, sizeof *out);
     ENGINE_LOCK(eng);
-    int rc = ota_engine_tick(eng, e) < 0 || store_status_get(eng, id, out, e) < 0 ? -1 : 0;
+    int rc = ota_engine_tick(eng, e) < 0 || store_status_get(eng, id, out, e) < 0 ||
+             status_waves(eng, id, out, e) < 0 ? -1 : 0;
     ENGINE_UNLOCK(eng);
     return rc;
 }

@@ -351,25 +351,27 @@ int store_ddi_file_hashes_set(ota_engine *eng, int64_t package, int idx, const c
 /* ---- jobs (store/jobs.c) */
 /* One job's row moves to `to` with reason (OTA_ELIGIBLE: none); progress
  * and attempt < 0 keep the stored value, error NULL keeps it; the first
- * move to downloading stamps started_at.  (Counters and events are the
+ * move to downloading stamps started_at (back to pending clears it); prev (NULL keeps) the versions the
+ * device reported when offered (store "waves").  (Counters and events are the
  * caller's: store_counts_move, store_event_add.) */
 int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer reason, int progress,
-                     int attempt, const char *error, int64_t now, ota_err *e);
-/* A new pending job of dev in plan (attempt 1); returns its id (> 0). */
-int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int64_t now, ota_err *e);
+                     int attempt, const char *error, const char *prev, int64_t now, ota_err *e);
+/* A new pending job of dev in plan (attempt 1) in wave; returns its id (> 0). */
+int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int wave, int64_t now, ota_err *e);
 /* Activation: a pending job for every device of product that plan's lists
  * let through (blacklist wins; a whitelist, when there is one, must name
  * the device); returns how many were created. */
 int64_t store_jobs_create_for_plan(ota_engine *eng, int64_t plan, const char *product, int64_t now,
                                    ota_err *e);
-/* dev's job in plan: 1 (and *job, *state, *reason), 0 when it has none. */
+/* dev's job in plan: 1 (and *job, *state, *reason, *wave, *retry_at), 0 when it has none. */
 int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota_job_state *state,
-                   ota_defer *reason, ota_err *e);
+                   ota_defer *reason, int *wave, int64_t *retry_at, ota_err *e);
 /* A job as reports and confirmations need it; not_found when no such job. */
 typedef struct store_job_ref {
     int64_t id, plan, dev;
     ota_job_state state;
     int attempt;
+    int wave;
     char device[OTA_DEVICE_ID_MAX + 1];
 } store_job_ref;
 int store_job_ref_get(ota_engine *eng, int64_t job, store_job_ref *out, ota_err *e);
@@ -465,5 +467,57 @@ int store_gates_device_timezone(ota_engine *eng, int64_t dev, const char *tz, ot
 int store_gates_bucket_get(ota_engine *eng, int64_t plan, ota_rate_bucket *out, ota_err *e);
 int store_gates_bucket_put(ota_engine *eng, int64_t plan, const ota_rate_bucket *b, ota_err *e);
 /* ---------------------------------------------- end of rollout gates */
+
+/* ================================================ waves (store/waves.c) */
+/* A staged plan's waves (migration 6): the wave of each job, the plan's
+ * open wave and when its open waves reached the success threshold, and per
+ * wave the hash threshold and maintained counters (succeeded and failed
+ * count the jobs in those states: failed is failed for good, a retried job
+ * is pending again). */
+typedef struct store_wave {
+    uint64_t threshold;   /* wave k holds the devices whose hash is below it (and not an earlier wave's) */
+    long devices, succeeded, failed;
+} store_wave;
+/* fn once per device (store key, device id) that plan's lists let
+ * through among product's devices, as store_jobs_create_for_plan picks. */
+int store_plan_targets(ota_engine *eng, int64_t plan, const char *product,
+                       int (*fn)(void *ctx, int64_t dev, const char *device_id, ota_err *e), void *ctx,
+                       ota_err *e);
+/* Activation: the plan's n waves with their thresholds and device counts. */
+int store_waves_create(ota_engine *eng, int64_t plan, const store_wave *w, size_t n, ota_err *e);
+/* Counters of one wave move by the deltas. */
+int store_wave_add(ota_engine *eng, int64_t plan, int wave, long devices, long succeeded, long failed,
+                   ota_err *e);
+/* The plan's waves in order (at most max; *n 0 when it has none), its open
+ * wave and when the open waves reached the success threshold (0: not yet). */
+int store_waves_read(ota_engine *eng, int64_t plan, store_wave *out, size_t max, size_t *n, int *current,
+                     int64_t *reached_at, ota_err *e);
+/* The plan's open wave and threshold time. */
+int store_plan_wave_set(ota_engine *eng, int64_t plan, int current, int64_t reached_at, ota_err *e);
+/* After a bulk move (terminate, end, timeouts): succeeded and failed of
+ * each wave counted again from the job rows (one pass over the plan's jobs). */
+int store_waves_recount(ota_engine *eng, int64_t plan, ota_err *e);
+/* Rollback drafts: fn once per succeeded job of plan that recorded the
+ * versions it was offered from (prev, as stored), ordered by prev then
+ * device id. */
+int store_rollback_devices(ota_engine *eng, int64_t plan,
+                           int (*fn)(void *ctx, const char *prev, const char *device_id, ota_err *e), void *ctx,
+                           ota_err *e);
+/* A saved rollback plan of plan; the devices left uncovered. */
+int store_rollback_add(ota_engine *eng, int64_t plan, int64_t rollback, ota_err *e);
+int store_rollback_uncovered_set(ota_engine *eng, int64_t plan, long n, ota_err *e);
+/* The plan's rollback plans (at most max, by id) and uncovered devices. */
+int store_rollbacks_read(ota_engine *eng, int64_t plan, int64_t *ids, size_t max, size_t *n, long *uncovered,
+                         ota_err *e);
+/* Retries and timeouts: a retried job is not offered before t; a timed-out
+ * job's reason word (OTA_REASON_TIMEOUT). */
+int store_job_retry_at(ota_engine *eng, int64_t job, int64_t t, ota_err *e);
+int store_job_reason_word(ota_engine *eng, int64_t job, const char *word, ota_err *e);
+/* The earliest start of plan's jobs downloading or installing (0: none);
+ * the jobs started at or before `before` (*out malloc'd, caller frees). */
+int store_jobs_oldest_start(ota_engine *eng, int64_t plan, int64_t *out, ota_err *e);
+int store_jobs_started_before(ota_engine *eng, int64_t plan, int64_t before, store_job_ref **out, size_t *n,
+                              ota_err *e);
+/* ---------------------------------------------- end of waves */
 
 #endif

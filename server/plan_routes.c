@@ -192,6 +192,22 @@ MHD_RESULT_T h_plan_pause(req *r) { return plan_transition(r, OTA_ACT_PAUSE); }
 MHD_RESULT_T h_plan_resume(req *r) { return plan_transition(r, OTA_ACT_RESUME); }
 MHD_RESULT_T h_plan_terminate(req *r) { return plan_transition(r, OTA_ACT_TERMINATE); }
 
+/* Staged rollouts: open the next wave by hand. */
+MHD_RESULT_T h_plan_advance(req *r)
+{
+    ota_err e;
+    int64_t id;
+    ota_plan p;
+    ota_plan_init(&p);
+    if (req_param_id(r, 0, &id, &e) < 0 || ota_plan_advance(r->srv->eng, id, &p, &e) < 0) {
+        ota_plan_free(&p);
+        return reply_error(r, &e);
+    }
+    MHD_RESULT_T ret = reply_plan(r, 200, &p);
+    ota_plan_free(&p);
+    return ret;
+}
+
 /* {"from": <plan id>}: copy that plan's components into this one. */
 MHD_RESULT_T h_plan_copy_components(req *r)
 {

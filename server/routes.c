@@ -28,6 +28,7 @@ MHD_RESULT_T h_plan_activate(req *r);
 MHD_RESULT_T h_plan_pause(req *r);
 MHD_RESULT_T h_plan_resume(req *r);
 MHD_RESULT_T h_plan_terminate(req *r);
+MHD_RESULT_T h_plan_advance(req *r);
 MHD_RESULT_T h_plan_copy_components(req *r);
 MHD_RESULT_T h_plan_preview(req *r);
 MHD_RESULT_T h_plan_status(req *r);
@@ -68,6 +69,7 @@ const route otad_routes[] = {
     {"POST", "/api/v1/plans/{}/pause", h_plan_pause, O, 0},
     {"POST", "/api/v1/plans/{}/resume", h_plan_resume, O, 0},
     {"POST", "/api/v1/plans/{}/terminate", h_plan_terminate, O, 0},
+    {"POST", "/api/v1/plans/{}/advance", h_plan_advance, O, 0},
     {"POST", "/api/v1/plans/{}/copy-components", h_plan_copy_components, O, RF_BODY_JSON},
     {"GET", "/api/v1/plans/{}/preview", h_plan_preview, V, 0},
     {"GET", "/api/v1/plans/{}/status", h_plan_status, V, 0},

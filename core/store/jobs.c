@@ -8,14 +8,15 @@
 
 /* ------------------------------------------------------------------ jobs */
 int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer reason, int progress,
-                     int attempt, const char *error, int64_t now, ota_err *e)
+                     int attempt, const char *error, const char *prev, int64_t now, ota_err *e)
 {
     sqlite3_stmt *st = store_stmt(eng,
-        "UPDATE jobs SET state = ?2, reason = ?3,"
+        "UPDATE jobs SET state = ?2, reason = ?3, prev_versions = COALESCE(?9, prev_versions),"
         " progress = CASE WHEN ?4 < 0 THEN progress ELSE ?4 END,"
         " attempt = CASE WHEN ?5 < 0 THEN attempt ELSE ?5 END,"
         " error = COALESCE(?6, error), updated_at = ?7,"
-        " started_at = CASE WHEN ?2 = ?8 AND started_at IS NULL THEN ?7 ELSE started_at END"
+        " started_at = CASE WHEN ?2 = ?8 AND started_at IS NULL THEN ?7 WHEN ?2 = ?10 THEN NULL"
+        "                   ELSE started_at END"
         " WHERE id = ?1", e);
     if (!st)
         return -1;
@@ -29,19 +30,23 @@ int store_job_update(ota_engine *eng, int64_t job, ota_job_state to, ota_defer r
         sqlite3_bind_text(st, 6, error, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 7, now);
     sqlite3_bind_int(st, 8, OTA_JOB_DOWNLOADING);
+    if (prev)
+        sqlite3_bind_text(st, 9, prev, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 10, OTA_JOB_PENDING);  /* a retry starts its attempt afresh */
     return store_step_done(eng, st, e, "update job");
 }
 
-int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int64_t now, ota_err *e)
+int64_t store_job_create(ota_engine *eng, int64_t plan, int64_t dev, int wave, int64_t now, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO jobs(plan, device, state, attempt, progress, updated_at)"
-                                       " VALUES(?1, ?2, ?4, 1, 0, ?3)", e);
+    sqlite3_stmt *st = store_stmt(eng, "INSERT INTO jobs(plan, device, state, attempt, progress, updated_at, wave)"
+                                       " VALUES(?1, ?2, ?4, 1, 0, ?3, ?5)", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
     sqlite3_bind_int64(st, 2, dev);
     sqlite3_bind_int64(st, 3, now);
     sqlite3_bind_int(st, 4, OTA_JOB_PENDING);
+    sqlite3_bind_int(st, 5, wave);
     if (store_step_done(eng, st, e, "create job") < 0)
         return -1;
     return sqlite3_last_insert_rowid(STORE_DB(eng));
@@ -71,9 +76,10 @@ int64_t store_jobs_create_for_plan(ota_engine *eng, int64_t plan, const char *pr
 }
 
 int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota_job_state *state,
-                   ota_defer *reason, ota_err *e)
+                   ota_defer *reason, int *wave, int64_t *retry_at, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT id, state, reason FROM jobs WHERE plan = ?1 AND device = ?2", e);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT id, state, reason, wave, retry_at FROM jobs"
+                                       " WHERE plan = ?1 AND device = ?2", e);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, plan);
@@ -83,6 +89,8 @@ int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota
         *job = sqlite3_column_int64(st, 0);
         *state = (ota_job_state)sqlite3_column_int(st, 1);
         *reason = ota_defer_parse((const char *)sqlite3_column_text(st, 2));
+        *wave = sqlite3_column_int(st, 3);
+        *retry_at = sqlite3_column_int64(st, 4);
     }
     store_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -92,7 +100,7 @@ int store_job_find(ota_engine *eng, int64_t plan, int64_t dev, int64_t *job, ota
 
 int store_job_ref_get(ota_engine *eng, int64_t job, store_job_ref *out, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT j.plan, j.device, j.state, j.attempt, d.device_id"
+    sqlite3_stmt *st = store_stmt(eng, "SELECT j.plan, j.device, j.state, j.attempt, d.device_id, j.wave"
                                        " FROM jobs j JOIN devices d ON d.id = j.device WHERE j.id = ?1", e);
     if (!st)
         return -1;
@@ -105,6 +113,7 @@ int store_job_ref_get(ota_engine *eng, int64_t job, store_job_ref *out, ota_err 
         out->state = (ota_job_state)sqlite3_column_int(st, 2);
         out->attempt = sqlite3_column_int(st, 3);
         store_copy_text(st, 4, out->device, sizeof out->device);
+        out->wave = sqlite3_column_int(st, 5);
     }
     store_done(st);
     if (rc == SQLITE_DONE)

@@ -120,7 +120,30 @@ static const char *const migrations[] = {
     "ALTER TABLE plans ADD COLUMN maintenance TEXT;"
     "ALTER TABLE plans ADD COLUMN retry_interval INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE plans ADD COLUMN paused_reason TEXT NOT NULL DEFAULT '';",
-    /* 6: rollout gates: a device's own time zone (its attribute "timezone"
+    /* 6: waves: each job's wave (0 without a rollout), the plan's open wave
+     * and when its open waves reached the success threshold (0: not yet),
+     * and per wave its hash threshold (the device hash bits as a signed
+     * integer; the last wave's is all ones) and maintained counters. */
+    "ALTER TABLE jobs ADD COLUMN wave INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE plans ADD COLUMN current_wave INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE plans ADD COLUMN wave_reached_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE plan_waves("
+    "  plan INTEGER NOT NULL, wave INTEGER NOT NULL, threshold INTEGER NOT NULL,"
+    "  devices INTEGER NOT NULL DEFAULT 0, succeeded INTEGER NOT NULL DEFAULT 0,"
+    "  failed INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY(plan, wave)) WITHOUT ROWID;"
+    /* rollback drafts: the versions of the plan's components a device
+     * reported when it was offered the job ("component\tversion\n" each),
+     * the saved rollback plans of a braked plan and its succeeded devices
+     * whose previous versions have no full package */
+    "ALTER TABLE jobs ADD COLUMN prev_versions TEXT;"
+    "ALTER TABLE plans ADD COLUMN rollback_uncovered INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE plan_rollbacks("
+    "  plan INTEGER NOT NULL, rollback INTEGER NOT NULL,"
+    "  PRIMARY KEY(plan, rollback)) WITHOUT ROWID;"
+    /* retries with an interval: a retried job is not offered before retry_at (0: any time) */
+    "ALTER TABLE jobs ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0;",
+    /* 7: rollout gates: a device's own time zone (its attribute "timezone"
      * as reported, NULL: none; maintenance windows with device_timezone are
      * judged in it), taken from the attributes stored before; and each
      * plan's offer token bucket (max_offers_per_minute: units of 1/60 offer,

@@ -196,6 +196,19 @@ like "staged plan show: maintenance window" "$OUT" "mon,tue,wed,thu,fri 01:00-05
 like "staged plan show: retry interval" "$OUT" "retry interval +600s"
 run --json plan preview "$SID"
 is "staged preview --json: waves" "$(echo "$OUT" | py '"waves" in d')" True
+run plan advance "$SID"
+like "plan advance of a saved plan: refused" "$RC/$ERR" "^1/otactl: invalid_transition: state: cannot advance a plan that is saved"
+run plan activate "$SID"
+is "staged plan activate: exit 0" "$RC" 0
+run plan advance "$SID"
+is "plan advance: the next wave opens" "$RC/$OUT" "0/plan $SID: wave 2 of 3 open"
+run --json plan status "$SID"
+is "plan status --json: current wave" "$(echo "$OUT" | py 'd["current_wave"], [w["state"] for w in d["waves"]]')" \
+  "(1, ['done', 'open', 'waiting'])"
+run plan advance "$SID"
+run plan advance "$SID"
+like "plan advance past the last wave: refused" "$RC/$ERR" "^1/otactl: invalid_transition: rollout.waves: no wave is left"
+run plan terminate "$SID"
 plan_file "bad" "[{\"component\":\"module\",\"package_id\":$MOD}]" \
   ',"rollout":{"waves":[{"size":"1%"},{"size":"99%"}]}' > "$TMP/badwave.json"
 run plan create "$TMP/badwave.json"

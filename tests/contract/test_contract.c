@@ -552,6 +552,42 @@ static void t_staged(ctx *c, int64_t pkg)
     ota_plan_free(&q);
 }
 
+/* Staged rollouts: the next wave opens by hand on both backends; with
+ * none left, invalid_transition.  (Whitelisted to nobody: it takes no
+ * device from the other plans.) */
+static void t_advance(ctx *c, int64_t pkg)
+{
+    ota_plan p, q;
+    plan_fill(c, &p, pkg);
+    snprintf(p.name, sizeof p.name, "staged advance");
+    staged_fill(&p);
+    p.has_maintenance = false;
+    p.rollout.max_offers_per_minute = 0;
+    ota_strlist_push(&p.whitelist, "nobody-at-all");
+    ok_call(c->b->ops->plan_create(c->b, &p, &E), &E, "advance: a staged plan");
+    ota_plan_init(&q);
+    fails_with(c->b->ops->plan_advance(c->b, p.id, &q, &E), &E, OTA_E_INVALID_TRANSITION,
+               "advance: a saved plan is refused");
+    ok_call(c->b->ops->plan_transition(c->b, p.id, OTA_ACT_ACTIVATE, &q, &E), &E, "advance: activate");
+    ota_plan_free(&q);
+    ok_call(c->b->ops->plan_advance(c->b, p.id, &q, &E), &E, "advance: wave 1 opens");
+    is_int(q.id, p.id, "advance: answers with the plan");
+    ota_plan_free(&q);
+    ota_plan_status st;
+    ok_call(c->b->ops->plan_status_get(c->b, p.id, &st, &E), &E, "advance: status");
+    ok(st.nwaves == 3 && st.current_wave == 1 && st.waves[0].state == OTA_WAVE_DONE &&
+       st.waves[1].state == OTA_WAVE_OPEN && st.waves[2].state == OTA_WAVE_WAITING,
+       "advance: status shows wave 1 open (current %d)", st.current_wave);
+    ok_call(c->b->ops->plan_advance(c->b, p.id, &q, &E), &E, "advance: the last wave opens");
+    ota_plan_free(&q);
+    fails_with(c->b->ops->plan_advance(c->b, p.id, &q, &E), &E, OTA_E_INVALID_TRANSITION,
+               "advance: no wave left is refused");
+    is_str(E.field, "rollout.waves", "advance: ... naming rollout.waves");
+    ok_call(c->b->ops->plan_transition(c->b, p.id, OTA_ACT_TERMINATE, &q, &E), &E, "advance: terminate");
+    ota_plan_free(&q);
+    ota_plan_free(&p);
+}
+
 /* ------------------------------------------------ transitions and jobs */
 /* Transitions fill *p as output only: free the last answer first. */
 static int tr(ctx *c, int64_t id, ota_action a, ota_plan *p, ota_err *e)
@@ -1081,6 +1117,7 @@ int main(int argc, char **argv)
     t_packages(&c, &pkg);
     t_plans(&c, pkg, &plan);
     t_staged(&c, pkg);
+    t_advance(&c, pkg);
     t_rollout(&c, plan, pkg);
     t_corrupt(&c);
     t_sign_audit(&c, pkg);

@@ -221,6 +221,10 @@ like "activation is an event" "$(jq_ '[.events[].to] | join(",")')" active
 like "last_seq" "$(jq_ .last_seq)" '^[0-9]+$'
 acall "$VIEW" GET "/plans/$PID/events?since=-1"
 expect_err "negative since" 400 bad_request
+acall "$VIEW" POST "/plans/$PID/advance"
+expect_err "advance needs the operator role" 403 forbidden
+acall "$OPS" POST "/plans/$PID/advance"
+expect_err "advance a plan without waves" 409 invalid_transition
 acall "$OPS" POST "/plans/$PID/pause"
 is "pause" "$(jq_ .state)" paused
 acall "$OPS" POST "/plans/$PID/resume"

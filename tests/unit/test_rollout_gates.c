@@ -33,6 +33,7 @@ static int64_t gate_plan(fx *f, const gate_spec *g)
     p.min_battery = g->min_battery;
     p.window_start = Y2027;
     p.window_end = Y2028;
+    p.job_timeout = 7 * 86400;  /* jobs here run across hours of local time: no timeout meanwhile */
     snprintf(p.components[0].component, sizeof p.components[0].component, "module");
     p.components[0].package_id = f->pkg_module_full;
     p.ncomponents = 1;
@@ -236,7 +237,7 @@ static void test_running_jobs_and_counts(void)
     fx_close(&f);
 }
 
-/* Migration 6 takes the zone of the attributes stored before it. */
+/* Migration 7 takes the zone of the attributes stored before it. */
 static void test_migration_zone(void)
 {
     fx f;
@@ -246,11 +247,11 @@ static void test_migration_zone(void)
     ota_device_attrs_merge(f.eng, "old", cfg, &f.e);
     json_decref(cfg);
     fx_close(&f);
-    /* the store as it was at version 5 */
+    /* the store as it was at version 6 */
     is_int(db_sql(f.db, "ALTER TABLE devices DROP COLUMN timezone; DROP TABLE rate_buckets;"
-                        " PRAGMA user_version=5"), 0, "the database set back to version 5");
+                        " PRAGMA user_version=6"), 0, "the database set back to version 6");
     f.eng = fixture_engine(f.dir, &f.clock, "test");
-    is_int(ota_engine_schema_version(f.eng), 6, "reopened: migrated to 6");
+    is_int(ota_engine_schema_version(f.eng), 7, "reopened: migrated to 7");
     gate_spec g = {.tz = "Europe/Berlin", .device_timezone = true, .w = {{OTA_DAYS_ALL, 60, 300}}, .nw = 1,
                    .rate = -1};
     gate_plan(&f, &g);

@@ -397,7 +397,9 @@ static void test_report_matrix(void)
                 strcat(list, ",");
             strcat(list, dev);
         }
-    int64_t ps = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = silent, .min_battery = 50});
+    /* jobs in flight stay so past the hour below (the job timeout counts from their start) */
+    int64_t ps = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = silent, .min_battery = 50,
+                                          .job_timeout = 24 * HOUR});
     int64_t pc = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = confirm, .confirm = 1});
     int64_t pe = fx_plan(&f, &(plan_spec){.pkg = f.pkg_module_full, .white = ending, .end = T0 + HOUR});
     ok(ps && pc && pe && fx_act(&f, ps, OTA_ACT_ACTIVATE) == 0 && fx_act(&f, pc, OTA_ACT_ACTIVATE) == 0 &&
