@@ -85,6 +85,16 @@ void audit_engine_plan(ota_engine *eng, const char *action, const char *detail, 
 }
 
 /* --------------------------------------------------------------- reading */
+/* The brake's trips, counted from its audit rows (rollout_brake.c writes
+ * one "plan.brake" row per trip). */
+int ota_brake_trips_total(ota_engine *eng, int64_t *out, ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    int rc = store_audit_count_action(eng, "plan.brake", out, e);
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
 /* Oldest first. */
 int ota_audit_list(ota_engine *eng, const ota_audit_query *q, ota_audit_page *out, ota_err *e)
 {

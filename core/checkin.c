@@ -400,6 +400,8 @@ static int decide(struct ctx *c, struct rdev *d, ota_job_offer *out, ota_err *e)
         ota_defer why;
         if (pending_decision(c, p, s, d, busy, &why, e) < 0)
             return -1;
+        if (why == OTA_DEFER_RATE_LIMIT)
+            out->rate_limited = true;
         if (why == OTA_DEFER_UP_TO_DATE) {
             if (job_move(c, p, s, d, OTA_JOB_SUCCEEDED, OTA_DEFER_UP_TO_DATE, e) < 0)
                 return -1;
@@ -495,6 +497,7 @@ static int checkin_locked(struct ctx *c, const ota_checkin_req *q, ota_job_offer
 static int checkin_run(ota_engine *eng, const ota_checkin_req *q, ota_job_offer *out, bool readonly, ota_err *e)
 {
     out->has_job = false;
+    out->rate_limited = false;
     out->ncomponents = 0;
     out->job_id = out->plan_id = 0;
     if (checkin_check(q, e) < 0)
@@ -505,6 +508,7 @@ static int checkin_run(ota_engine *eng, const ota_checkin_req *q, ota_job_offer 
         struct ctx c = {.eng = eng, .now = ota_engine_now(eng), .readonly = readonly};
         rc = -1;
         out->has_job = false;
+        out->rate_limited = false;
         out->ncomponents = 0;
         if ((c.r = rollout_enter_x(eng, attempt == 0, e))) {
             int t = rollout_tick_run(eng, c.r, readonly, e);

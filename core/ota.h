@@ -589,6 +589,7 @@ typedef struct ota_job_offer {
     int64_t job_id, plan_id;
     ota_mode mode;
     ota_job_state state;                /* offered, awaiting_confirmation or later (re-sent) */
+    bool rate_limited;                  /* a plan's offer rate limit held the device back (reason rate_limit) */
     /* The components offered (at most OTA_MAX_COMPONENTS, ~4 KB each): a
      * heap array sized by what it holds, grown as needed and kept by a
      * reused offer (which then allocates nothing).  Start from a zeroed
@@ -785,6 +786,8 @@ int ota_audit_list(ota_engine *eng, const ota_audit_query *q, ota_audit_page *ou
 void ota_audit_refusal(ota_engine *eng, const char *actor, const char *action, const char *target,
                        const ota_err *e);
 void ota_audit_page_free(ota_audit_page *p);
+/* Times the failure brake tripped, over every plan (its audit rows; never falls). */
+int ota_brake_trips_total(ota_engine *eng, int64_t *out, ota_err *e);
 
 #include "ota_json.h"
 

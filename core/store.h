@@ -153,6 +153,12 @@ int store_audit_page(ota_engine *eng, const ota_audit_query *q, int64_t after, i
                      ota_audit_page *out, ota_err *e);
 /* ---------------------------------------------- end of audit */
 
+/* ================================================ audit counts for otad's metrics (store/audit.c) */
+/* Rows of the trail with this action and outcome "ok" (the trail only grows,
+ * so the count never falls: a Prometheus counter). */
+int store_audit_count_action(ota_engine *eng, const char *action, int64_t *out, ota_err *e);
+/* ---------------------------------------------- end of audit counts */
+
 /* ================================================ packages, files (store/packages.c) */
 /* A new package row and its files (in order), in one transaction; *id is
  * the new package's id.  Call only once every file's blob is in place. */

@@ -290,6 +290,8 @@ static int checkin(ddi *d, const ota_device *known, ota_checkin_req *cr, ota_job
         return -1;
     if (offer->has_job)
         atomic_fetch_add(&d->r->srv->m.checkin_offers, 1);
+    else if (offer->rate_limited)
+        atomic_fetch_add(&d->r->srv->m.rate_limited, 1);
     return 0;
 }
 

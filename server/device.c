@@ -97,7 +97,7 @@ struct pending_checkin {
     ota_checkin_req q;
     struct MHD_Connection *conn;
     int rc;
-    bool has_job;
+    bool has_job, rate_limited;
     ota_err e;
     char *text;
     size_t len;
@@ -120,6 +120,7 @@ static void committer_run(ota_engine *eng, struct pending_checkin *batch, ota_jo
         p->rc = ota_checkin(eng, &p->q, o, &p->e);
         if (p->rc == 0) {
             p->has_job = o->has_job;
+            p->rate_limited = o->rate_limited && !o->has_job;
             if (!(p->text = ota_offer_text(o, &p->len)))
                 p->rc = ota_fail(&p->e, OTA_E_INTERNAL, NULL, "out of memory encoding the answer");
         }
@@ -233,6 +234,8 @@ static MHD_RESULT_T checkin_finish(req *r)
     } else {
         if (p->has_job)
             atomic_fetch_add(&r->srv->m.checkin_offers, 1);
+        if (p->rate_limited)
+            atomic_fetch_add(&r->srv->m.rate_limited, 1);
         ret = reply_json_text(r, 200, p->text, p->len);
         p->text = NULL;  /* taken */
     }
@@ -287,6 +290,8 @@ MHD_RESULT_T h_checkin(req *r)
     }
     if (o->has_job)
         atomic_fetch_add(&r->srv->m.checkin_offers, 1);
+    else if (o->rate_limited)
+        atomic_fetch_add(&r->srv->m.rate_limited, 1);
     size_t n;
     char *text = ota_offer_text(o, &n);
     ota_job_offer_free(o);

@@ -37,11 +37,38 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
+/* The waves of a live staged plan: its current wave and, per wave, its
+ * devices, succeeded and failed (from the status core keeps; only live
+ * plans, so the series stay as many as the plans rolling out). */
+static void metrics_waves(sbuf *cur, sbuf *dev, sbuf *ok, sbuf *bad, int64_t plan, const ota_plan_status *st)
+{
+    sb_printf(cur, "ota_plan_wave{plan=\"%lld\"} %d\n", (long long)plan, st->current_wave);
+    for (size_t k = 0; k < st->nwaves; k++) {
+        sb_printf(dev, "ota_plan_wave_devices{plan=\"%lld\",wave=\"%zu\"} %ld\n", (long long)plan, k,
+                  st->waves[k].devices);
+        sb_printf(ok, "ota_plan_wave_succeeded{plan=\"%lld\",wave=\"%zu\"} %ld\n", (long long)plan, k,
+                  st->waves[k].succeeded);
+        sb_printf(bad, "ota_plan_wave_failed{plan=\"%lld\",wave=\"%zu\"} %ld\n", (long long)plan, k,
+                  st->waves[k].failed);
+    }
+}
+
+static void sb_family(sbuf *b, const char *name, const char *help, const char *type, sbuf *lines)
+{
+    sb_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    if (lines->p)
+        sb_printf(b, "%.*s", (int)lines->n, lines->p);
+    free(lines->p);
+    *lines = (sbuf){0};
+}
+
 /* Plans by state and jobs by state summed over every plan (from the
- * maintained per-plan counters, so no scan of the jobs table). */
+ * maintained per-plan counters, so no scan of the jobs table), and the
+ * waves of live staged plans. */
 static void metrics_engine(otad *s, sbuf *b)
 {
     long plans[OTA_PLAN__COUNT] = {0}, jobs[OTA_JOB__COUNT] = {0};
+    sbuf cur = {0}, dev = {0}, ok = {0}, bad = {0};
     ota_page_req pg;
     memset(&pg, 0, sizeof pg);
     pg.limit = OTA_LIST_MAX;
@@ -55,9 +82,12 @@ static void metrics_engine(otad *s, sbuf *b)
             ota_plan_status st;
             if ((unsigned)page.items[i].state < OTA_PLAN__COUNT)
                 plans[page.items[i].state]++;
-            if (!ota_plan_is_editable(page.items[i].state) && ota_plan_status_get(s->eng, page.items[i].id, &st, &e) == 0)
-                for (int k = 0; k < OTA_JOB__COUNT; k++)
-                    jobs[k] += st.counts[k];
+            if (ota_plan_is_editable(page.items[i].state) || ota_plan_status_get(s->eng, page.items[i].id, &st, &e) < 0)
+                continue;
+            for (int k = 0; k < OTA_JOB__COUNT; k++)
+                jobs[k] += st.counts[k];
+            if (st.nwaves && ota_plan_is_live(st.state))
+                metrics_waves(&cur, &dev, &ok, &bad, page.items[i].id, &st);
         }
         bool more = page.next_cursor[0] != 0;
         snprintf(pg.cursor, sizeof pg.cursor, "%s", page.next_cursor);
@@ -71,6 +101,14 @@ static void metrics_engine(otad *s, sbuf *b)
     sb_printf(b, "# HELP ota_jobs Device jobs by state, over all plans.\n# TYPE ota_jobs gauge\n");
     for (int k = 0; k < OTA_JOB__COUNT; k++)
         sb_printf(b, "ota_jobs{state=\"%s\"} %ld\n", ota_job_state_str((ota_job_state)k), jobs[k]);
+    sb_family(b, "ota_plan_wave", "The current (last open) wave of a live staged plan, 0-based.", "gauge", &cur);
+    sb_family(b, "ota_plan_wave_devices", "Devices in each wave of a live staged plan.", "gauge", &dev);
+    sb_family(b, "ota_plan_wave_succeeded", "Succeeded devices in each wave of a live staged plan.", "gauge", &ok);
+    sb_family(b, "ota_plan_wave_failed", "Failed devices in each wave of a live staged plan.", "gauge", &bad);
+    int64_t trips;
+    if (ota_brake_trips_total(s->eng, &trips, &e) == 0)  /* a store failure leaves the counter out, never at 0 */
+        sb_printf(b, "# HELP ota_brake_trips_total Times the failure brake paused or terminated a plan.\n"
+                  "# TYPE ota_brake_trips_total counter\nota_brake_trips_total %lld\n", (long long)trips);
 }
 
 MHD_RESULT_T h_metrics(req *r)
@@ -87,6 +125,9 @@ MHD_RESULT_T h_metrics(req *r)
     sb_printf(&b, "# HELP ota_checkin_writes_total Check-ins that wrote to the store (group commit).\n"
                   "# TYPE ota_checkin_writes_total counter\nota_checkin_writes_total %lu\n",
               atomic_load(&s->m.checkin_writes));
+    sb_printf(&b, "# HELP ota_offers_rate_limited_total Check-ins answered no job because of a plan's offer rate limit.\n"
+                  "# TYPE ota_offers_rate_limited_total counter\nota_offers_rate_limited_total %lu\n",
+              atomic_load(&s->m.rate_limited));
     sb_printf(&b, "# HELP ota_upload_bytes_total Package file bytes received.\n"
                   "# TYPE ota_upload_bytes_total counter\nota_upload_bytes_total %lu\n",
               atomic_load(&s->m.upload_bytes));

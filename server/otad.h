@@ -55,6 +55,7 @@ typedef struct otad_metrics {
     atomic_ulong checkins;
     atomic_ulong checkin_offers;
     atomic_ulong checkin_writes;   /* check-ins that wrote (through the group commit) */
+    atomic_ulong rate_limited;     /* check-ins answered no job because of a plan's offer rate limit */
     atomic_ulong upload_bytes;
     atomic_ulong inflight;
 } otad_metrics;

@@ -67,3 +67,17 @@ int store_audit_page(ota_engine *eng, const ota_audit_query *q, int64_t after, i
         snprintf(out->next_cursor, sizeof out->next_cursor, "%lld", (long long)out->items[out->n - 1].seq);
     return 0;
 }
+
+int store_audit_count_action(ota_engine *eng, const char *action, int64_t *out, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT count(*) FROM audit WHERE action = ?1 AND outcome = 'ok'", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+    int s = sqlite3_step(st);
+    *out = s == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    store_done(st);
+    if (s != SQLITE_ROW)
+        return store_fail(eng, e, "audit count");
+    return 0;
+}
