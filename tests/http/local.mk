@@ -22,3 +22,6 @@ EXTRA_DIST += tests/http/test_flow_tpc.sh tests/http/test_upload_tpc.sh
 # otad's config file keys applied, flags over the file
 TESTS += tests/http/test_config.sh
 EXTRA_DIST += tests/http/test_config.sh
+# Staged rollouts over REST: waves, advance, the brake, the rate limit, /metrics
+TESTS += tests/http/test_rollout.sh
+EXTRA_DIST += tests/http/test_rollout.sh
