@@ -6,7 +6,10 @@ TESTS += $(HTTP_TESTS)
 EXTRA_DIST += $(HTTP_TESTS) tests/http/otad_lib.sh
 # hawkBit DDI with the real swupdate (tests/http/test_ddi.sh)
 TESTS += tests/http/test_ddi.sh
-EXTRA_DIST += tests/http/test_ddi.sh
+EXTRA_DIST += tests/http/test_ddi.sh tests/http/ddi_lib.sh
+# staged rollouts through DDI: a device outside the open wave, then advanced
+TESTS += tests/http/test_ddi_waves.sh
+EXTRA_DIST += tests/http/test_ddi_waves.sh
 # Trust: signatures over HTTP, plan signature policy, audit visibility by role
 TESTS += tests/http/test_trust.sh
 EXTRA_DIST += tests/http/test_trust.sh
