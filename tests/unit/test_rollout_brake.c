@@ -130,6 +130,8 @@ static void test_trip(void)
     ota_event_page_free(&ev);
     ok(pause_ev == 1, "one plan event records the pause");
     ok(audit_brake(&f, "test") == 1, "one audit row by the engine's actor");
+    int64_t trips = -1;
+    ok(ota_brake_trips_total(f.eng, &trips, &f.e) == 0 && trips == 1, "ota_brake_trips_total counts the trip");
     ota_job_offer o = {0};
     fx_checkin(&f, "b19", "1.1.0", &o);
     ok(!o.has_job || o.job_id == jobs[19], "a paused plan offers nothing new");
@@ -145,6 +147,7 @@ static void test_trip(void)
     ok(fx_state(&f, id) == OTA_PLAN_UPGRADING, "a success after resume: no trip");
     finish(&f, 8, false);
     ok(fx_state(&f, id) == OTA_PLAN_PAUSED && audit_brake(&f, "test") == 2, "one more failure trips it again");
+    ok(ota_brake_trips_total(f.eng, &trips, &f.e) == 0 && trips == 2, "  and ota_brake_trips_total counts it");
     ok(fx_counts_match(&f, id), "counters equal the job rows");
     fx_close(&f);
 }

@@ -289,6 +289,9 @@ static void test_rate_limit(void)
     fx_req(&q, "meter", "r3", "1.1.0", -90, 80);
     is_int(ota_checkin_readonly(f.eng, &q, &o, &f.e), 0, "  its next check-in in the same second: read-only");
     ok(!o.has_job, "  still nothing");
+    ok(o.rate_limited, "  the answer says the rate limit held it back (otad counts it)");
+    is_int(fx_checkin_v(&f, "meter", "weak", "1.1.0", -90, 10, &o), 0, "  the low-battery device again");
+    ok(!o.has_job && !o.rate_limited, "  deferred for its battery, not the rate limit");
     int got = 0;
     for (int s = 1; s < 20; s++)
         got += offers_at(&f, t + s, 3, 2);
