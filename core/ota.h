@@ -589,7 +589,7 @@ typedef struct ota_job_offer {
     int64_t job_id, plan_id;
     ota_mode mode;
     ota_job_state state;                /* offered, awaiting_confirmation or later (re-sent) */
-    bool rate_limited;                  /* a plan's offer rate limit held the device back (reason rate_limit) */
+    bool rate_limited;                  /* a plan's offer rate limit held the device back (not in the REST answer) */
     /* The components offered (at most OTA_MAX_COMPONENTS, ~4 KB each): a
      * heap array sized by what it holds, grown as needed and kept by a
      * reused offer (which then allocates nothing).  Start from a zeroed
