@@ -251,9 +251,13 @@ static int simulate(demo *d, int64_t plan, int ticks, double failure_rate, ota_e
 }
 
 /* Every plan reached its demo state, by the engine's own moves: its state,
- * the wave the engine opened, the brake's paused_reason. */
+ * the wave the engine opened, the brake's paused_reason.  Those hold for
+ * the fixture's fleets; with --devices the plans are where the engine took
+ * them on that fleet. */
 static int check_plans(demo *d, ota_err *e)
 {
+    if (d->devices_override)
+        return 0;
     for (size_t i = 0; i < d->nplans; i++) {
         ota_plan_status s;
         if (d->b->ops->plan_status_get(d->b, d->plans[i].id, &s, e) < 0)
