@@ -105,16 +105,27 @@ static void sim_moves(sim_run *r, size_t i, long tick, const ota_plan_status *s,
                    ota_brake_trips(&w->rollout, finished, failed));
     if (braked && !w->braked) {
         const char *st = ota_plan_state_str(s->state);
-        if (print)
+        if (print) {
             printf("tick %-5ld plan %lld: failure brake tripped: %ld of %ld finished failed (threshold %d%%), "
-                   "plan %s%s\n", tick, id, failed, finished, w->rollout.failure_threshold, st,
+                   "plan %s%s", tick, id, failed, finished, w->rollout.failure_threshold, st,
                    s->paused_reason[0] ? " (failure_threshold)" : "");
-        if (r->moves)
-            json_array_append_new(r->moves, json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:s}", "event", "brake",
-                                                      "tick", (json_int_t)tick, "plan", (json_int_t)id, "failed",
-                                                      (json_int_t)failed, "finished", (json_int_t)finished,
+            if (s->nrollback_plans) {
+                printf(", rollback drafts saved:");
+                for (size_t k = 0; k < s->nrollback_plans; k++)
+                    printf(" %lld", (long long)s->rollback_plans[k]);
+            }
+            printf("\n");
+        }
+        if (r->moves) {
+            json_t *rb = json_array();
+            for (size_t k = 0; k < s->nrollback_plans; k++)
+                json_array_append_new(rb, json_integer(s->rollback_plans[k]));
+            json_array_append_new(r->moves, json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:s, s:o}", "event",
+                                                      "brake", "tick", (json_int_t)tick, "plan", (json_int_t)id,
+                                                      "failed", (json_int_t)failed, "finished", (json_int_t)finished,
                                                       "failure_threshold", w->rollout.failure_threshold, "state", st,
-                                                      "paused_reason", s->paused_reason));
+                                                      "paused_reason", s->paused_reason, "rollback_plans", rb));
+        }
     }
     w->braked = braked;
     w->state = s->state;

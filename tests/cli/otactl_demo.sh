@@ -162,6 +162,21 @@ MOVE=$(echo "$OUT" | py '[(m["failed"], m["finished"]) for m in d["moves"]][0]')
 is "... its figures are the status' open wave" \
   "$(otactl --json plan status "$TRM" | py '(d["waves"][0]["failed"], d["waves"][0]["failed"] + d["waves"][0]["succeeded"])')" "$MOVE"
 is "... and the plan is terminated" "$(otactl --json plan status "$TRM" | py 'd["state"]')" "'terminated'"
+# rollback: the brake ends the plan and the engine saves rollback drafts for
+# the devices already upgraded (a full package of 1.0 to go back to)
+printf 'fw-1.0' > "$TMP/fw10.bin"
+otactl package add --component module --kind full --target 1.0 "$TMP/fw10.bin" >/dev/null
+ROL=$(staged_plan brake-rollback ROL rollback 20)
+run --json sim --plan "$ROL" --until-done --rate 0.3 --failure-rate 0.6 --seed 3
+is "sim --json on a rollback brake: the plan terminated" "$(echo "$OUT" | py '[(m["event"], m["state"]) for m in d["moves"]]')" \
+  "[('brake', 'terminated')]"
+RB=$(echo "$OUT" | py 'd["moves"][0]["rollback_plans"]')
+is "... the drafts it names are the status' rollback_plans" "$(otactl --json plan status "$ROL" | py 'd["rollback_plans"]')" "$RB"
+is "... at least one draft, each a saved plan" \
+  "$(otactl --json plan list --state saved | pyraw "len($RB) > 0 and all(i in [p['id'] for p in d['items']] for i in $RB)")" True
+run sim --plan "$(staged_plan brake-rollback2 ROL2 rollback 20)" --until-done --rate 0.3 --failure-rate 0.6 --seed 3
+like "sim: the brake line names the rollback drafts" "$OUT" "failure brake tripped: .*, plan terminated, rollback drafts saved: [0-9]+"
+
 # waves: a plan that fails rarely opens its waves one by one
 WAV=$(staged_plan waves WAV pause 50)
 run sim --plan "$WAV" --until-done --rate 0.3 --failure-rate 0.05 --seed 3
