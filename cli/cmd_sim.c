@@ -2,7 +2,10 @@
  *
  * Time is a fake clock that starts now (or at the plan's window start, if
  * later) and advances tick_seconds per step, so an hour of rollout runs in
- * moments and a run is repeatable with the same seed. */
+ * moments and a run is repeatable with the same seed.  A staged plan's
+ * moves are reported as the engine's status shows them: one line per wave
+ * opened, one when the failure brake trips (the open waves' failed and
+ * finished devices against the plan's failure_threshold). */
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +18,15 @@ typedef struct sim_run {
     int64_t plans[SIM_MAX_PLANS];
     size_t nplans;
     long targeted;                  /* summed preview at the start */
+    /* per plan: its rollout and what status said last (to report changes) */
+    struct sim_seen {
+        bool has_rollout;
+        ota_rollout rollout;
+        ota_plan_state state;
+        int current_wave;
+        bool braked;
+    } seen[SIM_MAX_PLANS];
+    json_t *moves;                  /* --json: the waves opened and brakes tripped */
 } sim_run;
 
 /* The plans the simulator drives: the one asked for, else every running one. */
@@ -42,12 +54,89 @@ static int sim_plans(ota_backend *b, int64_t plan, sim_run *r, ota_err *e)
         if (b->ops->plan_preview(b, r->plans[i], &pv, e) < 0)
             return -1;
         r->targeted += pv.targeted;
+        ota_plan p;
+        if (b->ops->plan_get(b, r->plans[i], &p, e) < 0)
+            return -1;
+        r->seen[i].has_rollout = p.has_rollout;
+        r->seen[i].rollout = p.rollout;
+        ota_plan_free(&p);
+        ota_plan_status st;
+        if (b->ops->plan_status_get(b, r->plans[i], &st, e) < 0)
+            return -1;
+        r->seen[i].state = st.state;
+        r->seen[i].current_wave = st.current_wave;
+        r->seen[i].braked = st.paused_reason[0] != 0;
     }
     return 0;
 }
 
-/* Sums the status of every driven plan; *done when none has work left. */
-static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bool *done, ota_err *e)
+/* The open waves' figures from status, as the brake weighs them. */
+static void open_waves(const ota_plan_status *s, long *finished, long *failed)
+{
+    *finished = *failed = 0;
+    for (size_t k = 0; k < s->nwaves && (int)k <= s->current_wave; k++) {
+        *finished += s->waves[k].succeeded + s->waves[k].failed;
+        *failed += s->waves[k].failed;
+    }
+}
+
+/* Reports what moved in plan i since the last tick: waves opened, the brake
+ * tripped (paused with paused_reason failure_threshold, or terminated with
+ * the open waves past the threshold, as core's ota_brake_trips says). */
+static void sim_moves(sim_run *r, size_t i, long tick, const ota_plan_status *s, bool print)
+{
+    struct sim_seen *w = &r->seen[i];
+    long long id = (long long)r->plans[i];
+    for (int k = w->current_wave + 1; k <= s->current_wave && (size_t)k < s->nwaves; k++) {
+        char sz[24];
+        ota_wave_size_format(&s->waves[k].size, sz, sizeof sz);
+        if (print)
+            printf("tick %-5ld plan %lld: wave %d of %zu opened (size %s, %ld devices)\n", tick, id, k,
+                   s->nwaves, sz, s->waves[k].devices);
+        if (r->moves)
+            json_array_append_new(r->moves, json_pack("{s:s, s:I, s:I, s:i, s:s, s:I}", "event", "wave_opened",
+                                                      "tick", (json_int_t)tick, "plan", (json_int_t)id, "wave", k,
+                                                      "size", sz, "devices", (json_int_t)s->waves[k].devices));
+    }
+    long finished, failed;
+    open_waves(s, &finished, &failed);
+    bool braked = !strcmp(s->paused_reason, OTA_PAUSED_FAILURE_THRESHOLD) ||
+                  (s->state == OTA_PLAN_TERMINATED && w->state != OTA_PLAN_TERMINATED && w->has_rollout &&
+                   ota_brake_trips(&w->rollout, finished, failed));
+    if (braked && !w->braked) {
+        const char *st = ota_plan_state_str(s->state);
+        if (print) {
+            printf("tick %-5ld plan %lld: failure brake tripped: %ld of %ld finished failed (threshold %d%%), "
+                   "plan %s%s", tick, id, failed, finished, w->rollout.failure_threshold, st,
+                   s->paused_reason[0] ? " (failure_threshold)" : "");
+            if (s->nrollback_plans) {
+                printf(", rollback drafts saved:");
+                for (size_t k = 0; k < s->nrollback_plans; k++)
+                    printf(" %lld", (long long)s->rollback_plans[k]);
+            }
+            printf("\n");
+        }
+        if (r->moves) {
+            json_t *rb = json_array();
+            for (size_t k = 0; k < s->nrollback_plans; k++)
+                json_array_append_new(rb, json_integer(s->rollback_plans[k]));
+            json_array_append_new(r->moves, json_pack("{s:s, s:I, s:I, s:I, s:I, s:i, s:s, s:s, s:o}", "event",
+                                                      "brake", "tick", (json_int_t)tick, "plan", (json_int_t)id,
+                                                      "failed", (json_int_t)failed, "finished", (json_int_t)finished,
+                                                      "failure_threshold", w->rollout.failure_threshold, "state", st,
+                                                      "paused_reason", s->paused_reason, "rollback_plans", rb));
+        }
+    }
+    w->braked = braked;
+    w->state = s->state;
+    if (s->current_wave > w->current_wave)
+        w->current_wave = s->current_wave;
+}
+
+/* Sums the status of every driven plan and reports their moves; *done when
+ * none has work left (a plan the brake paused waits for an operator). */
+static int sim_status(ota_backend *b, sim_run *r, long tick, bool print, ota_plan_status *sum, bool *done,
+                      ota_err *e)
 {
     memset(sum, 0, sizeof *sum);
     long finished = 0, waiting = 0;
@@ -56,11 +145,12 @@ static int sim_status(ota_backend *b, const sim_run *r, ota_plan_status *sum, bo
         ota_plan_status s;
         if (b->ops->plan_status_get(b, r->plans[i], &s, e) < 0)
             return -1;
+        sim_moves(r, i, tick, &s, print);
         for (int k = 0; k < OTA_JOB__COUNT; k++)
             sum->counts[k] += s.counts[k];
         if (i == 0 || s.state > sum->state)
             sum->state = s.state;
-        if (!ota_plan_is_final(s.state))
+        if (!ota_plan_is_final(s.state) && !s.paused_reason[0])
             all_final = false;
     }
     for (int k = 0; k < OTA_JOB__COUNT; k++) {
@@ -148,7 +238,7 @@ int cmd_sim(cli *c, int argc, char **argv)
     if (!b)
         return CLI_REFUSED;
     ota_engine *eng = ota_backend_local_engine(b);
-    sim_run run;
+    sim_run run = {0};
     if (sim_plans(b, plan, &run, &e) < 0)
         return cli_fail(&e);
     if (!run.nplans)
@@ -168,6 +258,7 @@ int cmd_sim(cli *c, int argc, char **argv)
     ota_sim *sim = ota_sim_new(eng, &so, &e);
     if (!sim)
         return cli_fail(&e);
+    run.moves = c->json ? json_array() : NULL;
     ota_plan_status sum = {0};
     bool done = false;
     long tick;
@@ -175,7 +266,7 @@ int cmd_sim(cli *c, int argc, char **argv)
     for (tick = 1; tick <= ticks && !done; tick++) {
         c->fake.t += tick_seconds;
         if (ota_sim_step(sim, &e) < 0 || ota_engine_tick(eng, &e) < 0 ||
-            sim_status(b, &run, &sum, &done, &e) < 0) {
+            sim_status(b, &run, tick, !c->json, &sum, &done, &e) < 0) {
             rc = cli_fail(&e);
             break;
         }
@@ -183,14 +274,17 @@ int cmd_sim(cli *c, int argc, char **argv)
             sim_line(tick, c->fake.t, &sum, run.nplans);
     }
     ota_sim_free(sim);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        json_decref(run.moves);
         return rc;
+    }
     if (c->json) {
         json_t *j = ota_json_status(&sum);
         json_object_del(j, "revision");
         json_object_del(j, "last_seq");
         json_object_set_new(j, "ticks", json_integer(tick - 1));
         json_object_set_new(j, "done", json_boolean(done));
+        json_object_set_new(j, "moves", run.moves);
         cli_print_json(j);
     } else {
         if (quiet)

@@ -6,6 +6,9 @@
  *   plans.json     plans in the API.md shape, except "package" refs instead of
  *                  ids, a window in hours relative to the seed's start, and a
  *                  "demo" member saying which state to drive the plan into
+ *                  (and, for staged plans, the simulated failure rate and
+ *                  what the engine must have done: the wave it opened, the
+ *                  brake's paused_reason; the seed fails if it did not)
  *
  * States are reached honestly, by transitions and the simulator on a fake
  * clock: the clock starts eight hours ago, simulated ticks advance it, and at
@@ -30,7 +33,14 @@ typedef struct demo {
     char tmp[PATH_MAX];
     struct { char ref[80]; int64_t id; } pkgs[DEMO_MAX];
     size_t npkgs;
-    struct { int64_t id; char state[16]; int ticks; } plans[DEMO_MAX];
+    struct {
+        int64_t id;
+        char state[16];
+        int ticks;
+        double failure_rate;
+        int current_wave;       /* -1: no expectation */
+        char paused_reason[32]; /* "": paused by an operator (when paused) */
+    } plans[DEMO_MAX];
     size_t nplans;
     long devices;
 } demo;
@@ -203,6 +213,11 @@ static int seed_plans(demo *d, json_t *plans, ota_err *e)
         d->plans[d->nplans].id = p.id;
         snprintf(d->plans[d->nplans].state, sizeof d->plans[0].state, "%s", str(dm, "state", "saved"));
         d->plans[d->nplans].ticks = (int)json_integer_value(json_object_get(dm, "sim_ticks"));
+        json_t *fr = json_object_get(dm, "failure_rate"), *cw = json_object_get(dm, "current_wave");
+        d->plans[d->nplans].failure_rate = fr ? json_number_value(fr) : 0.06;
+        d->plans[d->nplans].current_wave = cw ? (int)json_integer_value(cw) : -1;
+        snprintf(d->plans[d->nplans].paused_reason, sizeof d->plans[0].paused_reason, "%s",
+                 str(dm, "paused_reason", ""));
         d->nplans++;
     }
     return 0;
@@ -218,10 +233,10 @@ static int transition(demo *d, int64_t id, ota_action a, ota_err *e)
 }
 
 /* Runs the simulator on one plan for a number of one-minute ticks. */
-static int simulate(demo *d, int64_t plan, int ticks, ota_err *e)
+static int simulate(demo *d, int64_t plan, int ticks, double failure_rate, ota_err *e)
 {
     ota_sim_opts o = {.seed = (uint64_t)plan * 7919, .plan_id = plan, .online_per_tick = 0.08,
-                      .failure_rate = 0.06, .confirm_delay = 2, .download_ticks = 3,
+                      .failure_rate = failure_rate, .confirm_delay = 2, .download_ticks = 3,
                       .install_ticks = 2, .tick_seconds = 60};
     ota_sim *s = ota_sim_new(d->eng, &o, e);
     if (!s)
@@ -235,6 +250,32 @@ static int simulate(demo *d, int64_t plan, int ticks, ota_err *e)
     return rc;
 }
 
+/* Every plan reached its demo state, by the engine's own moves: its state,
+ * the wave the engine opened, the brake's paused_reason.  Those hold for
+ * the fixture's fleets; with --devices the plans are where the engine took
+ * them on that fleet. */
+static int check_plans(demo *d, ota_err *e)
+{
+    if (d->devices_override)
+        return 0;
+    for (size_t i = 0; i < d->nplans; i++) {
+        ota_plan_status s;
+        if (d->b->ops->plan_status_get(d->b, d->plans[i].id, &s, e) < 0)
+            return -1;
+        const char *want = d->plans[i].state, *got = ota_plan_state_str(s.state);
+        if (strcmp(want, got))
+            return ota_fail(e, OTA_E_CONFLICT, "plans", "demo plan %lld ended %s, plans.json wants %s",
+                            (long long)d->plans[i].id, got, want);
+        if (d->plans[i].current_wave >= 0 && s.current_wave != d->plans[i].current_wave)
+            return ota_fail(e, OTA_E_CONFLICT, "plans", "demo plan %lld has wave %d open, plans.json wants %d",
+                            (long long)d->plans[i].id, s.current_wave, d->plans[i].current_wave);
+        if (strcmp(s.paused_reason, d->plans[i].paused_reason))
+            return ota_fail(e, OTA_E_CONFLICT, "plans", "demo plan %lld has paused_reason \"%s\", plans.json wants \"%s\"",
+                            (long long)d->plans[i].id, s.paused_reason, d->plans[i].paused_reason);
+    }
+    return 0;
+}
+
 /* Drives each plan into its demo state; "active" ones last, after the
  * clock reached now, so the simulator never touched them. */
 static int drive_plans(demo *d, ota_err *e)
@@ -244,9 +285,11 @@ static int drive_plans(demo *d, ota_err *e)
         int64_t id = d->plans[i].id;
         if (!strcmp(st, "saved") || !strcmp(st, "active"))
             continue;
-        if (transition(d, id, OTA_ACT_ACTIVATE, e) < 0 || simulate(d, id, d->plans[i].ticks, e) < 0)
+        if (transition(d, id, OTA_ACT_ACTIVATE, e) < 0 ||
+            simulate(d, id, d->plans[i].ticks, d->plans[i].failure_rate, e) < 0)
             return -1;
-        if (!strcmp(st, "paused") && transition(d, id, OTA_ACT_PAUSE, e) < 0)
+        /* paused with a reason: the engine's brake paused it, not an operator */
+        if (!strcmp(st, "paused") && !d->plans[i].paused_reason[0] && transition(d, id, OTA_ACT_PAUSE, e) < 0)
             return -1;
         if (!strcmp(st, "terminated") && transition(d, id, OTA_ACT_TERMINATE, e) < 0)
             return -1;
@@ -259,7 +302,7 @@ static int drive_plans(demo *d, ota_err *e)
     for (size_t i = 0; i < d->nplans; i++)
         if (!strcmp(d->plans[i].state, "active") && transition(d, d->plans[i].id, OTA_ACT_ACTIVATE, e) < 0)
             return -1;
-    return 0;
+    return check_plans(d, e);
 }
 
 static int already_seeded(demo *d, json_t *products, ota_err *e)
