@@ -10,6 +10,7 @@ tui_otaconsole_SOURCES = \
 	tui/keys.c tui/theme.c tui/worker.c tui/form.c tui/prompt.c tui/demo.c \
 	tui/packages.c tui/package_form.c tui/plans.c tui/plan_editor.c \
 	tui/plan_status.c tui/dashboard.c tui/help.c \
+	tui/rollout.h tui/rollout_text.c tui/plan_rollout.c tui/rollout_view.c \
 	tui/trust.h tui/trust.c \
 	tui/remote.h tui/remote.c tui/push.c
 tui_otaconsole_LDADD = $(NCURSES_LIBS) $(CLIENT_LIBS)

@@ -3,6 +3,7 @@
  * whitelist editor, component-version picker with diffs shown as
  * "1.1.0 → 1.2.0", copy components from another plan, the targeting
  * preview, and save with the revision (a conflict offers a reload).
+ * The Rollout and Maintenance sub-forms are plan_rollout.c's.
  * Rules are checked with core's ota_validate_plan, so messages are core's. */
 #include <curses.h>
 #include <errno.h>
@@ -13,11 +14,12 @@
 #include <time.h>
 #include "form.h"
 #include "modal.h"
+#include "rollout.h"
 #include "tui.h"
 
 enum { E_NAME, E_PRODUCT, E_MODE, E_RETRIES, E_RSRP, E_BATTERY, E_START, E_END, E_BLACK,
-       E_WHITE, E_ADDCOMP, E_PREVIEW, E_SAVE, E_COMP = 100 };
-enum { M_NAME, M_PRODUCT, M_STRATEGY, M_WINDOW, M_LISTS, M_COMPONENTS, M_GENERAL, M__N };
+       E_WHITE, E_ROLLOUT, E_MAINT, E_ADDCOMP, E_PREVIEW, E_SAVE, E_COMP = 100 };
+enum { M_NAME, M_PRODUCT, M_STRATEGY, M_WINDOW, M_LISTS, M_COMPONENTS, M_ROLLOUT, M_MAINT, M_GENERAL, M__N };
 
 static struct {
     ota_plan w;                  ///< working copy (lists, components, ids, revision)
@@ -62,10 +64,13 @@ static void fields_from_plan(void)
     tfield_set(&E.battery, buf);
     tfield_set(&E.start, fmt_local(E.w.window_start, buf, sizeof buf));
     tfield_set(&E.end, fmt_local(E.w.window_end, buf, sizeof buf));
+    pr_fields_from_plan(&E.w);
 }
 
 static int msg_slot(const char *field)
 {
+    if (!strncmp(field, "rollout", 7) || strstr(field, "retry_interval")) return M_ROLLOUT;
+    if (!strncmp(field, "maintenance", 11)) return M_MAINT;
     if (strstr(field, "name"))      return M_NAME;
     if (strstr(field, "product"))   return M_PRODUCT;
     if (strstr(field, "window"))    return M_WINDOW;
@@ -107,6 +112,7 @@ static int form_to_plan(void)
         snprintf(E.msg[M_WINDOW], sizeof E.msg[0], "window.start: use YYYY-MM-DD HH:MM, local time");
     else if (parse_local(E.end.buf, &E.w.window_end))
         snprintf(E.msg[M_WINDOW], sizeof E.msg[0], "window.end: use YYYY-MM-DD HH:MM, local time");
+    pr_to_plan(&E.w, E.msg[M_ROLLOUT], E.msg[M_MAINT], sizeof E.msg[0]);
     for (int s = 0; s < M__N; s++)
         if (E.msg[s][0])
             return -1;
@@ -131,6 +137,8 @@ static void revalidate(void)
     int slot = E.focus == E_NAME ? M_NAME : E.focus == E_PRODUCT ? M_PRODUCT
              : (E.focus >= E_RETRIES && E.focus <= E_BATTERY) ? M_STRATEGY
              : (E.focus == E_START || E.focus == E_END) ? M_WINDOW : M_GENERAL;
+    if (pr_current())
+        slot = pr_current() == PR_ROLLOUT ? M_ROLLOUT : M_MAINT;
     if (slot != M_GENERAL)
         memcpy(E.msg[slot], keep[slot], sizeof keep[slot]);
 }
@@ -188,6 +196,7 @@ void plan_editor_open(app *a, int64_t id)
     worker_cancel(a->w, PANE_PLAN_EDITOR);
     ota_plan_free(&E.w);
     free(E.irows);
+    pr_close();
     memset(&E, 0, sizeof E);
     ota_plan_init(&E.w);
     if (!a->products_loaded)
@@ -207,7 +216,7 @@ void plan_editor_open(app *a, int64_t id)
 static int stops(int *out)
 {
     int n = 0;
-    for (int f = E_NAME; f <= E_WHITE; f++)
+    for (int f = E_NAME; f <= E_MAINT; f++)
         out[n++] = f;
     for (size_t i = 0; i < E.w.ncomponents; i++)
         out[n++] = E_COMP + (int)i;
@@ -756,6 +765,8 @@ static void discard_yes(app *a, const char *t, void *ctx)
 
 static int editor_input(app *a, int key)
 {
+    if (pr_current())
+        return pr_input(a, key);
     if (E.ids)
         return H_IGNORED;
     tfield *t = text_of(E.focus);
@@ -777,6 +788,8 @@ static int editor_action(app *a, tui_action act)
 {
     if (E.ids)
         return ids_action(a, act);
+    if (pr_current())
+        return act == ACT_SAVE ? save(a) : act == ACT_PREVIEW ? do_preview(a) : pr_action(a, act);
     switch (act) {
     case ACT_NEXT_FIELD: case ACT_DOWN: focus_move(1); revalidate(); return H_REDRAW;
     case ACT_PREV_FIELD: case ACT_UP:   focus_move(-1); revalidate(); return H_REDRAW;
@@ -814,6 +827,11 @@ static int editor_action(app *a, tui_action act)
             E.ifilter[0] = '\0';
             ids_rows();
             return H_REDRAW;
+        case E_ROLLOUT: case E_MAINT: {
+            static const pr_hooks hooks = {changed, refuse_readonly};
+            pr_open(a, &E.w, E.focus == E_ROLLOUT ? PR_ROLLOUT : PR_MAINTENANCE, E.readonly, &hooks);
+            return H_REDRAW;
+        }
         case E_ADDCOMP: if (!refuse_readonly(a)) pick_component(a); return H_REDRAW;
         case E_PREVIEW: return do_preview(a);
         case E_SAVE: return save(a);
@@ -875,8 +893,11 @@ static int msgrow(int y, int x, int w, int slot)
 
 static void editor_draw(app *a, rect r)
 {
-    if (E.ids) {
-        ids_draw(a, r);
+    if (E.ids || pr_current()) {
+        if (E.ids)
+            ids_draw(a, r);
+        else
+            pr_draw(a, r.y, r.x + 2, r.w - 3, r.h, E.msg[M_ROLLOUT], E.msg[M_MAINT]);
         return;
     }
     int x = r.x + 2, w = r.w - 3, y = r.y, xx;
@@ -941,6 +962,15 @@ static void editor_draw(app *a, rect r)
         draw_textf(y, xx, w - (xx - x), EL_WARN, "! %d on both lists", both);
     y++;
     y = msgrow(y, x, w, M_LISTS);
+    for (int f = E_ROLLOUT; f <= E_MAINT; f++) {   /* plan_rollout.c's sub-forms */
+        char sum[300];
+        xx = label(y, x, f == E_ROLLOUT ? "Rollout" : "Maintenance", E.focus == f);
+        snprintf(buf, sizeof buf, "[%.280s ▸]", f == E_ROLLOUT ? rollout_summary(&E.w, sum, sizeof sum)
+                                                             : maintenance_summary(&E.w, sum, sizeof sum));
+        int cw = text_width(buf) < w - LW ? text_width(buf) : w - LW;
+        draw_text(y++, xx, cw, E.focus == f ? EL_FIELD_FOCUS : EL_NORMAL, buf);
+        y = msgrow(y, x, w, f == E_ROLLOUT ? M_ROLLOUT : M_MAINT);
+    }
 
     draw_textf(y++, x, w, EL_HEADER, "Components (%zu)  Enter picks a version · x removes · ^O copies from a plan",
                E.w.ncomponents);
@@ -982,6 +1012,8 @@ static void editor_draw(app *a, rect r)
                    "deferred now: battery %ld · rsrp %ld",
                    E.pv.blacklisted, E.pv.not_whitelisted, E.pv.version_mismatch,
                    E.pv.deferred_battery, E.pv.deferred_rsrp);
+        if (E.pv.nwaves && y < r.y + r.h)
+            draw_text(y++, x, w, EL_NORMAL, rollout_preview_line(&E.pv, buf, sizeof buf));
     }
     if (E.msg[M_GENERAL][0] && y < r.y + r.h)
         draw_text(y++, x, w, EL_ERROR, E.msg[M_GENERAL]);
@@ -990,6 +1022,8 @@ static void editor_draw(app *a, rect r)
 static const char *editor_hint(app *a)
 {
     (void)a;
+    if (pr_current())
+        return pr_hint();
     if (E.ids)
         return "a add · x remove · / search · i import file · Tab other list · Esc back to the plan";
     return "Tab/S-Tab fields · Enter choose · Space mode · ^S save · ^P preview · ^O copy · Esc back";
