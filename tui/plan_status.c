@@ -549,7 +549,7 @@ static void draw_devices(int y, int x, int w, int rows)
     draw_textf(y++, x, w, EL_HEADER, "Devices: %s (f cycles, / picks a state, Enter details) · %zu shown%s",
                S.filter < 0 ? "all" : ota_job_state_str(S.filter), S.nrows,
                S.nrows == DEV_LIMIT ? " (first page)" : "");
-    draw_textf(y++, x, w, EL_DIM, "%-24s %-21s %-3s %-4s %-13s %s", "Device", "State", "Try",
+    draw_textf(y++, x, w, EL_DIM, "%-24s %-21s %-3s %-4s %-12s %s", "Device", "State", "Try",
                "Prog", "Deferred", "Last change / error");
     list_clamp(&S.lv, rows);
     for (int i = 0; i < rows; i++) {
@@ -565,7 +565,7 @@ static void draw_devices(int y, int x, int w, int rows)
         struct tm tm;
         localtime_r(&u, &tm);
         strftime(t, sizeof t, "%H:%M:%S", &tm);
-        snprintf(buf, sizeof buf, "%s %-21s %-3d %3d%% %-13s %s %s", dev, ota_job_state_str(j->state),
+        snprintf(buf, sizeof buf, "%s %-21s %-3d %3d%% %-12s %s %s", dev, ota_job_state_str(j->state),
                  j->attempt, j->progress, rollout_reason_words(j->reason), t, j->error);
         int el = (int)ri == S.lv.sel ? EL_SELECTED : j->state == OTA_JOB_FAILED ? EL_ERROR : EL_NORMAL;
         draw_text(y++, x, w, el, buf);
@@ -663,7 +663,7 @@ static void status_draw(app *a, rect r)
     if (nev < 3)
         nev = 3;
     int rows = r.h - (y - r.y) - 2 - (nev + 1);
-    int wr = rollout_view_rows(&S.st);   /* the waves block, leaving the table 3 rows */
+    int wr = rollout_view_rows(&S.plan, &S.st);   /* the waves block, leaving the table 3 rows */
     if (wr > rows - 3)
         wr = rows - 3 > 0 ? rows - 3 : 0;
     y += rollout_view_draw(&S.plan, &S.st, y, x, w, wr);

@@ -22,7 +22,7 @@ int rollout_waves_parse(const char *text, ota_wave_size *waves, size_t *n, char 
 /* The reverse: "1% 200 100%". */
 const char *rollout_waves_text(const ota_wave_size *waves, size_t n, char *buf, size_t len);
 /* A deferral reason as words for a device row ("wave" -> "later wave",
- * "rate_limit" -> "rate limit", "maintenance_window" -> "maint. window");
+ * "rate_limit" -> "rate limit", "maintenance_window" -> "maint window");
  * others as they are, "" as "-". */
 const char *rollout_reason_words(const char *reason);
 /* One line about a plan's rollout / maintenance (the editor's chips). */
@@ -61,8 +61,10 @@ void pr_draw(struct app *a, int y, int x, int w, int h, const char *rmsg, const 
 const char *pr_hint(void);
 
 /* ------------------------------------------------------ rollout_view.c */
-/* Rows the waves block of live status wants (0: no rollout). */
-int rollout_view_rows(const ota_plan_status *st);
+/* Rows the waves block of live status wants (0: no rollout).  A plan with a
+ * rollout whose status carries no waves (a backend without wave progress)
+ * gets its configured sizes with the figures unknown. */
+int rollout_view_rows(const ota_plan *p, const ota_plan_status *st);
 /* Draws it: a brake line when tripped (alarm colour, figures), the waves
  * table (size, devices, state, succeeded, failed) around the current wave,
  * with advance and soak.  Returns the rows used (<= rows). */

@@ -54,7 +54,7 @@ const char *rollout_reason_words(const char *reason)
 {
     static const struct { const char *word, *words; } t[] = {
         {OTA_REASON_WAVE, "later wave"}, {OTA_REASON_RATE_LIMIT, "rate limit"},
-        {OTA_REASON_MAINTENANCE, "maint. window"}, {OTA_REASON_BATTERY, "battery"},
+        {OTA_REASON_MAINTENANCE, "maint window"}, {OTA_REASON_BATTERY, "battery"},
         {OTA_REASON_RSRP, "signal"}, {OTA_REASON_WINDOW, "plan window"},
         {OTA_REASON_TIMEOUT, "timed out"},
     };

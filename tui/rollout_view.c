@@ -30,12 +30,29 @@ static bool tripped_line(const ota_plan *p, const ota_plan_status *st, char *buf
     return true;
 }
 
-int rollout_view_rows(const ota_plan_status *st)
+int rollout_view_rows(const ota_plan *p, const ota_plan_status *st)
 {
-    if (!st->nwaves)
+    size_t n = st->nwaves ? st->nwaves : p->has_rollout ? p->rollout.nwaves : 0;
+    if (!n)
         return rollout_brake_tripped(st) ? 1 : 0;
-    int shown = st->nwaves < WAVE_ROWS ? (int)st->nwaves : WAVE_ROWS;
+    int shown = n < WAVE_ROWS ? (int)n : WAVE_ROWS;
     return 2 + shown + (rollout_brake_tripped(st) ? 1 : 0);
+}
+
+/* A backend whose status carries no wave progress: the plan's waves as
+ * configured, their figures unknown. */
+static int configured(const ota_plan *p, int y, int x, int w, int rows)
+{
+    char sz[32];
+    int used = 0;
+    draw_textf(y + used++, x, w, EL_HEADER, "Waves: %zu configured · advance %s · no wave progress from the backend",
+               p->rollout.nwaves, ota_advance_str(p->rollout.advance));
+    draw_textf(y + used++, x, w, EL_DIM, "  %-5s %-8s %9s  %-8s %10s %8s", "Wave", "Size", "Devices", "State",
+               "Succeeded", "Failed");
+    for (size_t i = 0; i < p->rollout.nwaves && used < rows; i++)
+        draw_textf(y + used++, x, w, EL_NORMAL, "  %-5zu %-8s %9s  %-8s %10s %8s", i + 1,
+                   ota_wave_size_format(&p->rollout.waves[i], sz, sizeof sz), "-", "-", "-", "-");
+    return used;
 }
 
 int rollout_view_draw(const ota_plan *p, const ota_plan_status *st, int y, int x, int w, int rows)
@@ -45,7 +62,11 @@ int rollout_view_draw(const ota_plan *p, const ota_plan_status *st, int y, int x
     if (rows > 0 && tripped_line(p, st, buf, sizeof buf)) {
         draw_text(y + used++, x, w, EL_TILE_FAIL, buf);
     }
-    if (!st->nwaves || used + 2 > rows)
+    if (used + 2 > rows)
+        return used;
+    if (!st->nwaves && p->has_rollout)
+        return used + configured(p, y + used, x, w, rows - used);
+    if (!st->nwaves)
         return used;
     int cur = st->current_wave;
     const struct ota_wave_status *cw = cur >= 0 && (size_t)cur < st->nwaves ? &st->waves[cur] : NULL;
@@ -103,6 +124,12 @@ int rollout_tile_line(const ota_plan *p, const ota_plan_status *st, char *buf, s
         snprintf(buf, len, "BRAKE: %ld/%ld failed %d%% > %d%%", b.failed, b.finished, b.pct,
                  p->has_rollout ? p->rollout.failure_threshold : 0);
         return EL_TILE_FAIL;
+    }
+    if (!st->nwaves && p->has_rollout) {
+        char w[200];
+        snprintf(buf, len, "waves %s · no progress yet",
+                 rollout_waves_text(p->rollout.waves, p->rollout.nwaves, w, sizeof w));
+        return EL_DIM;
     }
     if (!st->nwaves)
         return -1;
