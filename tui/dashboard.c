@@ -8,13 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "rollout.h"
 #include "tui.h"
 
 #define POLL_SECONDS    2
 #define ROTATE_SECONDS  10
 #define STALE_SECONDS   10
 #define TILE_W          38
-#define TILE_H          8
+#define TILE_H          9   /* 8 rows (the last: waves or the brake) and a gap */
 
 typedef struct tile {
     ota_plan plan;               ///< list row (no id lists)
@@ -67,7 +68,7 @@ static void status_done(app *a, call *c)
         if (D.tiles[i].plan.id == g->id) {
             tile *t = &D.tiles[i];
             if (!t->have_status || memcmp(t->st.counts, g->out.counts, sizeof t->st.counts) ||
-                t->st.state != g->out.state) {
+                t->st.state != g->out.state || rollout_status_take(&t->st, &g->out)) {
                 t->st = g->out;
                 t->have_status = true;
                 app_dirty(a, D_BODY);
@@ -207,9 +208,13 @@ static void draw_tile(const tile *t, int y, int x, int w)
     long ok = n[OTA_JOB_SUCCEEDED], bad = n[OTA_JOB_FAILED];
     int iw = w - 2;
     int sw = (int)strlen(ota_plan_state_str(t->plan.state)) + 1;
-    draw_text(y, x, iw - sw, bad ? EL_TILE_FAIL : EL_TILE_TITLE, t->plan.name);
+    bool brake = t->have_status && rollout_brake_tripped(&t->st);
+    draw_text(y, x, iw - sw, bad || brake ? EL_TILE_FAIL : EL_TILE_TITLE, t->plan.name);
     draw_text(y, x + iw - sw, sw, state_el(t->plan.state), ota_plan_state_str(t->plan.state));
     draw_textf(y + 1, x, iw, EL_DIM, "%s · plan %lld", t->plan.product, (long long)t->plan.id);
+    int wel = t->have_status ? rollout_tile_line(&t->plan, &t->st, buf, sizeof buf) : -1;
+    if (wel >= 0)   /* waves and a tripped brake: the tile's last row */
+        draw_text(y + 7, x, iw, wel, buf);
     snprintf(big, sizeof big, "%ld", ok);
     int bw = draw_big(y + 2, x, iw - 12, EL_BIG, big);
     snprintf(buf, sizeof buf, "/ %ld", total);

@@ -3,6 +3,8 @@
  * whitelist editor, component-version picker with diffs shown as
  * "1.1.0 → 1.2.0", copy components from another plan, the targeting
  * preview, and save with the revision (a conflict offers a reload).
+ * The id lists are plan_ids.c's, the Rollout and Maintenance sub-forms
+ * plan_rollout.c's.
  * Rules are checked with core's ota_validate_plan, so messages are core's. */
 #include <curses.h>
 #include <errno.h>
@@ -13,11 +15,13 @@
 #include <time.h>
 #include "form.h"
 #include "modal.h"
+#include "plan_ids.h"
+#include "rollout.h"
 #include "tui.h"
 
 enum { E_NAME, E_PRODUCT, E_MODE, E_RETRIES, E_RSRP, E_BATTERY, E_START, E_END, E_BLACK,
-       E_WHITE, E_ADDCOMP, E_PREVIEW, E_SAVE, E_COMP = 100 };
-enum { M_NAME, M_PRODUCT, M_STRATEGY, M_WINDOW, M_LISTS, M_COMPONENTS, M_GENERAL, M__N };
+       E_WHITE, E_ROLLOUT, E_MAINT, E_ADDCOMP, E_PREVIEW, E_SAVE, E_COMP = 100 };
+enum { M_NAME, M_PRODUCT, M_STRATEGY, M_WINDOW, M_LISTS, M_COMPONENTS, M_ROLLOUT, M_MAINT, M_GENERAL, M__N };
 
 static struct {
     ota_plan w;                  ///< working copy (lists, components, ids, revision)
@@ -31,23 +35,8 @@ static struct {
     char msg[M__N][480];
     bool tried;                  ///< a save was attempted: show every message
     int comp_top;
-    /* id list editor */
-    bool ids;                    ///< showing the blacklist / whitelist editor
-    int which;                   ///< 0 blacklist, 1 whitelist
-    listview ilv;
-    char ifilter[128];
-    int *irows; int nirows;
 } E;
 
-static ota_strlist *cur_list(void) { return E.which ? &E.w.whitelist : &E.w.blacklist; }
-
-static int both_count(void)
-{
-    int n = 0;
-    for (size_t i = 0; i < E.w.blacklist.n; i++)
-        n += ota_strlist_has(&E.w.whitelist, E.w.blacklist.v[i]);
-    return n;
-}
 
 /* ------------------------------------------------------------ plumbing */
 static void fields_from_plan(void)
@@ -62,10 +51,13 @@ static void fields_from_plan(void)
     tfield_set(&E.battery, buf);
     tfield_set(&E.start, fmt_local(E.w.window_start, buf, sizeof buf));
     tfield_set(&E.end, fmt_local(E.w.window_end, buf, sizeof buf));
+    pr_fields_from_plan(&E.w);
 }
 
 static int msg_slot(const char *field)
 {
+    if (!strncmp(field, "rollout", 7) || strstr(field, "retry_interval")) return M_ROLLOUT;
+    if (!strncmp(field, "maintenance", 11)) return M_MAINT;
     if (strstr(field, "name"))      return M_NAME;
     if (strstr(field, "product"))   return M_PRODUCT;
     if (strstr(field, "window"))    return M_WINDOW;
@@ -107,6 +99,7 @@ static int form_to_plan(void)
         snprintf(E.msg[M_WINDOW], sizeof E.msg[0], "window.start: use YYYY-MM-DD HH:MM, local time");
     else if (parse_local(E.end.buf, &E.w.window_end))
         snprintf(E.msg[M_WINDOW], sizeof E.msg[0], "window.end: use YYYY-MM-DD HH:MM, local time");
+    pr_to_plan(&E.w, E.msg[M_ROLLOUT], E.msg[M_MAINT], sizeof E.msg[0]);
     for (int s = 0; s < M__N; s++)
         if (E.msg[s][0])
             return -1;
@@ -131,6 +124,8 @@ static void revalidate(void)
     int slot = E.focus == E_NAME ? M_NAME : E.focus == E_PRODUCT ? M_PRODUCT
              : (E.focus >= E_RETRIES && E.focus <= E_BATTERY) ? M_STRATEGY
              : (E.focus == E_START || E.focus == E_END) ? M_WINDOW : M_GENERAL;
+    if (pr_current())
+        slot = pr_current() == PR_ROLLOUT ? M_ROLLOUT : M_MAINT;
     if (slot != M_GENERAL)
         memcpy(E.msg[slot], keep[slot], sizeof keep[slot]);
 }
@@ -187,7 +182,8 @@ void plan_editor_open(app *a, int64_t id)
 {
     worker_cancel(a->w, PANE_PLAN_EDITOR);
     ota_plan_free(&E.w);
-    free(E.irows);
+    ids_close();
+    pr_close();
     memset(&E, 0, sizeof E);
     ota_plan_init(&E.w);
     if (!a->products_loaded)
@@ -207,7 +203,7 @@ void plan_editor_open(app *a, int64_t id)
 static int stops(int *out)
 {
     int n = 0;
-    for (int f = E_NAME; f <= E_WHITE; f++)
+    for (int f = E_NAME; f <= E_MAINT; f++)
         out[n++] = f;
     for (size_t i = 0; i < E.w.ncomponents; i++)
         out[n++] = E_COMP + (int)i;
@@ -556,195 +552,13 @@ static int do_preview(app *a)
     return H_REDRAW;
 }
 
-/* ------------------------------------------------------------ id lists */
-static void ids_rows(void)
-{
-    ota_strlist *l = cur_list();
-    free(E.irows);
-    E.irows = calloc(l->n + 1, sizeof *E.irows);
-    if (!E.irows)
-        abort();
-    E.nirows = 0;
-    for (size_t i = 0; i < l->n; i++)
-        if (!E.ifilter[0] || strcasestr(l->v[i], E.ifilter))
-            E.irows[E.nirows++] = (int)i;
-    E.ilv.n = E.nirows;
-}
-
-static int list_add(app *a, const char *id)
-{
-    ota_err e;
-    if (ota_validate_device_id(id, &e)) {
-        app_error(a, E.which ? "whitelist" : "blacklist", &e);
-        return -1;
-    }
-    if (ota_strlist_has(cur_list(), id))
-        return 0;
-    if (ota_strlist_push(cur_list(), id))
-        abort();
-    return 1;
-}
-
-static void id_added(app *a, const char *text, void *ctx)
-{
-    (void)ctx;
-    if (!*text)
-        return;
-    int r = list_add(a, text);
-    if (r > 0) {
-        changed(a);
-        if (ota_strlist_has(E.which ? &E.w.blacklist : &E.w.whitelist, text))
-            app_msg(a, MSG_WARN, "%s is on both lists: the blacklist wins, it will not be upgraded", text);
-        else
-            app_msg(a, MSG_OK, "Added %s", text);
-    } else if (r == 0) {
-        app_msg(a, MSG_INFO, "%s is already on the list", text);
-    }
-    ids_rows();
-}
-
-static void ids_imported(app *a, const char *path, void *ctx)
-{
-    (void)ctx;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        app_msg(a, MSG_ERROR, "import: %s: %s", path, strerror(errno));
-        return;
-    }
-    char line[512];
-    int lineno = 0, added = 0, dup = 0;
-    /* all or nothing: a bad id stops the import before anything is added */
-    ota_strlist tmp = {0};
-    while (fgets(line, sizeof line, f)) {
-        lineno++;
-        char *s = line + strspn(line, " \t");
-        s[strcspn(s, "\r\n")] = '\0';
-        for (size_t n = strlen(s); n && (s[n - 1] == ' ' || s[n - 1] == '\t'); n--)
-            s[n - 1] = '\0';
-        if (!*s || *s == '#')
-            continue;
-        ota_err e;
-        if (ota_validate_device_id(s, &e)) {
-            char buf[600];
-            app_msg(a, MSG_ERROR, "import: %s:%d: %s (nothing imported)", path, lineno,
-                    ota_err_format(&e, buf, sizeof buf));
-            ota_strlist_free(&tmp);
-            fclose(f);
-            return;
-        }
-        if (ota_strlist_push(&tmp, s))
-            abort();
-    }
-    fclose(f);
-    for (size_t i = 0; i < tmp.n; i++) {
-        if (ota_strlist_has(cur_list(), tmp.v[i])) {
-            dup++;
-            continue;
-        }
-        if (ota_strlist_push(cur_list(), tmp.v[i]))
-            abort();
-        added++;
-    }
-    ota_strlist_free(&tmp);
-    ids_rows();
-    changed(a);
-    app_msg(a, MSG_OK, "Imported %d ids into the %s (%d already there)", added,
-            E.which ? "whitelist" : "blacklist", dup);
-}
-
-static void ids_filter(app *a, const char *text, void *ctx)
-{
-    (void)ctx;
-    text_copy(E.ifilter, sizeof E.ifilter, text);
-    E.ilv.sel = E.ilv.top = 0;
-    ids_rows();
-    app_dirty(a, D_BODY);
-}
-
-static int ids_action(app *a, tui_action act)
-{
-    switch (act) {
-    case ACT_BACK: case ACT_QUIT:
-        E.ids = false;
-        return H_REDRAW;
-    case ACT_NEXT_FIELD: case ACT_PREV_FIELD:
-        E.which = !E.which;
-        E.ilv.sel = E.ilv.top = 0;
-        ids_rows();
-        return H_REDRAW;
-    case ACT_ADD:
-        if (refuse_readonly(a))
-            return H_HANDLED;
-        prompt_text(a, E.which ? "Add to the whitelist:" : "Add to the blacklist:", "", false,
-                    id_added, NULL, NULL);
-        return H_REDRAW;
-    case ACT_IMPORT:
-        if (refuse_readonly(a))
-            return H_HANDLED;
-        prompt_text(a, "Import ids from file (Tab completes):", "", true, ids_imported, NULL, NULL);
-        return H_REDRAW;
-    case ACT_FILTER:
-        prompt_text(a, "Search ids:", E.ifilter, false, ids_filter, NULL, NULL);
-        return H_REDRAW;
-    case ACT_REMOVE: {
-        if (refuse_readonly(a) || E.ilv.sel >= E.nirows)
-            return H_HANDLED;
-        ota_strlist *l = cur_list();
-        size_t i = (size_t)E.irows[E.ilv.sel];
-        free(l->v[i]);
-        memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof *l->v);
-        l->n--;
-        ids_rows();
-        changed(a);
-        return H_REDRAW;
-    }
-    default:
-        return list_move(&E.ilv, act, a->lay.body.h - 4);
-    }
-}
-
-static void ids_draw(app *a, rect r)
-{
-    (void)a;
-    int x = r.x + 2, w = r.w - 3, y = r.y;
-    ids_rows();
-    int both = both_count();
-    char buf[512];
-    int n = snprintf(buf, sizeof buf, " Blacklist (%zu) ", E.w.blacklist.n);
-    draw_text(y, x, n, E.which == 0 ? EL_TAB_ACTIVE : EL_TAB, buf);
-    int m = snprintf(buf, sizeof buf, " Whitelist (%zu) ", E.w.whitelist.n);
-    draw_text(y, x + n + 1, m, E.which == 1 ? EL_TAB_ACTIVE : EL_TAB, buf);
-    if (both)
-        draw_textf(y, x + n + m + 2, w - n - m - 2, EL_WARN,
-                   "! %d id%s on both lists: the blacklist wins", both, both == 1 ? "" : "s");
-    y++;
-    draw_textf(y++, x, w, EL_DIM, "%s%s%s", E.which ? "Only whitelisted devices are upgraded (empty: all)."
-                                                   : "Blacklisted devices are never upgraded.",
-               E.ifilter[0] ? "  search: " : "", E.ifilter);
-    int rows = r.h - 3;
-    list_clamp(&E.ilv, rows);
-    ota_strlist *l = cur_list();
-    ota_strlist *other = E.which ? &E.w.blacklist : &E.w.whitelist;
-    for (int i = 0; i < rows; i++) {
-        int ri = E.ilv.top + i;
-        if (ri >= E.nirows) {
-            draw_text(y++, x, w, EL_DIM, ri == 0 ? (E.ifilter[0] ? "(no id matches)" : "(empty: a adds, i imports)") : "");
-            continue;
-        }
-        const char *id = l->v[E.irows[ri]];
-        bool dup = ota_strlist_has(other, id);
-        snprintf(buf, sizeof buf, "%s %s%s", dup ? "!" : " ", id, dup ? "   (on both lists)" : "");
-        draw_text(y++, x, w, ri == E.ilv.sel ? EL_SELECTED : dup ? EL_WARN : EL_NORMAL, buf);
-    }
-}
-
 /* ---------------------------------------------------------------- keys */
 static bool editor_unsaved(app *a) { (void)a; return E.dirty; }
 
 static int editor_scopes(app *a)
 {
     (void)a;
-    return E.ids ? SC_IDS | SC_MOVE : SC_FORM | SC_EDITOR | SC_MOVE;
+    return ids_active() ? SC_IDS | SC_MOVE : SC_FORM | SC_EDITOR | SC_MOVE;
 }
 
 static void discard_yes(app *a, const char *t, void *ctx)
@@ -756,7 +570,9 @@ static void discard_yes(app *a, const char *t, void *ctx)
 
 static int editor_input(app *a, int key)
 {
-    if (E.ids)
+    if (pr_current())
+        return pr_input(a, key);
+    if (ids_active())
         return H_IGNORED;
     tfield *t = text_of(E.focus);
     if (!t || key == '\t' || key == '\n' || key == '\r' || key == KEY_ESC || key == KEY_UP ||
@@ -775,8 +591,10 @@ static int editor_input(app *a, int key)
 
 static int editor_action(app *a, tui_action act)
 {
-    if (E.ids)
+    if (ids_active())
         return ids_action(a, act);
+    if (pr_current())
+        return act == ACT_SAVE ? save(a) : act == ACT_PREVIEW ? do_preview(a) : pr_action(a, act);
     switch (act) {
     case ACT_NEXT_FIELD: case ACT_DOWN: focus_move(1); revalidate(); return H_REDRAW;
     case ACT_PREV_FIELD: case ACT_UP:   focus_move(-1); revalidate(); return H_REDRAW;
@@ -808,12 +626,16 @@ static int editor_action(app *a, tui_action act)
         case E_PRODUCT: if (!refuse_readonly(a)) pick_product(a); return H_REDRAW;
         case E_MODE: return editor_action(a, ACT_CYCLE);
         case E_BLACK: case E_WHITE:
-            E.ids = true;
-            E.which = E.focus == E_WHITE;
-            E.ilv.sel = E.ilv.top = 0;
-            E.ifilter[0] = '\0';
-            ids_rows();
+        {
+            static const ids_hooks hooks = {changed, refuse_readonly};
+            ids_open(a, &E.w, E.focus == E_WHITE, &hooks);
             return H_REDRAW;
+        }
+        case E_ROLLOUT: case E_MAINT: {
+            static const pr_hooks hooks = {changed, refuse_readonly};
+            pr_open(a, &E.w, E.focus == E_ROLLOUT ? PR_ROLLOUT : PR_MAINTENANCE, E.readonly, &hooks);
+            return H_REDRAW;
+        }
         case E_ADDCOMP: if (!refuse_readonly(a)) pick_component(a); return H_REDRAW;
         case E_PREVIEW: return do_preview(a);
         case E_SAVE: return save(a);
@@ -875,8 +697,11 @@ static int msgrow(int y, int x, int w, int slot)
 
 static void editor_draw(app *a, rect r)
 {
-    if (E.ids) {
-        ids_draw(a, r);
+    if (ids_active() || pr_current()) {
+        if (ids_active())
+            ids_draw(a, r);
+        else
+            pr_draw(a, r.y, r.x + 2, r.w - 3, r.h, E.msg[M_ROLLOUT], E.msg[M_MAINT]);
         return;
     }
     int x = r.x + 2, w = r.w - 3, y = r.y, xx;
@@ -936,11 +761,20 @@ static void editor_draw(app *a, rect r)
     xx = chip(y, xx, E_BLACK, buf) + 2;
     snprintf(buf, sizeof buf, "[whitelist: %zu ids]", E.w.whitelist.n);
     xx = chip(y, xx, E_WHITE, buf) + 2;
-    int both = both_count();
+    int both = ids_both_count(&E.w);
     if (both)
         draw_textf(y, xx, w - (xx - x), EL_WARN, "! %d on both lists", both);
     y++;
     y = msgrow(y, x, w, M_LISTS);
+    for (int f = E_ROLLOUT; f <= E_MAINT; f++) {   /* plan_rollout.c's sub-forms */
+        char sum[300];
+        xx = label(y, x, f == E_ROLLOUT ? "Rollout" : "Maintenance", E.focus == f);
+        snprintf(buf, sizeof buf, "[%.280s ▸]", f == E_ROLLOUT ? rollout_summary(&E.w, sum, sizeof sum)
+                                                             : maintenance_summary(&E.w, sum, sizeof sum));
+        int cw = text_width(buf) < w - LW ? text_width(buf) : w - LW;
+        draw_text(y++, xx, cw, E.focus == f ? EL_FIELD_FOCUS : EL_NORMAL, buf);
+        y = msgrow(y, x, w, f == E_ROLLOUT ? M_ROLLOUT : M_MAINT);
+    }
 
     draw_textf(y++, x, w, EL_HEADER, "Components (%zu)  Enter picks a version · x removes · ^O copies from a plan",
                E.w.ncomponents);
@@ -982,6 +816,8 @@ static void editor_draw(app *a, rect r)
                    "deferred now: battery %ld · rsrp %ld",
                    E.pv.blacklisted, E.pv.not_whitelisted, E.pv.version_mismatch,
                    E.pv.deferred_battery, E.pv.deferred_rsrp);
+        if (E.pv.nwaves && y < r.y + r.h)
+            draw_text(y++, x, w, EL_NORMAL, rollout_preview_line(&E.pv, buf, sizeof buf));
     }
     if (E.msg[M_GENERAL][0] && y < r.y + r.h)
         draw_text(y++, x, w, EL_ERROR, E.msg[M_GENERAL]);
@@ -990,8 +826,10 @@ static void editor_draw(app *a, rect r)
 static const char *editor_hint(app *a)
 {
     (void)a;
-    if (E.ids)
-        return "a add · x remove · / search · i import file · Tab other list · Esc back to the plan";
+    if (pr_current())
+        return pr_hint();
+    if (ids_active())
+        return ids_hint();
     return "Tab/S-Tab fields · Enter choose · Space mode · ^S save · ^P preview · ^O copy · Esc back";
 }
 
@@ -999,9 +837,7 @@ static void editor_done(app *a)
 {
     (void)a;
     ota_plan_free(&E.w);
-    free(E.irows);
-    E.irows = NULL;
-    E.nirows = 0;
+    ids_close();
 }
 
 const pane_ops pane_plan_editor = {

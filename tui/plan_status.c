@@ -10,6 +10,7 @@
 #include <time.h>
 #include "modal.h"
 #include "remote.h"
+#include "rollout.h"
 #include "tui.h"
 
 #define TAIL_MAX   64
@@ -144,6 +145,8 @@ static void status_done(app *a, call *c)
         memcpy(S.st.counts, st->counts, sizeof S.st.counts);
         app_dirty(a, D_BODY);
     }
+    if (rollout_status_take(&S.st, st))
+        app_dirty(a, D_BODY);
     S.have_status = true;
     if (first) {
         /* the tail starts a little before now; then we follow from here */
@@ -546,8 +549,8 @@ static void draw_devices(int y, int x, int w, int rows)
     draw_textf(y++, x, w, EL_HEADER, "Devices: %s (f cycles, / picks a state, Enter details) · %zu shown%s",
                S.filter < 0 ? "all" : ota_job_state_str(S.filter), S.nrows,
                S.nrows == DEV_LIMIT ? " (first page)" : "");
-    draw_textf(y++, x, w, EL_DIM, "%-24s %-21s %-7s %-5s %-10s %s", "Device", "State", "Attempt",
-               "Prog", "Reason", "Last change / error");
+    draw_textf(y++, x, w, EL_DIM, "%-24s %-21s %-3s %-4s %-12s %s", "Device", "State", "Try",
+               "Prog", "Deferred", "Last change / error");
     list_clamp(&S.lv, rows);
     for (int i = 0; i < rows; i++) {
         size_t ri = (size_t)(S.lv.top + i);
@@ -562,8 +565,8 @@ static void draw_devices(int y, int x, int w, int rows)
         struct tm tm;
         localtime_r(&u, &tm);
         strftime(t, sizeof t, "%H:%M:%S", &tm);
-        snprintf(buf, sizeof buf, "%s %-21s %-7d %3d%%  %-10s %s %s", dev, ota_job_state_str(j->state),
-                 j->attempt, j->progress, j->reason[0] ? j->reason : "-", t, j->error);
+        snprintf(buf, sizeof buf, "%s %-21s %-3d %3d%% %-12s %s %s", dev, ota_job_state_str(j->state),
+                 j->attempt, j->progress, rollout_reason_words(j->reason), t, j->error);
         int el = (int)ri == S.lv.sel ? EL_SELECTED : j->state == OTA_JOB_FAILED ? EL_ERROR : EL_NORMAL;
         draw_text(y++, x, w, el, buf);
     }
@@ -660,6 +663,11 @@ static void status_draw(app *a, rect r)
     if (nev < 3)
         nev = 3;
     int rows = r.h - (y - r.y) - 2 - (nev + 1);
+    int wr = rollout_view_rows(&S.plan, &S.st);   /* the waves block, leaving the table 3 rows */
+    if (wr > rows - 3)
+        wr = rows - 3 > 0 ? rows - 3 : 0;
+    y += rollout_view_draw(&S.plan, &S.st, y, x, w, wr);
+    rows -= wr;
     if (S.detail)
         draw_detail(y, x, w, rows + 2);
     else

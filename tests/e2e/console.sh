@@ -83,7 +83,7 @@ check "import fills the whitelist" $S "Imported 100 ids into the whitelist"
 check "ids on both lists are flagged" $S "2 ids on both lists: the blacklist wins"
 keys $S Escape
 check "back in the editor, counts shown" $S "blacklist: 2 ids.*whitelist: 100 ids"
-keys $S Tab Tab Enter
+keys $S Tab Tab Tab Tab Enter   # whitelist, Rollout, Maintenance, + add a component
 check "add component offers the known components" $S "Add a component"
 text $S "module"; keys $S Enter
 check "a version picker for that component" $S "Version of module"

@@ -20,3 +20,7 @@ EXTRA_DIST += tests/e2e/console_themes.sh
 # The device detail in live status against a real otad (tmux)
 TESTS += tests/e2e/console_device.sh
 EXTRA_DIST += tests/e2e/console_device.sh
+# Staged rollouts in the console at 80x24: the Rollout and Maintenance
+# sub-forms, bad input named, saved and reopened, waves in live status (tmux)
+TESTS += tests/e2e/console_rollout.sh
+EXTRA_DIST += tests/e2e/console_rollout.sh

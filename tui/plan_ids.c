@@ -1,0 +1,239 @@
+/* plan_ids.c: the plan editor's blacklist / whitelist editor: add, remove,
+ * search, import from a file (all or nothing, ids checked by core's
+ * ota_validate_device_id), ids on both lists flagged (the blacklist wins).
+ * It edits the editor's working copy (plan_editor.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "modal.h"
+#include "plan_ids.h"
+
+static struct {
+    ota_plan *w;                 ///< the editor's working copy
+    bool active;
+    ids_hooks h;
+    int which;                   ///< 0 blacklist, 1 whitelist
+    listview ilv;
+    char ifilter[128];
+    int *irows; int nirows;
+} I;
+
+static ota_strlist *cur_list(void) { return I.which ? &I.w->whitelist : &I.w->blacklist; }
+
+int ids_both_count(const ota_plan *w)
+{
+    int n = 0;
+    for (size_t i = 0; i < w->blacklist.n; i++)
+        n += ota_strlist_has(&w->whitelist, w->blacklist.v[i]);
+    return n;
+}
+
+static void ids_rows(void)
+{
+    ota_strlist *l = cur_list();
+    free(I.irows);
+    I.irows = calloc(l->n + 1, sizeof *I.irows);
+    if (!I.irows)
+        abort();
+    I.nirows = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (!I.ifilter[0] || strcasestr(l->v[i], I.ifilter))
+            I.irows[I.nirows++] = (int)i;
+    I.ilv.n = I.nirows;
+}
+
+static int list_add(app *a, const char *id)
+{
+    ota_err e;
+    if (ota_validate_device_id(id, &e)) {
+        app_error(a, I.which ? "whitelist" : "blacklist", &e);
+        return -1;
+    }
+    if (ota_strlist_has(cur_list(), id))
+        return 0;
+    if (ota_strlist_push(cur_list(), id))
+        abort();
+    return 1;
+}
+
+static void id_added(app *a, const char *text, void *ctx)
+{
+    (void)ctx;
+    if (!*text)
+        return;
+    int r = list_add(a, text);
+    if (r > 0) {
+        I.h.changed(a);
+        if (ota_strlist_has(I.which ? &I.w->blacklist : &I.w->whitelist, text))
+            app_msg(a, MSG_WARN, "%s is on both lists: the blacklist wins, it will not be upgraded", text);
+        else
+            app_msg(a, MSG_OK, "Added %s", text);
+    } else if (r == 0) {
+        app_msg(a, MSG_INFO, "%s is already on the list", text);
+    }
+    ids_rows();
+}
+
+static void ids_imported(app *a, const char *path, void *ctx)
+{
+    (void)ctx;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        app_msg(a, MSG_ERROR, "import: %s: %s", path, strerror(errno));
+        return;
+    }
+    char line[512];
+    int lineno = 0, added = 0, dup = 0;
+    /* all or nothing: a bad id stops the import before anything is added */
+    ota_strlist tmp = {0};
+    while (fgets(line, sizeof line, f)) {
+        lineno++;
+        char *s = line + strspn(line, " \t");
+        s[strcspn(s, "\r\n")] = '\0';
+        for (size_t n = strlen(s); n && (s[n - 1] == ' ' || s[n - 1] == '\t'); n--)
+            s[n - 1] = '\0';
+        if (!*s || *s == '#')
+            continue;
+        ota_err e;
+        if (ota_validate_device_id(s, &e)) {
+            char buf[600];
+            app_msg(a, MSG_ERROR, "import: %s:%d: %s (nothing imported)", path, lineno,
+                    ota_err_format(&e, buf, sizeof buf));
+            ota_strlist_free(&tmp);
+            fclose(f);
+            return;
+        }
+        if (ota_strlist_push(&tmp, s))
+            abort();
+    }
+    fclose(f);
+    for (size_t i = 0; i < tmp.n; i++) {
+        if (ota_strlist_has(cur_list(), tmp.v[i])) {
+            dup++;
+            continue;
+        }
+        if (ota_strlist_push(cur_list(), tmp.v[i]))
+            abort();
+        added++;
+    }
+    ota_strlist_free(&tmp);
+    ids_rows();
+    I.h.changed(a);
+    app_msg(a, MSG_OK, "Imported %d ids into the %s (%d already there)", added,
+            I.which ? "whitelist" : "blacklist", dup);
+}
+
+static void ids_filter(app *a, const char *text, void *ctx)
+{
+    (void)ctx;
+    text_copy(I.ifilter, sizeof I.ifilter, text);
+    I.ilv.sel = I.ilv.top = 0;
+    ids_rows();
+    app_dirty(a, D_BODY);
+}
+
+int ids_action(app *a, tui_action act)
+{
+    switch (act) {
+    case ACT_BACK: case ACT_QUIT:
+        I.active = false;
+        return H_REDRAW;
+    case ACT_NEXT_FIELD: case ACT_PREV_FIELD:
+        I.which = !I.which;
+        I.ilv.sel = I.ilv.top = 0;
+        ids_rows();
+        return H_REDRAW;
+    case ACT_ADD:
+        if (I.h.refuse_readonly(a))
+            return H_HANDLED;
+        prompt_text(a, I.which ? "Add to the whitelist:" : "Add to the blacklist:", "", false,
+                    id_added, NULL, NULL);
+        return H_REDRAW;
+    case ACT_IMPORT:
+        if (I.h.refuse_readonly(a))
+            return H_HANDLED;
+        prompt_text(a, "Import ids from file (Tab completes):", "", true, ids_imported, NULL, NULL);
+        return H_REDRAW;
+    case ACT_FILTER:
+        prompt_text(a, "Search ids:", I.ifilter, false, ids_filter, NULL, NULL);
+        return H_REDRAW;
+    case ACT_REMOVE: {
+        if (I.h.refuse_readonly(a) || I.ilv.sel >= I.nirows)
+            return H_HANDLED;
+        ota_strlist *l = cur_list();
+        size_t i = (size_t)I.irows[I.ilv.sel];
+        free(l->v[i]);
+        memmove(l->v + i, l->v + i + 1, (l->n - i - 1) * sizeof *l->v);
+        l->n--;
+        ids_rows();
+        I.h.changed(a);
+        return H_REDRAW;
+    }
+    default:
+        return list_move(&I.ilv, act, a->lay.body.h - 4);
+    }
+}
+
+void ids_draw(app *a, rect r)
+{
+    (void)a;
+    int x = r.x + 2, w = r.w - 3, y = r.y;
+    ids_rows();
+    int both = ids_both_count(I.w);
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, " Blacklist (%zu) ", I.w->blacklist.n);
+    draw_text(y, x, n, I.which == 0 ? EL_TAB_ACTIVE : EL_TAB, buf);
+    int m = snprintf(buf, sizeof buf, " Whitelist (%zu) ", I.w->whitelist.n);
+    draw_text(y, x + n + 1, m, I.which == 1 ? EL_TAB_ACTIVE : EL_TAB, buf);
+    if (both)
+        draw_textf(y, x + n + m + 2, w - n - m - 2, EL_WARN,
+                   "! %d id%s on both lists: the blacklist wins", both, both == 1 ? "" : "s");
+    y++;
+    draw_textf(y++, x, w, EL_DIM, "%s%s%s", I.which ? "Only whitelisted devices are upgraded (empty: all)."
+                                                   : "Blacklisted devices are never upgraded.",
+               I.ifilter[0] ? "  search: " : "", I.ifilter);
+    int rows = r.h - 3;
+    list_clamp(&I.ilv, rows);
+    ota_strlist *l = cur_list();
+    ota_strlist *other = I.which ? &I.w->blacklist : &I.w->whitelist;
+    for (int i = 0; i < rows; i++) {
+        int ri = I.ilv.top + i;
+        if (ri >= I.nirows) {
+            draw_text(y++, x, w, EL_DIM, ri == 0 ? (I.ifilter[0] ? "(no id matches)" : "(empty: a adds, i imports)") : "");
+            continue;
+        }
+        const char *id = l->v[I.irows[ri]];
+        bool dup = ota_strlist_has(other, id);
+        snprintf(buf, sizeof buf, "%s %s%s", dup ? "!" : " ", id, dup ? "   (on both lists)" : "");
+        draw_text(y++, x, w, ri == I.ilv.sel ? EL_SELECTED : dup ? EL_WARN : EL_NORMAL, buf);
+    }
+}
+
+void ids_open(app *a, ota_plan *w, int which, const ids_hooks *h)
+{
+    I.w = w;
+    I.h = *h;
+    I.active = true;
+    I.which = which;
+    I.ilv.sel = I.ilv.top = 0;
+    I.ifilter[0] = '\0';
+    ids_rows();
+    app_dirty(a, D_BODY);
+}
+
+bool ids_active(void) { return I.active; }
+
+void ids_close(void)
+{
+    I.active = false;
+    free(I.irows);
+    I.irows = NULL;
+    I.nirows = 0;
+}
+
+const char *ids_hint(void)
+{
+    return "a add · x remove · / search · i import file · Tab other list · Esc back to the plan";
+}
