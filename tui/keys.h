@@ -53,6 +53,7 @@ enum {
     X(RESUME,        SC_PLAN, 'r', 0, "Resume (paused plans)")                         \
     X(TERMINATE,     SC_PLAN, 't', 0, "Terminate (type the plan name to confirm; final)") \
     X(HISTORY,       SC_PLAN, 'h', 0, "History: the plan's audit trail (who did what, refusals too)") \
+    X(ADVANCE,       SC_PLAN, 'A', 0, "Advance a staged plan to its next wave (asks first)") \
     X(PUSH,          SC_PLAN, 'P', 0, "Push the plan to a server (local engine; asks for the URL)") \
     X(NEXT_FIELD,    SC_FORM | SC_IDS, '\t', 0, "Next field (id lists: switch list)")  \
     X(PREV_FIELD,    SC_FORM | SC_IDS, KEY_BTAB, 0, "Previous field")                  \

@@ -508,6 +508,9 @@ static int status_action(app *a, tui_action act)
                                   : act == ACT_PAUSE ? OTA_ACT_PAUSE
                                   : act == ACT_RESUME ? OTA_ACT_RESUME : OTA_ACT_TERMINATE);
         return H_REDRAW;
+    case ACT_ADVANCE:
+        plans_advance(a, S.id);
+        return H_REDRAW;
     case ACT_EDIT:
         plan_editor_open(a, S.id);
         return H_REDRAW;
@@ -707,6 +710,8 @@ static const char *status_hint(app *a)
         n += snprintf(buf + n, sizeof buf - n, " · t terminate");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_ACTIVATE))
         n += snprintf(buf + n, sizeof buf - n, " · a activate");
+    if (S.have_plan && S.plan.has_rollout && ota_wave_can_advance(S.st.state, S.st.current_wave, S.st.nwaves))
+        n += snprintf(buf + n, sizeof buf - n, " · A next wave");
     snprintf(buf + n, sizeof buf - n, " · e plan · q back · ? help");
     return buf;
 }

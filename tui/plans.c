@@ -104,6 +104,42 @@ void plans_transition(app *a, int64_t id, ota_action act)
     }
 }
 
+/* --------------------------------------------------------------- advance */
+static void advance_done(app *a, call *c)
+{
+    op_plan_advance *t = CALL_OP(c, plan_advance);
+    if (c->rc) {
+        app_error(a, "advance", &c->err);
+        return;
+    }
+    app_answered(a);
+    app_msg(a, MSG_OK, "Plan %lld \"%s\": the next wave is open", (long long)t->id, t->out.name);
+    plan_status_changed(a, &t->out);
+    app_load_plans(a);
+}
+
+static void advance_yes(app *a, const char *text, void *ctx)
+{
+    (void)text;
+    call *c = call_plan_advance(-1, advance_done);
+    CALL_OP(c, plan_advance)->id = *(int64_t *)ctx;
+    app_submit(a, c);
+    app_msg(a, MSG_INFO, "advance plan %lld…", (long long)*(int64_t *)ctx);
+}
+
+void plans_advance(app *a, int64_t id)
+{
+    int64_t *ctx = malloc(sizeof *ctx);
+    if (!ctx)
+        abort();
+    *ctx = id;
+    const ota_plan *p = app_plan_row(a, id);
+    char q[300];
+    snprintf(q, sizeof q, "Open the next wave of plan %lld \"%.60s\"? More devices start upgrading.",
+             (long long)id, p ? p->name : "");
+    prompt_confirm(a, q, advance_yes, ctx, free);
+}
+
 /* -------------------------------------------------------------- progress */
 static progress *prog_find(int64_t id, bool create)
 {
@@ -297,6 +333,10 @@ static int plans_action(app *a, tui_action act)
             plans_transition(a, p->id, act == ACT_ACTIVATE ? OTA_ACT_ACTIVATE
                                        : act == ACT_PAUSE ? OTA_ACT_PAUSE
                                        : act == ACT_RESUME ? OTA_ACT_RESUME : OTA_ACT_TERMINATE);
+        return H_REDRAW;
+    case ACT_ADVANCE:
+        if (p)
+            plans_advance(a, p->id);
         return H_REDRAW;
     case ACT_PUSH:
         push_prompt(a, p ? p->id : 0);

@@ -149,6 +149,8 @@ size_t utf8_put(char *out, uint32_t cp);                          /* encode, ret
 
 /* Plan actions shared by the plans list and live status (plans.c). */
 void plans_transition(app *a, int64_t id, ota_action act);
+/* Opens the next wave of a staged plan, after a confirmation (plans.c). */
+void plans_advance(app *a, int64_t id);
 
 /* Entry points between panes. */
 void package_form_open(app *a);

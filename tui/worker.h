@@ -67,6 +67,8 @@ struct call {
     X(plan_delete, int64_t id;, (void)a, (a->id, e), (void)a) \
     X(plan_transition, int64_t id; ota_action action; ota_plan out;, ota_plan_init(&a->out), \
       (a->id, a->action, &a->out, e), ota_plan_free(&a->out)) \
+    X(plan_advance, int64_t id; ota_plan out;, ota_plan_init(&a->out), (a->id, &a->out, e), \
+      ota_plan_free(&a->out)) \
     X(plan_preview, int64_t id; ota_preview out;, (void)a, (a->id, &a->out, e), (void)a) \
     X(plan_status_get, int64_t id; ota_plan_status out;, (void)a, (a->id, &a->out, e), (void)a) \
     X(plan_devices, int64_t id; int state; ota_page_req pg; ota_job_page out;, (void)a, \

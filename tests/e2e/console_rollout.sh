@@ -2,10 +2,12 @@
 # End-to-end at 80x24: a staged plan made in the console's editor (two
 # waves, a maintenance window in a picked zone), bad input refused with the
 # field named, both saved (otactl plan show, the editor reopened), the
-# preview's devices per wave, the waves table in live status and the
-# sub-forms read-only once the plan is active.  Every wait polls the pane.
+# preview's devices per wave, the waves table in live status, the next
+# wave opened with A (asked first), and the sub-forms read-only once the
+# plan is active.  Every wait polls the pane.
 . "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$OTA_SRCDIR/tests/e2e/lib-console.sh"
+need jq jq
 
 DB="$TMP/ota.db"
 CTL product add meter "Smart meter" >/dev/null
@@ -133,6 +135,15 @@ check "with the first wave" $S "1 +10% "
 check "and the second" $S "2 +100% "
 check "advance manual is said" $S "advance manual"
 check "the device table still fits under it" $S "dev-000001"
+check "the hints offer the next wave" $S "A next wave"
+keys $S A
+check "advance asks first" $S "Open the next wave of plan 1"
+keys $S y
+check "the next wave opens" $S "the next wave is open"
+TAP_N=$((TAP_N+1))
+if [ "$(CTL --json plan status 1 | jq -r .current_wave)" = 1 ]; then echo "ok $TAP_N - the engine's current wave is the second"
+else echo "not ok $TAP_N - the engine's current wave is the second"; TAP_FAILED=$((TAP_FAILED+1)); fi
+check_gone "past the last wave the hint is gone" $S "A next wave"
 keys $S e
 check "an active plan opens read-only" $S "read-only"
 keys $S Tab Tab Tab Tab Tab Tab Tab Tab Tab Tab Enter
