@@ -82,8 +82,10 @@ static int thresholds(const ota_rollout *ro, const struct targets *t, store_wave
     uint64_t *sorted = malloc((t->n ? t->n : 1) * sizeof *sorted);
     if (!sorted)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-    memcpy(sorted, t->h, t->n * sizeof *sorted);
-    qsort(sorted, t->n, sizeof *sorted, u64_cmp);
+    if (t->n) {  /* no targeted device: nothing to copy or sort (t->h is NULL) */
+        memcpy(sorted, t->h, t->n * sizeof *sorted);
+        qsort(sorted, t->n, sizeof *sorted, u64_cmp);
+    }
     for (size_t k = 0; k < ro->nwaves; k++) {
         long c = ota_wave_size_devices(&ro->waves[k], (long)t->n);
         w[k].threshold = k + 1 == ro->nwaves || (size_t)c >= t->n ? UINT64_MAX : sorted[c];
