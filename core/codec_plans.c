@@ -146,6 +146,7 @@ json_t *ota_json_status(const ota_plan_status *s)
         json_array_append_new(rb, json_integer(s->rollback_plans[i]));
     json_object_set_new(j, "waves", waves);
     json_object_set_new(j, "current_wave", json_integer(s->current_wave));
+    json_object_set_new(j, "next_wave_at", codec_time_or_null(s->next_wave_at));
     json_object_set_new(j, "rollback_plans", rb);
     json_object_set_new(j, "rollback_uncovered", json_integer(s->rollback_uncovered));
     json_object_set_new(j, "paused_reason", codec_str_or_null(s->paused_reason));
@@ -575,7 +576,7 @@ int ota_preview_from_json(json_t *j, ota_preview *out, ota_err *e)
 int ota_status_from_json(json_t *j, ota_plan_status *out, ota_err *e)
 {
     static const char *const keys[] = {"state", "revision", "counts", "last_seq", "waves", "current_wave",
-                                       "rollback_plans", "rollback_uncovered", "paused_reason", NULL};
+                                       "next_wave_at", "rollback_plans", "rollback_uncovered", "paused_reason", NULL};
     memset(out, 0, sizeof *out);
     if (codec_need_object(j, "", e) < 0 || codec_check_keys(j, "", keys, e) < 0 ||
         codec_get_enum(j, "", "state", true, parse_plan_state, "a plan state", &out->state, e) ||
@@ -595,6 +596,7 @@ int ota_status_from_json(json_t *j, ota_plan_status *out, ota_err *e)
     int64_t uncovered = 0;
     if (wave_counts_from_json(j, NULL, out->waves, &out->nwaves, e) < 0 ||
         codec_get_int(j, "", "current_wave", false, &out->current_wave, NULL, e) ||
+        codec_get_time(j, "", "next_wave_at", false, &out->next_wave_at, e) ||
         codec_get_i64(j, "", "rollback_uncovered", false, 0, LONG_MAX, &uncovered, NULL, e) ||
         codec_get_str(j, "", "paused_reason", false, true, out->paused_reason, sizeof out->paused_reason,
                       CODEC_BYTES, sizeof out->paused_reason - 1, e))

@@ -523,6 +523,7 @@ typedef struct ota_plan_status {
     } waves[OTA_MAX_WAVES];
     size_t nwaves;
     int current_wave;                 /* 0-based: the last open wave */
+    int64_t next_wave_at;             /* soaking: when the clock opens the next wave; 0 otherwise */
     int64_t rollback_plans[OTA_MAX_ROLLBACK_PLANS];  /* saved rollback drafts (on_failure rollback) */
     size_t nrollback_plans;
     long rollback_uncovered;          /* succeeded devices whose previous version has no full package */

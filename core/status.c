@@ -112,6 +112,8 @@ static int status_waves(ota_engine *eng, int64_t id, ota_plan_status *out, ota_e
         int64_t reached;
         rc = store_waves_read(eng, id, w, OTA_MAX_WAVES, &n, &out->current_wave, &reached, e);
         out->nwaves = pl.rollout.nwaves;
+        int64_t at = n ? ota_wave_advance_at(&pl.rollout, out->current_wave, out->nwaves, reached) : INT64_MAX;
+        out->next_wave_at = at == INT64_MAX ? 0 : at;
         for (size_t k = 0; rc == 0 && k < out->nwaves; k++) {
             struct ota_wave_status *ws = &out->waves[k];
             ws->size = pl.rollout.waves[k];

@@ -5,6 +5,7 @@
  * line.  Figures come from the status; the rules stay the engine's. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "rollout.h"
 #include "tui.h"
 
@@ -72,7 +73,11 @@ int rollout_view_draw(const ota_plan *p, const ota_plan_status *st, int y, int x
     const struct ota_wave_status *cw = cur >= 0 && (size_t)cur < st->nwaves ? &st->waves[cur] : NULL;
     int n = snprintf(buf, sizeof buf, "Waves: %d of %zu open · advance %s", cur + 1, st->nwaves,
                      p->has_rollout ? ota_advance_str(p->rollout.advance) : "-");
-    if (cw && cw->state == OTA_WAVE_SOAKING && n > 0)
+    if (cw && cw->state == OTA_WAVE_SOAKING && st->next_wave_at > 0 && n > 0) {
+        int64_t left = st->next_wave_at - (int64_t)time(NULL);
+        snprintf(buf + n, sizeof buf - (size_t)n, " · soaking: next wave in %s",
+                 left > 0 ? fmt_duration(left, d, sizeof d) : "a moment");
+    } else if (cw && cw->state == OTA_WAVE_SOAKING && n > 0)
         snprintf(buf + n, sizeof buf - (size_t)n, " · soaking: next wave after %s",
                  fmt_duration(p->rollout.soak_seconds, d, sizeof d));
     else if (p->has_rollout && p->rollout.soak_seconds && n > 0)

@@ -162,14 +162,15 @@ static void test_staged(void)
 
     /* status and preview: the rollout's part only when there is one */
     ota_plan_status st = {.state = OTA_PLAN_PAUSED, .revision = 2, .nwaves = 2, .current_wave = 1,
-                          .nrollback_plans = 2, .rollback_plans = {8, 9}, .rollback_uncovered = 3,
+                          .next_wave_at = 1800000000, .nrollback_plans = 2, .rollback_plans = {8, 9}, .rollback_uncovered = 3,
                           .paused_reason = "failure_threshold"};
     st.waves[0] = (struct ota_wave_status){{true, 1}, 10, OTA_WAVE_DONE, 9, 1};
     st.waves[1] = (struct ota_wave_status){{true, 100}, 990, OTA_WAVE_OPEN, 5, 40};
     char *s = dump(ota_json_status(&st));
     ok(strstr(s, "\"waves\":[{\"devices\":10,\"failed\":1,\"size\":\"1%\",\"state\":\"done\",\"succeeded\":9},"
                  "{\"devices\":990,\"failed\":40,\"size\":\"100%\",\"state\":\"open\",\"succeeded\":5}]") &&
-           strstr(s, "\"current_wave\":1") && strstr(s, "\"rollback_plans\":[8,9]") &&
+           strstr(s, "\"current_wave\":1") && strstr(s, "\"next_wave_at\":\"2027-01-15T08:00:00Z\"") &&
+           strstr(s, "\"rollback_plans\":[8,9]") &&
            strstr(s, "\"rollback_uncovered\":3") && strstr(s, "\"paused_reason\":\"failure_threshold\""),
        "status: waves, current_wave, rollback plans and paused reason encoded");
     ota_plan_status st2;

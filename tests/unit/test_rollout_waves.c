@@ -258,6 +258,7 @@ static void test_auto(void)
     ota_plan_status_get(f.eng, id, &st, &f.e);
     ok(st.waves[0].succeeded == 10 && st.waves[0].failed == 1 && st.waves[0].state == OTA_WAVE_SOAKING,
        "10 of 20 succeeded, 1 failed: the threshold is met, the wave soaks");
+    is_int(st.next_wave_at, f.clock.t + HOUR, "status says when the soak opens the next wave");
     f.clock.t += HOUR - 1;
     ota_engine_tick(f.eng, &f.e);
     ota_plan_status_get(f.eng, id, &st, &f.e);
@@ -267,6 +268,7 @@ static void test_auto(void)
     ota_plan_status_get(f.eng, id, &st, &f.e);
     ok(st.current_wave == 1 && st.waves[0].state == OTA_WAVE_DONE && st.waves[1].state == OTA_WAVE_OPEN,
        "the clock opens the next wave when the soak passed");
+    is_int(st.next_wave_at, 0, "no longer soaking: no time for a next wave");
     ok(checkin_all(&f, NULL) == NDEV - 11, "the new wave's devices are offered, finished ones are not");
     ok(waves_match(&f, id) && fx_counts_match(&f, id), "counters equal the job rows");
     ok(fx_act(&f, id, OTA_ACT_TERMINATE) == 0 && waves_match(&f, id), "after terminate the wave counters still match");
