@@ -65,7 +65,8 @@ enum {
     X(COPY_FROM,     SC_EDITOR, CTRL_KEY('o'), 0, "Copy components from another plan") \
     X(ADD,           SC_IDS, 'a', 0, "Add a device id")                                \
     X(IMPORT,        SC_IDS, 'i', 0, "Import ids from a file (one per line)")          \
-    X(STATE_FILTER,  SC_STATUS, 'f', 0, "Device table: cycle the state filter")
+    X(STATE_FILTER,  SC_STATUS, 'f', 0, "Device table: cycle the state filter") \
+    X(OPEN_DRAFT,    SC_STATUS, 'o', 0, "Open the rollback draft the failure brake saved (in the editor)")
 
 typedef enum {
     ACT_NONE = 0,

@@ -333,8 +333,8 @@ int pr_input(app *a, int key)
 int pr_action(app *a, int act)
 {
     switch ((tui_action)act) {
-    case ACT_NEXT_FIELD: case ACT_DOWN: focus_move(1); P.h.changed(a); return H_REDRAW;
-    case ACT_PREV_FIELD: case ACT_UP:   focus_move(-1); P.h.changed(a); return H_REDRAW;
+    case ACT_NEXT_FIELD: case ACT_DOWN: focus_move(1); app_dirty(a, D_BODY); return H_REDRAW;
+    case ACT_PREV_FIELD: case ACT_UP:   focus_move(-1); app_dirty(a, D_BODY); return H_REDRAW;
     case ACT_CYCLE: cycle(a, 1); return H_REDRAW;
     case ACT_CYCLE_BACK: cycle(a, -1); return H_REDRAW;
     case ACT_REMOVE: remove_window(a, days_row()); return H_REDRAW;

@@ -511,6 +511,17 @@ static int status_action(app *a, tui_action act)
     case ACT_ADVANCE:
         plans_advance(a, S.id);
         return H_REDRAW;
+    case ACT_OPEN_DRAFT:
+        if (!S.st.nrollback_plans) {
+            app_msg(a, MSG_WARN, "Plan %lld has no rollback draft (its brake saves them: on failure rollback)",
+                    (long long)S.id);
+            return H_REDRAW;
+        }
+        if (S.st.nrollback_plans > 1)
+            app_msg(a, MSG_INFO, "Rollback draft 1 of %zu (plan %lld); the others: plans list", S.st.nrollback_plans,
+                    (long long)S.st.rollback_plans[0]);
+        plan_editor_open(a, S.st.rollback_plans[0]);
+        return H_REDRAW;
     case ACT_EDIT:
         plan_editor_open(a, S.id);
         return H_REDRAW;
@@ -712,6 +723,8 @@ static const char *status_hint(app *a)
         n += snprintf(buf + n, sizeof buf - n, " · a activate");
     if (S.have_plan && S.plan.has_rollout && ota_wave_can_advance(S.st.state, S.st.current_wave, S.st.nwaves))
         n += snprintf(buf + n, sizeof buf - n, " · A next wave");
+    if (S.st.nrollback_plans)
+        n += snprintf(buf + n, sizeof buf - n, " · o rollback draft");
     snprintf(buf + n, sizeof buf - n, " · e plan · q back · ? help");
     return buf;
 }

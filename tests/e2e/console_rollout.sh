@@ -151,6 +151,43 @@ check "its rollout is shown read-only" $S "Rollout of plan Staged e2e · read-on
 keys $S Tab 7
 check "edits are refused" $S "not editable"
 check "and the waves are unchanged" $S "Waves +10% 100% "
-keys $S Escape Escape
+keys $S Escape
+check_gone "moving through a read-only form changes nothing" $S "modified"
+keys $S Escape
+check "back in the plans list" $S "1 +Staged e2e +meter +active"
+# The brake of a plan with on_failure rollback saves rollback drafts; o in
+# its live status opens the first one in the editor.
+CTL product add roll "Rollback meter" >/dev/null
+CTL fleet generate roll 100 --prefix roll --versions "module=1.0" >/dev/null
+printf 'fw-1.0' > "$TMP/m10.bin"
+printf 'fw-2.0' > "$TMP/m20.bin"
+CTL package add --component module --kind full --target 1.0 "$TMP/m10.bin" >/dev/null
+P20=$(CTL --json package add --component module --kind full --target 2.0 "$TMP/m20.bin" | jq -r .id)
+cat > "$TMP/rb.json" <<JSON
+{"name":"Rollback e2e","product":"roll","mode":"silent","strategy":{"retries":0,"min_rsrp":-140,"min_battery":0},
+ "window":{"start":"$(date -u -d '-1 hour' +%FT%TZ)","end":"$(date -u -d '+100 hour' +%FT%TZ)"},
+ "rollout":{"waves":[{"size":"100%"}],"success_threshold":100,"failure_threshold":20,"min_finished":10,
+            "soak_seconds":0,"advance":"auto","on_failure":"rollback"},
+ "components":[{"component":"module","package_id":$P20}]}
+JSON
+RB=$(CTL --json plan create "$TMP/rb.json" | jq -r .id)
+CTL plan activate "$RB" >/dev/null
+CTL sim --plan "$RB" --until-done --rate 0.3 --failure-rate 0.6 --seed 3 >/dev/null
+DRAFT=$(CTL --json plan status "$RB" | jq -r '.rollback_plans[0]')
+TAP_N=$((TAP_N+1))
+if [ "$DRAFT" != null ] && [ -n "$DRAFT" ]; then echo "ok $TAP_N - the brake saved rollback draft plan $DRAFT"
+else echo "not ok $TAP_N - the brake saved a rollback draft"; TAP_FAILED=$((TAP_FAILED+1)); fi
+keys $S 2 R
+check "the plans list shows the braked plan" $S "Rollback e2e +roll +terminated"
+keys $S /
+text $S "Rollback e2e"
+keys $S Enter
+check "filtered to the plan and its saved draft" $S "Rollback e2e.* roll +saved"
+keys $S j 3
+check "live status of the braked plan" $S "Plan $RB \"Rollback e2e\""
+check "its hints offer the draft" $S "o rollback draft"
+keys $S o
+check "o opens the draft in the editor" $S "Rollback e2e rollback 1"
+keys $S Escape
 ok "nothing was written to stderr" test ! -s "$TMP/stderr.log"
 done_testing
