@@ -184,38 +184,74 @@ static void test_retry_and_terminate(void)
     fx_close(&f);
 }
 
+/* Devices b00..b09 at 1.1.0, b10..b14 at 1.0.0, b15.. at 0.9.0 (no full
+ * package of 0.9.0 exists: those devices are uncovered). */
+static void fleet_three(fx *f)
+{
+    static ota_device d[NDEV];
+    memset(d, 0, sizeof d);
+    for (int i = 0; i < NDEV; i++) {
+        snprintf(d[i].id, sizeof d[i].id, "b%02d", i);
+        snprintf(d[i].versions[0].component, sizeof d[i].versions[0].component, "module");
+        snprintf(d[i].versions[0].version, sizeof d[i].versions[0].version, "%s",
+                 i < 10 ? "1.1.0" : i < 15 ? "1.0.0" : "0.9.0");
+        d[i].nversions = 1;
+    }
+    ota_import_result res;
+    ota_device_upsert(f->eng, "meter", d, NDEV, &res, &f->e);
+}
+
+/* The drafts of st whose whitelist holds device, into *out (0: none). */
+static int64_t draft_of(fx *f, const ota_plan_status *st, const char *device, ota_plan *out)
+{
+    for (size_t i = 0; i < st->nrollback_plans; i++) {
+        ota_plan_free(out);
+        ota_plan_init(out);
+        if (ota_plan_get(f->eng, st->rollback_plans[i], out, &f->e) == 0 && ota_strlist_has(&out->whitelist, device))
+            return st->rollback_plans[i];
+    }
+    return 0;
+}
+
 static void test_rollback(void)
 {
     fx f;
     fx_open(&f);
-    fleet_at(&f, "1.0.0");
+    fleet_three(&f);
     int64_t m110 = fx_package(&f, "module", OTA_KIND_FULL, "1.1.0", NULL, "module-110.bin");
+    int64_t m100 = fx_package(&f, "module", OTA_KIND_FULL, "1.0.0", NULL, "module-100.bin");
     int64_t id = braked(&f, OTA_ON_FAILURE_ROLLBACK, 0);
     offer_all(&f);
     for (int i = 0; i < 4; i++)
         finish(&f, i, true);
     finish(&f, 10, true);
     finish(&f, 11, true);
+    finish(&f, 15, true);
     finish(&f, 4, false);
-    ok(fx_state(&f, id) == OTA_PLAN_UPGRADING, "1 of 7 failed: no brake yet");
+    ok(fx_state(&f, id) == OTA_PLAN_UPGRADING, "1 of 8 failed: no brake yet");
     finish(&f, 5, false);
-    ok(fx_state(&f, id) == OTA_PLAN_TERMINATED, "2 of 8 failed: the brake terminates the plan");
+    ok(fx_state(&f, id) == OTA_PLAN_TERMINATED, "2 of 9 failed: the brake terminates the plan");
     ota_plan_status st;
     ota_plan_status_get(f.eng, id, &st, &f.e);
-    ok(st.nrollback_plans == 1 && st.rollback_uncovered == 2,
-       "one rollback plan (the 1.1.0 devices), 2 devices from 1.0.0 uncovered (%zu, %ld)", st.nrollback_plans,
-       st.rollback_uncovered);
+    ok(st.nrollback_plans == 2 && st.rollback_uncovered == 1,
+       "two rollback plans (from 1.1.0 and from 1.0.0), the device from 0.9.0 uncovered (%zu, %ld)",
+       st.nrollback_plans, st.rollback_uncovered);
     ota_plan rb, orig;
     ota_plan_init(&rb);
     ota_plan_init(&orig);
     ota_plan_get(f.eng, id, &orig, &f.e);
-    ok(st.nrollback_plans == 1 && ota_plan_get(f.eng, st.rollback_plans[0], &rb, &f.e) == 0, "the rollback plan exists");
-    ok(rb.state == OTA_PLAN_SAVED && !strcmp(rb.name, "plan rollback 1") && !rb.has_rollout, "saved, named, no rollout");
+    ok(draft_of(&f, &st, "b00", &rb) > 0, "a rollback plan holds the 1.1.0 devices");
+    ok(rb.state == OTA_PLAN_SAVED && !strncmp(rb.name, "plan rollback ", 14) && !rb.has_rollout,
+       "saved, named, no rollout (%s)", rb.name);
     ok(rb.whitelist.n == 4 && ota_strlist_has(&rb.whitelist, "b00") && ota_strlist_has(&rb.whitelist, "b03") &&
        !ota_strlist_has(&rb.whitelist, "b10"), "whitelist: the succeeded devices that came from 1.1.0");
     ok(rb.ncomponents == 1 && rb.components[0].package_id == m110 && !strcmp(rb.product, "meter") &&
        rb.mode == orig.mode && rb.retries == orig.retries && rb.min_battery == orig.min_battery,
        "the 1.1.0 full package, same product, mode and strategy");
+    ok(draft_of(&f, &st, "b10", &rb) > 0, "another rollback plan holds the 1.0.0 devices");
+    ok(rb.whitelist.n == 2 && ota_strlist_has(&rb.whitelist, "b11") && !ota_strlist_has(&rb.whitelist, "b00") &&
+       rb.ncomponents == 1 && rb.components[0].package_id == m100, "whitelist b10, b11 and the 1.0.0 full package");
+    ok(draft_of(&f, &st, "b15", &rb) == 0, "no rollback plan holds the device from 0.9.0");
     ota_plan_free(&rb);
     ota_plan_free(&orig);
     ok(audit_brake(&f, "test") == 1, "the brake is audited");
