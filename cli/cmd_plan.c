@@ -367,7 +367,7 @@ int cmd_plan_status(cli *c, int argc, char **argv)
         cli_table w;
         table_init(&w, 5, "WAVE", "SIZE", "DEVICES", "STATE", "SUCCEEDED/FAILED");
         for (size_t i = 0; i < s.nwaves; i++) {
-            char k[16], sz[24], dv[24], sf[48];
+            char k[24], sz[24], dv[24], sf[48];
             snprintf(k, sizeof k, "%zu%s", i, (int)i == s.current_wave ? " *" : "");
             ota_wave_size_format(&s.waves[i].size, sz, sizeof sz);
             snprintf(dv, sizeof dv, "%ld", s.waves[i].devices);
