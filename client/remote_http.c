@@ -215,6 +215,7 @@ static int fail_status(remote *r, req *q, ota_err *e)
     case 413: c = OTA_E_TOO_LARGE; break;
     case 415: c = OTA_E_UNSUPPORTED_MEDIA; break;
     case 422: c = OTA_E_VALIDATION; break;
+    case 429: c = OTA_E_RATE_LIMITED; break;
     case 502: case 503: case 504: c = OTA_E_UNAVAILABLE; break;
     default: c = OTA_E_INTERNAL; break;
     }

@@ -21,6 +21,7 @@ static const struct { const char *name; int http; } codes[OTA_E__COUNT] = {
     [OTA_E_IO] = {"io_error", 500},
     [OTA_E_INTERNAL] = {"internal", 500},
     [OTA_E_UNAVAILABLE] = {"unavailable", 503},
+    [OTA_E_RATE_LIMITED] = {"rate_limited", 429},
 };
 
 int ota_fail(ota_err *e, ota_code code, const char *field, const char *fmt, ...)

@@ -1,8 +1,9 @@
 /* libotacore: the public face of the engine.
  *
  * Everything the console, otactl and otad need from core is declared here
- * and in the three headers it includes (ota_lifecycle.h: the state rules;
- * ota_time.h: time zones and windows; ota_json.h: the codec); every other
+ * and in the four headers it includes (ota_lifecycle.h: the state rules;
+ * ota_time.h: time zones and windows; ota_devauth.h: device identity;
+ * ota_json.h: the codec); every other
  * header under core/ is private.  Conventions:
  *  - Functions that can fail return 0 on success and -1 on failure, filling
  *    the caller's ota_err (code, field, message).  The error travels up
@@ -58,6 +59,7 @@ typedef enum {
     OTA_E_IO,                 /* io_error 500: disk, corrupted blob */
     OTA_E_INTERNAL,           /* internal 500 */
     OTA_E_UNAVAILABLE,        /* unavailable 503: remote server unreachable */
+    OTA_E_RATE_LIMITED,       /* rate_limited 429: too many failed authentications */
     OTA_E__COUNT
 } ota_code;
 
@@ -149,10 +151,17 @@ int  ota_strlist_push(ota_strlist *l, const char *s);
 bool ota_strlist_has(const ota_strlist *l, const char *s);
 void ota_strlist_free(ota_strlist *l);
 
+/* Device identity (ota_devauth.h): how a product's devices authenticate
+ * and the state of one device's own credential. */
+typedef enum { OTA_DEVICE_AUTH_PRODUCT_KEY = 0, OTA_DEVICE_AUTH_DEVICE_TOKEN } ota_device_auth;
+typedef enum { OTA_CRED_NONE = 0, OTA_CRED_ACTIVE, OTA_CRED_REVOKED } ota_credential;
+
 typedef struct ota_product {
     char key[OTA_KEY_MAX + 1];
     char name[4 * OTA_NAME_MAX_CHARS + 1];
     int64_t created_at;
+    ota_device_auth device_auth;  /* product_key unless changed */
+    bool enrollment_closed;       /* device_token mode: the product key enrolls no more devices */
 } ota_product;
 
 typedef struct ota_version {
@@ -168,6 +177,8 @@ typedef struct ota_device {
     bool has_rsrp;    int rsrp;     /* last reported, dBm */
     bool has_battery; int battery;  /* last reported, % */
     int64_t last_seen;              /* 0 = never */
+    ota_credential credential;      /* the device's own token */
+    int64_t credential_at;          /* when it was issued or revoked; 0 = none */
 } ota_device;
 /* The device's version of component, or NULL. */
 const char *ota_device_version(const ota_device *d, const char *component);
@@ -790,6 +801,7 @@ void ota_audit_page_free(ota_audit_page *p);
 /* Times the failure brake tripped, over every plan (its audit rows; never falls). */
 int ota_brake_trips_total(ota_engine *eng, int64_t *out, ota_err *e);
 
+#include "ota_devauth.h"
 #include "ota_json.h"
 
 #ifdef __cplusplus
