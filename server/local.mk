@@ -6,6 +6,6 @@ server_otad_SOURCES = \
 	server/plan_routes.c server/package_routes.c \
 	server/multipart.h server/multipart.c server/upload.c \
 	server/device.c server/events.c server/metrics.c \
-	server/audit_routes.c \
+	server/audit_routes.c server/throttle.h server/throttle.c \
 	server/ddi.h server/ddi.c
 server_otad_LDADD = $(MHD_LIBS) $(CORE_LIBS)

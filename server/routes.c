@@ -40,8 +40,8 @@ MHD_RESULT_T h_package_sign(req *r);    /* audit_routes.c */
 #define O OTA_ROLE_OPERATOR
 #define A OTA_ROLE_ADMIN
 const route otad_routes[] = {
-    {"GET", "/healthz", h_healthz, V, RF_PUBLIC},
-    {"GET", "/metrics", h_metrics, V, RF_PUBLIC},
+    {"GET", "/healthz", h_healthz, V, RF_PUBLIC | RF_UNTHROTTLED},
+    {"GET", "/metrics", h_metrics, V, RF_PUBLIC | RF_UNTHROTTLED},
     {"GET", "/api/v1/products", h_products_list, V, 0},
     {"POST", "/api/v1/products", h_product_create, A, RF_BODY_JSON},
     {"GET", "/api/v1/products/{}", h_product_get, V, 0},

@@ -28,3 +28,7 @@ EXTRA_DIST += tests/http/test_config.sh
 # Staged rollouts over REST: waves, advance, the brake, the rate limit, /metrics
 TESTS += tests/http/test_rollout.sh
 EXTRA_DIST += tests/http/test_rollout.sh
+# Failed authentications throttled per address (429, Retry-After, /metrics,
+# the log); a taken port, --reuse-port, /healthz's instance and store
+TESTS += tests/http/test_throttle.sh
+EXTRA_DIST += tests/http/test_throttle.sh

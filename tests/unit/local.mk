@@ -38,6 +38,7 @@ tests_unit_test_codec_staged_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_codec_staged_LDADD = $(CORE_LIBS)
 EXTRA_DIST += tests/unit/codec_fixture.h
 include tests/unit/tui/local.mk
+include tests/unit/server/local.mk
 # Time zones from tzdata (core/tz.c, core/tz_cache.c) and maintenance
 # windows (core/window.c); tz_fixture.h their shared helpers.
 TZ_TESTS = tests/unit/test_tz tests/unit/test_tz_files
