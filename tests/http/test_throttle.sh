@@ -87,6 +87,9 @@ is "429s counted (ota_auth_throttled_total)" "$(metric ota_auth_throttled_total)
 is "failures: the 20th and 127.0.0.2's, none for the 429s" "$(failures)" "10/9/2"
 is "exactly one log line for the throttled address" "$(grep -c 'auth: throttling' "$LOG")" 1
 ok "none for 127.0.0.2 (one failure)" test "$(grep -c 'throttling 127\.0\.0\.2' "$LOG")" -eq 0
+out=$("$OTA_BUILDDIR/cli/otactl" --remote "$BASE" --token "$ADM" product list 2>&1); rc=$?
+is "otactl while throttled: exit 1, the server's message with the wait" "$rc/$out" \
+  "1/otactl: rate_limited: too many failed authentications from 127.0.0.1; try again in 30 s"
 
 clock_set $((T0 + 60))
 acall "$ADM" GET /products
