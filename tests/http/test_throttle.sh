@@ -186,6 +186,17 @@ ok "instance ids differ between two servers on one database" \
   test "$INST_MAIN" != "$(jq -r "select(.store == \"$STORE1\") | .instance" "$TMP/health.txt" | head -n 1)"
 is "  while their store hash is the same" "$(jq_ .store)" "$STORE1"
 
+# auth_fail_limit 0: no throttling (the failures are still counted)
+start_bg "$TMP/off.log" --listen 127.0.0.1:0 --db "$DB" --auth_fail_limit 0
+n=0
+for i in $(seq 25); do
+  c=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer nope-$i" "http://127.0.0.1:$BG_PORT/api/v1/products")
+  [ "$c" = 401 ] && n=$((n + 1))
+done
+is "auth_fail_limit 0: 25 bad tokens, 25 ordinary 401s" "$n" 25
+is "  counted all the same" "$(curl -s "http://127.0.0.1:$BG_PORT/metrics" | sed -n 's/^ota_auth_failures_total{kind="token"} //p')" 25
+ok "  nothing throttled, nothing logged" test "$(grep -c 'auth: throttling' "$TMP/off.log")" -eq 0
+
 out=$("$OTAD" --listen 127.0.0.1:0 --db "$DB" --reuse-port=maybe 2>&1); rc=$?
 like "a bad reuse_port value names the rule" "$rc/$out" '^2/.*reuse_port.*true or false'
 printf 'auth_fail_window = 0\n' >"$TMP/bad.conf"
