@@ -251,11 +251,9 @@ static int token_issue(app *a)
         return H_REDRAW;
     char q[400];
     if (rotate)
-        snprintf(q, sizeof q, "Rotate the token of device %s? Its current token stops working at once.",
-                 D.det->d.id);
+        snprintf(q, sizeof q, "Rotate device %s's token? The old one stops.", D.det->d.id);
     else
-        snprintf(q, sizeof q, "Issue a token for device %s (product %s)? It is shown once.", D.det->d.id,
-                 D.det->d.product);
+        snprintf(q, sizeof q, "Issue a token for device %s? It is shown once.", D.det->d.id);
     prompt_confirm(a, q, issue_yes, target_new(rotate), free);
     return H_REDRAW;
 }
@@ -270,8 +268,7 @@ static int token_revoke(app *a)
     if (role_refuses(a, "Revoking a device token"))
         return H_REDRAW;
     char q[400];
-    snprintf(q, sizeof q, "Revoke the token of device %s? It cannot check in until a new one is issued.",
-             D.det->d.id);
+    snprintf(q, sizeof q, "Revoke device %s's token? It cannot check in.", D.det->d.id);
     prompt_confirm(a, q, revoke_yes, target_new(false), free);
     return H_REDRAW;
 }
