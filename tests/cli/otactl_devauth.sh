@@ -113,7 +113,7 @@ is "a JSON fleet file, --json: counts and the file, no tokens" "$(echo "$OUT" | 
 is "  the unknown d-4 registered with its token" "$(tail -n +2 "$TMP/tokens2.csv" | cut -d, -f1)" "d-4"
 printf 'x' >"$TMP/fleet.txt"
 run device tokens meter "$TMP/fleet.txt" --out "$TMP/tokens3.csv"
-is "a .txt fleet file: refused" "$(printf '%s' "$ERR" | cut -d: -f2)" " unsupported_media"
+is "a .txt fleet file: refused" "$(printf '%s' "$ERR" | cut -d: -f2)" " unsupported_media_type"
 ok "  no tokens file made" test ! -e "$TMP/tokens3.csv"
 printf 'id,module\nd-1,1.0.0\nbad id,1.0.0\n' >"$TMP/bad.csv"
 run device tokens meter "$TMP/bad.csv" --out "$TMP/tokens4.csv"

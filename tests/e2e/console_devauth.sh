@@ -60,7 +60,7 @@ check "the hint names i" $S "i issue token · Esc back"
 
 # ----------------------------------------------------------------- issue
 keys $S i
-check "i asks first" $S "Issue a token for device d-1 \(product meter\)\? It is shown once\. \[y/N\]"
+check "i asks first" $S "Issue a token for device d-1\? It is shown once\. \[y/N\]"
 keys $S n
 check "n cancels" $S "Cancelled"
 is "  and nothing was issued" "$(RC --json device show meter d-1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["credential"])')" none
@@ -85,7 +85,7 @@ check "the hint names rotate and revoke" $S "i rotate token · x revoke token"
 
 # ---------------------------------------------------------------- rotate
 keys $S i
-check "i on an active token asks to rotate" $S "Rotate the token of device d-1\? Its current token stops working at once\. \[y/N\]"
+check "i on an active token asks to rotate" $S "Rotate device d-1's token\? The old one stops\. \[y/N\]"
 keys $S y
 check "the new token in a dialog" $S "The new token of device d-1"
 check "  saying the old one stopped" $S "Its old token stopped working"
@@ -98,7 +98,7 @@ is "the new one works" "$(checkin_with "$TOK2")" 200
 
 # ---------------------------------------------------------------- revoke
 keys $S x
-check "x asks first" $S "Revoke the token of device d-1\? It cannot check in until a new one is issued\. \[y/N\]"
+check "x asks first" $S "Revoke device d-1's token\? It cannot check in\. \[y/N\]"
 keys $S y
 check "revoked, it says" $S "Token of device d-1 revoked: it cannot check in until an admin issues a new one"
 check "the detail shows it revoked" $S "Credential: token revoked 20[0-9][0-9]-.*\(i issues a new one\)"
