@@ -284,6 +284,10 @@ int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **arg
         if (!strcmp(prev, "--state"))
             for (int s = 0; s < OTA_PLAN__COUNT; s++)
                 puts(ota_plan_state_str((ota_plan_state)s));
+        else if (!strcmp(prev, "--device-auth"))
+            puts("product_key\ndevice_token");
+        else if (!strcmp(prev, "--enrollment"))
+            puts("open\nclosed");
         else if (!strcmp(prev, "--product"))
             print_ids(&c, "product");
         else if (!strcmp(prev, "--plan"))
