@@ -58,24 +58,29 @@ int cmd_product_auth(cli *c, int argc, char **argv)
 }
 
 /* ------------------------------------------------- device token issue */
-static int product_device_args(cli *c, char **pos)
+/* "PRODUCT ID" into pos and the backend opened, or NULL with *rc the exit
+ * status. */
+static ota_backend *product_device_args(cli *c, int argc, char **argv, char **pos, int *rc)
 {
+    int n;
+    *rc = CLI_USAGE;
+    if (cli_args(c, argc, argv, NULL, pos, &n, 2, 2) < 0)
+        return NULL;
     if (strlen(pos[0]) > OTA_KEY_MAX)
-        return cli_usage(c, "PRODUCT at most %d bytes", OTA_KEY_MAX), -1;
+        return cli_usage(c, "PRODUCT at most %d bytes", OTA_KEY_MAX), NULL;
     if (strlen(pos[1]) > OTA_DEVICE_ID_MAX)
-        return cli_usage(c, "ID at most %d bytes", OTA_DEVICE_ID_MAX), -1;
-    return 0;
+        return cli_usage(c, "ID at most %d bytes", OTA_DEVICE_ID_MAX), NULL;
+    *rc = CLI_REFUSED;
+    return cli_backend(c);
 }
 
 int cmd_device_token_issue(cli *c, int argc, char **argv)
 {
     char *pos[2];
-    int n;
-    if (cli_args(c, argc, argv, NULL, pos, &n, 2, 2) < 0 || product_device_args(c, pos) < 0)
-        return CLI_USAGE;
-    ota_backend *b = cli_backend(c);
+    int rc;
+    ota_backend *b = product_device_args(c, argc, argv, pos, &rc);
     if (!b)
-        return CLI_REFUSED;
+        return rc;
     char token[OTA_DEVICE_TOKEN_LEN + 1] = "";
     ota_err e = {0};
     if (b->ops->device_token_issue(b, pos[0], pos[1], token, &e) < 0)
@@ -95,12 +100,10 @@ int cmd_device_token_issue(cli *c, int argc, char **argv)
 int cmd_device_token_revoke(cli *c, int argc, char **argv)
 {
     char *pos[2];
-    int n;
-    if (cli_args(c, argc, argv, NULL, pos, &n, 2, 2) < 0 || product_device_args(c, pos) < 0)
-        return CLI_USAGE;
-    ota_backend *b = cli_backend(c);
+    int rc;
+    ota_backend *b = product_device_args(c, argc, argv, pos, &rc);
     if (!b)
-        return CLI_REFUSED;
+        return rc;
     ota_err e = {0};
     if (b->ops->device_token_revoke(b, pos[0], pos[1], &e) < 0)
         return cli_fail(&e);

@@ -22,19 +22,7 @@ checkin_with() {
 }
 screen_token() { screen "$1" | grep -Eo "$TOKEN_RE" | head -n 1; }
 
-DKEY=$(RC --json product add meter "Smart meter" | python3 -c 'import json,sys; print(json.load(sys.stdin)["device_key"])')
-printf 'id,module\nd-1,1.0.0\nd-2,1.0.0\n' > "$TMP/fleet.csv"
-RC device import meter "$TMP/fleet.csv" >/dev/null
-printf 'module image\n' > "$TMP/module.bin"
-RC package add --component module --kind full --target 2.0 "$TMP/module.bin" >/dev/null
-cat > "$TMP/plan.json" <<JSON
-{"name":"Token plan","product":"meter","mode":"silent",
- "strategy":{"retries":0,"min_rsrp":-140,"min_battery":0},
- "window":{"start":"2020-01-01T00:00:00Z","end":"2035-01-01T00:00:00Z"},
- "components":[{"component":"module","package_id":1}]}
-JSON
-RC plan create "$TMP/plan.json" >/dev/null
-RC plan activate 1 >/dev/null
+ok "a plan for meter's devices on otad" remote_plan "Token plan" "$(printf 'id,module\nd-1,1.0.0\nd-2,1.0.0\n')"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Device-Key: $DKEY" -H 'Content-Type: application/json' \
   -d '{"device":"d-1","product":"meter","versions":{"module":"1.0.0"}}' "$OTAD_URL/api/v1/device/checkin")
 is "d-1 checks in with the product key (it gets its job)" "$code" 200
