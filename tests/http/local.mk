@@ -28,3 +28,6 @@ EXTRA_DIST += tests/http/test_config.sh
 # Staged rollouts over REST: waves, advance, the brake, the rate limit, /metrics
 TESTS += tests/http/test_rollout.sh
 EXTRA_DIST += tests/http/test_rollout.sh
+# Device identity: per-device tokens, rotation, revocation, enrollment, bulk issue, device_token mode
+TESTS += tests/http/test_device_tokens.sh
+EXTRA_DIST += tests/http/test_device_tokens.sh
