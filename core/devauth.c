@@ -65,16 +65,27 @@ static void token_hash(const char *token, unsigned char out[HASH_LEN])
     crypto_generichash(out, HASH_LEN, (const unsigned char *)token, strlen(token), NULL, 0);
 }
 
-/* "otd_" and 43 base64url characters, nothing else. */
+/* "otd_" and 43 base64url characters, nothing else (a table: this runs
+ * on every device request). */
 static bool token_well_formed(const char *t)
 {
-    if (strnlen(t, OTA_DEVICE_TOKEN_LEN + 1) != OTA_DEVICE_TOKEN_LEN || strncmp(t, "otd_", 4))
+#define B64(c) [c] = 1
+    static const unsigned char ok[256] = {
+        B64('-'), B64('_'), B64('0'), B64('1'), B64('2'), B64('3'), B64('4'), B64('5'), B64('6'), B64('7'),
+        B64('8'), B64('9'), B64('A'), B64('B'), B64('C'), B64('D'), B64('E'), B64('F'), B64('G'), B64('H'),
+        B64('I'), B64('J'), B64('K'), B64('L'), B64('M'), B64('N'), B64('O'), B64('P'), B64('Q'), B64('R'),
+        B64('S'), B64('T'), B64('U'), B64('V'), B64('W'), B64('X'), B64('Y'), B64('Z'), B64('a'), B64('b'),
+        B64('c'), B64('d'), B64('e'), B64('f'), B64('g'), B64('h'), B64('i'), B64('j'), B64('k'), B64('l'),
+        B64('m'), B64('n'), B64('o'), B64('p'), B64('q'), B64('r'), B64('s'), B64('t'), B64('u'), B64('v'),
+        B64('w'), B64('x'), B64('y'), B64('z'),
+    };
+#undef B64
+    if (strncmp(t, "otd_", 4))
         return false;
-    for (const char *c = t + 4; *c; c++)
-        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '-' ||
-              *c == '_'))
-            return false;
-    return true;
+    size_t i = 4;
+    while (i < OTA_DEVICE_TOKEN_LEN && ok[(unsigned char)t[i]])
+        i++;
+    return i == OTA_DEVICE_TOKEN_LEN && t[i] == 0;
 }
 
 static void token_new(char out[OTA_DEVICE_TOKEN_LEN + 1], unsigned char hash[HASH_LEN])
@@ -147,13 +158,21 @@ static struct tok_cache *tc_get(ota_engine *eng)
     return c;
 }
 
+/* The probe skips entries whose first bytes differ (the slot index says
+ * as much about the hash already); the entry found is compared in full in
+ * constant time, the scheme's compare. */
 static struct tc_entry *tc_find(struct tok_cache *c, const unsigned char *hash)
 {
     if (!c || !c->n)
         return NULL;
-    for (size_t k = tc_index(hash, c->cap); c->t[k].ids; k = (k + 1) & (c->cap - 1))
-        if (sodium_memcmp(c->t[k].hash, hash, HASH_LEN) == 0)
+    uint64_t h0;
+    memcpy(&h0, hash, sizeof h0);
+    for (size_t k = tc_index(hash, c->cap); c->t[k].ids; k = (k + 1) & (c->cap - 1)) {
+        uint64_t e0;
+        memcpy(&e0, c->t[k].hash, sizeof e0);
+        if (e0 == h0 && sodium_memcmp(c->t[k].hash, hash, HASH_LEN) == 0)
             return &c->t[k];
+    }
     return NULL;
 }
 
@@ -237,51 +256,74 @@ static int no_credential(ota_err *e)
                     " product's device key");
 }
 
-/* The device and product of an active token (hash), from the cache or the
- * store: 1 found, 0 not, -1 failure.  Caller holds the lock. */
-static int token_owner(ota_engine *eng, const unsigned char *hash, char *device, char *product, ota_err *e)
+/* The device and product of an active token (hash): *ids points at
+ * "device\0product\0" in the cache (valid while the lock is held), filled
+ * from the store on a miss: 1 found, 0 not, -1 failure.  Caller holds the
+ * lock; buf (OTA_DEVICE_ID_MAX + OTA_KEY_MAX + 2) holds the ids when the
+ * cache cannot. */
+static int token_owner(ota_engine *eng, const unsigned char *hash, const char **ids, char *buf, ota_err *e)
 {
     struct tok_cache *c = tc_get(eng);
     struct tc_entry *x = tc_find(c, hash);
     if (x) {
-        snprintf(device, OTA_DEVICE_ID_MAX + 1, "%s", x->ids);
-        snprintf(product, OTA_KEY_MAX + 1, "%s", x->ids + strlen(x->ids) + 1);
+        *ids = x->ids;
         return 1;
     }
     unsigned char stored[HASH_LEN];
-    int found = store_device_by_token(eng, hash, HASH_LEN, device, OTA_DEVICE_ID_MAX + 1, product, OTA_KEY_MAX + 1,
+    char product[OTA_KEY_MAX + 1];
+    int found = store_device_by_token(eng, hash, HASH_LEN, buf, OTA_DEVICE_ID_MAX + 1, product, sizeof product,
                                       stored, e);
     if (found != 1)
         return found;
     if (sodium_memcmp(stored, hash, HASH_LEN) != 0)
         return 0;
-    tc_put(c, hash, device, product);
+    tc_put(c, hash, buf, product);
+    size_t dl = strlen(buf);
+    memcpy(buf + dl + 1, product, strlen(product) + 1);
+    *ids = buf;
     return 1;
+}
+
+/* libsodium once per process (sodium_init takes a lock at every call). */
+static bool sodium_ready(void)
+{
+    static _Atomic int ready;
+    if (ready)
+        return true;
+    if (sodium_init() < 0)
+        return false;
+    ready = 1;
+    return true;
 }
 
 static int auth_token(ota_engine *eng, const char *product, const char *device, const char *token, char *device_out,
                       ota_err *e)
 {
-    if (!token_well_formed(token) || sodium_init() < 0)
+    if (!token_well_formed(token) || !sodium_ready())
         return ota_fail(e, OTA_E_UNAUTHORIZED, "device_token", "unknown or revoked device token");
     unsigned char hash[HASH_LEN];
     token_hash(token, hash);
-    char tdev[OTA_DEVICE_ID_MAX + 1], tprod[OTA_KEY_MAX + 1];
+    char buf[OTA_DEVICE_ID_MAX + OTA_KEY_MAX + 2];
+    const char *ids;
+    int rc = 0;
     ENGINE_LOCK(eng);
-    int found = token_owner(eng, hash, tdev, tprod, e);
+    int found = token_owner(eng, hash, &ids, buf, e);
+    if (found == 1) {
+        const char *tprod = ids + strlen(ids) + 1;
+        if (product && *product && strcmp(product, tprod))
+            rc = ota_fail(e, OTA_E_FORBIDDEN, "device_token", "the token is a device's of another product, not of %s",
+                          product);
+        else if (device && strcmp(device, ids))
+            rc = ota_fail(e, OTA_E_FORBIDDEN, "device_token", "the token is another device's, not %s's", device);
+        else if (device_out)
+            memcpy(device_out, ids, strlen(ids) + 1);
+    }
     ENGINE_UNLOCK(eng);
     if (found < 0)
         return -1;
     if (!found)
         return ota_fail(e, OTA_E_UNAUTHORIZED, "device_token", "unknown or revoked device token");
-    if (product && *product && strcmp(product, tprod))
-        return ota_fail(e, OTA_E_FORBIDDEN, "device_token", "the token is a device's of another product, not of %s",
-                        product);
-    if (device && strcmp(device, tdev))
-        return ota_fail(e, OTA_E_FORBIDDEN, "device_token", "the token is another device's, not %s's", device);
-    if (device_out)
-        memcpy(device_out, tdev, strlen(tdev) + 1);
-    return 0;
+    return rc;
 }
 
 int ota_device_authenticate(ota_engine *eng, const char *product, const char *device, const char *product_key,
