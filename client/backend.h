@@ -78,9 +78,11 @@ typedef struct ota_backend ota_backend;
      * token issued or rotated (token_out OTA_DEVICE_TOKEN_LEN + 1 bytes, \
      * shown once) or revoked, and tokens for a fleet.  Bulk: locally one \
      * all-or-nothing call; remotely in requests of \
-     * OTA_DEVICE_TOKENS_PER_REQUEST ids, each all or nothing: when a later \
-     * request fails, out still holds the tokens the earlier ones issued \
-     * (the devices' only copy: keep them) and the error says how many. */ \
+     * OTA_DEVICE_TOKENS_PER_REQUEST ids, each all or nothing, after the \
+     * ids are checked (a bad or repeated id refuses the whole fleet): when \
+     * a later request fails, out still holds the tokens the earlier ones \
+     * issued (the devices' only copy: keep them) and the error says how \
+     * many. */ \
     X(product_set_auth, CORE, (const char *product, int device_auth, int enrollment_closed, \
                                ota_product *out, long *without_token, ota_err *e), \
       (product, device_auth, enrollment_closed, out, without_token, e)) \

@@ -108,12 +108,19 @@ int remote_device_tokens_issue(ota_backend *b, const char *product, const char *
                                bool rotate, ota_device_token_list *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
+    /* all or nothing for what can be known before asking: the ids */
+    if (n > OTA_DEVICE_TOKENS_PER_REQUEST && ota_device_ids_check(ids, n, e) < 0)
+        return -1;
     char path[3 * OTA_KEY_MAX + 32];
     product_path(path, sizeof path, product, "/tokens");
     size_t off = 0;
     do {  /* an empty fleet still asks once: the server's answer, not ours */
         size_t k = n - off < OTA_DEVICE_TOKENS_PER_REQUEST ? n - off : OTA_DEVICE_TOKENS_PER_REQUEST;
         if (tokens_chunk(R(b), path, ids + off, k, rotate, out, e) < 0) {
+            size_t at;
+            char rest[2];
+            if (off > 0 && e && sscanf(e->field, "devices[%zu%1[]]", &at, rest) == 2)
+                snprintf(e->field, sizeof e->field, "devices[%zu]", off + at);  /* the caller's index */
             if (off > 0 && e) {  /* say what the earlier requests did */
                 char note[200];
                 snprintf(note, sizeof note, " (ids %zu to %zu of %zu; the %zu before were done: "

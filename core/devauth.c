@@ -485,7 +485,7 @@ void ota_device_token_list_free(ota_device_token_list *l)
     memset(l, 0, sizeof *l);
 }
 
-static int ids_check(const char *const *ids, size_t n, ota_err *e)
+int ota_device_ids_check(const char *const *ids, size_t n, ota_err *e)
 {
     devfile_ids seen = {0};
     int rc = 0;
@@ -503,7 +503,7 @@ static int ids_check(const char *const *ids, size_t n, ota_err *e)
 static int tokens_issue(ota_engine *eng, const char *product, const char *const *ids, size_t n, bool rotate,
                         ota_device_token_list *out, size_t *rotated, ota_err *e)
 {
-    if (ids_check(ids, n, e) < 0)
+    if (ota_device_ids_check(ids, n, e) < 0)
         return -1;
     if (sodium_init() < 0)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "libsodium failed to initialise");

@@ -54,6 +54,11 @@ typedef struct ota_device_token_list { ota_device_token *items; size_t n, skippe
 int ota_device_tokens_issue(ota_engine *eng, const char *product, const char *const *ids, size_t n,
                             bool rotate, ota_device_token_list *out, ota_err *e);
 void ota_device_token_list_free(ota_device_token_list *l);  /* wipes the tokens */
+/* The ids check of the bulk issue, alone (no store): every id valid and
+ * none listed twice, validation_failed naming "devices[i]" otherwise.  A
+ * remote client sending a fleet in several requests checks it first, so
+ * a bad id refuses the whole fleet before any request is sent. */
+int ota_device_ids_check(const char *const *ids, size_t n, ota_err *e);
 
 /* Enrollment (trust on first use): product_key must be product's device key
  * (else unauthorized); the product's enrollment must be open (else

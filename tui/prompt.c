@@ -139,7 +139,7 @@ int modal_key(app *a, int key)
     if (m->kind == MODAL_NOTICE) {  /* stays until closed on purpose */
         if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_ESC) {
             modal_close(a);
-            app_msg(a, MSG_INFO, "Closed; it is not shown again");
+            a->msg_kind = MSG_NONE;   /* what it announced is done: the pane's hint again */
         }
         return H_REDRAW;
     }

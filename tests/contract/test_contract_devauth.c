@@ -198,13 +198,31 @@ static void t_bulk(ctx *c)
     if (l.n == n - 1)
         is_int(token_works(c, buf[n - 1], l.items[l.n - 1].token), OTA_OK, "a token of the second request works");
     ota_device_token_list_free(&l);
-    /* a refusal in the second request: locally nothing (one call); remotely
-     * the first request's tokens, already issued, are kept for the caller */
+    /* a bad id in the second request's part: refused before anything is
+     * issued, on both backends (the ids are checked first) */
     for (size_t i = 0; i < n; i++)
         snprintf(buf[i], sizeof buf[i], "more-%05zu", i), many[i] = buf[i];
     many[n - 1] = "bad id";
     fails_with(c->b->ops->device_tokens_issue(c->b, P, many, n, false, &l, &E), &E, OTA_E_VALIDATION,
-               "a bad id in the second request");
+               "a bad id in the second request's part");
+    char want[32];
+    snprintf(want, sizeof want, "devices[%zu]", n - 1);
+    is_str(E.field, want, "the field is its index in the whole fleet");
+    is_int(l.n, 0, "nothing issued");
+    ota_device_token_list_free(&l);
+    many[n - 1] = many[3];
+    fails_with(c->b->ops->device_tokens_issue(c->b, P, many, n, false, &l, &E), &E, OTA_E_VALIDATION,
+               "an id listed twice, once in each part");
+    is_str(E.field, want, "the field is the second place");
+    ok(l.n == 0 && credential_of(c, buf[0], NULL) == (ota_credential)-1, "nothing issued, nobody registered");
+    ota_device_token_list_free(&l);
+    /* a device of another product in the second part, which only the
+     * server can tell: locally nothing (one call); remotely the first
+     * request's tokens, already issued, are kept for the caller */
+    many[n - 1] = "dev-1";
+    fails_with(c->b->ops->device_tokens_issue(c->b, P, many, n, false, &l, &E), &E, OTA_E_VALIDATION,
+               "a device of another product in the second part");
+    is_str(E.field, want, "the field is its index in the whole fleet");
     if (c->remote) {
         is_int(l.n, OTA_DEVICE_TOKENS_PER_REQUEST, "remote: the first request's tokens are kept");
         ok(strstr(E.message, "kept in the answer") != NULL, "and the error says so: %s", E.message);

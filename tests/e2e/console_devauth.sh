@@ -95,9 +95,8 @@ keys $S x
 check "x again: nothing to revoke" $S "Device d-1 has no active token to revoke \(credential: revoked\)"
 
 # ------------------------------------------------------------------ help
-keys $S '?'
-check "? lists the device details keys" $S "Device details"
-keys $S G
+keys $S '?' G
+check "? lists the device details keys" $S "^ *Device details"
 check "  i issues or rotates" $S "i +Issue the device's token, or rotate it"
 check "  x revokes" $S "x +Revoke the device's token"
 keys $S q
