@@ -140,13 +140,19 @@ EOF
 cat >"$T/report.lua" <<'EOF'
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.1f %d %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99), bad))
+  io.write(string.format("RESULT %.1f %d %d %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99), bad,
+    summary.requests))
 end
 EOF
 cat "$T/report.lua" >>"$T/checkin.lua"
 cat "$T/report.lua" >>"$T/checkin_token.lua"
 
-run_wrk() {  # run_wrk URL [script] -> "rps p99_us errors"
+# otad's CPU time so far (user + system, clock ticks): per check-in it says
+# what a check-in costs the server, which other load on a shared machine
+# skews far less than the rate does.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$OTAD_PID/stat"; }
+HZ=$(getconf CLK_TCK)
+run_wrk() {  # run_wrk URL [script] -> "rps p99_us errors requests"
   wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency ${2:+-s "$2"} "$1" >"$T/wrk.out" 2>&1
   sed -n 's/^RESULT //p' "$T/wrk.out"
 }
@@ -196,6 +202,7 @@ cp "$T/report.lua" "$T/static.lua"
 # machine weighs on both alike; rates are the means over the rounds, p99 the
 # worst round's.
 O_SUM=0 N_SUM=0 O_P99=0 N_P99=0 O_ERR=0 N_ERR=0 K_SUM=0 K_P99=0 K_ERR=0
+O_CPU=0 O_N=0 K_CPU=0 K_N=0  # otad's ticks and requests, per way
 for ((r = 1; r <= ROUNDS; r++)); do
   line="  round $r:"
   # key then token on odd rounds, token then key on even ones: neither
@@ -203,16 +210,20 @@ for ((r = 1; r <= ROUNDS; r++)); do
   order="key token"; [ $((r % 2)) = 0 ] && order="token key"
   for how in $order; do
     if [ "$how" = key ] && [ "$KEYS" = 1 ]; then
-      read -r rps p99 err <<<"$(run_wrk "$API/device/checkin" "$T/checkin.lua")"
+      c0=$(cpu_ticks)
+      read -r rps p99 err n <<<"$(run_wrk "$API/device/checkin" "$T/checkin.lua")"
+      O_CPU=$((O_CPU + $(cpu_ticks) - c0)); O_N=$((O_N + n))
       O_SUM=$(echo "$O_SUM + $rps" | bc); O_ERR=$((O_ERR + err)); [ "$p99" -gt "$O_P99" ] && O_P99=$p99
       line=$(printf '%s otad (key) %.0f req/s,' "$line" "$rps")
     elif [ "$how" = token ] && [ "$TOKS" = 1 ]; then
-      read -r rps p99 err <<<"$(run_wrk "$API/device/checkin" "$T/checkin_token.lua")"
+      c0=$(cpu_ticks)
+      read -r rps p99 err n <<<"$(run_wrk "$API/device/checkin" "$T/checkin_token.lua")"
+      K_CPU=$((K_CPU + $(cpu_ticks) - c0)); K_N=$((K_N + n))
       K_SUM=$(echo "$K_SUM + $rps" | bc); K_ERR=$((K_ERR + err)); [ "$p99" -gt "$K_P99" ] && K_P99=$p99
       line=$(printf '%s otad (token) %.0f req/s,' "$line" "$rps")
     fi
   done
-  read -r rps2 p99 err <<<"$(run_wrk "http://127.0.0.1:$NPORT/checkin.json" "$T/static.lua")"
+  read -r rps2 p99 err n <<<"$(run_wrk "http://127.0.0.1:$NPORT/checkin.json" "$T/static.lua")"
   N_SUM=$(echo "$N_SUM + $rps2" | bc); N_ERR=$((N_ERR + err)); [ "$p99" -gt "$N_P99" ] && N_P99=$p99
   printf '%s nginx %.0f req/s\n' "$line" "$rps2"
 done
@@ -234,6 +245,8 @@ TRATIO=""
 if [ "$KEYS" = 1 ] && [ "$TOKS" = 1 ]; then
   TRATIO=$(echo "scale=3; $K_RPS / $O_RPS" | bc)
   printf '  ratio device token/product key %.2f (budget >= 0.90)\n' "$TRATIO"
+  printf '  otad CPU per repeat check-in: %.1f us with the product key, %.1f us with a device token\n' \
+    "$(echo "scale=3; $O_CPU * 1000000 / $HZ / $O_N" | bc)" "$(echo "scale=3; $K_CPU * 1000000 / $HZ / $K_N" | bc)"
 fi
 kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
 

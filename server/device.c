@@ -267,14 +267,15 @@ int device_authenticate(req *r, const char *product, const char *device, ota_err
 }
 
 /* Credentials that name no product: a device token (its device's product,
- * written to product), or the device key of some product whose devices
- * may use it (product_key mode). */
-static int auth_any(req *r, char *product, ota_err *e)
+ * written to product; *by_token set), or the device key of some product
+ * whose devices may use it (product_key mode). */
+static int auth_any(req *r, char *product, bool *by_token, ota_err *e)
 {
     otad_cred c;
     if (cred_read(r, &c, e) < 0)
         return -1;
     ota_engine *eng = r->srv->eng;
+    *by_token = c.token[0] != 0;
     if (c.token[0]) {
         char dev[OTA_DEVICE_ID_MAX + 1];
         ota_device d;
@@ -315,10 +316,10 @@ int device_download_auth(req *r, ota_err *e)
 {
     char product[OTA_KEY_MAX + 1];
     int64_t pkg;
-    if (auth_any(r, product, e) < 0)
+    bool by_token;
+    if (auth_any(r, product, &by_token, e) < 0)
         return -1;
-    const char *dt = req_header(r, "X-Device-Token");
-    if (dt && *dt && (req_param_id(r, 0, &pkg, e) < 0 || !ota_ddi_package_of_product(r->srv->eng, product, pkg)))
+    if (by_token && (req_param_id(r, 0, &pkg, e) < 0 || !ota_ddi_package_of_product(r->srv->eng, product, pkg)))
         return ota_fail(e, OTA_E_FORBIDDEN, "X-Device-Token", "no plan of the device's product %s uses package %s",
                         product, r->params[0]);
     snprintf(r->who, sizeof r->who, "device:%s", product);
@@ -427,8 +428,9 @@ static int job_auth(req *r, int64_t *job, ota_job_row *row, ota_err *e)
     if (ota_job_get(r->srv->eng, *job, &plan_id, row, e) < 0 || ota_plan_get(r->srv->eng, plan_id, p, e) < 0) {
         /* Unknown job: say so only to a caller holding a valid credential. */
         char product[OTA_KEY_MAX + 1];
+        bool by_token;
         ota_err ae;
-        if (auth_any(r, product, &ae) < 0)
+        if (auth_any(r, product, &by_token, &ae) < 0)
             *e = ae;
         goto out;
     }
