@@ -254,18 +254,17 @@ static int auth_check(req *r, ota_err *e)
     const route *rt = r->route;
     if (rt->flags & RF_PUBLIC)
         return 0;
-    const char *dk = req_header(r, "X-Device-Key");
+    const char *dk = req_header(r, "X-Device-Key"), *dt = req_header(r, "X-Device-Token");
+    bool device_cred = (dk && *dk) || (dt && *dt);
     if (rt->flags & RF_DEVICE) {
-        if (!dk || !*dk)
-            return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "the device API needs the product's device key");
-        return 0;  /* the handler checks it against the product */
+        if (!device_cred)
+            return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Token", "the device API needs the device's token"
+                            " (X-Device-Token) or its product's device key (X-Device-Key)");
+        return 0;  /* the handler checks them against the product and device */
     }
     const char *a = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-    if ((rt->flags & RF_DOWNLOAD) && (!a || !*a) && dk && *dk) {
-        if (device_key_ok_any(r))
-            return 0;
-        return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "unknown device key");
-    }
+    if ((rt->flags & RF_DOWNLOAD) && (!a || !*a) && device_cred)
+        return device_download_auth(r, e);
     if (!a || strncasecmp(a, "Bearer ", 7))
         return ota_fail(e, OTA_E_UNAUTHORIZED, NULL, "send Authorization: Bearer <token>");
     const char *tok = a + 7;

@@ -123,11 +123,11 @@ typedef MHD_RESULT_T (*route_fn)(req *r);
 enum route_flags {
     RF_NONE = 0,
     RF_PUBLIC = 1,      /* no auth */
-    RF_DEVICE = 2,      /* X-Device-Key (checked by the handler) */
+    RF_DEVICE = 2,      /* X-Device-Token or X-Device-Key (checked by the handler) */
     RF_BODY_JSON = 4,   /* JSON body expected */
     RF_MULTIPART = 8,   /* streamed multipart upload */
     RF_BIG_BODY = 16,   /* JSON body up to OTAD_IMPORT_BODY_MAX */
-    RF_DOWNLOAD = 32,   /* token or any product's device key */
+    RF_DOWNLOAD = 32,   /* a management token, a device token or a product's device key */
     RF_UNTHROTTLED = 64, /* answered even to a throttled address (/healthz, /metrics) */
 };
 
@@ -179,7 +179,12 @@ MHD_RESULT_T h_package_file(req *r);
 MHD_RESULT_T h_checkin(req *r);
 MHD_RESULT_T h_job_confirm(req *r);
 MHD_RESULT_T h_job_report(req *r);
-bool device_key_ok_any(req *r);
+MHD_RESULT_T h_enroll(req *r);
+/* device.c: a device request's credentials (X-Device-Token, X-Device-Key)
+ * checked by core for the product and device it is about; a download's
+ * for the package in params[0].  0, or -1 with e naming the header. */
+int device_authenticate(req *r, const char *product, const char *device, ota_err *e);
+int device_download_auth(req *r, ota_err *e);
 
 /* http.c */
 struct MHD_Daemon *http_start(otad *s, ota_err *e);

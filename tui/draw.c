@@ -179,7 +179,7 @@ void draw_tabs(app *a)
 void draw_msgline(app *a)
 {
     rect r = a->lay.msg;
-    if (a->modal && a->modal->kind != MODAL_PICKER) {
+    if (a->modal && a->modal->kind != MODAL_PICKER && a->modal->kind != MODAL_NOTICE) {
         modal_draw_line(a, r);
         return;
     }

@@ -1,6 +1,7 @@
 /* modal.h: what takes the keyboard over a pane for a moment: a text
  * prompt on the message line (with path completion), a yes/no question,
- * or a picker (a filtered list drawn over the body).  Esc backs out. */
+ * a picker (a filtered list drawn over the body), or a notice drawn over
+ * the body that stays until Enter (or Esc) closes it.  Esc backs out. */
 #ifndef TUI_MODAL_H
 #define TUI_MODAL_H
 
@@ -10,7 +11,7 @@
 typedef void (*prompt_fn)(app *a, const char *text, void *ctx);
 typedef void (*pick_fn)(app *a, int index, void *ctx);
 
-typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER } modal_kind;
+typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER, MODAL_NOTICE } modal_kind;
 
 typedef struct modal {
     modal_kind kind;
@@ -26,6 +27,8 @@ typedef struct modal {
     char **items; int nitems;
     int *shown; int nshown;   ///< indexes matching the filter
     listview lv;
+    /* notice: its text (a secret, e.g. a token shown once: wiped on close) */
+    char note[256], note_hint[256];
 } modal;
 
 void prompt_text(app *a, const char *label, const char *initial, bool paths,
@@ -35,6 +38,9 @@ void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
 /* items are copied. */
 void prompt_pick(app *a, const char *title, const char *const *items, int n, pick_fn fn,
                  void *ctx, void (*free_ctx)(void *));
+/* A notice over the body: title, text (copied, wiped when it closes) and
+ * a line under it; only Enter or Esc closes it. */
+void prompt_notice(app *a, const char *title, const char *text, const char *hint);
 int modal_key(app *a, int key);       /* H_* flags */
 void modal_draw_body(app *a, rect body);   /* pickers */
 void modal_draw_line(app *a, rect line);   /* prompts */

@@ -1,5 +1,6 @@
-/* prompt.c: prompts, confirmations and pickers (see modal.h). */
+/* prompt.c: prompts, confirmations, pickers and notices (see modal.h). */
 #include <curses.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,6 +33,7 @@ void modal_close(app *a)
         free(m->items[i]);
     free(m->items);
     free(m->shown);
+    sodium_memzero(m->note, sizeof m->note);
     free(m);
     a->modal = NULL;
     app_dirty(a, D_MSG | D_BODY);
@@ -51,6 +53,13 @@ void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
 {
     modal *m = modal_new(a, MODAL_CONFIRM, question, ctx, free_ctx);
     m->on_text = yes;
+}
+
+void prompt_notice(app *a, const char *title, const char *text, const char *hint)
+{
+    modal *m = modal_new(a, MODAL_NOTICE, title, NULL, NULL);
+    text_copy(m->note, sizeof m->note, text);
+    text_copy(m->note_hint, sizeof m->note_hint, hint ? hint : "");
 }
 
 static void picker_filter(modal *m)
@@ -127,6 +136,13 @@ static int picker_key(app *a, modal *m, int key)
 int modal_key(app *a, int key)
 {
     modal *m = a->modal;
+    if (m->kind == MODAL_NOTICE) {  /* stays until closed on purpose */
+        if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_ESC) {
+            modal_close(a);
+            a->msg_kind = MSG_NONE;   /* what it announced is done: the pane's hint again */
+        }
+        return H_REDRAW;
+    }
     if (key == KEY_ESC || key == CTRL_KEY('g')) {
         modal_close(a);
         app_msg(a, MSG_INFO, "Cancelled");
@@ -165,7 +181,7 @@ int modal_key(app *a, int key)
 void modal_draw_line(app *a, rect line)
 {
     modal *m = a->modal;
-    if (!m || m->kind == MODAL_PICKER)
+    if (!m || m->kind == MODAL_PICKER || m->kind == MODAL_NOTICE)
         return;
     int lw = text_width(m->label);
     if (lw > line.w / 2)
@@ -183,6 +199,26 @@ void modal_draw_line(app *a, rect line)
     a->cur_x = cx;
 }
 
+/* A notice: full-width rows in the middle of the body (as the picker's,
+ * so no wide character underneath is cut in half). */
+static void notice_draw(app *a, modal *m, rect body)
+{
+    int h = 7, y = body.y + (body.h > h ? (body.h - h) / 2 : 0);
+    char buf[512];
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, " %s ", m->label);
+    draw_text(y++, body.x, body.w, EL_HEADER, buf);
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, "   %s", m->note);
+    draw_text(y++, body.x, body.w, EL_TILE_TITLE, buf);
+    sodium_memzero(buf, sizeof buf);
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, " %s", m->note_hint);
+    draw_text(y++, body.x, body.w, EL_TILE, buf);
+    draw_text(y, body.x, body.w, EL_DIM, " Enter closes (it is not shown again)");
+    a->cur_y = -1;
+}
+
 void modal_draw_body(app *a, rect body)
 {
     modal *m = a->modal;
@@ -191,6 +227,10 @@ void modal_draw_body(app *a, rect body)
     if (m->kind == MODAL_PROMPT && m->complete_paths && m->completions[0]) {
         /* completion candidates just above the prompt line */
         draw_text(body.y + body.h - 1, body.x, body.w, EL_DIM, m->completions);
+        return;
+    }
+    if (m->kind == MODAL_NOTICE) {
+        notice_draw(a, m, body);
         return;
     }
     if (m->kind != MODAL_PICKER)
