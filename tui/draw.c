@@ -38,6 +38,11 @@ void draw_text(int y, int x, int w, int el, const char *s)
     if (w <= 0)
         return;
     text_fit(s ? s : "", w, 1, buf, sizeof buf);
+    if (text_ascii()) {   /* a terminal that is not UTF-8: same columns, ASCII */
+        char plain[sizeof buf];
+        text_ascii_fit(buf, plain, sizeof plain);
+        memcpy(buf, plain, sizeof buf);
+    }
     attrset(theme_attr(el));
     mvaddstr(y, x, buf);
     attrset(theme_attr(EL_NORMAL));

@@ -194,6 +194,7 @@ int main(int argc, char **argv)
     int c;
 
     setlocale(LC_ALL, "");
+    text_set_ascii(text_locale_ascii());   /* LANG=C: draw ASCII look-alikes */
     config_theme(theme_name, sizeof theme_name);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {

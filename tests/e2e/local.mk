@@ -24,3 +24,7 @@ EXTRA_DIST += tests/e2e/console_device.sh
 # sub-forms, bad input named, saved and reopened, waves in live status (tmux)
 TESTS += tests/e2e/console_rollout.sh
 EXTRA_DIST += tests/e2e/console_rollout.sh
+# A terminal that is not UTF-8 (LANG=C, TERM=linux) at 80x24: ASCII
+# look-alikes, wide text as ? per column, columns in line (tmux)
+TESTS += tests/e2e/console_ascii.sh
+EXTRA_DIST += tests/e2e/console_ascii.sh
