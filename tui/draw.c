@@ -13,7 +13,7 @@ int key_char(int key)
 {
     if (key >= KEY_CHAR_SHIFT)
         return key - KEY_CHAR_SHIFT;
-    if (key >= KEY_MIN && key <= KEY_MAX)
+    if (key >= KEY_MIN)   /* KEY_*, and codes ncurses gives extended keys */
         return -1;
     return key;
 }

@@ -17,6 +17,9 @@ typedef struct modal {
     char label[256];
     tfield field;
     bool complete_paths;
+    bool lines;            ///< prompt_lines: many lines may be typed or pasted
+    bool in_lines;         ///< lines came faster than typing: open until an empty line
+    unsigned long burst;   ///< the burst of keys it was opened in (tui.h)
     char completions[512];
     prompt_fn on_text;     ///< prompt: the text; confirm: called with "y"
     pick_fn on_pick;
@@ -32,6 +35,18 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
                  prompt_fn fn, void *ctx, void (*free_ctx)(void *));
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *));
+/* A prompt for many lines (ids): fn gets each line.  A line typed by hand
+ * and ended with Enter closes it, as prompt_text does.  Lines that come
+ * faster than anyone types (an Enter with more keys of the same burst
+ * waiting, the prompt opened before that burst: a paste on a terminal
+ * without bracketed paste) keep it open, fn getting each line, until an
+ * Enter on an empty line or Esc, which give fn "".  A bracketed paste gives
+ * fn the field's text and the whole paste at once and closes it. */
+void prompt_lines(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *));
+/* A bracketed paste while a modal is open: a lines prompt takes it whole,
+ * a text prompt or a picker's filter inserts it as one line, a yes/no
+ * question ignores it (a paste never answers y).  H_* flags. */
+int modal_paste(app *a, const char *text);
 /* items are copied. */
 void prompt_pick(app *a, const char *title, const char *const *items, int n, pick_fn fn,
                  void *ctx, void (*free_ctx)(void *));

@@ -589,6 +589,19 @@ static int editor_input(app *a, int key)
     return r ? H_REDRAW : H_IGNORED;
 }
 
+/* A paste: ids into an id list, else text into the focused text field. */
+static int editor_paste(app *a, const char *text)
+{
+    if (ids_active())
+        return ids_paste(a, text);
+    tfield *t = pr_current() ? NULL : text_of(E.focus);
+    if (!t)
+        return H_IGNORED;
+    if (!refuse_readonly(a) && tfield_paste(t, text))
+        changed(a);
+    return H_REDRAW;
+}
+
 static int editor_action(app *a, tui_action act)
 {
     if (ids_active())
@@ -841,7 +854,7 @@ static void editor_done(app *a)
 }
 
 const pane_ops pane_plan_editor = {
-    .title = "Plan editor", .scopes = editor_scopes, .input = editor_input,
+    .title = "Plan editor", .scopes = editor_scopes, .input = editor_input, .paste = editor_paste,
     .action = editor_action, .draw = editor_draw, .unsaved = editor_unsaved, .hint = editor_hint,
     .done = editor_done,
 };

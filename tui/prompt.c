@@ -16,6 +16,7 @@ static modal *modal_new(app *a, modal_kind k, const char *label, void *ctx,
     text_copy(m->label, sizeof m->label, label);
     m->ctx = ctx;
     m->free_ctx = free_ctx;
+    m->burst = a->burst;
     a->modal = m;
     app_dirty(a, D_MSG | D_BODY);
     return m;
@@ -44,6 +45,12 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
     tfield_set(&m->field, initial ? initial : "");
     m->complete_paths = paths;
     m->on_text = fn;
+}
+
+void prompt_lines(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_text(a, label, "", false, fn, ctx, free_ctx);
+    a->modal->lines = true;
 }
 
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
@@ -100,6 +107,66 @@ static int modal_finish(app *a, const char *text, int pick)
     return H_REDRAW;
 }
 
+/* Enter in a lines prompt while lines come in faster than typing: the
+ * line goes to the callback and the prompt stays open for the next. */
+static int lines_enter(app *a, modal *m)
+{
+    if (!m->in_lines) {
+        m->in_lines = true;
+        size_t n = strlen(m->label);
+        if (n && m->label[n - 1] == ':')
+            m->label[n - 1] = '\0';
+        snprintf(m->label + strlen(m->label), sizeof m->label - strlen(m->label),
+                 " (empty line ends):");
+    }
+    if (!m->field.len) {
+        if (a->typeahead)
+            return H_HANDLED;              /* a blank line inside the paste */
+        return modal_finish(a, "", -1);    /* Enter on an empty line: done */
+    }
+    char copy[sizeof m->field.buf];
+    text_copy(copy, sizeof copy, m->field.buf);
+    tfield_set(&m->field, "");
+    m->on_text(a, copy, m->ctx);
+    app_dirty(a, D_MSG | D_BODY);
+    return H_REDRAW;
+}
+
+int modal_paste(app *a, const char *text)
+{
+    modal *m = a->modal;
+    if (m->kind == MODAL_CONFIRM)
+        return H_HANDLED;                  /* a paste never answers y */
+    if (m->kind == MODAL_PICKER) {
+        if (tfield_paste(&m->field, text))
+            picker_filter(m);
+        app_dirty(a, D_BODY);
+        return H_REDRAW;
+    }
+    if (!m->lines) {
+        tfield_paste(&m->field, text);
+        app_dirty(a, D_MSG);
+        return H_HANDLED;
+    }
+    /* a lines prompt: what was typed and the paste, whole, then done */
+    size_t n = m->field.len + strlen(text) + 2;
+    char *all = malloc(n);
+    if (!all)
+        abort();
+    snprintf(all, n, "%s\n%s", m->field.buf, text);
+    prompt_fn fn = m->on_text;
+    void *ctx = m->ctx;
+    void (*free_ctx)(void *) = m->free_ctx;
+    m->free_ctx = NULL;
+    modal_close(a);
+    fn(a, all, ctx);
+    fn(a, "", ctx);
+    free(all);
+    if (free_ctx)
+        free_ctx(ctx);
+    return H_REDRAW;
+}
+
 static int picker_key(app *a, modal *m, int key)
 {
     tui_action act = keys_lookup(SC_MOVE, key);
@@ -127,6 +194,8 @@ static int picker_key(app *a, modal *m, int key)
 int modal_key(app *a, int key)
 {
     modal *m = a->modal;
+    if ((key == KEY_ESC || key == CTRL_KEY('g')) && m->in_lines)
+        return modal_finish(a, "", -1);   /* the lines taken stay taken */
     if (key == KEY_ESC || key == CTRL_KEY('g')) {
         modal_close(a);
         app_msg(a, MSG_INFO, "Cancelled");
@@ -144,8 +213,11 @@ int modal_key(app *a, int key)
         }
         return H_REDRAW;
     }
-    if (key == '\n' || key == '\r' || key == KEY_ENTER)
+    if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        if (m->lines && (m->in_lines || (a->typeahead && m->burst != a->burst)))
+            return lines_enter(a, m);
         return modal_finish(a, m->field.buf, -1);
+    }
     if (key == '\t' && m->complete_paths) {
         int n = path_complete(&m->field, m->completions, sizeof m->completions);
         if (n == 0)

@@ -28,3 +28,8 @@ EXTRA_DIST += tests/e2e/console_rollout.sh
 # look-alikes, wide text as ? per column, columns in line (tmux)
 TESTS += tests/e2e/console_ascii.sh
 EXTRA_DIST += tests/e2e/console_ascii.sh
+# Many ids pasted (bracketed) or typed fast into a blacklist at 80x24:
+# every id added once, a count, rejected ids in full; a paste never runs
+# a command or answers a question (tmux paste-buffer)
+TESTS += tests/e2e/console_paste.sh
+EXTRA_DIST += tests/e2e/console_paste.sh
