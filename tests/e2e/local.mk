@@ -33,3 +33,7 @@ EXTRA_DIST += tests/e2e/console_ascii.sh
 # a command or answers a question (tmux paste-buffer)
 TESTS += tests/e2e/console_paste.sh
 EXTRA_DIST += tests/e2e/console_paste.sh
+# ^O in the plan editor at 80x24: keep or copy each component that differs,
+# Esc copies nothing, the message says what changed (tmux)
+TESTS += tests/e2e/console_copy.sh
+EXTRA_DIST += tests/e2e/console_copy.sh
