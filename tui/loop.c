@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "modal.h"
+#include "palette.h"
 #include "paste.h"
 #include "tui.h"
 
@@ -64,6 +65,17 @@ static int global_action(app *a, tui_action act)
             return H_HANDLED;
         }
         return goto_pane(a, PANE_PLAN_STATUS);
+    case ACT_PALETTE:
+        palette_open(a);
+        return H_REDRAW;
+    case ACT_THEME: case ACT_PLAN: {
+        int64_t id = 0;
+        int h = palette_command(a, act, &id);
+        if (h || a->dashboard_mode)
+            return h ? h : H_HANDLED;
+        a->sel_plan = id;
+        return goto_pane(a, PANE_PLAN_STATUS);
+    }
     case ACT_HELP:
         if (a->pane != PANE_HELP)
             app_show(a, PANE_HELP);
@@ -102,6 +114,18 @@ static int global_action(app *a, tui_action act)
     }
 }
 
+/* An action, from its key or the palette: the pane's first, then global. */
+static int dispatch_action(app *a, tui_action act)
+{
+    const pane_ops *p = app_pane(a, a->pane);
+    if (p->action) {
+        int r = p->action(a, act);
+        if (r)
+            return r;
+    }
+    return global_action(a, act);
+}
+
 static int dispatch_key(app *a, int key)
 {
     if (key == KEY_RESIZE)
@@ -126,12 +150,15 @@ static int dispatch_key(app *a, int key)
     tui_action act = keys_lookup(scopes, key);
     if (act == ACT_NONE)
         return H_IGNORED;
-    if (p->action) {
-        int r = p->action(a, act);
-        if (r)
-            return r;
-    }
-    return global_action(a, act);
+    return dispatch_action(a, act);
+}
+
+void loop_run_action(app *a, tui_action act)
+{
+    int h = dispatch_action(a, act);
+    if (h & H_QUIT)
+        a->quit = true;
+    app_dirty(a, D_ALL);
 }
 
 /* A bracketed paste: to the prompt or picker open, else to the pane; a

@@ -9,6 +9,11 @@
 
 typedef void (*prompt_fn)(app *a, const char *text, void *ctx);
 typedef void (*pick_fn)(app *a, int index, void *ctx);
+/* A picker's choice with the text typed in its filter (-1: nothing shown). */
+typedef void (*pick_text_fn)(app *a, int index, const char *typed, void *ctx);
+/* How well an item matches the text typed: 0 hides it; the others are
+ * shown best first, in their order among equals (default: any substring). */
+typedef int (*pick_match_fn)(const char *item, const char *typed);
 
 typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER } modal_kind;
 
@@ -23,6 +28,8 @@ typedef struct modal {
     char completions[512];
     prompt_fn on_text;     ///< prompt: the text; confirm: called with "y"
     pick_fn on_pick;
+    pick_text_fn on_pick_text;
+    pick_match_fn match;
     void *ctx;
     void (*free_ctx)(void *ctx);
     /* picker */
@@ -50,6 +57,10 @@ int modal_paste(app *a, const char *text);
 /* items are copied. */
 void prompt_pick(app *a, const char *title, const char *const *items, int n, pick_fn fn,
                  void *ctx, void (*free_ctx)(void *));
+/* A picker whose filter is also an argument line (the command palette):
+ * match ranks what is shown, fn gets the choice and the text typed. */
+void prompt_pick_typed(app *a, const char *title, const char *const *items, int n,
+                       pick_match_fn match, pick_text_fn fn, void *ctx, void (*free_ctx)(void *));
 int modal_key(app *a, int key);       /* H_* flags */
 void modal_draw_body(app *a, rect body);   /* pickers */
 void modal_draw_line(app *a, rect line);   /* prompts */

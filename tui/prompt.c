@@ -63,9 +63,27 @@ void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
 static void picker_filter(modal *m)
 {
     m->nshown = 0;
-    for (int i = 0; i < m->nitems; i++)
-        if (!m->field.len || strcasestr(m->items[i], m->field.buf))
-            m->shown[m->nshown++] = i;
+    if (m->match) {   /* ranked: best first, stable among equals */
+        int rank[m->nitems ? m->nitems : 1];
+        for (int i = 0; i < m->nitems; i++) {
+            int r = m->match(m->items[i], m->field.buf);
+            if (r <= 0)
+                continue;
+            int k = m->nshown++;
+            while (k > 0 && rank[k - 1] < r) {
+                rank[k] = rank[k - 1];
+                m->shown[k] = m->shown[k - 1];
+                k--;
+            }
+            rank[k] = r;
+            m->shown[k] = i;
+        }
+        m->lv.sel = m->lv.top = 0;
+    } else {
+        for (int i = 0; i < m->nitems; i++)
+            if (!m->field.len || strcasestr(m->items[i], m->field.buf))
+                m->shown[m->nshown++] = i;
+    }
     m->lv.n = m->nshown;
     if (m->lv.sel >= m->nshown)
         m->lv.sel = m->nshown ? m->nshown - 1 : 0;
@@ -86,19 +104,32 @@ void prompt_pick(app *a, const char *title, const char *const *items, int n, pic
     picker_filter(m);
 }
 
+void prompt_pick_typed(app *a, const char *title, const char *const *items, int n,
+                       pick_match_fn match, pick_text_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_pick(a, title, items, n, NULL, ctx, free_ctx);
+    a->modal->match = match;
+    a->modal->on_pick_text = fn;
+    picker_filter(a->modal);
+}
+
 /* Finish: take the callback out first, since it may open another modal. */
 static int modal_finish(app *a, const char *text, int pick)
 {
     modal *m = a->modal;
     prompt_fn on_text = m->on_text;
     pick_fn on_pick = m->on_pick;
+    pick_text_fn on_pick_text = m->on_pick_text;
+    bool picker = m->kind == MODAL_PICKER;
     void *ctx = m->ctx;
     void (*free_ctx)(void *) = m->free_ctx;
     m->free_ctx = NULL;
     char copy[sizeof m->field.buf];
-    text_copy(copy, sizeof copy, text ? text : "");
+    text_copy(copy, sizeof copy, picker ? m->field.buf : text ? text : "");
     modal_close(a);
-    if (pick >= 0 && on_pick)
+    if (on_pick_text)
+        on_pick_text(a, pick, copy, ctx);
+    else if (pick >= 0 && on_pick)
         on_pick(a, pick, ctx);
     else if (text && on_text)
         on_text(a, copy, ctx);

@@ -119,6 +119,8 @@ const ota_plan *app_plan_row(const app *a, int64_t id);
 
 /* loop.c */
 int loop_run(app *a);
+/* Runs an action as its key would (the command palette). */
+void loop_run_action(app *a, tui_action act);
 
 /* draw.c */
 void draw_text(int y, int x, int w, int el, const char *s);   /* fit and pad */

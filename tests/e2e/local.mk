@@ -37,3 +37,7 @@ EXTRA_DIST += tests/e2e/console_paste.sh
 # Esc copies nothing, the message says what changed (tmux)
 TESTS += tests/e2e/console_copy.sh
 EXTRA_DIST += tests/e2e/console_copy.sh
+# The command palette on ':' at 80x24: this view's actions from the key
+# table, filtered as typed, run as their keys; :plan ID, :theme NAME (tmux)
+TESTS += tests/e2e/console_palette.sh
+EXTRA_DIST += tests/e2e/console_palette.sh
