@@ -83,6 +83,8 @@ static void id_added(app *a, const char *text, void *ctx)
         if (idlist_add(cur_list(), I.which ? &I.w->blacklist : &I.w->whitelist, text, &I.rep))
             I.h.changed(a);
         ids_rows();
+        if (!idlist_total(&I.rep))
+            return;                        /* only separators */
         if (idlist_total(&I.rep) == 1) {
             one_added(a, id);
             return;
@@ -93,8 +95,8 @@ static void id_added(app *a, const char *text, void *ctx)
     }
     char sum[512];
     idlist_summary(&I.rep, sum, sizeof sum);
-    app_msg(a, I.rep.rejected.n || I.rep.both ? MSG_WARN : MSG_OK, "%s%s: %s", I.which ? "W" : "B",
-            list_name() + 1, sum);
+    app_msg(a, I.rep.rejected.n || I.rep.both ? MSG_WARN : MSG_OK, "%s: %s",
+            I.which ? "Whitelist" : "Blacklist", sum);
     app_dirty(a, D_BODY);
 }
 

@@ -12,17 +12,8 @@ CTL product add meter "Smart meter" >/dev/null
 CTL fleet generate meter 50 --seed 3 >/dev/null
 printf 'module image\n' > "$TMP/fw.bin"
 CTL package add --component module --kind diff --source 1.1.0 --target 1.3.0 "$TMP/fw.bin" >/dev/null
-plan() {  # plan NAME: a saved plan of package 1
-  cat > "$TMP/plan.json" <<JSON
-{"name":"$1","product":"meter","mode":"silent",
- "strategy":{"retries":1,"min_rsrp":-140,"min_battery":0},
- "window":{"start":"2020-01-01T00:00:00Z","end":"2030-01-01T00:00:00Z"},
- "components":[{"component":"module","package_id":1}]}
-JSON
-  CTL plan create "$TMP/plan.json" >/dev/null
-}
-plan "升级计划 nightly"
-plan "Plain plan"
+saved_plan "升级计划 nightly"
+saved_plan "Plain plan"
 CTL plan activate 2 >/dev/null
 
 # only_ascii SESSION: every cell is printable ASCII, and none holds the

@@ -15,17 +15,8 @@ pkg --component module --kind full --target 1.2.0                  # 2
 pkg --component mcu --kind full --target 2.0                       # 3
 pkg --component mcu --kind full --target 2.1                       # 4
 pkg --component app --kind full --target 3.0                       # 5
-plan() {  # plan NAME COMPONENTS-JSON
-  cat > "$TMP/plan.json" <<JSON
-{"name":"$1","product":"meter","mode":"silent",
- "strategy":{"retries":1,"min_rsrp":-140,"min_battery":0},
- "window":{"start":"2020-01-01T00:00:00Z","end":"2030-01-01T00:00:00Z"},
- "components":$2}
-JSON
-  CTL plan create "$TMP/plan.json" >/dev/null
-}
-plan "Field plan" '[{"component":"module","package_id":1},{"component":"mcu","package_id":3}]'
-plan "Night plan" '[{"component":"module","package_id":2},{"component":"mcu","package_id":4},{"component":"app","package_id":5}]'
+saved_plan "Field plan" '[{"component":"module","package_id":1},{"component":"mcu","package_id":3}]'
+saved_plan "Night plan" '[{"component":"module","package_id":2},{"component":"mcu","package_id":4},{"component":"app","package_id":5}]'
 components_are() {  # components_are PKG...: plan 1's stored package ids, in order
   got=$(CTL plan show 1 --json | grep -o '"package_id": *[0-9]*' | grep -o '[0-9]*$' | tr '\n' ' ')
   [ "$got" = "$* " ] || { echo "got: $got"; return 1; }

@@ -12,17 +12,8 @@ CTL product add meter "Smart meter" >/dev/null
 CTL fleet generate meter 20 --seed 5 >/dev/null
 printf 'image\n' > "$TMP/fw.bin"
 CTL package add --component module --kind full --target 2.0 "$TMP/fw.bin" >/dev/null
-plan() {
-  cat > "$TMP/plan.json" <<JSON
-{"name":"$1","product":"meter","mode":"silent",
- "strategy":{"retries":1,"min_rsrp":-140,"min_battery":0},
- "window":{"start":"2020-01-01T00:00:00Z","end":"2030-01-01T00:00:00Z"},
- "components":[{"component":"module","package_id":1}]}
-JSON
-  CTL plan create "$TMP/plan.json" >/dev/null
-}
-plan "Alpha plan"
-plan "Beta plan"
+saved_plan "Alpha plan"
+saved_plan "Beta plan"
 state_of() { CTL plan show "$1" --json | grep -o '"state": *"[a-z]*"' | grep -o '[a-z]*"$' | tr -d '"'; }
 ESC=$(printf '\033')
 palette() {  # palette SESSION TEXT: ':' and TEXT typed, once the palette shows

@@ -14,14 +14,7 @@ DB="$TMP/ota.db"
 CTL product add meter "Smart meter" >/dev/null
 printf 'module image\n' > "$TMP/fw.bin"
 CTL package add --component module --kind full --target 2.0 "$TMP/fw.bin" >/dev/null
-cat > "$TMP/plan.json" <<JSON
-{"name":"Paste plan","product":"meter","mode":"silent",
- "strategy":{"retries":1,"min_rsrp":-140,"min_battery":0},
- "window":{"start":"2020-01-01T00:00:00Z","end":"2030-01-01T00:00:00Z"},
- "blacklist":["old-1"],"whitelist":["dev-000007"],
- "components":[{"component":"module","package_id":1}]}
-JSON
-CTL plan create "$TMP/plan.json" >/dev/null
+saved_plan "Paste plan" "" '"blacklist":["old-1"],"whitelist":["dev-000007"],'
 i=1; : > "$TMP/fifty.txt"
 while [ $i -le 50 ]; do printf 'dev-%06d\n' $i >> "$TMP/fifty.txt"; i=$((i+1)); done
 long=$(printf 'x%.0s' $(seq 1 130))
