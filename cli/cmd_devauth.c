@@ -14,6 +14,9 @@
 #include "cmd_devauth.h"
 
 /* ------------------------------------------------------- product auth */
+/* Either option, both, or neither (no change: core's read, remotely
+ * PATCH {}): the product's device_auth and enrollment and how many of its
+ * devices have no token, printed the same way in every case. */
 int cmd_product_auth(cli *c, int argc, char **argv)
 {
     cli_opt opts[] = {OPT("device-auth", true), OPT("enrollment", true), OPT_END};
@@ -33,8 +36,7 @@ int cmd_product_auth(cli *c, int argc, char **argv)
             return cli_usage(c, "--enrollment must be open or closed (got \"%s\")", opts[1].val);
         closed = !strcmp(opts[1].val, "closed");
     }
-    if (mode < 0 && closed < 0)
-        return cli_usage(c, "give --device-auth, --enrollment or both (otactl product list shows them)");
+    /* neither: no change asked, the product's settings and count shown */
     ota_backend *b = cli_backend(c);
     if (!b)
         return CLI_REFUSED;

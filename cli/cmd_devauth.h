@@ -1,5 +1,6 @@
 /* cmd_devauth.h: otactl commands for device identity (cmd_devauth.c):
  *   product auth PRODUCT [--device-auth product_key|device_token] [--enrollment open|closed]
+ *                (neither option: shows them and the count of devices without a token)
  *   device token issue PRODUCT ID       device token revoke PRODUCT ID
  *   device tokens PRODUCT FILE --out TOKENS [--rotate] [--force] */
 #ifndef OTACTL_CMD_DEVAUTH_H
@@ -14,7 +15,7 @@ int cmd_device_tokens(cli *c, int argc, char **argv);
 
 #define CMD_DEVAUTH_TABLE \
     {"product", "auth", cmd_product_auth, \
-     "PRODUCT [--device-auth product_key|device_token] [--enrollment open|closed]"}, \
+     "PRODUCT [--device-auth product_key|device_token] [--enrollment open|closed] (neither: show them)"}, \
     {"device", "token issue", cmd_device_token_issue, "PRODUCT ID (or rotate; the token shown once)"}, \
     {"device", "token revoke", cmd_device_token_revoke, "PRODUCT ID"}, \
     {"device", "tokens", cmd_device_tokens, \

@@ -4,8 +4,9 @@
  * count of devices without a token, a token issued, rotated (the old one
  * stops at once) and revoked, bulk issue with skip and rotate (remotely in
  * requests of OTA_DEVICE_TOKENS_PER_REQUEST ids), the errors (unknown product, a
- * bad id, a device of another product), and remotely a viewer's and an
- * operator's refusal.  Part of test_contract (contract.h). */
+ * bad id, a device of another product), no change asked (the product and
+ * the count, no audit row), and remotely a viewer's and an operator's
+ * refusal.  Part of test_contract (contract.h). */
 #include "contract.h"
 
 #include <curl/curl.h>
@@ -95,6 +96,24 @@ static void t_set_auth(ctx *c)
     ok(out.device_auth == OTA_DEVICE_AUTH_DEVICE_TOKEN && out.enrollment_closed, "device_auth kept, closed");
     ok_call(c->b->ops->product_set_auth(c->b, P, -1, 0, &out, NULL, &E), &E, "open it again (no count asked)");
     ok(!out.enrollment_closed, "open again");
+
+    /* no change asked (remotely PATCH {}): the product and the count as
+     * they are, and no audit row */
+    ota_audit_query q = {.target = "product:" P, .page = {.limit = 1000}};
+    ota_audit_page before = {0}, after = {0};
+    ok_call(c->b->ops->audit_list(c->b, &q, &before, &E), &E, "the product's audit rows");
+    memset(&out, 0, sizeof out);
+    without = -1;
+    ok_call(c->b->ops->product_set_auth(c->b, P, -1, -1, &out, &without, &E), &E, "no change asked: succeeds");
+    ok(out.device_auth == OTA_DEVICE_AUTH_DEVICE_TOKEN && !out.enrollment_closed && !strcmp(out.key, P) &&
+           !strcmp(out.name, "Device identity"), "the product as it is");
+    is_int(without, 3, "and the count of devices without a token");
+    ok_call(c->b->ops->audit_list(c->b, &q, &after, &E), &E, "the audit rows again");
+    is_int(after.n, before.n, "no audit row for a no-op");
+    ota_audit_page_free(&before);
+    ota_audit_page_free(&after);
+    fails_with(c->b->ops->product_set_auth(c->b, "nope", -1, -1, &out, &without, &E), &E, OTA_E_NOT_FOUND,
+               "no change asked of an unknown product: not_found");
 }
 
 static void t_issue_rotate_revoke(ctx *c)
