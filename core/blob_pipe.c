@@ -3,7 +3,7 @@
  * (SHA-256 with libsodium, SHA-1 and MD5 with nettle) and the file writer,
  * so a blob costs its slowest digest, not the sum of them plus the copy.
  *
- * The producer (the caller of blob_pipe_put / blob_pipe_fill_fd) fills one
+ * The producer (the caller of blob_pipe_put or blob_pipe_read) fills one
  * chunk at a time and publishes it; a chunk is reused only after every
  * consumer is done with it.  blob_pipe_close drains the ring and joins the
  * threads; only then are the digests final and the file complete.  The ring
@@ -36,10 +36,20 @@ static void consume(blob_pipe *p, int which, const unsigned char *buf, size_t le
         break;
     case C_WRITE: {
         size_t done = 0;
+        /* The tail chunk is not a whole number of blocks: O_DIRECT off for it. */
+        if (p->direct && len % 4096) {
+            p->direct = false;
+            fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) & ~O_DIRECT);
+        }
         while (done < len && !blob_pipe_error(p)) {
             ssize_t n = write(p->fd, buf + done, len - done);
             if (n < 0 && errno == EINTR)
                 continue;
+            if (n < 0 && errno == EINVAL && p->direct) {
+                p->direct = false;
+                fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) & ~O_DIRECT);
+                continue;
+            }
             if (n < 0)
                 __atomic_store_n(&p->werr, errno, __ATOMIC_RELAXED);
             else
@@ -47,7 +57,7 @@ static void consume(blob_pipe *p, int which, const unsigned char *buf, size_t le
         }
         p->written += done;
 #ifdef SYNC_FILE_RANGE_WRITE
-        if (!blob_pipe_error(p) && p->written - p->flushed >= WRITEBACK_STEP) {
+        if (!p->direct && !blob_pipe_error(p) && p->written - p->flushed >= WRITEBACK_STEP) {
             sync_file_range(p->fd, (off_t)p->flushed, (off_t)(p->written - p->flushed), SYNC_FILE_RANGE_WRITE);
             p->flushed = p->written;
         }
@@ -91,6 +101,11 @@ int blob_pipe_open(blob_pipe *p, int fd)
     if (ring == MAP_FAILED)
         return -1;
     p->ring = ring;
+    /* Full chunks go straight from the ring to the disk (page aligned, a
+     * whole number of blocks): no second copy into the page cache, and a
+     * 100 MiB upload does not push the database's pages out of it.  A
+     * file system that refuses O_DIRECT gets buffered writes. */
+    p->direct = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_DIRECT) == 0;
     crypto_hash_sha256_init(&p->sha256);
     sha1_init(&p->sha1);
     md5_init(&p->md5);

@@ -34,6 +34,7 @@ struct blob_pipe {
     int nthreads;
     pthread_t th[BLOB_PIPE_THREADS];
     struct blob_pipe_worker wk[BLOB_PIPE_THREADS];
+    bool direct;                     /* the writer's fd is O_DIRECT (full chunks) */
     int werr;                        /* the writer's errno, 0 while fine */
     uint64_t written, flushed;       /* the writer's: bytes written, writeback started */
     crypto_hash_sha256_state sha256;
