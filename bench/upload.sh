@@ -4,7 +4,9 @@
 # sha256sum), with otad's memory before, at its peak during and after the
 # uploads (it must stay flat: the body is streamed, never held).  Then the
 # file's first download (verified: otad re-hashes a blob it has not verified
-# yet) and a second one (the verdict cached), against sha256sum too.
+# yet; an upload leaves its verdict cached) and a second one, against
+# sha256sum too; and libsodium's SHA-256 alone (bench/sha256_floor), the
+# floor of any one-pass upload.
 #
 #   bench/upload.sh [--rounds R] [--mib N]
 #
@@ -21,7 +23,10 @@ while [ $# -gt 0 ]; do
 done
 BUILD=${OTA_BUILDDIR:-$(pwd)}
 OTAD="$BUILD/server/otad"
-[ -x "$OTAD" ] || { echo "bench/upload: $OTAD not built (run make first, or set OTA_BUILDDIR)" >&2; exit 2; }
+FLOOR="$BUILD/bench/sha256_floor"
+for p in "$OTAD" "$FLOOR"; do
+  [ -x "$p" ] || { echo "bench/upload: $p not built (run make first, or set OTA_BUILDDIR)" >&2; exit 2; }
+done
 for t in curl jq; do
   command -v $t >/dev/null || { echo "bench/upload: needs $t" >&2; exit 2; }
 done
@@ -51,7 +56,7 @@ RSS0=$(rss VmRSS)
 ( while kill -0 $OTAD_PID 2>/dev/null; do rss VmRSS; sleep 0.01; done ) >"$T/rss.samples" &
 SAMPLER=$!
 
-hs=() up=() d1=() d2=()
+hs=() up=() d1=() d2=() fl=()
 for ((r = 1; r <= ROUNDS; r++)); do
   sync
   t0=$(now); sha256sum "$T/fw.bin" >/dev/null; t1=$(now)
@@ -65,6 +70,7 @@ for ((r = 1; r <= ROUNDS; r++)); do
   curl -sf -o /dev/null -H "$AUTH_H" "$API/packages/$ID/files/fw.bin"; t4=$(now)
   h=$(echo "$t1 - $t0" | bc -l) u=$(echo "$t2 - $t1" | bc -l)
   a=$(echo "$t3 - $t2" | bc -l) b=$(echo "$t4 - $t3" | bc -l)
+  fl+=("$("$FLOOR" "$T/fw.bin")")
   hs+=("$h") up+=("$u") d1+=("$a") d2+=("$b")
   printf 'round %d: sha256sum %.3f s, upload %.3f s (%.2fx, %.0f MiB/s), first download %.3f s, second %.3f s\n' \
     "$r" "$h" "$u" "$(echo "$u / $h" | bc -l)" "$(echo "$MIB / $u" | bc -l)" "$a" "$b"
@@ -76,9 +82,11 @@ RSS1=$(rss VmRSS) HWM=$(rss VmHWM)
 PEAK=$(sort -n "$T/rss.samples" | tail -n 1)
 H=$(printf '%s\n' "${hs[@]}" | median) U=$(printf '%s\n' "${up[@]}" | median)
 D1=$(printf '%s\n' "${d1[@]}" | median) D2=$(printf '%s\n' "${d2[@]}" | median)
+F=$(printf '%s\n' "${fl[@]}" | median)
 RATIO=$(echo "$U / $H" | bc -l)
 printf 'upload of %d MiB: %.3f s (median of %d, %.0f MiB/s); baseline sha256sum %.3f s; ratio %.2f (budget <= %s)\n' \
   "$MIB" "$U" "$ROUNDS" "$(echo "$MIB / $U" | bc -l)" "$H" "$RATIO" "$BUDGET"
+printf 'floor: libsodium SHA-256 alone %.3f s = %.2fx sha256sum\n' "$F" "$(echo "$F / $H" | bc -l)"
 printf 'download: first (verified) %.3f s = %.2fx sha256sum, second (cached verdict) %.3f s\n' \
   "$D1" "$(echo "$D1 / $H" | bc -l)" "$D2"
 printf 'otad RSS: %d kB before, peak %d kB during (+%d kB), %d kB after; VmHWM %d kB\n' \
