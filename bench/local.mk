@@ -3,3 +3,5 @@
 include bench/checkin.mk
 include bench/http.mk
 include bench/console.mk
+include bench/package.mk
+include bench/upload.mk
