@@ -60,7 +60,9 @@ static void status_done(app *a, call *c)
         D.busy = false;
     if (c->rc) {
         D.failed_round = D.failing = true;
-        app_error(a, "dashboard", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the status of plan %lld", (long long)g->id);
+        app_error(a, what, &c->err);
         app_dirty(a, D_BODY);
         return;
     }
@@ -88,7 +90,7 @@ static void list_done(app *a, call *c)
     if (c->rc) {
         D.busy = false;
         D.failing = true;
-        app_error(a, "dashboard", &c->err);
+        app_error(a, "Could not load the plans", &c->err);
         app_dirty(a, D_BODY);
         return;
     }

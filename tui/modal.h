@@ -1,6 +1,8 @@
 /* modal.h: what takes the keyboard over a pane for a moment: a text
  * prompt on the message line (with path completion), a yes/no question,
- * or a picker (a filtered list drawn over the body).  Esc backs out. */
+ * a picker (a filtered list drawn over the body), or a text shown in full
+ * over the body (a history row).  Esc backs out.  A question longer than
+ * the line is shown whole, wrapped above it. */
 #ifndef TUI_MODAL_H
 #define TUI_MODAL_H
 
@@ -10,7 +12,7 @@
 typedef void (*prompt_fn)(app *a, const char *text, void *ctx);
 typedef void (*pick_fn)(app *a, int index, void *ctx);
 
-typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER } modal_kind;
+typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER, MODAL_TEXT } modal_kind;
 
 typedef struct modal {
     modal_kind kind;
@@ -26,6 +28,9 @@ typedef struct modal {
     char **items; int nitems;
     int *shown; int nshown;   ///< indexes matching the filter
     listview lv;
+    /* text: its lines ('\n'), each wrapped with a hanging indent */
+    char *text;
+    int indent;
 } modal;
 
 void prompt_text(app *a, const char *label, const char *initial, bool paths,
@@ -34,6 +39,10 @@ void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *));
 /* items are copied. */
 void prompt_pick(app *a, const char *title, const char *const *items, int n, pick_fn fn,
+                 void *ctx, void (*free_ctx)(void *));
+/* text (copied) in full over the body under title; Esc, Enter or q
+ * closes it, then on_close runs (NULL: nothing). */
+void prompt_show(app *a, const char *title, const char *text, int indent, prompt_fn on_close,
                  void *ctx, void (*free_ctx)(void *));
 int modal_key(app *a, int key);       /* H_* flags */
 void modal_draw_body(app *a, rect body);   /* pickers */

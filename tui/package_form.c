@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include "form.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "tui.h"
 
 /* Focus stops, in order.  SOURCE exists only for diff packages. */
@@ -233,7 +234,7 @@ static void create_done(app *a, call *c)
         int s = slot_of_field(c->err.field);
         ota_err_format(&c->err, F.msg[s], sizeof F.msg[s]);
         if (c->err.code == OTA_E_UNAVAILABLE || s == M_GENERAL)
-            app_error(a, "create package", &c->err);
+            app_error(a, "Package not created", &c->err);
         else
             app_msg(a, MSG_ERROR, "Not created: see the message next to the field");
         app_dirty(a, D_BODY);
@@ -241,8 +242,8 @@ static void create_done(app *a, call *c)
     }
     app_answered(a);
     const ota_package *p = &CALL_OP(c, package_create)->out;
-    app_msg(a, MSG_OK, "Created package %lld (%s %s, %zu files)", (long long)p->id,
-            p->meta.component, p->meta.target_version, p->nfiles);
+    app_msg(a, MSG_OK, "Created package %lld (%s %s, %zu file%s)", (long long)p->id,
+            p->meta.component, p->meta.target_version, p->nfiles, plural_s((long)p->nfiles));
     memset(&F, 0, sizeof F);
     app_load_packages(a);
     app_show(a, PANE_PACKAGES);
@@ -283,7 +284,7 @@ static int submit(app *a)
     pc->npaths = F.nfiles;
     F.busy = true;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Creating the package (hashing and storing %zu files)…", F.nfiles);
+    app_progress(a, "Creating the package (hashing and storing %zu file%s)…", F.nfiles, plural_s((long)F.nfiles));
     return H_REDRAW;
 }
 

@@ -125,7 +125,9 @@ static void verify_done(app *a, call *c)
 {
     op_package_verify *v = CALL_OP(c, package_verify);
     if (c->rc) {
-        app_error(a, "verify", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not verify package %lld", (long long)v->id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -133,8 +135,11 @@ static void verify_done(app *a, call *c)
     P.verify_id = v->id;
     P.verify_shown = true;
     if (v->out.ok) {
-        app_msg(a, MSG_OK, "Package %lld verified: all %zu files match their SHA-256",
-                (long long)v->id, v->out.nfiles);
+        if (v->out.nfiles == 1)
+            app_msg(a, MSG_OK, "Package %lld verified: its file matches its SHA-256", (long long)v->id);
+        else
+            app_msg(a, MSG_OK, "Package %lld verified: all %zu files match their SHA-256",
+                    (long long)v->id, v->out.nfiles);
     } else {
         for (size_t i = 0; i < v->out.nfiles; i++)
             if (!v->out.files[i].ok) {
@@ -150,15 +155,14 @@ static void delete_done(app *a, call *c)
 {
     int64_t id = CALL_OP(c, package_delete)->id;
     if (c->rc) {
-        if (c->err.code == OTA_E_IN_USE) {
-            char buf[600];
-            app_msg(a, MSG_ERROR, "Not deleted: a plan still needs package %lld (%s)",
-                    (long long)id, ota_err_format(&c->err, buf, sizeof buf));
-            text_copy(a->last_error, sizeof a->last_error, buf);
-            app_dirty(a, D_STATUS);
-        } else {
-            app_error(a, "delete", &c->err);
-        }
+        /* in use: core's message names the plans that still need it */
+        char what[200];
+        const ota_package *p = app_package(a, id);
+        int n = snprintf(what, sizeof what, "Package %lld", (long long)id);
+        if (p)
+            snprintf(what + n, sizeof what - n, " (%.40s %.40s)", p->meta.component, p->meta.target_version);
+        text_copy(what + strlen(what), sizeof what - strlen(what), " not deleted");
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -174,7 +178,7 @@ static void delete_yes(app *a, const char *text, void *ctx)
     call *c = call_package_delete(PANE_PACKAGES, delete_done);
     CALL_OP(c, package_delete)->id = id;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Deleting package %lld…", (long long)id);
+    app_progress(a, "Deleting package %lld…", (long long)id);
 }
 
 static int packages_action(app *a, tui_action act)
@@ -216,7 +220,7 @@ static int packages_action(app *a, tui_action act)
         call *c = call_package_verify(PANE_PACKAGES, verify_done);
         CALL_OP(c, package_verify)->id = p->id;
         app_submit(a, c);
-        app_msg(a, MSG_INFO, "Verifying package %lld (re-hashing its files)…", (long long)p->id);
+        app_progress(a, "Verifying package %lld (re-hashing its files)…", (long long)p->id);
         return H_HANDLED;
     }
     case ACT_DELETE: {

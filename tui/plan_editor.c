@@ -15,6 +15,7 @@
 #include <time.h>
 #include "form.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "plan_ids.h"
 #include "rollout.h"
 #include "tui.h"
@@ -154,7 +155,9 @@ static void loaded(app *a, call *c)
 {
     E.loading = false;
     if (c->rc) {
-        app_error(a, "open plan", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not open plan %lld", (long long)CALL_OP(c, plan_get)->id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -378,7 +381,9 @@ static void pick_component(app *a)
 static void copy_loaded(app *a, call *c)
 {
     if (c->rc) {
-        app_error(a, "copy components", &c->err);
+        char what[80];
+        snprintf(what, sizeof what, "Could not copy the components of plan %lld", (long long)CALL_OP(c, plan_get)->id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -399,7 +404,7 @@ static void copy_loaded(app *a, call *c)
         E.w.components[k] = *pc;
         n++;
     }
-    app_msg(a, MSG_OK, "Copied %d components from plan %lld \"%s\"", n, (long long)from->id, from->name);
+    app_msg(a, MSG_OK, "Copied %d component%s from plan %lld \"%s\"", n, plural_s(n), (long long)from->id, from->name);
     changed(a);
 }
 
@@ -415,7 +420,7 @@ static void pick_copy(app *a)
 {
     if (!a->plans_loaded && !a->nplans) {
         app_load_plans(a);
-        app_msg(a, MSG_INFO, "Loading plans… press ^O again");
+        app_progress(a, "Loading plans… press ^O again");
         return;
     }
     const char **items = calloc(a->nplans + 1, sizeof *items);
@@ -446,15 +451,17 @@ static void pick_copy(app *a)
 static void preview_done(app *a, call *c)
 {
     if (c->rc) {
-        app_error(a, "preview", &c->err);
+        char what[80];
+        snprintf(what, sizeof what, "Could not compute the preview of plan %lld", (long long)E.w.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
     E.pv = CALL_OP(c, plan_preview)->out;
     E.pv_revision = E.w.revision;
     E.have_preview = true;
-    app_msg(a, MSG_OK, "Preview of revision %lld: %ld devices targeted", (long long)E.w.revision,
-            E.pv.targeted);
+    app_msg(a, MSG_OK, "Preview of revision %lld: %ld device%s targeted", (long long)E.w.revision,
+            E.pv.targeted, plural_s(E.pv.targeted));
     app_dirty(a, D_BODY);
 }
 
@@ -463,14 +470,14 @@ static void preview(app *a)
     call *c = call_plan_preview(PANE_PLAN_EDITOR, preview_done);
     CALL_OP(c, plan_preview)->id = E.w.id;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Computing the targeting preview…");
+    app_progress(a, "Computing the targeting preview…");
 }
 
 static void reload_yes(app *a, const char *t, void *ctx)
 {
     (void)t; (void)ctx;
     load(a, E.w.id);
-    app_msg(a, MSG_INFO, "Reloading plan %lld…", (long long)E.w.id);
+    app_progress(a, "Reloading plan %lld…", (long long)E.w.id);
 }
 
 /* The answer to a create or an update: got is the plan the backend holds now. */
@@ -488,7 +495,12 @@ static void saved(app *a, call *c, ota_plan *got)
         }
         int s = msg_slot(c->err.field);
         ota_err_format(&c->err, E.msg[s], sizeof E.msg[s]);
-        app_error(a, "save", &c->err);
+        char what[64];
+        if (E.w.id)
+            snprintf(what, sizeof what, "Plan %lld not saved", (long long)E.w.id);
+        else
+            snprintf(what, sizeof what, "Plan not created");
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -536,7 +548,7 @@ static int save(app *a)
     }
     E.busy = true;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Saving…");
+    app_progress(a, "Saving…");
     return H_REDRAW;
 }
 
@@ -757,9 +769,9 @@ static void editor_draw(app *a, rect r)
     y = msgrow(y, x, w, M_WINDOW);
 
     xx = label(y, x, "Lists", E.focus == E_BLACK || E.focus == E_WHITE);
-    snprintf(buf, sizeof buf, "[blacklist: %zu ids]", E.w.blacklist.n);
+    snprintf(buf, sizeof buf, "[blacklist: %zu id%s]", E.w.blacklist.n, plural_s((long)E.w.blacklist.n));
     xx = chip(y, xx, E_BLACK, buf) + 2;
-    snprintf(buf, sizeof buf, "[whitelist: %zu ids]", E.w.whitelist.n);
+    snprintf(buf, sizeof buf, "[whitelist: %zu id%s]", E.w.whitelist.n, plural_s((long)E.w.whitelist.n));
     xx = chip(y, xx, E_WHITE, buf) + 2;
     int both = ids_both_count(&E.w);
     if (both)

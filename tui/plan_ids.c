@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "msgtext.h"
 #include "plan_ids.h"
 
 static struct {
@@ -48,7 +49,7 @@ static int list_add(app *a, const char *id)
 {
     ota_err e;
     if (ota_validate_device_id(id, &e)) {
-        app_error(a, I.which ? "whitelist" : "blacklist", &e);
+        app_error(a, I.which ? "Not added to the whitelist" : "Not added to the blacklist", &e);
         return -1;
     }
     if (ota_strlist_has(cur_list(), id))
@@ -121,7 +122,7 @@ static void ids_imported(app *a, const char *path, void *ctx)
     ota_strlist_free(&tmp);
     ids_rows();
     I.h.changed(a);
-    app_msg(a, MSG_OK, "Imported %d ids into the %s (%d already there)", added,
+    app_msg(a, MSG_OK, "Imported %d id%s into the %s (%d already there)", added, plural_s(added),
             I.which ? "whitelist" : "blacklist", dup);
 }
 

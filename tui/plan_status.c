@@ -105,7 +105,9 @@ static void plan_done(app *a, call *c)
         return;
     S.plan_call = 0;
     if (c->rc) {
-        app_error(a, "live status", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -133,7 +135,9 @@ static void status_done(app *a, call *c)
         return;
     S.status_call = 0;
     if (c->rc) {
-        app_error(a, "status", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the status of plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -171,7 +175,9 @@ static void devices_done(app *a, call *c)
         return;
     S.devices_call = 0;
     if (c->rc) {
-        app_error(a, "devices", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the devices of plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -245,7 +251,9 @@ static void events_done(app *a, call *c)
         return;
     S.events_call = 0;
     if (c->rc) {
-        app_error(a, "events", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the events of plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -328,7 +336,9 @@ static void detail_done(app *a, call *c)
     S.detail_call = 0;
     if (c->rc) {
         S.detail = false;
-        app_error(a, "device details", &c->err);
+        char what[200];
+        snprintf(what, sizeof what, "Could not load device %.120s", ((dev_detail *)c->ctx)->id);
+        app_error(a, what, &c->err);
         app_dirty(a, D_BODY);
         return;
     }

@@ -34,11 +34,25 @@ typedef struct tctx { int64_t id; ota_action act; char name[4 * OTA_NAME_MAX_CHA
 
 void plan_status_changed(app *a, const ota_plan *p);   /* plan_status.c */
 
+/* "plan 6 \"Spring rollout\"": the plan as the operator knows it. */
+static const char *plan_words(app *a, int64_t id, char *buf, size_t len)
+{
+    const ota_plan *p = app_plan_row(a, id);
+    if (p)
+        snprintf(buf, len, "plan %lld \"%.60s\"", (long long)id, p->name);
+    else
+        snprintf(buf, len, "plan %lld", (long long)id);
+    return buf;
+}
+
 static void transition_done(app *a, call *c)
 {
     op_plan_transition *t = CALL_OP(c, plan_transition);
     if (c->rc) {
-        app_error(a, ota_action_str(t->action), &c->err);
+        char what[200], pw[120];
+        snprintf(what, sizeof what, "Could not %s %s", ota_action_str(t->action),
+                 plan_words(a, t->id, pw, sizeof pw));
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -54,7 +68,7 @@ static void transition_send(app *a, const tctx *t)
     CALL_OP(c, plan_transition)->id = t->id;
     CALL_OP(c, plan_transition)->action = t->act;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "%s plan %lld…", ota_action_str(t->act), (long long)t->id);
+    app_progress(a, "%s plan %lld…", ota_action_str(t->act), (long long)t->id);
 }
 
 static void confirm_yes(app *a, const char *text, void *ctx)
@@ -109,7 +123,9 @@ static void advance_done(app *a, call *c)
 {
     op_plan_advance *t = CALL_OP(c, plan_advance);
     if (c->rc) {
-        app_error(a, "advance", &c->err);
+        char what[200], pw[120];
+        snprintf(what, sizeof what, "Could not open the next wave of %s", plan_words(a, t->id, pw, sizeof pw));
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -124,7 +140,7 @@ static void advance_yes(app *a, const char *text, void *ctx)
     call *c = call_plan_advance(-1, advance_done);
     CALL_OP(c, plan_advance)->id = *(int64_t *)ctx;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "advance plan %lld…", (long long)*(int64_t *)ctx);
+    app_progress(a, "Opening the next wave of plan %lld…", (long long)*(int64_t *)ctx);
 }
 
 void plans_advance(app *a, int64_t id)
@@ -281,7 +297,10 @@ static void filter_done(app *a, const char *text, void *ctx)
 static void delete_done(app *a, call *c)
 {
     if (c->rc) {
-        app_error(a, "delete plan", &c->err);
+        char what[200], pw[120];
+        snprintf(what, sizeof what, "Could not delete %s",
+                 plan_words(a, CALL_OP(c, plan_delete)->id, pw, sizeof pw));
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -295,6 +314,7 @@ static void delete_yes(app *a, const char *text, void *ctx)
     call *c = call_plan_delete(-1, delete_done);
     CALL_OP(c, plan_delete)->id = *(int64_t *)ctx;
     app_submit(a, c);
+    app_progress(a, "Deleting plan %lld…", (long long)*(int64_t *)ctx);
 }
 
 static int plans_action(app *a, tui_action act)

@@ -100,7 +100,14 @@ typedef struct app {
 /* app.c */
 void app_dirty(app *a, unsigned regions);
 void app_msg(app *a, msg_kind k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Show a backend error: message line and status bar, connection state. */
+/* An INFO message announcing the call just submitted ("Loading…"): it
+ * goes when that call is over, unless its outcome replaced it. */
+void app_progress(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void app_msg_tick(app *a);                      /* loop: after results came in */
+int app_msg_again(app *a);                      /* m: the last message and error in full */
+/* Show a backend error: message line and status bar, connection state.
+ * what names what the console was doing and with what ("Could not pause
+ * plan 6"); the reason is in words (msgtext.h, err_words). */
 void app_error(app *a, const char *what, const ota_err *e);
 /* A call came back fine: the backend is answering. */
 void app_answered(app *a);
@@ -121,6 +128,11 @@ int loop_run(app *a);
 void draw_text(int y, int x, int w, int el, const char *s);   /* fit and pad */
 void draw_textf(int y, int x, int w, int el, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void draw_fill(rect r, int el);
+/* s wrapped into w columns from row y, at most max rows (the last ends in
+ * an ellipsis when cut), later rows indented by indent; returns the rows. */
+int draw_wrap(int y, int x, int w, int el, const char *s, int indent, int max);
+int wrap_rows(const char *s, int w, int indent);   /* rows draw_wrap needs */
+int msg_popup_rows(const app *a);                 /* the message's rows (a popup when > 1) */
 /* A progress bar of width w: done and failed parts over total. */
 void draw_bar(int y, int x, int w, long ok, long failed, long total);
 /* Digits 3 rows high (wall screen counts); returns the columns used. */

@@ -1,7 +1,7 @@
 # tests/unit/tui: unit tests of the console's pure parts (width-aware
 # text, layout, theme files), in C, without a terminal.
 TUI_UNIT = tests/unit/tui/test_text tests/unit/tui/test_layout tests/unit/tui/test_theme \
-	tests/unit/tui/test_rollout_text
+	tests/unit/tui/test_rollout_text tests/unit/tui/test_msgtext
 check_PROGRAMS += $(TUI_UNIT)
 TESTS += $(TUI_UNIT)
 tests_unit_tui_test_text_SOURCES = tests/unit/tui/test_text.c tui/text.c
@@ -14,3 +14,6 @@ tests_unit_tui_test_theme_LDADD = $(NCURSES_LIBS)
 tests_unit_tui_test_rollout_text_SOURCES = tests/unit/tui/test_rollout_text.c tui/rollout_text.c
 tests_unit_tui_test_rollout_text_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_tui_test_rollout_text_LDADD = $(CORE_LIBS)
+tests_unit_tui_test_msgtext_SOURCES = tests/unit/tui/test_msgtext.c tui/msgtext.c tui/text.c tui/keys.c
+tests_unit_tui_test_msgtext_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_tui_test_msgtext_LDADD = $(CORE_LIBS)
