@@ -430,8 +430,14 @@ static void form_draw(app *a, rect r)
 
 static const char *form_hint(app *a)
 {
-    (void)a;
-    return "Tab/S-Tab fields · Space changes kind · Enter on + adds a file · ^S create · Esc back";
+    static hintbar b;
+    b.n = 0;
+    hint_text(&b, "Tab/S-Tab fields", keys_prio(ACT_NEXT_FIELD));
+    hint_key(&b, ACT_CYCLE, "changes kind");
+    hint_text(&b, "Enter on + adds a file", keys_prio(ACT_OPEN));
+    hint_key(&b, ACT_SAVE, "create");
+    hint_key(&b, ACT_BACK, "back");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 const pane_ops pane_package_form = {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "msgtext.h"
 #include "theme.h"
 #include "trust.h"
 #include "tui.h"
@@ -352,7 +353,9 @@ static void draw_detail(app *a, rect r)
     else
         draw_textf(y++, x, w, EL_NORMAL, "Target     %s (from any version)", p->meta.target_version);
     draw_textf(y++, x, w, EL_NORMAL, "Created    %s", fmt_local(p->created_at, t, sizeof t));
-    draw_textf(y++, x, w, EL_NORMAL, "Remark     %s", p->meta.remark[0] ? p->meta.remark : "-");
+    /* the remark in full, wrapped under its label (at most 200 characters) */
+    snprintf(buf, sizeof buf, "Remark     %s", p->meta.remark[0] ? p->meta.remark : "-");
+    y += draw_wrap(y, x, w, EL_NORMAL, buf, 11, 5);
     y = draw_signatures(p, y, x, w, r.y + r.h);
     y++;
     draw_textf(y++, x, w, EL_HEADER, "Files (%zu, %s)", p->nfiles, fmt_size(pkg_size(p), sz, sizeof sz));
@@ -392,9 +395,26 @@ static void packages_draw(app *a, rect r)
 
 static const char *packages_hint(app *a)
 {
-    (void)a;
-    return P.detail ? "v verify · d delete · n new · Esc back · ? help"
-                    : "Enter details · n new · v verify · d delete · / filter · s sort · ? help · q quit";
+    static hintbar b;
+    b.n = 0;
+    if (!P.detail)
+        hint_key(&b, ACT_OPEN, "details");
+    if (P.detail) {
+        hint_key(&b, ACT_VERIFY, "verify");
+        hint_key(&b, ACT_DELETE, "delete");
+        hint_key(&b, ACT_NEW, "new");
+        hint_key(&b, ACT_BACK, "back");
+    } else {
+        hint_key(&b, ACT_NEW, "new");
+        hint_key(&b, ACT_VERIFY, "verify");
+        hint_key(&b, ACT_DELETE, "delete");
+        hint_key(&b, ACT_FILTER, "filter");
+        hint_key(&b, ACT_SORT, "sort");
+    }
+    hint_key(&b, ACT_HELP, "help");
+    if (!P.detail)
+        hint_key(&b, ACT_QUIT, "quit");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void packages_done(app *a)

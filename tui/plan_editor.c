@@ -837,12 +837,22 @@ static void editor_draw(app *a, rect r)
 
 static const char *editor_hint(app *a)
 {
-    (void)a;
-    if (pr_current())
-        return pr_hint();
-    if (ids_active())
-        return ids_hint();
-    return "Tab/S-Tab fields · Enter choose · Space mode · ^S save · ^P preview · ^O copy · Esc back";
+    static hintbar b;
+    b.n = 0;
+    if (pr_current()) {
+        pr_hint(&b);
+    } else if (ids_active()) {
+        ids_hint(&b);
+    } else {
+        hint_text(&b, "Tab/S-Tab fields", keys_prio(ACT_NEXT_FIELD));
+        hint_key(&b, ACT_OPEN, "choose");
+        hint_key(&b, ACT_CYCLE, "mode");
+        hint_key(&b, ACT_SAVE, "save");
+        hint_key(&b, ACT_PREVIEW, "preview");
+        hint_key(&b, ACT_COPY_FROM, "copy");
+        hint_key(&b, ACT_BACK, "back");
+    }
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void editor_done(app *a)

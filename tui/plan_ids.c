@@ -234,7 +234,12 @@ void ids_close(void)
     I.nirows = 0;
 }
 
-const char *ids_hint(void)
+void ids_hint(hintbar *b)
 {
-    return "a add · x remove · / search · i import file · Tab other list · Esc back to the plan";
+    hint_key(b, ACT_ADD, "add");
+    hint_key(b, ACT_REMOVE, "remove");
+    hint_key(b, ACT_FILTER, "search");
+    hint_key(b, ACT_IMPORT, "import file");
+    hint_key(b, ACT_NEXT_FIELD, "other list");
+    hint_key(b, ACT_BACK, "back to the plan");
 }

@@ -2,6 +2,7 @@
 #ifndef TUI_PLAN_IDS_H
 #define TUI_PLAN_IDS_H
 
+#include "msgtext.h"
 #include "tui.h"
 
 typedef struct ids_hooks {
@@ -14,7 +15,7 @@ bool ids_active(void);
 void ids_close(void);                 /* back to the plan; frees the rows */
 int ids_action(app *a, tui_action act);
 void ids_draw(app *a, rect r);
-const char *ids_hint(void);
+void ids_hint(hintbar *b);            /* its hints, into the editor's bar */
 /* Ids on both lists of w. */
 int ids_both_count(const ota_plan *w);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "form.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "rollout.h"
 #include "tui.h"
 
@@ -514,11 +515,19 @@ void pr_draw(app *a, int y, int x, int w, int h, const char *rmsg, const char *m
         draw_maintenance(a, y, x, w, y + h - 1, mmsg);
 }
 
-const char *pr_hint(void)
+void pr_hint(hintbar *b)
 {
-    if (days_row() >= 0)
-        return "1-7 toggle mon..sun · Left/Right+Space · x remove window · ^S save · Esc back";
-    if (P.view == PR_MAINTENANCE && P.focus == M_TZ)
-        return "Enter picks a zone (type to search) · Tab next · ^S save · Esc back";
-    return "Tab/S-Tab fields · Space changes a choice · ^S save · Esc back to the plan";
+    if (days_row() >= 0) {
+        hint_text(b, "1-7 toggle mon..sun", 8);
+        hint_text(b, "Left/Right+Space", 6);
+        hint_key(b, ACT_REMOVE, "remove window");
+    } else if (P.view == PR_MAINTENANCE && P.focus == M_TZ) {
+        hint_text(b, "Enter picks a zone (type to search)", 8);
+        hint_key(b, ACT_NEXT_FIELD, "next");
+    } else {
+        hint_text(b, "Tab/S-Tab fields", keys_prio(ACT_NEXT_FIELD));
+        hint_key(b, ACT_CYCLE, "changes a choice");
+    }
+    hint_key(b, ACT_SAVE, "save");
+    hint_key(b, ACT_BACK, "back to the plan");
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "modal.h"
+#include "msgtext.h"
 #include "remote.h"
 #include "rollout.h"
 #include "tui.h"
@@ -718,25 +719,31 @@ static void status_draw(app *a, rect r)
 
 static const char *status_hint(app *a)
 {
-    (void)a;
-    static char buf[200];
-    if (S.detail)
-        return "Esc back to the device table · R reload the device · ? help";
-    int n = snprintf(buf, sizeof buf, "f state filter");
+    static hintbar b;
+    b.n = 0;
+    if (S.detail) {
+        hint_key(&b, ACT_BACK, "back to the device table");
+        hint_key(&b, ACT_REFRESH, "reload the device");
+        hint_key(&b, ACT_HELP, "help");
+        return hint_done(&b, a->lay.msg.w);
+    }
+    hint_key(&b, ACT_STATE_FILTER, "state filter");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_PAUSE))
-        n += snprintf(buf + n, sizeof buf - n, " · p pause");
+        hint_key(&b, ACT_PAUSE, "pause");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_RESUME))
-        n += snprintf(buf + n, sizeof buf - n, " · r resume");
+        hint_key(&b, ACT_RESUME, "resume");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_TERMINATE))
-        n += snprintf(buf + n, sizeof buf - n, " · t terminate");
+        hint_key(&b, ACT_TERMINATE, "terminate");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_ACTIVATE))
-        n += snprintf(buf + n, sizeof buf - n, " · a activate");
+        hint_key(&b, ACT_ACTIVATE, "activate");
     if (S.have_plan && S.plan.has_rollout && ota_wave_can_advance(S.st.state, S.st.current_wave, S.st.nwaves))
-        n += snprintf(buf + n, sizeof buf - n, " · A next wave");
+        hint_key(&b, ACT_ADVANCE, "next wave");
     if (S.st.nrollback_plans)
-        n += snprintf(buf + n, sizeof buf - n, " · o rollback draft");
-    snprintf(buf + n, sizeof buf - n, " · e plan · q back · ? help");
-    return buf;
+        hint_key(&b, ACT_OPEN_DRAFT, "rollback draft");
+    hint_key(&b, ACT_EDIT, "plan");
+    hint_key(&b, ACT_QUIT, "back");
+    hint_key(&b, ACT_HELP, "help");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void status_done_pane(app *a)

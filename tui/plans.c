@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "msgtext.h"
 #include "remote.h"
 #include "trust.h"
 #include "tui.h"
@@ -460,20 +461,30 @@ static void plans_draw(app *a, rect r)
 
 static const char *plans_hint(app *a)
 {
-    static char buf[256];
+    static hintbar b;
     const ota_plan *p = selected(a);
-    int n = snprintf(buf, sizeof buf, "Enter open · n new · e edit");
-    if (p && ota_plan_action_allowed(p->state, OTA_ACT_ACTIVATE))
-        n += snprintf(buf + n, sizeof buf - n, " · a activate · d delete");
+    b.n = 0;
+    hint_key(&b, ACT_OPEN, "open");
+    hint_key(&b, ACT_NEW, "new");
+    hint_key(&b, ACT_EDIT, "edit");
+    if (p && ota_plan_action_allowed(p->state, OTA_ACT_ACTIVATE)) {
+        hint_key(&b, ACT_ACTIVATE, "activate");
+        hint_key(&b, ACT_DELETE, "delete");
+    }
     if (p && ota_plan_action_allowed(p->state, OTA_ACT_PAUSE))
-        n += snprintf(buf + n, sizeof buf - n, " · p pause");
+        hint_key(&b, ACT_PAUSE, "pause");
     if (p && ota_plan_action_allowed(p->state, OTA_ACT_RESUME))
-        n += snprintf(buf + n, sizeof buf - n, " · r resume");
+        hint_key(&b, ACT_RESUME, "resume");
     if (p && ota_plan_action_allowed(p->state, OTA_ACT_TERMINATE))
-        n += snprintf(buf + n, sizeof buf - n, " · t terminate");
-    snprintf(buf + n, sizeof buf - n, " · h history%s · 3 live · / filter · s sort · ? help",
-             ota_backend_local_engine(a->be) ? " · P push" : "");
-    return buf;
+        hint_key(&b, ACT_TERMINATE, "terminate");
+    hint_key(&b, ACT_HISTORY, "history");
+    if (ota_backend_local_engine(a->be))
+        hint_key(&b, ACT_PUSH, "push");
+    hint_key(&b, ACT_PANE_STATUS, "live");
+    hint_key(&b, ACT_FILTER, "filter");
+    hint_key(&b, ACT_SORT, "sort");
+    hint_key(&b, ACT_HELP, "help");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void plans_done(app *a)

@@ -168,5 +168,7 @@ void plans_advance(app *a, int64_t id);
 void package_form_open(app *a);
 void plan_editor_open(app *a, int64_t plan_id);   /* 0: a new plan */
 void plan_status_open(app *a, int64_t plan_id);
+/* The actions the read-only dashboard answers to (its keys and its ? help). */
+bool dashboard_offers(tui_action act);
 
 #endif
