@@ -31,10 +31,17 @@ typedef struct modal {
     /* text: its lines ('\n'), each wrapped with a hanging indent */
     char *text;
     int indent;
+    /* a filter: applied as it is typed; Esc puts the one before back */
+    prompt_fn on_change;
+    char *orig;
 } modal;
 
 void prompt_text(app *a, const char *label, const char *initial, bool paths,
                  prompt_fn fn, void *ctx, void (*free_ctx)(void *));
+/* A filter, applied as it is typed (apply gets the text after each change
+ * and on Enter; Esc applies current again).  The field starts empty, so
+ * "/ Enter" clears the filter; label names the one in effect. */
+void prompt_filter(app *a, const char *what, const char *current, prompt_fn apply, void *ctx);
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *));
 /* items are copied. */

@@ -227,6 +227,24 @@ static void ask_file(app *a)
 }
 
 /* -------------------------------------------------------------- submit */
+/* After a refusal: the focus on the first field in error (the form's
+ * order) and its message on the message line.  Returns true if one is. */
+static bool focus_first_error(app *a)
+{
+    static const struct { int slot, field; } order[] = {
+        {M_COMPONENT, F_COMPONENT}, {M_TARGET, F_TARGET}, {M_SOURCE, F_SOURCE},
+        {M_REMARK, F_REMARK}, {M_FILES, F_ADDFILE}, {M_GENERAL, F_CREATE},
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (F.msg[order[i].slot][0]) {
+            if (focusable(order[i].field))
+                F.focus = order[i].field;
+            app_msg(a, MSG_ERROR, "Not created: %s", F.msg[order[i].slot]);
+            return true;
+        }
+    return false;
+}
+
 static void create_done(app *a, call *c)
 {
     F.busy = false;
@@ -236,7 +254,7 @@ static void create_done(app *a, call *c)
         if (c->err.code == OTA_E_UNAVAILABLE || s == M_GENERAL)
             app_error(a, "Package not created", &c->err);
         else
-            app_msg(a, MSG_ERROR, "Not created: see the message next to the field");
+            focus_first_error(a);
         app_dirty(a, D_BODY);
         return;
     }
@@ -244,8 +262,10 @@ static void create_done(app *a, call *c)
     const ota_package *p = &CALL_OP(c, package_create)->out;
     app_msg(a, MSG_OK, "Created package %lld (%s %s, %zu file%s)", (long long)p->id,
             p->meta.component, p->meta.target_version, p->nfiles, plural_s((long)p->nfiles));
+    int64_t id = p->id;
     memset(&F, 0, sizeof F);
     app_load_packages(a);
+    packages_select(a, id);
     app_show(a, PANE_PACKAGES);
 }
 
@@ -269,11 +289,8 @@ static int submit(app *a)
     }
     if (ota_validate_file_count(F.nfiles, &e))
         ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
-    for (int s = 0; s < M__N; s++)
-        if (F.msg[s][0]) {
-            app_msg(a, MSG_ERROR, "Not created: fix the fields marked in red");
-            return H_REDRAW;
-        }
+    if (focus_first_error(a))
+        return H_REDRAW;
     call *c = call_package_create(PANE_PACKAGE_FORM, create_done);
     op_package_create *pc = CALL_OP(c, package_create);
     pc->meta = m;

@@ -97,6 +97,14 @@ static const ota_package *selected(app *a)
     return &a->pkgs[P.rows[P.lv.sel]];
 }
 
+void packages_select(app *a, int64_t id)
+{
+    P.sel_id = id;
+    P.detail = false;
+    P.rows_gen = -1;   /* found again in the rows (now, or once the reload brings it) */
+    app_dirty(a, D_BODY);
+}
+
 static void packages_enter(app *a)
 {
     if (!P.loaded_once) {
@@ -200,8 +208,7 @@ static int packages_action(app *a, tui_action act)
         }
         return H_IGNORED;
     case ACT_FILTER:
-        prompt_text(a, "Filter packages (component, version, remark, id):", P.filter, false,
-                    filter_done, NULL, NULL);
+        prompt_filter(a, "Filter packages (component, version, remark, id)", P.filter, filter_done, NULL);
         return H_REDRAW;
     case ACT_SORT:
         P.sort = (P.sort + 1) % SORT__COUNT;

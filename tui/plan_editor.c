@@ -113,6 +113,36 @@ static int form_to_plan(void)
     return 0;
 }
 
+/* After a refused save: the focus on the first field in error, in the
+ * form's order, so the operator lands where the fix is.  Returns the slot
+ * (-1 none).  A sub-form stays open only when its own field is at fault. */
+static int focus_first_error(void)
+{
+    static const struct { int slot, field; } order[] = {
+        {M_NAME, E_NAME}, {M_PRODUCT, E_PRODUCT}, {M_STRATEGY, E_RETRIES}, {M_WINDOW, E_START},
+        {M_LISTS, E_BLACK}, {M_ROLLOUT, E_ROLLOUT}, {M_MAINT, E_MAINT}, {M_COMPONENTS, E_ADDCOMP},
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *m = E.msg[order[i].slot];
+        if (!m[0])
+            continue;
+        int f = order[i].field;
+        if (f == E_RETRIES)
+            f = strstr(m, "rsrp") ? E_RSRP : strstr(m, "battery") ? E_BATTERY : E_RETRIES;
+        else if (f == E_START && strstr(m, "window.end"))
+            f = E_END;
+        else if (f == E_ADDCOMP && E.w.ncomponents)
+            f = E_COMP;
+        bool sub = (f == E_ROLLOUT && pr_current() == PR_ROLLOUT) ||
+                   (f == E_MAINT && pr_current() == PR_MAINTENANCE);
+        if (!sub && pr_current())
+            pr_close();
+        E.focus = f;
+        return order[i].slot;
+    }
+    return -1;
+}
+
 static void revalidate(void)
 {
     char keep[M__N][480];
@@ -495,6 +525,7 @@ static void saved(app *a, call *c, ota_plan *got)
         }
         int s = msg_slot(c->err.field);
         ota_err_format(&c->err, E.msg[s], sizeof E.msg[s]);
+        focus_first_error();
         char what[64];
         if (E.w.id)
             snprintf(what, sizeof what, "Plan %lld not saved", (long long)E.w.id);
@@ -535,7 +566,11 @@ static int save(app *a)
     E.tried = true;
     if (form_to_plan()) {
         E.preview_after_save = false;
-        app_msg(a, MSG_ERROR, "Not saved: fix the field marked in red");
+        int s = focus_first_error();
+        if (s >= 0)
+            app_msg(a, MSG_ERROR, "Not saved: %s", E.msg[s]);
+        else
+            app_msg(a, MSG_ERROR, "Not saved: fix the field marked in red");
         return H_REDRAW;
     }
     call *c;

@@ -158,7 +158,7 @@ int ids_action(app *a, tui_action act)
         prompt_text(a, "Import ids from file (Tab completes):", "", true, ids_imported, NULL, NULL);
         return H_REDRAW;
     case ACT_FILTER:
-        prompt_text(a, "Search ids:", I.ifilter, false, ids_filter, NULL, NULL);
+        prompt_filter(a, "Search ids", I.ifilter, ids_filter, NULL);
         return H_REDRAW;
     case ACT_REMOVE: {
         if (I.h.refuse_readonly(a) || I.ilv.sel >= I.nirows)

@@ -508,8 +508,13 @@ static int status_action(app *a, tui_action act)
         devices_load(a);
         return H_REDRAW;
     case ACT_FILTER:
-        prompt_text(a, "Show devices in state (empty = all):",
-                    S.filter >= 0 ? ota_job_state_str(S.filter) : "", false, filter_done, NULL, NULL);
+    {
+        char q[128];
+        /* empty, so "/ Enter" shows every state again */
+        snprintf(q, sizeof q, "Show devices in state (now %s; empty = all):",
+                 S.filter >= 0 ? ota_job_state_str(S.filter) : "all");
+        prompt_text(a, q, "", false, filter_done, NULL, NULL);
+    }
         return H_REDRAW;
     case ACT_REFRESH:
         status_enter(a);

@@ -338,8 +338,7 @@ static int plans_action(app *a, tui_action act)
         plan_editor_open(a, 0);
         return H_REDRAW;
     case ACT_FILTER:
-        prompt_text(a, "Filter plans (name, product, state, id):", L.filter, false, filter_done,
-                    NULL, NULL);
+        prompt_filter(a, "Filter plans (name, product, state, id)", L.filter, filter_done, NULL);
         return H_REDRAW;
     case ACT_SORT:
         L.sort = (L.sort + 1) % SORT__COUNT;

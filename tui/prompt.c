@@ -33,6 +33,7 @@ void modal_close(app *a)
     free(m->items);
     free(m->shown);
     free(m->text);
+    free(m->orig);
     free(m);
     a->modal = NULL;
     app_dirty(a, D_MSG | D_BODY);
@@ -45,6 +46,20 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
     tfield_set(&m->field, initial ? initial : "");
     m->complete_paths = paths;
     m->on_text = fn;
+}
+
+void prompt_filter(app *a, const char *what, const char *current, prompt_fn apply, void *ctx)
+{
+    char label[256];
+    if (current && *current)
+        snprintf(label, sizeof label, "%s (now \"%.40s\"; Enter on empty clears):", what, current);
+    else
+        snprintf(label, sizeof label, "%s:", what);
+    prompt_text(a, label, "", false, apply, ctx, NULL);
+    a->modal->on_change = apply;
+    a->modal->orig = strdup(current ? current : "");
+    if (!a->modal->orig)
+        abort();
 }
 
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
@@ -146,6 +161,16 @@ int modal_key(app *a, int key)
         return H_HANDLED;
     }
     if (key == KEY_ESC || key == CTRL_KEY('g')) {
+        if (m->on_change) {   /* a filter: the one before comes back */
+            prompt_fn back = m->on_change;
+            void *ctx = m->ctx;
+            char orig[sizeof m->field.buf];
+            text_copy(orig, sizeof orig, m->orig);
+            modal_close(a);
+            back(a, orig, ctx);
+            app_msg(a, MSG_INFO, orig[0] ? "Filter unchanged: \"%s\"" : "Cancelled: no filter", orig);
+            return H_REDRAW;
+        }
         modal_close(a);
         app_msg(a, MSG_INFO, "Cancelled");
         return H_REDRAW;
@@ -175,8 +200,13 @@ int modal_key(app *a, int key)
             app_msg(a, MSG_WARN, "no file matches");
         return H_REDRAW;
     }
-    if (tfield_key(&m->field, key))
+    int changed = tfield_key(&m->field, key);
+    if (changed)
         app_dirty(a, D_MSG);
+    if (changed == 1 && m->on_change) {
+        m->on_change(a, m->field.buf, m->ctx);
+        app_dirty(a, D_BODY);
+    }
     return H_HANDLED;
 }
 

@@ -166,6 +166,7 @@ void plans_advance(app *a, int64_t id);
 
 /* Entry points between panes. */
 void package_form_open(app *a);
+void packages_select(app *a, int64_t id);         /* the list's selection moves to package id */
 void plan_editor_open(app *a, int64_t plan_id);   /* 0: a new plan */
 void plan_status_open(app *a, int64_t plan_id);
 /* The actions the read-only dashboard answers to (its keys and its ? help). */
