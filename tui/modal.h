@@ -16,7 +16,7 @@ typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER, MODAL_TEXT } modal_kin
 
 typedef struct modal {
     modal_kind kind;
-    char label[256];
+    char label[640];         ///< the whole question (a plan's name is up to 400 bytes)
     tfield field;
     bool complete_paths;
     char completions[512];

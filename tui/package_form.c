@@ -380,9 +380,15 @@ static int form_action(app *a, tui_action act)
 /* ---------------------------------------------------------------- draw */
 #define LABEL_W 13
 
-static void draw_msg(int y, int x, int w, const char *m)
+/* A field's message under it, wrapped (nothing of the rule is cut);
+ * returns the rows used, one at least. */
+static int draw_msg(int y, int x, int w, const char *m)
 {
-    draw_text(y, x + LABEL_W, w - LABEL_W, EL_ERROR, m);
+    if (!m[0]) {
+        draw_text(y, x + LABEL_W, w - LABEL_W, EL_ERROR, "");
+        return 1;
+    }
+    return draw_wrap(y, x + LABEL_W, w - LABEL_W, EL_ERROR, m, 2, 3);
 }
 
 static void draw_field(app *a, int *y, int x, int w, int f, const char *label, int slot,
@@ -402,7 +408,7 @@ static void draw_field(app *a, int *y, int x, int w, int f, const char *label, i
         a->cur_x = cx;
     }
     (*y)++;
-    draw_msg((*y)++, x, w, slot >= 0 ? F.msg[slot] : "");
+    *y += draw_msg(*y, x, w, slot >= 0 ? F.msg[slot] : "");
 }
 
 static void form_draw(app *a, rect r)
@@ -439,10 +445,10 @@ static void form_draw(app *a, rect r)
     }
     bool on = F.focus == F_ADDFILE;
     draw_text(y++, x + 2, 28, on ? EL_FIELD_FOCUS : EL_NORMAL, "+ add a file (Enter)");
-    draw_msg(y++, x - LABEL_W + 2, w + LABEL_W - 2, F.msg[M_FILES]);
+    y += draw_msg(y, x - LABEL_W + 2, w + LABEL_W - 2, F.msg[M_FILES]);
     on = F.focus == F_CREATE;
     draw_text(y++, x, 22, on ? EL_FIELD_FOCUS : EL_LABEL_FOCUS, "[ Create package ]");
-    draw_text(y++, x, w, EL_ERROR, F.msg[M_GENERAL]);
+    draw_wrap(y, x, w, EL_ERROR, F.msg[M_GENERAL], 2, r.y + r.h - y);
 }
 
 static const char *form_hint(app *a)

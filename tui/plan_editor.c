@@ -734,12 +734,12 @@ static int chip(int y, int x, int f, const char *s)
     return x + w;
 }
 
+/* A field's message under it, wrapped (at most 3 rows): the next row. */
 static int msgrow(int y, int x, int w, int slot)
 {
     if (!E.msg[slot][0])
         return y;
-    draw_text(y, x + LW, w - LW, EL_ERROR, E.msg[slot]);
-    return y + 1;
+    return y + draw_wrap(y, x + LW, w - LW, EL_ERROR, E.msg[slot], 2, 3);
 }
 
 static void editor_draw(app *a, rect r)
@@ -867,7 +867,7 @@ static void editor_draw(app *a, rect r)
             draw_text(y++, x, w, EL_NORMAL, rollout_preview_line(&E.pv, buf, sizeof buf));
     }
     if (E.msg[M_GENERAL][0] && y < r.y + r.h)
-        draw_text(y++, x, w, EL_ERROR, E.msg[M_GENERAL]);
+        draw_wrap(y, x, w, EL_ERROR, E.msg[M_GENERAL], 2, r.y + r.h - y);
 }
 
 static const char *editor_hint(app *a)

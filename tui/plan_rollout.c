@@ -448,7 +448,7 @@ static void draw_rollout(app *a, int y, int x, int w, int end, const char *msg)
     xx = field(a, y, xx, 9, R_RETRY);
     text_after(y++, xx + 1, r, "seconds at the soonest after a failure");
     if (msg[0] && y < end)
-        draw_text(y++, x, w, EL_ERROR, msg);
+        y += draw_wrap(y, x, w, EL_ERROR, msg, 2, end - y);   /* the whole rule */
 }
 
 static void draw_maintenance(app *a, int y, int x, int w, int end, const char *msg)
@@ -462,7 +462,7 @@ static void draw_maintenance(app *a, int y, int x, int w, int end, const char *m
     if (!p->has_maintenance) {
         draw_text(y++, x + LW, w - LW, EL_DIM, "Space: offer only inside weekly windows of a time zone");
         if (msg[0] && y < end)
-            draw_text(y++, x, w, EL_ERROR, msg);
+            y += draw_wrap(y, x, w, EL_ERROR, msg, 2, end - y);
         return;
     }
     xx = label(y, x, "Time zone", P.focus == M_TZ);
@@ -500,7 +500,7 @@ static void draw_maintenance(app *a, int y, int x, int w, int end, const char *m
     if (m->nwindows < OTA_MAX_MW_WINDOWS)
         chip(y++, x + 2, M_ADDWIN, "+ add a window");
     if (msg[0] && y < end)
-        draw_text(y++, x, w, EL_ERROR, msg);
+        y += draw_wrap(y, x, w, EL_ERROR, msg, 2, end - y);   /* the whole rule */
 }
 
 void pr_draw(app *a, int y, int x, int w, int h, const char *rmsg, const char *mmsg)

@@ -40,7 +40,7 @@ static const char *plan_words(app *a, int64_t id, char *buf, size_t len)
 {
     const ota_plan *p = app_plan_row(a, id);
     if (p)
-        snprintf(buf, len, "plan %lld \"%.60s\"", (long long)id, p->name);
+        snprintf(buf, len, "plan %lld \"%s\"", (long long)id, p->name);
     else
         snprintf(buf, len, "plan %lld", (long long)id);
     return buf;
@@ -50,7 +50,7 @@ static void transition_done(app *a, call *c)
 {
     op_plan_transition *t = CALL_OP(c, plan_transition);
     if (c->rc) {
-        char what[200], pw[120];
+        char what[560], pw[460];
         snprintf(what, sizeof what, "Could not %s %s", ota_action_str(t->action),
                  plan_words(a, t->id, pw, sizeof pw));
         app_error(a, what, &c->err);
@@ -107,10 +107,10 @@ void plans_transition(app *a, int64_t id, ota_action act)
     }
     char q[600];
     if (act == OTA_ACT_TERMINATE) {
-        snprintf(q, sizeof q, "Terminate cannot be undone. Type the plan name (%.60s):", p->name);
+        snprintf(q, sizeof q, "Terminate cannot be undone. Type the plan name (%s):", p->name);
         prompt_text(a, q, "", false, terminate_typed, t, free);
     } else if (act == OTA_ACT_ACTIVATE) {
-        snprintf(q, sizeof q, "Activate plan %lld \"%.60s\"? Devices start upgrading.",
+        snprintf(q, sizeof q, "Activate plan %lld \"%s\"? Devices start upgrading.",
                  (long long)id, p->name);
         prompt_confirm(a, q, confirm_yes, t, free);
     } else {
@@ -124,7 +124,7 @@ static void advance_done(app *a, call *c)
 {
     op_plan_advance *t = CALL_OP(c, plan_advance);
     if (c->rc) {
-        char what[200], pw[120];
+        char what[560], pw[460];
         snprintf(what, sizeof what, "Could not open the next wave of %s", plan_words(a, t->id, pw, sizeof pw));
         app_error(a, what, &c->err);
         return;
@@ -151,8 +151,8 @@ void plans_advance(app *a, int64_t id)
         abort();
     *ctx = id;
     const ota_plan *p = app_plan_row(a, id);
-    char q[300];
-    snprintf(q, sizeof q, "Open the next wave of plan %lld \"%.60s\"? More devices start upgrading.",
+    char q[600];
+    snprintf(q, sizeof q, "Open the next wave of plan %lld \"%s\"? More devices start upgrading.",
              (long long)id, p ? p->name : "");
     prompt_confirm(a, q, advance_yes, ctx, free);
 }
@@ -298,7 +298,7 @@ static void filter_done(app *a, const char *text, void *ctx)
 static void delete_done(app *a, call *c)
 {
     if (c->rc) {
-        char what[200], pw[120];
+        char what[560], pw[460];
         snprintf(what, sizeof what, "Could not delete %s",
                  plan_words(a, CALL_OP(c, plan_delete)->id, pw, sizeof pw));
         app_error(a, what, &c->err);
@@ -373,7 +373,7 @@ static int plans_action(app *a, tui_action act)
             abort();
         *id = p->id;
         char q[600];
-        snprintf(q, sizeof q, "Delete plan %lld \"%.60s\"?", (long long)p->id, p->name);
+        snprintf(q, sizeof q, "Delete plan %lld \"%s\"?", (long long)p->id, p->name);
         prompt_confirm(a, q, delete_yes, id, free);
         return H_REDRAW;
     }

@@ -303,7 +303,7 @@ void modal_draw_body(app *a, rect body)
      * about afterwards. */
     int w = body.w, h = body.h - 1;
     int x = body.x, y = body.y + 1;
-    char buf[512];
+    char buf[sizeof m->label + 32];
     snprintf(buf, sizeof buf, " %s (%d) ", m->label, m->nshown);
     draw_text(y, x, w, EL_HEADER, buf);
     draw_text(y + 1, x, 9, EL_LABEL, " filter: ");

@@ -68,3 +68,11 @@ start_pid() {
   $T new-session -d -s "$s" -x 100 -y 30 \
     "echo \$\$ > $pf; exec env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $* 2>>$TMP/stderr.log"
 }
+# start80 SESSION [env assignments] program args...: like start, in an 80x24
+# window (the size the console is made for); later env assignments win, so
+# "LANG=C LC_ALL=C TERM=linux" gives a plain-ASCII Linux console.
+start80() {
+  s=$1; shift
+  $T new-session -d -s "$s" -x 80 -y 24 \
+    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $* 2>>$TMP/stderr.log"
+}

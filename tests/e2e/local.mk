@@ -24,3 +24,8 @@ EXTRA_DIST += tests/e2e/console_device.sh
 # sub-forms, bad input named, saved and reopened, waves in live status (tmux)
 TESTS += tests/e2e/console_rollout.sh
 EXTRA_DIST += tests/e2e/console_rollout.sh
+# Nothing that matters cut off at 80x24: long messages as wrapped popups
+# (Esc, m), whole questions with their keys, refusals in words, hint bars
+# without cut hints, a history row in full, the remark wrapped (tmux)
+TESTS += tests/e2e/console_messages.sh
+EXTRA_DIST += tests/e2e/console_messages.sh
