@@ -34,14 +34,14 @@ static msg_kind msg_last_kind;
 static char msg_last[512];
 /* the message and the last error are about the connection: the first
  * answer after it clears them */
-static bool msg_conn, error_conn;
+static bool msg_conn, error_conn, last_conn;
 
 static void msg_set(app *a, msg_kind k, const char *fmt, va_list ap)
 {
     char buf[sizeof a->msg];
     vsnprintf(buf, sizeof buf, fmt, ap);
     msg_call = 0;
-    msg_conn = false;
+    msg_conn = last_conn = false;
     text_copy(msg_last, sizeof msg_last, buf);
     msg_last_kind = k;
     if (a->msg_kind == k && !strcmp(buf, a->msg))
@@ -91,7 +91,7 @@ int app_msg_again(app *a)
         snprintf(buf, sizeof buf, "Last error: %s", a->last_error);
         k = MSG_ERROR;
     } else {
-        text_copy(buf, sizeof buf, "No message yet");
+        text_copy(buf, sizeof buf, "No message to show again");
         k = MSG_INFO;
     }
     text_copy(a->msg, sizeof a->msg, buf);
@@ -119,7 +119,7 @@ void app_error(app *a, const char *what, const ota_err *e)
         app_msg(a, MSG_ERROR, "%s: %s", what, buf);
     else
         app_msg(a, MSG_ERROR, "%s", buf);
-    msg_conn = error_conn = conn_failure(e);
+    msg_conn = error_conn = last_conn = conn_failure(e);
     text_copy(a->last_error, sizeof a->last_error, buf);
     app_dirty(a, D_STATUS);
 }
@@ -135,6 +135,10 @@ void app_answered(app *a)
         error_conn = false;
         a->last_error[0] = '\0';
         app_dirty(a, D_STATUS);
+    }
+    if (last_conn) {   /* m has nothing to show of it either */
+        last_conn = false;
+        msg_last[0] = '\0';
     }
     if (msg_conn) {
         msg_conn = false;

@@ -29,3 +29,8 @@ EXTRA_DIST += tests/e2e/console_rollout.sh
 # without cut hints, a history row in full, the remark wrapped (tmux)
 TESTS += tests/e2e/console_messages.sh
 EXTRA_DIST += tests/e2e/console_messages.sh
+# Messages that expire at 80x24 against a real otad: "Loading…" gone once
+# loaded, the last error gone after a recovery, the dashboard's "updated"
+# beside STALE, its tiles, and its ? with only its keys (tmux)
+TESTS += tests/e2e/console_stale.sh
+EXTRA_DIST += tests/e2e/console_stale.sh
