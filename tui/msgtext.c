@@ -92,6 +92,17 @@ static void drop_routes(const char *s, char *out, size_t len)
     }
 }
 
+const char *field_msg(const ota_err *e, char *buf, size_t len)
+{
+    char msg[sizeof e->message];
+    drop_routes(e->message, msg, sizeof msg);
+    if (e->field[0] && strncmp(msg, e->field, strlen(e->field)))
+        snprintf(buf, len, "%s: %s", e->field, msg);
+    else
+        snprintf(buf, len, "%s", msg);
+    return buf;
+}
+
 const char *err_words(const char *doing, const ota_err *e, char *buf, size_t len)
 {
     char msg[sizeof e->message], fw[sizeof e->field * 2], why[sizeof e->message + 200];

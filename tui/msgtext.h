@@ -19,6 +19,11 @@
  * kind of failure it was (internal, I/O). */
 const char *err_words(const char *doing, const ota_err *e, char *buf, size_t len);
 
+/* A refusal next to the field it is about: "field: message" with the
+ * field as the API names it (the form shows it beside its own label), no
+ * code name, no route. */
+const char *field_msg(const ota_err *e, char *buf, size_t len);
+
 /* "window.start" -> "window start", "rollout.waves[1].size" ->
  * "rollout waves 2 size", "min_rsrp" -> "min rsrp". */
 const char *field_words(const char *field, char *buf, size_t len);

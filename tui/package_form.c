@@ -128,7 +128,7 @@ static void check_field(int slot)
     if (ota_validate_package_meta(&m, &e) == 0)
         F.msg[slot][0] = '\0';
     else
-        ota_err_format(&e, F.msg[slot], sizeof F.msg[slot]);
+        field_msg(&e, F.msg[slot], sizeof F.msg[slot]);
 }
 
 static void check_touched(void)
@@ -177,7 +177,7 @@ static void add_file(app *a, const char *text, void *ctx)
     else
         text_copy(path, sizeof path, text);
     if (ota_validate_file_count(F.nfiles + 1, &e)) {
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
         app_dirty(a, D_BODY);
         return;
     }
@@ -195,7 +195,7 @@ static void add_file(app *a, const char *text, void *ctx)
     text_copy(copy, sizeof copy, path);
     const char *name = basename(copy);
     if (ota_validate_file_name(name, &e) || ota_validate_file_size(name, (uint64_t)st.st_size, &e)) {
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
         app_dirty(a, D_BODY);
         return;
     }
@@ -219,7 +219,7 @@ static void ask_file(app *a)
     ota_err e;
     if (ota_validate_file_count(F.nfiles + 1, &e)) {
         /* the 6th file: core's own refusal, next to the files */
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
         app_dirty(a, D_BODY);
         return;
     }
@@ -250,7 +250,7 @@ static void create_done(app *a, call *c)
     F.busy = false;
     if (c->rc) {
         int s = slot_of_field(c->err.field);
-        ota_err_format(&c->err, F.msg[s], sizeof F.msg[s]);
+        field_msg(&c->err, F.msg[s], sizeof F.msg[s]);
         if (c->err.code == OTA_E_UNAVAILABLE || s == M_GENERAL)
             app_error(a, "Package not created", &c->err);
         else
@@ -285,10 +285,10 @@ static int submit(app *a)
     F.msg[M_FILES][0] = '\0';   /* a refused extra file is not this package's fault */
     if (ota_validate_package_meta(&m, &e)) {
         int s = slot_of_field(e.field);
-        ota_err_format(&e, F.msg[s], sizeof F.msg[s]);
+        field_msg(&e, F.msg[s], sizeof F.msg[s]);
     }
     if (ota_validate_file_count(F.nfiles, &e))
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
     if (focus_first_error(a))
         return H_REDRAW;
     call *c = call_package_create(PANE_PACKAGE_FORM, create_done);

@@ -107,7 +107,7 @@ static int form_to_plan(void)
     ota_err e;
     if (ota_validate_plan(&E.w, &e)) {
         int s = msg_slot(e.field);
-        ota_err_format(&e, E.msg[s], sizeof E.msg[s]);
+        field_msg(&e, E.msg[s], sizeof E.msg[s]);
         return -1;
     }
     return 0;
@@ -450,7 +450,7 @@ static void pick_copy(app *a)
 {
     if (!a->plans_loaded && !a->nplans) {
         app_load_plans(a);
-        app_progress(a, "Loading plans… press ^O again");
+        app_msg(a, MSG_INFO, "Loading plans… press ^O again");
         return;
     }
     const char **items = calloc(a->nplans + 1, sizeof *items);
@@ -519,12 +519,12 @@ static void saved(app *a, call *c, ota_plan *got)
         if (c->err.code == OTA_E_CONFLICT && E.w.id) {
             char q[700], buf[600];
             snprintf(q, sizeof q, "Not saved: %s. Reload the plan (your edits are lost)?",
-                     ota_err_format(&c->err, buf, sizeof buf));
+                     err_words(NULL, &c->err, buf, sizeof buf));
             prompt_confirm(a, q, reload_yes, NULL, NULL);
             return;
         }
         int s = msg_slot(c->err.field);
-        ota_err_format(&c->err, E.msg[s], sizeof E.msg[s]);
+        field_msg(&c->err, E.msg[s], sizeof E.msg[s]);
         focus_first_error();
         char what[64];
         if (E.w.id)

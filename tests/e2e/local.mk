@@ -34,3 +34,8 @@ EXTRA_DIST += tests/e2e/console_messages.sh
 # beside STALE, its tiles, and its ? with only its keys (tmux)
 TESTS += tests/e2e/console_stale.sh
 EXTRA_DIST += tests/e2e/console_stale.sh
+# The smaller things at 80x24: help lines whole, / Enter clears, filters as
+# typed, focus after a refused ^S, a new package selected, plurals, the
+# uid's name as actor without $USER, monochrome in the terminal's colours
+TESTS += tests/e2e/console_small.sh
+EXTRA_DIST += tests/e2e/console_small.sh

@@ -57,6 +57,13 @@ static void error_words(void)
            "unavailable: the message says it");
     ok(!strstr(buf, "unavailable"), "no code name in the words");
 
+    e = err(OTA_E_VALIDATION, "target_version", "required");
+    is_str(field_msg(&e, buf, sizeof buf), "target_version: required", "beside a field: its API name, no code");
+    e = err(OTA_E_VALIDATION, "remark", "remark: at most 200 characters (got 201)");
+    is_str(field_msg(&e, buf, sizeof buf), "remark: at most 200 characters (got 201)", "beside a field: named once");
+    e = err(OTA_E_CONFLICT, "", "http://h answered HTTP 409 to PUT /api/v1/plans/2");
+    is_str(field_msg(&e, buf, sizeof buf), "http://h answered HTTP 409", "beside a field: no route either");
+
     is_str(field_words("rollout.waves[1].size", fw, sizeof fw), "rollout waves 2 size", "field: index from 1");
     is_str(field_words("min_rsrp", fw, sizeof fw), "min rsrp", "field: underscores are spaces");
     is_str(field_words("", fw, sizeof fw), "", "field: none");
