@@ -217,8 +217,9 @@ void draw_tabs(app *a)
  * wrapped text ending on the message line), at most half the body. */
 int msg_popup_rows(const app *a)
 {
-    if (a->msg_kind == MSG_NONE || (a->modal && a->modal->kind != MODAL_PICKER))
-        return 0;
+    if (a->msg_kind == MSG_NONE ||
+        (a->modal && a->modal->kind != MODAL_PICKER && a->modal->kind != MODAL_NOTICE))
+        return 0;   /* the line is the modal's */
     int n = wrap_rows(a->msg, a->lay.msg.w, 0);
     if (n <= 1)
         return n;
@@ -231,7 +232,7 @@ void draw_msgline(app *a)
     static const int el[] = {EL_MESSAGE, EL_MESSAGE, EL_OK, EL_WARN, EL_ERROR};
     static const char *const kind[] = {"Message", "Message", "Done", "Warning", "Error"};
     rect r = a->lay.msg;
-    if (a->modal && a->modal->kind != MODAL_PICKER) {
+    if (a->modal && a->modal->kind != MODAL_PICKER && a->modal->kind != MODAL_NOTICE) {
         modal_draw_line(a, r);
         return;
     }

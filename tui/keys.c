@@ -82,7 +82,7 @@ int keys_prio(tui_action a)
 const key_group keys_groups[] = {
     {SC_GLOBAL, "Everywhere"}, {SC_MOVE, "Moving in lists and forms"},
     {SC_LIST, "Package and plan lists"}, {SC_PKG, "Packages"},
-    {SC_PLAN, "Plans and live status"}, {SC_STATUS, "Live status"},
+    {SC_PLAN, "Plans and live status"}, {SC_STATUS, "Live status"}, {SC_DEVICE, "Device details"},
     {SC_FORM, "Forms (package form, plan editor)"}, {SC_EDITOR, "Plan editor"},
     {SC_IDS, "Blacklist / whitelist editor"},
 };

@@ -23,6 +23,7 @@ enum {
     SC_EDITOR = 1 << 6,  /* plan editor only */
     SC_IDS    = 1 << 7,  /* blacklist / whitelist editor */
     SC_STATUS = 1 << 8,  /* live status */
+    SC_DEVICE = 1 << 9,  /* live status: a device's details */
 };
 
 /* X(ACTION, scope, key, alternative key (0 = none), help text) */
@@ -44,7 +45,7 @@ enum {
     X(OPEN,          SC_MOVE, '\n', KEY_ENTER, "Open / choose / activate the field")   \
     X(FILTER,        SC_LIST | SC_IDS | SC_STATUS, '/', 0, "Filter (Enter on an empty filter clears it)") \
     X(SORT,          SC_LIST, 's', 0, "Sort by the next column")                       \
-    X(REFRESH,       SC_LIST | SC_STATUS, 'R', CTRL_KEY('l'), "Reload from the backend") \
+    X(REFRESH,       SC_LIST | SC_STATUS | SC_DEVICE, 'R', CTRL_KEY('l'), "Reload from the backend") \
     X(NEW,           SC_LIST, 'n', 0, "New package / new plan")                        \
     X(VERIFY,        SC_PKG, 'v', 0, "Verify the package's files (re-hash)")           \
     X(DELETE,        SC_PKG | SC_PLAN, 'd', 0, "Delete (asks first; plans only when saved)") \
@@ -67,7 +68,9 @@ enum {
     X(ADD,           SC_IDS, 'a', 0, "Add a device id")                                \
     X(IMPORT,        SC_IDS, 'i', 0, "Import ids from a file (one per line)")          \
     X(STATE_FILTER,  SC_STATUS, 'f', 0, "Device table: cycle the state filter") \
-    X(OPEN_DRAFT,    SC_STATUS, 'o', 0, "Open the rollback draft the failure brake saved (in the editor)")
+    X(OPEN_DRAFT,    SC_STATUS, 'o', 0, "Open the rollback draft the failure brake saved (in the editor)") \
+    X(TOKEN_ISSUE,   SC_DEVICE, 'i', 0, "Issue the device's token, or rotate it (asks first; shown once; admin)") \
+    X(TOKEN_REVOKE,  SC_DEVICE, 'x', 0, "Revoke the device's token (asks first; admin)")
 
 typedef enum {
     ACT_NONE = 0,

@@ -1,8 +1,9 @@
 /* modal.h: what takes the keyboard over a pane for a moment: a text
  * prompt on the message line (with path completion), a yes/no question,
- * a picker (a filtered list drawn over the body), or a text shown in full
- * over the body (a history row).  Esc backs out.  A question longer than
- * the line is shown whole, wrapped above it. */
+ * a picker (a filtered list drawn over the body), a text shown in full
+ * over the body (a history row), or a notice drawn over the body that
+ * stays until Enter (or Esc) closes it.  Esc backs out.  A question longer
+ * than the line is shown whole, wrapped above it. */
 #ifndef TUI_MODAL_H
 #define TUI_MODAL_H
 
@@ -12,7 +13,7 @@
 typedef void (*prompt_fn)(app *a, const char *text, void *ctx);
 typedef void (*pick_fn)(app *a, int index, void *ctx);
 
-typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER, MODAL_TEXT } modal_kind;
+typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER, MODAL_TEXT, MODAL_NOTICE } modal_kind;
 
 typedef struct modal {
     modal_kind kind;
@@ -34,6 +35,8 @@ typedef struct modal {
     /* a filter: applied as it is typed; Esc puts the one before back */
     prompt_fn on_change;
     char *orig;
+    /* notice: its text (a secret, e.g. a token shown once: wiped on close) */
+    char note[256], note_hint[256];
 } modal;
 
 void prompt_text(app *a, const char *label, const char *initial, bool paths,
@@ -51,6 +54,9 @@ void prompt_pick(app *a, const char *title, const char *const *items, int n, pic
  * closes it, then on_close runs (NULL: nothing). */
 void prompt_show(app *a, const char *title, const char *text, int indent, prompt_fn on_close,
                  void *ctx, void (*free_ctx)(void *));
+/* A notice over the body: title, text (copied, wiped when it closes) and
+ * a line under it; only Enter or Esc closes it. */
+void prompt_notice(app *a, const char *title, const char *text, const char *hint);
 int modal_key(app *a, int key);       /* H_* flags */
 void modal_draw_body(app *a, rect body);   /* pickers */
 void modal_draw_line(app *a, rect line);   /* prompts */

@@ -1,5 +1,6 @@
-/* prompt.c: prompts, confirmations and pickers (see modal.h). */
+/* prompt.c: prompts, confirmations, pickers and notices (see modal.h). */
 #include <curses.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +35,7 @@ void modal_close(app *a)
     free(m->shown);
     free(m->text);
     free(m->orig);
+    sodium_memzero(m->note, sizeof m->note);
     free(m);
     a->modal = NULL;
     app_dirty(a, D_MSG | D_BODY);
@@ -78,6 +80,13 @@ void prompt_show(app *a, const char *title, const char *text, int indent, prompt
         abort();
     m->indent = indent;
     m->on_text = on_close;
+}
+
+void prompt_notice(app *a, const char *title, const char *text, const char *hint)
+{
+    modal *m = modal_new(a, MODAL_NOTICE, title, NULL, NULL);
+    text_copy(m->note, sizeof m->note, text);
+    text_copy(m->note_hint, sizeof m->note_hint, hint ? hint : "");
 }
 
 static void picker_filter(modal *m)
@@ -160,6 +169,13 @@ int modal_key(app *a, int key)
             return modal_finish(a, "", -1);
         return H_HANDLED;
     }
+    if (m->kind == MODAL_NOTICE) {  /* stays until closed on purpose */
+        if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_ESC) {
+            modal_close(a);
+            a->msg_kind = MSG_NONE;   /* what it announced is done: the pane's hint again */
+        }
+        return H_REDRAW;
+    }
     if (key == KEY_ESC || key == CTRL_KEY('g')) {
         if (m->on_change) {   /* a filter: the one before comes back */
             prompt_fn back = m->on_change;
@@ -226,7 +242,7 @@ static int label_rows(const modal *m, int w)
 void modal_draw_line(app *a, rect line)
 {
     modal *m = a->modal;
-    if (!m || m->kind == MODAL_PICKER)
+    if (!m || m->kind == MODAL_PICKER || m->kind == MODAL_NOTICE)
         return;
     if (m->kind == MODAL_TEXT) {
         draw_text(line.y, line.x, line.w, EL_DIM, "Esc, Enter or q: back");
@@ -270,6 +286,26 @@ void modal_draw_line(app *a, rect line)
     a->cur_x = cx;
 }
 
+/* A notice: full-width rows in the middle of the body (as the picker's,
+ * so no wide character underneath is cut in half). */
+static void notice_draw(app *a, modal *m, rect body)
+{
+    int h = 7, y = body.y + (body.h > h ? (body.h - h) / 2 : 0);
+    char buf[sizeof m->label + 16];
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, " %s ", m->label);
+    draw_text(y++, body.x, body.w, EL_HEADER, buf);
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, "   %s", m->note);
+    draw_text(y++, body.x, body.w, EL_TILE_TITLE, buf);
+    sodium_memzero(buf, sizeof buf);
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, " %s", m->note_hint);
+    draw_text(y++, body.x, body.w, EL_TILE, buf);
+    draw_text(y, body.x, body.w, EL_DIM, " Enter closes (it is not shown again)");
+    a->cur_y = -1;
+}
+
 void modal_draw_body(app *a, rect body)
 {
     modal *m = a->modal;
@@ -294,6 +330,10 @@ void modal_draw_body(app *a, rect body)
         }
         while (y < end)
             draw_text(y++, body.x, body.w, EL_TILE, "");
+        return;
+    }
+    if (m->kind == MODAL_NOTICE) {
+        notice_draw(a, m, body);
         return;
     }
     if (m->kind != MODAL_PICKER)

@@ -74,7 +74,12 @@ struct call {
     X(plan_devices, int64_t id; int state; ota_page_req pg; ota_job_page out;, (void)a, \
       (a->id, a->state, &a->pg, &a->out, e), ota_job_page_free(&a->out)) \
     X(plan_events, int64_t id; int64_t since; int limit; ota_event_page out;, (void)a, \
-      (a->id, a->since, a->limit, &a->out, e), ota_event_page_free(&a->out))
+      (a->id, a->since, a->limit, &a->out, e), ota_event_page_free(&a->out)) \
+    X(device_token_issue, char product[OTA_KEY_MAX + 1]; char device[OTA_DEVICE_ID_MAX + 1]; \
+      char token[OTA_DEVICE_TOKEN_LEN + 1];, (void)a, (a->product, a->device, a->token, e), \
+      sodium_memzero(a->token, sizeof a->token)) \
+    X(device_token_revoke, char product[OTA_KEY_MAX + 1]; char device[OTA_DEVICE_ID_MAX + 1];, (void)a, \
+      (a->product, a->device, e), (void)a)
 
 #define WORKER_OP_DECLARE(op, fields, init, args, fini) \
     typedef struct op_##op { fields } op_##op; \

@@ -24,6 +24,10 @@ EXTRA_DIST += tests/e2e/console_device.sh
 # sub-forms, bad input named, saved and reopened, waves in live status (tmux)
 TESTS += tests/e2e/console_rollout.sh
 EXTRA_DIST += tests/e2e/console_rollout.sh
+# A device's token in the device details: issue with confirmation, the
+# token dialog shown once, rotate, revoke, a viewer refused (tmux, otad)
+TESTS += tests/e2e/console_devauth.sh
+EXTRA_DIST += tests/e2e/console_devauth.sh
 # Nothing that matters cut off at 80x24: long messages as wrapped popups
 # (Esc, m), whole questions with their keys, refusals in words, hint bars
 # without cut hints, a history row in full, the remark wrapped (tmux)
