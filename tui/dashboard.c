@@ -311,8 +311,9 @@ static int dash_scopes(app *a) { (void)a; return 0; }
 
 bool dashboard_offers(tui_action act)
 {
-    /* read-only: help, the last message, quit (all global) */
-    return act == ACT_QUIT || act == ACT_QUIT_ALL || act == ACT_HELP || act == ACT_MESSAGE;
+    /* read-only: help, the last message, quit, the palette and :theme (all global) */
+    return act == ACT_QUIT || act == ACT_QUIT_ALL || act == ACT_HELP || act == ACT_MESSAGE ||
+           act == ACT_PALETTE || act == ACT_THEME;
 }
 
 static int dash_action(app *a, tui_action act)

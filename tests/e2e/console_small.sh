@@ -3,7 +3,7 @@
 # The help names each key once and cuts no line; "/ Enter" clears a
 # filter and lists filter as they are typed (the id list's search too); a
 # refused ^S puts the focus on the first field in error; a new package is
-# selected; "1 file", "Copied 1 component"; with $USER unset the audit
+# selected; "1 file" (not "1 files"); with $USER unset the audit
 # actor is the uid's name; --theme monochrome keeps the terminal's colours.
 . "${OTA_SRCDIR:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$OTA_SRCDIR/tests/e2e/lib-console.sh"
@@ -92,11 +92,11 @@ check "^S of a nameless plan is refused" $S "Not saved: "
 text $S "Named after ^S"
 check "the focus went to the name: typing fills it" $S "Name +Named after \^S"
 
-# ----------------------------------------------------------- plurals: ^O
+# ------------------------------------------------------------------- ^O
 keys $S C-o
 check "^O lists the plans to copy from" $S "Copy components from plan"
 keys $S Enter
-check "Copied 1 component, not 1 components" $S "Copied 1 component from plan 1 \"One component\""
+check "the copy says what it did" $S "From plan 1: mcu 9\.0 added"
 keys $S Escape y
 
 # ----------------------------------------- the id list filters as typed
