@@ -366,7 +366,7 @@ typedef struct ota_engine_opts {
     const char *db_path;    /* NULL: default path (see ota_default_paths) */
     const char *blob_dir;   /* NULL: "<dir of db>/blobs" */
     ota_clock clock;        /* .now NULL: system clock */
-    const char *actor;      /* who acts (audit); NULL: "local:$USER" */
+    const char *actor;      /* who acts (audit); NULL: "local:$USER" (unset: the uid's name) */
 } ota_engine_opts;
 
 /* $OTA_DB, else $XDG_DATA_HOME/otaconsole/ota.db, else ~/.local/share/otaconsole/ota.db */
