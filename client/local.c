@@ -1,8 +1,8 @@
 /* local.c: the local backend, a thin shell over an embedded ota_engine.
  *
  * Every op forwards to core unchanged, so errors reach the front end exactly
- * as core made them.  The one op with work of its own is package_download:
- * it copies a stored blob out through a temporary file, re-hashes the copy
+ * as core made them.  The ops with work of their own: whoami (the engine's
+ * actor, with every right) and package_download, which copies a stored blob out through a temporary file, re-hashes the copy
  * and only then renames it into place, so a corrupted blob never leaves a
  * file at the destination. */
 #include "backend.h"
@@ -106,6 +106,15 @@ static int l_package_download(ota_backend *b, int64_t id, const char *name, cons
     if (rc < 0)
         unlink(tmp);
     return rc;
+}
+
+static int l_whoami(ota_backend *b, ota_token_info *out, ota_err *e)
+{
+    (void)e;
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", ota_actor_get(E(b)));
+    out->role = OTA_ROLE_ADMIN;
+    return 0;
 }
 
 static const ota_backend_ops local_ops = {
