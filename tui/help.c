@@ -3,13 +3,15 @@
  * otaconsole --keys and otaconsole(1) do. */
 #include <stdio.h>
 #include <string.h>
+#include "roles.h"
 #include "tui.h"
 
 static listview lv;
 
 /* Line i of the help text into buf; returns the element to draw it with,
- * or -1 past the end. */
-static int help_line(int i, char *buf, size_t len)
+ * or -1 past the end.  A key the token's role may not use is dimmed and
+ * names the role it needs. */
+static int help_line(const app *a, int i, char *buf, size_t len)
 {
     int n = 0;
     for (int g = 0; g < keys_ngroups; g++) {
@@ -23,8 +25,12 @@ static int help_line(int i, char *buf, size_t len)
                 continue;
             if (n++ == i) {
                 char keys[40];
-                snprintf(buf, len, "  %-14s %s", keys_binding_names(b, keys, sizeof keys), b->help);
-                return EL_NORMAL;
+                ota_role needs;
+                bool grey = a && role_short(a, b->action, &needs);
+                snprintf(buf, len, "  %-14s %s%s%s%s", keys_binding_names(b, keys, sizeof keys),
+                         b->help, grey ? " (needs " : "", grey ? ota_role_str(needs) : "",
+                         grey ? ")" : "");
+                return grey ? EL_DIM : EL_NORMAL;
             }
         }
         if (n++ == i) {
@@ -44,7 +50,7 @@ static int help_count(void)
 {
     char buf[8];
     int n = 0;
-    while (help_line(n, buf, sizeof buf) >= 0)
+    while (help_line(NULL, n, buf, sizeof buf) >= 0)
         n++;
     return n;
 }
@@ -67,13 +73,12 @@ static int help_action(app *a, tui_action act)
 
 static void help_draw(app *a, rect r)
 {
-    (void)a;
     /* the selection is the scroll position here: keep it at the top row */
     list_clamp(&lv, r.h);
     lv.top = lv.sel > lv.n - r.h ? (lv.n - r.h > 0 ? lv.n - r.h : 0) : lv.sel;
     for (int y = 0; y < r.h; y++) {
         char buf[512];
-        int el = help_line(lv.top + y, buf, sizeof buf);
+        int el = help_line(a, lv.top + y, buf, sizeof buf);
         draw_text(r.y + y, r.x + 1, r.w - 1, el < 0 ? EL_NORMAL : el, el < 0 ? "" : buf);
     }
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "modal.h"
+#include "roles.h"
 #include "tui.h"
 
 #define TICK_MS        1000   /* pane timers (live status, dashboard polling) */
@@ -69,7 +70,10 @@ static int global_action(app *a, tui_action act)
         return H_REDRAW;
     case ACT_BACK:
         if (worker_pending(a->w, &oldest) && now_ms() - oldest >= SPIN_AFTER_MS) {
+            int64_t waited = worker_waiting_since(a->w);
+            /* the workers drop it and take the next request at once */
             worker_cancel(a->w, -1);
+            conn_cancelled(a, waited);
             app_msg(a, MSG_WARN, "Cancelled the request in progress (its result is dropped)");
             app_dirty(a, D_STATUS);
             return H_REDRAW;
@@ -125,6 +129,8 @@ static int dispatch_key(app *a, int key)
     tui_action act = keys_lookup(scopes, key);
     if (act == ACT_NONE)
         return H_IGNORED;
+    if (!role_gate(a, a->pane, act))
+        return H_REDRAW;   /* the token's role may not: said, nothing sent */
     if (p->action) {
         int r = p->action(a, act);
         if (r)
@@ -178,6 +184,7 @@ static void update_spinner(app *a)
         a->spinner = frame;
         app_dirty(a, D_STATUS);
     }
+    conn_pass(a);
 }
 
 static void read_keys(app *a)

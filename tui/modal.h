@@ -17,6 +17,7 @@ typedef struct modal {
     char label[256];
     tfield field;
     bool complete_paths;
+    bool secret;           ///< prompt: shown as '*', wiped when done (tokens)
     char completions[512];
     prompt_fn on_text;     ///< prompt: the text; confirm: called with "y"
     pick_fn on_pick;
@@ -32,6 +33,8 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
                  prompt_fn fn, void *ctx, void (*free_ctx)(void *));
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *));
+/* A text prompt whose answer is shown as '*' and wiped after fn (tokens). */
+void prompt_secret(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *));
 /* items are copied. */
 void prompt_pick(app *a, const char *title, const char *const *items, int n, pick_fn fn,
                  void *ctx, void (*free_ctx)(void *));

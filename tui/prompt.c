@@ -28,6 +28,8 @@ void modal_close(app *a)
         return;
     if (m->free_ctx)
         m->free_ctx(m->ctx);
+    if (m->secret)
+        explicit_bzero(&m->field, sizeof m->field);
     for (int i = 0; i < m->nitems; i++)
         free(m->items[i]);
     free(m->items);
@@ -44,6 +46,12 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
     tfield_set(&m->field, initial ? initial : "");
     m->complete_paths = paths;
     m->on_text = fn;
+}
+
+void prompt_secret(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_text(a, label, "", false, fn, ctx, free_ctx);
+    a->modal->secret = true;
 }
 
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
@@ -97,6 +105,7 @@ static int modal_finish(app *a, const char *text, int pick)
         on_text(a, copy, ctx);
     if (free_ctx)
         free_ctx(ctx);
+    explicit_bzero(copy, sizeof copy);   /* it may have been a token */
     return H_REDRAW;
 }
 
@@ -177,7 +186,12 @@ void modal_draw_line(app *a, rect line)
         a->cur_x = line.x + lw + 6 < line.w ? line.x + lw + 6 : line.w - 1;
         return;
     }
-    int cx = tfield_draw(&m->field, line.y, line.x + lw + 1, line.w - lw - 1, EL_FIELD_FOCUS, true);
+    tfield shown = m->field;
+    if (m->secret)
+        memset(shown.buf, '*', shown.len);   /* as many stars as bytes typed */
+    int cx = tfield_draw(&shown, line.y, line.x + lw + 1, line.w - lw - 1, EL_FIELD_FOCUS, true);
+    if (m->secret)
+        explicit_bzero(&shown, sizeof shown);
     draw_text(line.y, line.x + lw, 1, EL_NORMAL, " ");
     a->cur_y = line.y;
     a->cur_x = cx;

@@ -10,6 +10,7 @@ struct worker {
     ota_async *as;
     uint64_t next_id;
     call **live; size_t nlive, caplive;   ///< submitted, not yet taken or cancelled
+    call_done_fn observer;
 };
 
 int64_t now_ms(void)
@@ -155,6 +156,8 @@ int worker_drain(worker *w, struct app *a)
                 live_remove(w, i);
                 break;
             }
+        if (w->observer)
+            w->observer(a, c);
         if (c->done) {
             c->done(a, c);
             ran++;
@@ -181,4 +184,15 @@ int worker_pending(worker *w, int64_t *oldest_ms)
     if (oldest_ms)
         *oldest_ms = oldest;
     return (int)w->nlive;
+}
+
+void worker_observe(worker *w, call_done_fn observer) { w->observer = observer; }
+
+int64_t worker_waiting_since(worker *w)
+{
+    int64_t oldest = 0;
+    for (size_t i = 0; i < w->nlive; i++)
+        if (!w->live[i]->other_server && (!oldest || w->live[i]->started_ms < oldest))
+            oldest = w->live[i]->started_ms;
+    return oldest;
 }
