@@ -29,9 +29,9 @@ static int token_ask(const char *url, char *out, size_t len, ota_err *e)
     fprintf(stderr, "Token for %s (not shown): ", url);
     quiet = was;
     quiet.c_lflag &= ~(tcflag_t)ECHO;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
     bool got = fgets(out, (int)len, stdin) != NULL;
-    tcsetattr(STDIN_FILENO, TCSAFLUSH, &was);
+    tcsetattr(STDIN_FILENO, TCSANOW, &was);
     fputc('\n', stderr);
     if (got)
         out[strcspn(out, "\r\n")] = 0;

@@ -100,11 +100,11 @@ void conn_cancelled(app *a, int64_t oldest_ms)
     a->conn_probe = 0;   /* dropped with the rest */
     if (!remote(a) || !oldest_ms || now_ms() - oldest_ms < CONN_SLOW_MS)
         return;
-    /* it went unanswered: say so, and let the heartbeat try again now */
+    /* it went unanswered: say so; the heartbeat tries again in a while */
     int64_t since = (int64_t)time(NULL) - (now_ms() - oldest_ms) / 1000;
     if (a->conn != CONN_DOWN)
         set_state(a, CONN_STALLED, since);
-    a->conn_heard_ms = 0;
+    a->conn_heard_ms = now_ms();
 }
 
 const char *conn_status(app *a, char *buf, size_t len)

@@ -133,9 +133,8 @@ static void push_typed(app *a, const char *text, void *ctx)
         push_send(a, j);   /* or the resolve's refusal, reported by the push */
         return;
     }
-    char q[512];
-    snprintf(q, sizeof q, "Token for %.300s (not shown, not kept):", j->url);
-    prompt_secret(a, q, token_typed, j, job_free_unsent);
+    /* short: the prompt line gives its label at most half the width */
+    prompt_secret(a, "Server's token (not shown):", token_typed, j, job_free_unsent);
 }
 
 void push_prompt(app *a, int64_t plan_id)

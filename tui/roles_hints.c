@@ -33,7 +33,9 @@ const char *hints_keep(const char *hint, int scopes, bool (*keep)(tui_action act
             k = n;
         snprintf(key, sizeof key, "%.*s", (int)k, s);
         tui_action act = hint_action(key, scopes);
-        if ((act == ACT_NONE || keep(act, ud)) && o + n + sizeof sep < len) {
+        if (act == ACT_NONE || keep(act, ud)) {
+            if (o + (o ? sizeof sep - 1 : 0) + n + 1 > len)
+                break;   /* whole hints only, in order */
             if (o) {
                 memcpy(out + o, sep, sizeof sep - 1);
                 o += sizeof sep - 1;

@@ -1,7 +1,8 @@
 # tests/unit/tui: unit tests of the console's pure parts (width-aware
-# text, layout, theme files), in C, without a terminal.
+# text, layout, theme files, the connection state's words, hint lines
+# filtered by role), in C, without a terminal.
 TUI_UNIT = tests/unit/tui/test_text tests/unit/tui/test_layout tests/unit/tui/test_theme \
-	tests/unit/tui/test_rollout_text
+	tests/unit/tui/test_rollout_text tests/unit/tui/test_conn tests/unit/tui/test_hints
 check_PROGRAMS += $(TUI_UNIT)
 TESTS += $(TUI_UNIT)
 tests_unit_tui_test_text_SOURCES = tests/unit/tui/test_text.c tui/text.c
@@ -14,3 +15,8 @@ tests_unit_tui_test_theme_LDADD = $(NCURSES_LIBS)
 tests_unit_tui_test_rollout_text_SOURCES = tests/unit/tui/test_rollout_text.c tui/rollout_text.c
 tests_unit_tui_test_rollout_text_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_tui_test_rollout_text_LDADD = $(CORE_LIBS)
+tests_unit_tui_test_conn_SOURCES = tests/unit/tui/test_conn.c tui/conn_text.c
+tests_unit_tui_test_conn_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_tui_test_hints_SOURCES = tests/unit/tui/test_hints.c tui/roles_hints.c tui/keys.c tui/text.c
+tests_unit_tui_test_hints_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS) $(CURL_CFLAGS)
+tests_unit_tui_test_hints_LDADD = $(CORE_LIBS) $(NCURSES_LIBS)
