@@ -7,6 +7,10 @@
  * takes the last result, both under the mutex, so "fd readable" and "a
  * result waits" never disagree.
  *
+ * Lanes: a request submitted in a lane starts only when no earlier request
+ * of its lane is running (a cancelled one does not count), so one pane's
+ * requests keep their order while other panes' go ahead.
+ *
  * Threads: OTA_ASYNC_WORKERS at start.  A running request that is cancelled
  * keeps its thread until the backend gives up (its timeout); while it does,
  * that thread counts as stuck, and when fewer than OTA_ASYNC_WORKERS threads
@@ -30,6 +34,7 @@ typedef struct item {
     void (*free_arg)(void *);
     int rc;
     ota_err err;
+    int lane;                   /* OTA_ASYNC_ANY, or runs after its lane's earlier ones */
     bool cancelled;             /* while running: its result is dropped */
 } item;
 
@@ -78,19 +83,42 @@ static void running_remove(ota_async *a, item *it)
         }
 }
 
+/* Under the lock: a request of that lane is running (a cancelled one no
+ * longer holds its lane). */
+static bool lane_busy(ota_async *a, int lane)
+{
+    for (item *it = a->running; it; it = it->next)
+        if (it->lane == lane && !it->cancelled)
+            return true;
+    return false;
+}
+
+/* Under the lock: the first queued request free to start, unlinked. */
+static item *queue_next(ota_async *a)
+{
+    for (item **pp = &a->queue; *pp; pp = &(*pp)->next) {
+        item *it = *pp;
+        if (it->lane != OTA_ASYNC_ANY && lane_busy(a, it->lane))
+            continue;
+        *pp = it->next;
+        if (a->queue_tail == &it->next)
+            a->queue_tail = pp;
+        it->next = NULL;
+        return it;
+    }
+    return NULL;
+}
+
 static void *worker(void *ud)
 {
     ota_async *a = ud;
     pthread_mutex_lock(&a->mu);
     for (;;) {
-        while (!a->stop && !a->queue)
+        item *it = NULL;
+        while (!a->stop && !(it = queue_next(a)))
             pthread_cond_wait(&a->cv, &a->mu);
         if (a->stop)
             break;
-        item *it = a->queue;
-        a->queue = it->next;
-        if (!a->queue)
-            a->queue_tail = &a->queue;
         it->next = a->running;
         a->running = it;
         pthread_mutex_unlock(&a->mu);
@@ -100,6 +128,7 @@ static void *worker(void *ud)
 
         pthread_mutex_lock(&a->mu);
         running_remove(a, it);
+        pthread_cond_broadcast(&a->cv);   /* its lane is free: the next of it may start */
         if (it->cancelled) {
             a->nstuck--;
             pthread_mutex_unlock(&a->mu);
@@ -201,10 +230,17 @@ int ota_async_fd(ota_async *a)
 int ota_async_submit(ota_async *a, uint64_t id, ota_async_fn fn, void *arg,
                      void (*free_arg)(void *))
 {
+    return ota_async_submit_in(a, id, OTA_ASYNC_ANY, fn, arg, free_arg);
+}
+
+int ota_async_submit_in(ota_async *a, uint64_t id, int lane, ota_async_fn fn, void *arg,
+                        void (*free_arg)(void *))
+{
     item *it = calloc(1, sizeof *it);
     if (!it)
         return -1;
     it->id = id;
+    it->lane = lane;
     it->fn = fn;
     it->arg = arg;
     it->free_arg = free_arg;
@@ -274,6 +310,7 @@ bool ota_async_cancel(ota_async *a, uint64_t id)
             r->cancelled = true;
             a->nstuck++;
             found = true;
+            pthread_cond_broadcast(&a->cv);   /* its lane is free now */
             /* keep OTA_ASYNC_WORKERS threads free for what comes next */
             if (a->nthreads - a->nstuck < OTA_ASYNC_WORKERS)
                 thread_add(a);

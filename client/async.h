@@ -24,8 +24,10 @@
  *  - fn runs on a worker thread with the backend and its arg; it fills its
  *    arg with results and returns 0, or -1 with *e.  It must not touch UI
  *    state.  Requests start in submission order, up to OTA_ASYNC_WORKERS at
- *    once, and their results come back as they finish: a caller that needs
- *    one request after another submits the second from the first's result.
+ *    once, and their results come back as they finish.  Requests submitted
+ *    in the same lane (ota_async_submit_in) run one at a time, in order,
+ *    and their results come back in that order: a pane's requests in its
+ *    own lane never overtake each other, and never wait for another lane's.
  *  - After ota_async_take hands back a result, arg belongs to the caller.
  *  - ota_async_cancel(id) drops the request: if still queued it never runs;
  *    if running, it finishes (the HTTP request is not torn down) but its
@@ -44,6 +46,7 @@
 #ifndef OTA_ASYNC_H
 #define OTA_ASYNC_H
 
+#include <limits.h>
 #include "backend.h"
 
 typedef struct ota_async ota_async;
@@ -69,6 +72,11 @@ int ota_async_fd(ota_async *a);
  * dropped.  0 on success, -1 when out of memory or shutting down. */
 int ota_async_submit(ota_async *a, uint64_t id, ota_async_fn fn, void *arg,
                      void (*free_arg)(void *));
+/* The same in a lane: fn starts only once every earlier request of that
+ * lane has finished or been cancelled.  OTA_ASYNC_ANY: no lane. */
+#define OTA_ASYNC_ANY INT_MIN
+int ota_async_submit_in(ota_async *a, uint64_t id, int lane, ota_async_fn fn, void *arg,
+                        void (*free_arg)(void *));
 /* Next finished result (loop thread); false when none is waiting. */
 bool ota_async_take(ota_async *a, ota_async_result *out);
 /* Drop request id wherever it is; true if it was found. */

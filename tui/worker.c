@@ -123,7 +123,10 @@ uint64_t worker_submit(worker *w, call *c)
         if (!w->live)
             abort();
     }
-    if (ota_async_submit(w->as, c->async_id, call_async, c, call_free_arg)) {
+    /* a pane's calls in its own lane keep their order; another server's
+     * calls (push) have one of their own */
+    int lane = c->other_server ? -2 : c->owner;
+    if (ota_async_submit_in(w->as, c->async_id, lane, call_async, c, call_free_arg)) {
         call_free(c);   /* out of memory or shutting down: nothing to wait for */
         return 0;
     }

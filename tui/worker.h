@@ -6,8 +6,11 @@
  * when it started, its done callback, rc and err, the caller's tag) over a
  * closure: a run function for the worker thread and its own storage (ctx),
  * allocated for that one call; its done callback runs on the loop thread;
- * Esc or leaving a pane drops that pane's calls (ota_async_cancel: a call
- * already running finishes on the backend but nobody sees its result); and
+ * the calls of one owner run one after another, in order, while other
+ * owners' go ahead (the owner is the async lane); Esc or leaving a pane
+ * drops that pane's calls (ota_async_cancel: a call already running
+ * finishes on the backend but nobody sees its result, and holds up no
+ * later one); and
  * the submit time of the oldest call drives the spinner.
  *
  * The backend operations the console runs have their closure made here

@@ -1,5 +1,6 @@
 /* The async request queue: results arrive through the pipe as requests
- * finish, a slow request never holds up the others, a cancelled request's
+ * finish, a slow request never holds up the others (a lane keeps its own
+ * requests in order), a cancelled request's
  * result is dropped (and its arg freed), and a cancelled request stuck on
  * every worker still leaves a thread for the next one.  The closures are
  * gated by a condition variable instead of sleeps, so the test is
@@ -132,6 +133,25 @@ int main(void)
     ok(!ota_async_take(a, &r), "nothing more");
     ok(!ota_async_cancel(a, 99), "cancel of an unknown id says so");
 
+    /* A lane runs its requests one at a time, in order; another lane goes
+     * ahead; cancelling the running one of a lane lets the next start. */
+    gate(false);
+    started = 0;
+    ota_async_submit_in(a, 40, 1, run_job, job_new(40, true), free_job);
+    ota_async_submit_in(a, 41, 1, run_job, job_new(41, false), free_job);
+    ota_async_submit_in(a, 42, 2, run_job, job_new(42, false), free_job);
+    wait_started(1);
+    ok(readable(fd, 5000), "another lane's request answers while lane 1 is held");
+    ok(ota_async_take(a, &r) && r.id == 42, "it is request 42");
+    free(r.arg);
+    ok(!readable(fd, 0), "lane 1's second request waits for its first");
+    is_int(ota_async_pending(a), 2, "both of lane 1 pending");
+    ok(ota_async_cancel(a, 40), "cancel lane 1's running request");
+    ok(readable(fd, 5000), "the next of lane 1 starts at once");
+    ok(ota_async_take(a, &r) && r.id == 41, "it is request 41");
+    free(r.arg);
+    gate(true);
+
     /* Free with work queued and running: everything released, the workers
      * joined. */
     gate(false);
@@ -139,6 +159,6 @@ int main(void)
     ota_async_submit(a, 31, run_job, job_new(31, false), free_job);
     gate(true);
     ota_async_free(a);
-    is_int(freed, 4, "every arg released: the cancelled one, and what free found");
+    is_int(freed, 5, "every arg released: the cancelled ones, and what free found");
     return tap_done();
 }

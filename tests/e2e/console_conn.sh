@@ -49,7 +49,7 @@ RC plan activate 1 >/dev/null
 
 S=conn
 start $S "$CONSOLE" --remote "$OTAD_URL" --token "$OTAD_TOKEN" --timeout 20
-$T resize-window -t $S -x 80 -y 24
+at80x24 $S
 check "the packages are listed" $S "^ 1 +mcu +full +9\.0"
 check "the status bar says connected" $S "\(admin\) \| connected"
 

@@ -34,7 +34,7 @@ unset OTA_TOKEN OTA_TOKEN_FILE OTA_PROFILE
 
 S=push
 start $S "$CONSOLE" --db "$DB"
-$T resize-window -t $S -x 80 -y 24
+at80x24 $S
 keys $S 2
 check "the local plans are listed" $S "^ 1 +Drafted offli"
 keys $S G P

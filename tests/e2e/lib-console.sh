@@ -68,3 +68,11 @@ start_pid() {
   $T new-session -d -s "$s" -x 100 -y 30 \
     "echo \$\$ > $pf; exec env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $* 2>>$TMP/stderr.log"
 }
+# at80x24 SESSION: SESSION's console on an 80x24 terminal, resized once it
+# has drawn its first frame (a SIGWINCH before it set up the terminal would
+# be lost) and back when its status bar is on the new last row.
+at80x24() {
+  wait_until "screen $1 | grep -q '[^ ]'" 100
+  $T resize-window -t "$1" -x 80 -y 24
+  wait_until "[ \"\$(screen $1 | wc -l)\" -eq 24 ] && screen $1 | tail -1 | grep -q '[^ ]'" 100
+}
