@@ -2,15 +2,19 @@
 # bench/http: otad's device check-ins over HTTP on loopback against nginx
 # serving a static JSON file of the same size, in the same run (DESIGN.md §5:
 # otad >= 0.5 x nginx); then a 100 MiB upload's throughput and otad's peak
-# memory during it.
+# memory during it.  Repeat check-ins are measured with the product's device
+# key (X-Device-Key) and with each device's own token (X-Device-Token,
+# issued in bulk first), alternating in the same rounds: the token's
+# check-ins must stay within 10% of the key's (issue 17).
 #
 #   bench/http.sh [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T]
+#                 [--auth key|token|both]
 #
 # OTAD_ARGS passes flags to otad (e.g. OTAD_ARGS="--threads 0": a thread per connection).
 # Needs wrk and nginx (Debian: wrk, nginx-light).  Run from the build
 # folder or set OTA_BUILDDIR.  Prints figures; exits 1 when under budget.
 set -eu
-FLEET=50000 DURATION=5 ROUNDS=3 CONNS=64 THREADS=2
+FLEET=50000 DURATION=5 ROUNDS=3 CONNS=64 THREADS=2 AUTH=both
 while [ $# -gt 0 ]; do
   case $1 in
     --fleet) FLEET=$2; shift 2 ;;
@@ -18,9 +22,14 @@ while [ $# -gt 0 ]; do
     --rounds) ROUNDS=$2; shift 2 ;;
     --connections) CONNS=$2; shift 2 ;;
     --threads) THREADS=$2; shift 2 ;;
-    *) echo "usage: $0 [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T]" >&2; exit 2 ;;
+    --auth) AUTH=$2; shift 2 ;;
+    *) echo "usage: $0 [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T] [--auth key|token|both]" >&2; exit 2 ;;
   esac
 done
+case $AUTH in key|token|both) ;; *) echo "bench/http: --auth key, token or both" >&2; exit 2 ;; esac
+KEYS=0 TOKS=0
+[ "$AUTH" = token ] || KEYS=1
+[ "$AUTH" = key ] || TOKS=1
 BUILD=${OTA_BUILDDIR:-$(pwd)}
 OTAD="$BUILD/server/otad"
 [ -x "$OTAD" ] || { echo "bench/http: $OTAD not built (run make first, or set OTA_BUILDDIR)" >&2; exit 2; }
@@ -44,22 +53,37 @@ OTAD_PID=$!; PIDS="$PIDS $OTAD_PID"
 for _ in $(seq 200); do grep -q 'listening on' "$T/otad.log" && break; sleep 0.05; done
 PORT=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/otad.log" | head -n 1)
 API="http://127.0.0.1:$PORT/api/v1"
-AUTH="Authorization: Bearer $ADM"
+AUTH_H="Authorization: Bearer $ADM"
 JSON='Content-Type: application/json'
 
-DKEY=$(curl -sf -H "$AUTH" -H "$JSON" -d '{"key":"bench","name":"Bench meter"}' "$API/products" | jq -r .device_key)
+DKEY=$(curl -sf -H "$AUTH_H" -H "$JSON" -d '{"key":"bench","name":"Bench meter"}' "$API/products" | jq -r .device_key)
 start=$(date +%s.%N)
 for ((from = 1; from <= FLEET; from += 20000)); do
   to=$((from + 19999 < FLEET ? from + 19999 : FLEET))
   awk -v a=$from -v b=$to 'BEGIN { printf "["; for (i = a; i <= b; i++) printf "%s{\"id\":\"dev-%07d\",\"versions\":{\"module\":\"1.1.0\"}}", (i > a ? "," : ""), i; print "]" }' >"$T/devs.json"
-  curl -sf -H "$AUTH" -H "$JSON" --data-binary @"$T/devs.json" "$API/products/bench/devices" >/dev/null
+  curl -sf -H "$AUTH_H" -H "$JSON" --data-binary @"$T/devs.json" "$API/products/bench/devices" >/dev/null
 done
 printf 'fleet: %d devices imported over HTTP in %.1f s\n' "$FLEET" "$(echo "$(date +%s.%N) - $start" | bc)"
+# Each device's own token, issued in bulk (10,000 ids a request), as a Lua
+# table in device order for the token script.
+if [ "$TOKS" = 1 ]; then
+  start=$(date +%s.%N)
+  echo "toks = {" >"$T/tokens.lua"
+  for ((from = 1; from <= FLEET; from += 10000)); do
+    to=$((from + 9999 < FLEET ? from + 9999 : FLEET))
+    awk -v a=$from -v b=$to 'BEGIN { printf "{\"devices\":["; for (i = a; i <= b; i++) printf "%s\"dev-%07d\"", (i > a ? "," : ""), i; print "]}" }' >"$T/ids.json"
+    curl -sf -H "$AUTH_H" -H "$JSON" --data-binary @"$T/ids.json" "$API/products/bench/tokens" |
+      jq -r '.tokens[] | "\"" + .token + "\","' >>"$T/tokens.lua"
+  done
+  echo "}" >>"$T/tokens.lua"
+  [ "$(grep -c '^"otd_' "$T/tokens.lua")" = "$FLEET" ] || { echo "bench/http: bulk token issue failed" >&2; exit 1; }
+  printf 'tokens: %d issued in bulk over HTTP in %.1f s\n' "$FLEET" "$(echo "$(date +%s.%N) - $start" | bc)"
+fi
 head -c 1048576 /dev/urandom >"$T/fw.bin"
-PKG=$(curl -sf -H "$AUTH" -F 'meta={"component":"module","kind":"full","target_version":"1.2.0"}' -F "file=@$T/fw.bin" "$API/packages" | jq -r .id)
+PKG=$(curl -sf -H "$AUTH_H" -F 'meta={"component":"module","kind":"full","target_version":"1.2.0"}' -F "file=@$T/fw.bin" "$API/packages" | jq -r .id)
 WS=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ); WE=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
-PLAN=$(curl -sf -H "$AUTH" -H "$JSON" -d "{\"name\":\"bench\",\"product\":\"bench\",\"mode\":\"silent\",\"window\":{\"start\":\"$WS\",\"end\":\"$WE\"},\"components\":[{\"component\":\"module\",\"package_id\":$PKG}]}" "$API/plans" | jq -r .id)
-curl -sf -X POST -H "$AUTH" "$API/plans/$PLAN/activate" >/dev/null
+PLAN=$(curl -sf -H "$AUTH_H" -H "$JSON" -d "{\"name\":\"bench\",\"product\":\"bench\",\"mode\":\"silent\",\"window\":{\"start\":\"$WS\",\"end\":\"$WE\"},\"components\":[{\"component\":\"module\",\"package_id\":$PKG}]}" "$API/plans" | jq -r .id)
+curl -sf -X POST -H "$AUTH_H" "$API/plans/$PLAN/activate" >/dev/null
 
 # The answer a device gets (a job offer), and a static file of its size.
 curl -sf -H "X-Device-Key: $DKEY" -H "$JSON" -d '{"device":"dev-0000001","product":"bench","versions":{"module":"1.1.0"},"rsrp":-90,"battery":80}' \
@@ -70,17 +94,29 @@ mkdir -p "$T/www"; cp "$T/answer.json" "$T/www/checkin.json"
 chmod a+rx "$T" "$T/www"; chmod a+r "$T/www/checkin.json"
 echo "check-in answer: $SIZE bytes (a job offer)"
 
-cat >"$T/checkin.lua" <<EOF
+# Repeat check-ins of random devices: every device's request is built once
+# per wrk thread (init), with the product key or with the device's token,
+# so both ways cost the client the same per request.
+checkin_script() {  # checkin_script key|token > script
+  cat <<EOF
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["X-Device-Key"] = "$DKEY"
-local n = $FLEET
-request = function()
-  local id = string.format("dev-%07d", math.random(1, n))
-  return wrk.format(nil, nil, nil,
-    '{"device":"' .. id .. '","product":"bench","versions":{"module":"1.1.0"},"rsrp":-90,"battery":80}')
+local n, mode, reqs = $FLEET, "$1", {}
+function init(args)
+  if mode == "token" then dofile("$T/tokens.lua") end
+  for i = 1, n do
+    local id = string.format("dev-%07d", i)
+    local h = {["Content-Type"] = "application/json"}
+    if mode == "token" then h["X-Device-Token"] = toks[i] else h["X-Device-Key"] = "$DKEY" end
+    reqs[i] = wrk.format(nil, nil, h,
+      '{"device":"' .. id .. '","product":"bench","versions":{"module":"1.1.0"},"rsrp":-90,"battery":80}')
+  end
+  toks = nil
 end
+request = function() return reqs[math.random(1, n)] end
 EOF
+}
+checkin_script key >"$T/checkin.lua"
+checkin_script token >"$T/checkin_token.lua"
 # Warm-up: every device checks in once (each gets its job: a write), in
 # order, each wrk thread taking every THREADS-th device; then it stops.
 cat >"$T/warm.lua" <<EOF
@@ -104,12 +140,19 @@ EOF
 cat >"$T/report.lua" <<'EOF'
 done = function(summary, latency, requests)
   local bad = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
-  io.write(string.format("RESULT %.1f %d %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99), bad))
+  io.write(string.format("RESULT %.1f %d %d %d\n", summary.requests / (summary.duration / 1e6), latency:percentile(99), bad,
+    summary.requests))
 end
 EOF
 cat "$T/report.lua" >>"$T/checkin.lua"
+cat "$T/report.lua" >>"$T/checkin_token.lua"
 
-run_wrk() {  # run_wrk URL [script] -> "rps p99_us errors"
+# otad's CPU time so far (user + system, clock ticks): per check-in it says
+# what a check-in costs the server, which other load on a shared machine
+# skews far less than the rate does.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$OTAD_PID/stat"; }
+HZ=$(getconf CLK_TCK)
+run_wrk() {  # run_wrk URL [script] -> "rps p99_us errors requests"
   wrk -t"$THREADS" -c"$CONNS" -d"${DURATION}s" --latency ${2:+-s "$2"} "$1" >"$T/wrk.out" 2>&1
   sed -n 's/^RESULT //p' "$T/wrk.out"
 }
@@ -158,22 +201,53 @@ cp "$T/report.lua" "$T/static.lua"
 # Alternate the two in ROUNDS slices so a load that drifts on a shared
 # machine weighs on both alike; rates are the means over the rounds, p99 the
 # worst round's.
-O_SUM=0 N_SUM=0 O_P99=0 N_P99=0 O_ERR=0 N_ERR=0
+O_SUM=0 N_SUM=0 O_P99=0 N_P99=0 O_ERR=0 N_ERR=0 K_SUM=0 K_P99=0 K_ERR=0
+O_CPU=0 O_N=0 K_CPU=0 K_N=0  # otad's ticks and requests, per way
 for ((r = 1; r <= ROUNDS; r++)); do
-  read -r rps p99 err <<<"$(run_wrk "$API/device/checkin" "$T/checkin.lua")"
-  O_SUM=$(echo "$O_SUM + $rps" | bc); O_ERR=$((O_ERR + err)); [ "$p99" -gt "$O_P99" ] && O_P99=$p99
-  read -r rps2 p99 err <<<"$(run_wrk "http://127.0.0.1:$NPORT/checkin.json" "$T/static.lua")"
+  line="  round $r:"
+  # key then token on odd rounds, token then key on even ones: neither
+  # always runs first
+  order="key token"; [ $((r % 2)) = 0 ] && order="token key"
+  for how in $order; do
+    if [ "$how" = key ] && [ "$KEYS" = 1 ]; then
+      c0=$(cpu_ticks)
+      read -r rps p99 err n <<<"$(run_wrk "$API/device/checkin" "$T/checkin.lua")"
+      O_CPU=$((O_CPU + $(cpu_ticks) - c0)); O_N=$((O_N + n))
+      O_SUM=$(echo "$O_SUM + $rps" | bc); O_ERR=$((O_ERR + err)); [ "$p99" -gt "$O_P99" ] && O_P99=$p99
+      line=$(printf '%s otad (key) %.0f req/s,' "$line" "$rps")
+    elif [ "$how" = token ] && [ "$TOKS" = 1 ]; then
+      c0=$(cpu_ticks)
+      read -r rps p99 err n <<<"$(run_wrk "$API/device/checkin" "$T/checkin_token.lua")"
+      K_CPU=$((K_CPU + $(cpu_ticks) - c0)); K_N=$((K_N + n))
+      K_SUM=$(echo "$K_SUM + $rps" | bc); K_ERR=$((K_ERR + err)); [ "$p99" -gt "$K_P99" ] && K_P99=$p99
+      line=$(printf '%s otad (token) %.0f req/s,' "$line" "$rps")
+    fi
+  done
+  read -r rps2 p99 err n <<<"$(run_wrk "http://127.0.0.1:$NPORT/checkin.json" "$T/static.lua")"
   N_SUM=$(echo "$N_SUM + $rps2" | bc); N_ERR=$((N_ERR + err)); [ "$p99" -gt "$N_P99" ] && N_P99=$p99
-  printf '  round %d: otad %.0f req/s, nginx %.0f req/s\n' "$r" "$rps" "$rps2"
+  printf '%s nginx %.0f req/s\n' "$line" "$rps2"
 done
 O_RPS=$(echo "scale=1; $O_SUM / $ROUNDS" | bc); N_RPS=$(echo "scale=1; $N_SUM / $ROUNDS" | bc)
+K_RPS=$(echo "scale=1; $K_SUM / $ROUNDS" | bc)
+# The budget against nginx is the key's figure (the token's when only it ran).
+[ "$KEYS" = 1 ] || { O_RPS=$K_RPS; O_P99=$K_P99; O_ERR=$K_ERR; }
 RATIO=$(echo "scale=3; $O_RPS / $N_RPS" | bc)
 echo
 echo "wrk -t$THREADS -c$CONNS, $ROUNDS rounds of ${DURATION}s each, on $(nproc) CPUs (load average $(cut -d' ' -f1-3 /proc/loadavg)), fleet $FLEET, answer $SIZE bytes"
 printf '  otad  first check-in of each device %9.0f req/s   p99 %6.2f ms   errors %s  (each creates a job)\n' "$W_RPS" "$(echo "scale=2; $W_P99/1000" | bc)" "$W_ERR"
-printf '  otad  POST /api/v1/device/checkin  %10.0f req/s   p99 %6.2f ms   errors %s  (job offer re-sent)\n' "$O_RPS" "$(echo "scale=2; $O_P99/1000" | bc)" "$O_ERR"
+[ "$KEYS" = 0 ] ||
+printf '  otad  POST /api/v1/device/checkin  %10.0f req/s   p99 %6.2f ms   errors %s  (job offer re-sent; X-Device-Key)\n' "$O_RPS" "$(echo "scale=2; $O_P99/1000" | bc)" "$O_ERR"
+[ "$TOKS" = 0 ] ||
+printf '  otad  POST /api/v1/device/checkin  %10.0f req/s   p99 %6.2f ms   errors %s  (job offer re-sent; X-Device-Token)\n' "$K_RPS" "$(echo "scale=2; $K_P99/1000" | bc)" "$K_ERR"
 printf '  nginx GET  static %-16s %10.0f req/s   p99 %6.2f ms   errors %s\n' "(${SIZE} B)" "$N_RPS" "$(echo "scale=2; $N_P99/1000" | bc)" "$N_ERR"
 printf '  ratio otad/nginx %.2f (budget >= 0.50)\n' "$RATIO"
+TRATIO=""
+if [ "$KEYS" = 1 ] && [ "$TOKS" = 1 ]; then
+  TRATIO=$(echo "scale=3; $K_RPS / $O_RPS" | bc)
+  printf '  ratio device token/product key %.2f (budget >= 0.90)\n' "$TRATIO"
+  printf '  otad CPU per repeat check-in: %.1f us with the product key, %.1f us with a device token\n' \
+    "$(echo "scale=3; $O_CPU * 1000000 / $HZ / $O_N" | bc)" "$(echo "scale=3; $K_CPU * 1000000 / $HZ / $K_N" | bc)"
+fi
 kill "$NGINX_PID"; wait "$NGINX_PID" 2>/dev/null || true
 
 # --- a 100 MiB upload: throughput and otad's peak memory
@@ -183,7 +257,7 @@ RSS0=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$OTAD_PID/status)
 PEAK=$RSS0
 ( while kill -0 $OTAD_PID 2>/dev/null; do sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$OTAD_PID/status; sleep 0.02; done ) >"$T/rss.samples" &
 SAMPLER=$!
-UP=$(curl -s -o "$T/up.json" -w '%{time_total} %{http_code}' -H "$AUTH" -F 'meta={"component":"module","kind":"full","target_version":"9.9.9"}' -F "file=@$T/big.bin" "$API/packages")
+UP=$(curl -s -o "$T/up.json" -w '%{time_total} %{http_code}' -H "$AUTH_H" -F 'meta={"component":"module","kind":"full","target_version":"9.9.9"}' -F "file=@$T/big.bin" "$API/packages")
 kill $SAMPLER 2>/dev/null || true; wait $SAMPLER 2>/dev/null || true
 PEAK=$(sort -n "$T/rss.samples" | tail -n 1)
 HWM1=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$OTAD_PID/status)
@@ -194,4 +268,8 @@ echo
 printf '100 MiB upload: %.2f s, %.0f MiB/s; otad RSS %d kB before, peak %d kB during (+%d kB; VmHWM %d -> %d kB)\n' \
   "$UP_S" "$(echo "100 / $UP_S" | bc -l)" "$RSS0" "$PEAK" $((PEAK - RSS0)) "$HWM0" "$HWM1"
 [ "$O_ERR" = 0 ] || { echo "otad answered $O_ERR check-ins with errors" >&2; exit 1; }
+[ "$K_ERR" = 0 ] || { echo "otad answered $K_ERR check-ins with a token with errors" >&2; exit 1; }
+if [ -n "$TRATIO" ] && [ "$(echo "$TRATIO < 0.9" | bc)" = 1 ]; then
+  echo "budget: device token check-ins NOT within 10% of product key check-ins"; exit 1
+fi
 if [ "$(echo "$RATIO >= 0.5" | bc)" = 1 ]; then echo "budget: met"; else echo "budget: NOT met"; exit 1; fi

@@ -58,9 +58,10 @@ int cmd_product_list(cli *c, int argc, char **argv)
     } else {
         cli_table t;
         char tb[40];
-        table_init(&t, 3, "KEY", "NAME", "CREATED");
+        table_init(&t, 5, "KEY", "NAME", "CREATED", "DEVICE AUTH", "ENROLLMENT");
         for (size_t i = 0; i < l.n; i++)
-            table_row(&t, l.items[i].key, l.items[i].name, cli_time(l.items[i].created_at, tb, sizeof tb));
+            table_row(&t, l.items[i].key, l.items[i].name, cli_time(l.items[i].created_at, tb, sizeof tb),
+                      ota_device_auth_str(l.items[i].device_auth), l.items[i].enrollment_closed ? "closed" : "open");
         table_print(&t);
     }
     ota_product_list_free(&l);
@@ -124,7 +125,7 @@ int cmd_device_list(cli *c, int argc, char **argv)
         cli_print_page(items, page.next_cursor);
     } else {
         cli_table t;
-        table_init(&t, 5, "DEVICE", "VERSIONS", "RSRP", "BATTERY", "LAST SEEN");
+        table_init(&t, 6, "DEVICE", "VERSIONS", "RSRP", "BATTERY", "LAST SEEN", "CREDENTIAL");
         for (size_t i = 0; i < page.n; i++) {
             const ota_device *d = &page.items[i];
             char vb[1024], rb[16] = "-", bb[16] = "-", tb[40];
@@ -133,7 +134,7 @@ int cmd_device_list(cli *c, int argc, char **argv)
                 snprintf(rb, sizeof rb, "%d", d->rsrp);
             if (d->has_battery)
                 snprintf(bb, sizeof bb, "%d%%", d->battery);
-            table_row(&t, d->id, vb, rb, bb, cli_time(d->last_seen, tb, sizeof tb));
+            table_row(&t, d->id, vb, rb, bb, cli_time(d->last_seen, tb, sizeof tb), ota_credential_str(d->credential));
         }
         table_print(&t);
         if (page.next_cursor[0])
@@ -158,6 +159,11 @@ static void print_device(const ota_device *d, json_t *attrs)
         printf("battery: %d%%\n", d->battery);
     else
         printf("battery: -\n");
+    if (d->credential == OTA_CRED_NONE)
+        printf("credential: none\n");
+    else
+        printf("credential: %s since %s\n", ota_credential_str(d->credential),
+               cli_time(d->credential_at, tb, sizeof tb));
     cli_table t;
     table_init(&t, 2, "COMPONENT", "VERSION");
     for (size_t i = 0; i < d->nversions; i++)

@@ -189,6 +189,33 @@ static void print_groups(const cli_cmd *commands, size_t ncommands)
     }
 }
 
+/* The word after the n typed ones (typed[0..n)) of group's verbs, each once. */
+static void print_verb_words(const cli_cmd *commands, size_t ncommands, const char *group, char **typed,
+                             int n)
+{
+    char seen[2048] = " ";
+    for (size_t k = 0; k < ncommands; k++) {
+        const char *v = commands[k].verb;
+        if (strcmp(commands[k].group, group) || !v)
+            continue;
+        int i = 0;
+        for (; i < n && *v; i++) {  /* the typed words must be this verb's first ones */
+            size_t len = strcspn(v, " ");
+            if (strlen(typed[i]) != len || strncmp(typed[i], v, len))
+                break;
+            v += len + (v[len] == ' ');
+        }
+        if (i < n || !*v)
+            continue;
+        char word[80];
+        snprintf(word, sizeof word, " %.*s ", (int)strcspn(v, " "), v);
+        if (strstr(seen, word) || strlen(seen) + strlen(word) >= sizeof seen)
+            continue;
+        strcat(seen, word + 1);
+        printf("%.*s\n", (int)strcspn(v, " "), v);
+    }
+}
+
 int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **argv)
 {
     cli c = {0};
@@ -238,15 +265,17 @@ int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **arg
         if (!strcmp(commands[k].group, group) && !commands[k].verb)
             cmd = &commands[k], verb_at = i;
     if (!cmd) {
-        if (verb_at == last) {
-            for (size_t k = 0; k < ncommands; k++)
-                if (!strcmp(commands[k].group, group) && commands[k].verb)
-                    puts(commands[k].verb);
-            return CLI_OK;
+        /* a verb's words one at a time ("device token <TAB>": issue, revoke) */
+        for (int w = verb_at; w <= last && !cmd; w++) {
+            if (w == last) {
+                print_verb_words(commands, ncommands, group, argv + verb_at, w - verb_at);
+                return CLI_OK;
+            }
+            for (size_t k = 0; k < ncommands && !cmd; k++)
+                if (!strcmp(commands[k].group, group) && commands[k].verb &&
+                    cli_verb_match(commands[k].verb, argv + verb_at, w - verb_at + 1) == w - verb_at + 1)
+                    cmd = &commands[k], verb_at = w;
         }
-        for (size_t k = 0; k < ncommands; k++)
-            if (!strcmp(commands[k].group, group) && commands[k].verb && !strcmp(commands[k].verb, argv[verb_at]))
-                cmd = &commands[k];
         if (!cmd)
             return CLI_OK;
     }
@@ -255,6 +284,10 @@ int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **arg
         if (!strcmp(prev, "--state"))
             for (int s = 0; s < OTA_PLAN__COUNT; s++)
                 puts(ota_plan_state_str((ota_plan_state)s));
+        else if (!strcmp(prev, "--device-auth"))
+            puts("product_key\ndevice_token");
+        else if (!strcmp(prev, "--enrollment"))
+            puts("open\nclosed");
         else if (!strcmp(prev, "--product"))
             print_ids(&c, "product");
         else if (!strcmp(prev, "--plan"))

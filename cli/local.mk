@@ -4,7 +4,7 @@ cli_otactl_SOURCES = cli/otactl.h cli/otactl.c cli/util.c \
 	cli/cmd_device.c cli/cmd_package.c cli/cmd_plan.c cli/cmd_sim.c \
 	cli/fleet.c cli/demo.c \
 	cli/cmd_push.h cli/cmd_push.c \
-	cli/cmd_trust.h cli/cmd_trust.c cli/complete.c
+	cli/cmd_trust.h cli/cmd_trust.c cli/cmd_devauth.h cli/cmd_devauth.c cli/complete.c
 cli_otactl_CPPFLAGS = $(AM_CPPFLAGS) -DOTA_PKGDATADIR='"$(pkgdatadir)"'
 cli_otactl_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(CURL_CFLAGS)
 cli_otactl_LDADD = $(CLIENT_LIBS)

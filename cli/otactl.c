@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "otactl.h"
+#include "cmd_devauth.h"
 #include "cmd_push.h"
 #include "cmd_trust.h"
 
@@ -52,6 +53,7 @@ static const cli_cmd commands[] = {
     {"demo", "seed", cmd_demo_seed, "[--devices N]"},
     CMD_PUSH_TABLE /* cli/cmd_push.h: push, pull, export, import */
     CMD_TRUST_TABLE /* cli/cmd_trust.h: key, package sign/verify, audit */
+    CMD_DEVAUTH_TABLE /* cli/cmd_devauth.h: product auth, device token(s) */
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -116,15 +118,41 @@ static int cli_global_opt(cli *c, int argc, char **argv)
     return 0;
 }
 
-static const cli_cmd *find_command(const char *group, const char *verb, bool *group_known)
+int cli_verb_match(const char *verb, char **words, int nwords)
 {
-    *group_known = false;
+    int used = 0;
+    for (const char *w = verb; *w; used++) {
+        size_t n = strcspn(w, " ");
+        if (used >= nwords || strlen(words[used]) != n || strncmp(words[used], w, n))
+            return 0;
+        w += n + (w[n] == ' ');
+    }
+    return used;
+}
+
+/* The command named by words (after the group): *used receives how many
+ * words its verb took (0 for a one-word command); *partial whether words
+ * begin a longer verb ("device token" of "device token issue"). */
+static const cli_cmd *find_command(const char *group, char **words, int nwords, bool *group_known,
+                                   int *used, bool *partial)
+{
+    *group_known = *partial = false;
+    *used = 0;
     for (size_t i = 0; i < NCOMMANDS; i++) {
         if (strcmp(commands[i].group, group))
             continue;
         *group_known = true;
-        if (!commands[i].verb || (verb && !strcmp(commands[i].verb, verb)))
+        if (!commands[i].verb)
             return &commands[i];
+        int n = cli_verb_match(commands[i].verb, words, nwords);
+        if (n) {
+            *used = n;
+            return &commands[i];
+        }
+        size_t first = strcspn(commands[i].verb, " ");
+        if (nwords > 0 && commands[i].verb[first] && strlen(words[0]) == first &&
+            !strncmp(words[0], commands[i].verb, first))
+            *partial = true;
     }
     return NULL;
 }
@@ -160,11 +188,14 @@ int main(int argc, char **argv)
         print_usage(stdout, i + 1 < argc ? argv[i + 1] : NULL);
         return CLI_OK;
     }
-    bool group_known;
+    bool group_known, partial;
+    int used;
     const char *verb = i + 1 < argc ? argv[i + 1] : NULL;
-    const cli_cmd *k = find_command(argv[i], verb, &group_known);
+    const cli_cmd *k = find_command(argv[i], argv + i + 1, argc - i - 1, &group_known, &used, &partial);
     if (!k) {
-        if (group_known)
+        if (partial)
+            fprintf(stderr, "otactl: %s %s: which command?\n", argv[i], verb);
+        else if (group_known)
             fprintf(stderr, "otactl: %s: %s\n", argv[i], verb ? "unknown command" : "which command?");
         else
             fprintf(stderr, "otactl: %s: unknown command\n", argv[i]);
@@ -172,7 +203,7 @@ int main(int argc, char **argv)
         return CLI_USAGE;
     }
     c.cmd = k;
-    int skip = k->verb ? 2 : 1;
+    int skip = 1 + used;
     int rc = k->run(&c, argc - i - skip, argv + i + skip);
     ota_backend_close(c.b);
     fflush(stdout);

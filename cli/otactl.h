@@ -21,7 +21,7 @@ typedef int (*cli_handler)(cli *c, int argc, char **argv);
 
 typedef struct cli_cmd {
     const char *group;   /* "plan" */
-    const char *verb;    /* "create"; NULL for a one-word command ("sim") */
+    const char *verb;    /* "create", or two words ("token issue"); NULL for a one-word command ("sim") */
     cli_handler run;
     const char *usage;   /* arguments after "otactl group verb" */
 } cli_cmd;
@@ -55,6 +55,10 @@ cli_opt *cli_opt_get(cli_opt *opts, const char *name);
 ota_backend *cli_backend(cli *c);
 /* Local only, on a fake clock starting at t0 (the simulator, demo seeding). */
 ota_backend *cli_backend_fake(cli *c, int64_t t0);
+
+/* How many of words a verb ("create", "token issue") takes when they
+ * name it, else 0. */
+int cli_verb_match(const char *verb, char **words, int nwords);
 
 /* otactl __complete WORD...: completion candidates from the command table
  * and the local engine (complete.c). */

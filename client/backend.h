@@ -80,7 +80,28 @@ typedef struct ota_backend ota_backend;
     /* Who the backend acts as: the token's name and role (remote: GET \
      * /whoami; a cheap call, the console's heartbeat); the local engine \
      * acts as its own actor with every right (admin). */ \
-    X(whoami, OWN, (ota_token_info *out, ota_err *e), (out, e))
+    X(whoami, OWN, (ota_token_info *out, ota_err *e), (out, e)) \
+    /* Device identity (core/ota_devauth.h; admin): a product's device \
+     * authentication and enrollment (-1 keeps either), a device's own \
+     * token issued or rotated (token_out OTA_DEVICE_TOKEN_LEN + 1 bytes, \
+     * shown once) or revoked, and tokens for a fleet.  Bulk: locally one \
+     * all-or-nothing call; remotely in requests of \
+     * OTA_DEVICE_TOKENS_PER_REQUEST ids, each all or nothing, after the \
+     * ids are checked (a bad or repeated id refuses the whole fleet): when \
+     * a later request fails, out still holds the tokens the earlier ones \
+     * issued (the devices' only copy: keep them) and the error says how \
+     * many. */ \
+    X(product_set_auth, CORE, (const char *product, int device_auth, int enrollment_closed, \
+                               ota_product *out, long *without_token, ota_err *e), \
+      (product, device_auth, enrollment_closed, out, without_token, e)) \
+    X(device_token_issue, CORE, (const char *product, const char *device, char *token_out, \
+                                 ota_err *e), (product, device, token_out, e)) \
+    X(device_token_revoke, CORE, (const char *product, const char *device, ota_err *e), \
+      (product, device, e)) \
+    X(device_tokens_issue, CORE, (const char *product, const char *const *ids, size_t n, \
+                                  bool rotate, ota_device_token_list *out, ota_err *e), \
+      (product, ids, n, rotate, out, e))
+
 
 typedef struct ota_backend_ops {
     const char *kind;  /* "local" or "remote" */

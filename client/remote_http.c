@@ -31,6 +31,8 @@
 /* ------------------------------------------------------------ buffers */
 void remote_rbuf_free(rbuf *b)
 {
+    if (b->p)  /* answers may hold a secret shown once (a device key, a token) */
+        sodium_memzero(b->p, b->n);
     free(b->p);
     memset(b, 0, sizeof *b);
 }

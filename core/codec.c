@@ -209,6 +209,16 @@ int codec_get_enum(json_t *obj, const char *prefix, const char *key, bool requir
 
 CODEC_ENUM_ADAPTER(codec_parse_kind, ota_kind_parse, ota_kind)
 CODEC_ENUM_ADAPTER(codec_parse_mode, ota_mode_parse, ota_mode)
+CODEC_ENUM_ADAPTER(codec_parse_device_auth, ota_device_auth_parse, ota_device_auth)
+CODEC_ENUM_ADAPTER(codec_parse_credential, ota_credential_parse, ota_credential)
+
+int codec_parse_enrollment(const char *s, void *out)
+{
+    if (!s || (strcmp(s, "open") && strcmp(s, "closed")))
+        return -1;
+    *(bool *)out = !strcmp(s, "closed");
+    return 0;
+}
 
 int codec_get_versions(json_t *obj, const char *key, bool required, ota_version *v, size_t *n,
                        ota_err *e)

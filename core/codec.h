@@ -5,6 +5,8 @@
  *   codec_plans.c    plans, preview, status, job rows, events
  *   codec_offers.c   check-ins, offers (and their cached text), the device's
  *                    confirm and report bodies, verify results
+ *   codec_devauth.c  device identity: a product's auth change (PATCH body
+ *                    and answer), token answers, bulk issue, enrollment
  *
  * Encoders never fail except on memory exhaustion (they then return NULL).
  * Decoders are strict: a wrong type or an unknown field is a bad_request
@@ -66,6 +68,9 @@ int codec_get_enum(json_t *obj, const char *prefix, const char *key, bool requir
     int name(const char *s, void *out) { return fn(s, (type *)out); }
 int codec_parse_kind(const char *s, void *out);  /* ota_kind */
 int codec_parse_mode(const char *s, void *out);  /* ota_mode */
+int codec_parse_device_auth(const char *s, void *out);  /* ota_device_auth */
+int codec_parse_credential(const char *s, void *out);   /* ota_credential */
+int codec_parse_enrollment(const char *s, void *out);   /* "open"/"closed" -> bool closed */
 /* {"module":"1.0.0",...} into versions[], at most OTA_MAX_COMPONENTS. */
 int codec_get_versions(json_t *obj, const char *key, bool required, ota_version *v, size_t *n,
                        ota_err *e);
@@ -73,6 +78,8 @@ int codec_get_versions(json_t *obj, const char *key, bool required, ota_version 
  * and optional "signatures":[...] (at most OTA_SIG_MAX). */
 int codec_files_from_json(json_t *obj, const char *prefix, ota_file *f, size_t *n, ota_err *e);
 int codec_sigs_from_json(json_t *obj, const char *prefix, ota_signature *s, size_t *n, ota_err *e);
+/* codec_catalog.c: a product's members, keys the ones allowed. */
+int codec_product_fields(json_t *j, const char *const *keys, ota_product *out, ota_err *e);
 
 /* codec_plans.c: a plan's rollout and maintenance as the compact JSON text
  * of their API.md objects (what the store keeps in plans.rollout and

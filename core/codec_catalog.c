@@ -11,7 +11,8 @@
 
 json_t *ota_json_product(const ota_product *p)
 {
-    json_t *j = json_pack("{s:s, s:s}", "key", p->key, "name", p->name);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "key", p->key, "name", p->name, "device_auth",
+                          ota_device_auth_str(p->device_auth), "enrollment", p->enrollment_closed ? "closed" : "open");
     if (j && p->created_at)
         json_object_set_new(j, "created_at", codec_time_json(p->created_at));
     return j;
@@ -35,11 +36,13 @@ json_t *codec_versions_json(const ota_version *v, size_t n)
 
 json_t *ota_json_device(const ota_device *d)
 {
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "id", d->id, "product", d->product,
+    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o}", "id", d->id, "product", d->product,
                      "versions", codec_versions_json(d->versions, d->nversions),
                      "rsrp", d->has_rsrp ? json_integer(d->rsrp) : json_null(),
                      "battery", d->has_battery ? json_integer(d->battery) : json_null(),
-                     "last_seen", codec_time_or_null(d->last_seen));
+                     "last_seen", codec_time_or_null(d->last_seen),
+                     "credential", ota_credential_str(d->credential),
+                     "credential_at", codec_time_or_null(d->credential_at));
 }
 
 json_t *ota_json_device_detail(const ota_device *d, json_t *attrs)
@@ -129,9 +132,11 @@ json_t *ota_json_audit_row(const ota_audit_row *r)
 
 /* ------------------------------------------------------------ decoding */
 
-int ota_product_from_json(json_t *j, ota_product *out, ota_err *e)
+/* A product's members (the PATCH answer adds devices_without_token,
+ * codec_devauth.c); device_auth and enrollment optional (absent: the
+ * defaults, product_key and open). */
+int codec_product_fields(json_t *j, const char *const *keys, ota_product *out, ota_err *e)
 {
-    static const char *const keys[] = {"key", "name", "created_at", "device_key", NULL};
     memset(out, 0, sizeof *out);
     if (codec_need_object(j, "", e) < 0 || codec_check_keys(j, "", keys, e) < 0)
         return -1;
@@ -141,7 +146,18 @@ int ota_product_from_json(json_t *j, ota_product *out, ota_err *e)
     return codec_get_str(j, "", "key", true, false, out->key, sizeof out->key, CODEC_BYTES, OTA_KEY_MAX, e) ||
            codec_get_str(j, "", "name", true, false, out->name, sizeof out->name, CODEC_CHARS,
                          OTA_NAME_MAX_CHARS, e) ||
-           codec_get_time(j, "", "created_at", false, &out->created_at, e) ? -1 : 0;
+           codec_get_time(j, "", "created_at", false, &out->created_at, e) ||
+           codec_get_enum(j, "", "device_auth", false, codec_parse_device_auth, "product_key, device_token",
+                          &out->device_auth, e) ||
+           codec_get_enum(j, "", "enrollment", false, codec_parse_enrollment, "open, closed",
+                          &out->enrollment_closed, e) ? -1 : 0;
+}
+
+int ota_product_from_json(json_t *j, ota_product *out, ota_err *e)
+{
+    static const char *const keys[] = {"key", "name", "created_at", "device_key", "device_auth", "enrollment",
+                                       NULL};
+    return codec_product_fields(j, keys, out, e);
 }
 
 int ota_product_added_from_json(json_t *j, ota_product *out, char *device_key_out, ota_err *e)
@@ -157,7 +173,7 @@ int ota_product_added_from_json(json_t *j, ota_product *out, char *device_key_ou
 
 /* A device's members; a detail has "attributes" too (device_keys: the rest). */
 static const char *const detail_keys[] = {"attributes", "id", "product", "versions", "rsrp", "battery",
-                                          "last_seen", NULL};
+                                          "last_seen", "credential", "credential_at", NULL};
 static const char *const *const device_keys = detail_keys + 1;
 
 static int device_fields(json_t *j, ota_device *out, ota_err *e)
@@ -169,7 +185,10 @@ static int device_fields(json_t *j, ota_device *out, ota_err *e)
            codec_get_versions(j, "versions", true, out->versions, &out->nversions, e) ||
            codec_get_int(j, "", "rsrp", false, &out->rsrp, &out->has_rsrp, e) ||
            codec_get_int(j, "", "battery", false, &out->battery, &out->has_battery, e) ||
-           codec_get_time(j, "", "last_seen", false, &out->last_seen, e) ? -1 : 0;
+           codec_get_time(j, "", "last_seen", false, &out->last_seen, e) ||
+           codec_get_enum(j, "", "credential", false, codec_parse_credential, "none, active, revoked",
+                          &out->credential, e) ||
+           codec_get_time(j, "", "credential_at", false, &out->credential_at, e) ? -1 : 0;
 }
 
 int ota_device_from_json(json_t *j, ota_device *out, ota_err *e)

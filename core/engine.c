@@ -130,6 +130,7 @@ void ota_engine_close(ota_engine *eng)
     rollout_free(eng);
     sign_free(eng);
     products_free(eng);
+    devauth_free(eng);
     store_close(eng);
     pthread_mutex_destroy(&eng->mu);
     free(eng);

@@ -24,6 +24,7 @@ struct ota_engine {
     char trusted_dir[PATH_MAX];  /* sign.c: "" = ota_trusted_dir_default() */
     struct sign_cache *sigcache; /* sign.c: packages' signatures for re-sent offers */
     struct key_cache *keycache;  /* products.c: device key hashes for check-ins */
+    struct tok_cache *tokcache;  /* devauth.c: device tokens' hashes for device requests */
 };
 
 #define ENGINE_LOCK(eng)   pthread_mutex_lock(&(eng)->mu)
@@ -58,6 +59,20 @@ void sign_cache_bump(ota_engine *eng);
 void sign_free(ota_engine *eng);
 /* Products (products.c): the device key cache goes at close. */
 void products_free(ota_engine *eng);
+/* A product as device requests check it (products.c, from its cache):
+ * products_auth_get gives 1 (and *out) for a known product, 0 otherwise;
+ * products_key_ok compares a presented key in constant time;
+ * products_forget drops product's entry once this engine changed it. */
+typedef struct product_auth {
+    unsigned char key_hash[32];   /* BLAKE2b-256 of the device key */
+    ota_device_auth mode;
+    bool closed;                  /* enrollment closed */
+} product_auth;
+int  products_auth_get(ota_engine *eng, const char *product, product_auth *out);
+bool products_key_ok(const product_auth *a, const char *key);
+void products_forget(ota_engine *eng, const char *product);
+/* Device identity (devauth.c): its token cache goes at close. */
+void devauth_free(ota_engine *eng);
 
 /* Device files (devfile.c).  The ids one import has seen, with where each
  * was (index or line): a device listed twice is refused, since which row

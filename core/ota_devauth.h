@@ -12,6 +12,9 @@
 #define OTA_DEVAUTH_H
 
 #define OTA_DEVICE_TOKEN_LEN 47  /* "otd_" + 43 base64url characters */
+/* Ids per bulk issue over REST (POST /products/{key}/tokens); remote
+ * clients send bigger fleets in chunks of this many. */
+#define OTA_DEVICE_TOKENS_PER_REQUEST 10000
 
 const char *ota_device_auth_str(ota_device_auth a);           /* "product_key" "device_token" */
 int ota_device_auth_parse(const char *s, ota_device_auth *out); /* 0 ok, -1 unknown */
@@ -39,8 +42,10 @@ int ota_device_token_issue(ota_engine *eng, const char *product, const char *dev
 int ota_device_token_revoke(ota_engine *eng, const char *product, const char *device, ota_err *e);
 
 /* Bulk issue for a fleet: ids[n] (unknown ones registered as above), all
- * or nothing.  Devices that already have an active token are skipped
- * (counted in out->skipped) unless rotate.  out->items[] the tokens issued. */
+ * or nothing: a bad id, one listed twice or a device of another product
+ * fails the whole call (validation_failed naming "devices[i]").  Devices
+ * that already have an active token are skipped (counted in out->skipped)
+ * unless rotate.  out->items[] the tokens issued (out->n of them). */
 typedef struct ota_device_token {
     char device[OTA_DEVICE_ID_MAX + 1];
     char token[OTA_DEVICE_TOKEN_LEN + 1];
@@ -49,20 +54,29 @@ typedef struct ota_device_token_list { ota_device_token *items; size_t n, skippe
 int ota_device_tokens_issue(ota_engine *eng, const char *product, const char *const *ids, size_t n,
                             bool rotate, ota_device_token_list *out, ota_err *e);
 void ota_device_token_list_free(ota_device_token_list *l);  /* wipes the tokens */
+/* The ids check of the bulk issue, alone (no store): every id valid and
+ * none listed twice, validation_failed naming "devices[i]" otherwise.  A
+ * remote client sending a fleet in several requests checks it first, so
+ * a bad id refuses the whole fleet before any request is sent. */
+int ota_device_ids_check(const char *const *ids, size_t n, ota_err *e);
 
 /* Enrollment (trust on first use): product_key must be product's device key
  * (else unauthorized); the product's enrollment must be open (else
  * forbidden); the device must have no token, active or revoked (else
  * conflict: rotation and reinstatement are an admin's).  Registers an
- * unknown device; token_out as for issue. */
+ * unknown device; token_out as for issue.  Allowed in both modes (a token
+ * works in product_key mode too).  Audited once the key is right, refusals
+ * included (a wrong key is nobody's action to record). */
 int ota_device_enroll(ota_engine *eng, const char *product, const char *device, const char *product_key,
                       char *token_out, ota_err *e);
 
 /* The check of every device request.  product and device are what the
- * request names (device NULL when it names none, e.g. a download: then a
- * device token names the device, written to device_out if not NULL, of
- * size OTA_DEVICE_ID_MAX + 1).  product_key and device_token are what it
- * sent (NULL or "" when absent).
+ * request names (NULL or "" product, NULL device when it names none, e.g. a
+ * REST download: then only a device token passes, and it names the
+ * device).  device_out (NULL, or of size OTA_DEVICE_ID_MAX + 1) receives
+ * the device the credential speaks for ("" for a product key without a
+ * device).  product_key and device_token are what it sent (NULL or "" when
+ * absent); a token sent is judged alone, even beside a product key.
  *  - product_key mode: the product key passes; so does the device's own
  *    active token.
  *  - device_token mode: only the device's own active token; the product key

@@ -82,6 +82,33 @@ typedef struct ota_job_req {
 } ota_job_req;
 int ota_job_confirm_from_json(json_t *j, ota_job_req *out, ota_err *e);
 int ota_job_report_from_json(json_t *j, ota_job_req *out, ota_err *e);
+/* Device identity (ota_devauth.h; core/codec_devauth.c).
+ * A product's auth change: PATCH /products/{key} answers the product plus
+ * "devices_without_token"; its body {"device_auth":…,"enrollment":…}
+ * (either or both; -1: not given).  Unknown members are bad_request, wrong
+ * words validation_failed, both naming the field. */
+json_t *ota_json_product_auth(const ota_product *p, long without_token);
+int ota_product_auth_from_json(json_t *j, ota_product *out, long *without_token, ota_err *e);
+json_t *ota_json_product_auth_patch(int device_auth, int enrollment_closed);
+int ota_product_auth_patch_from_json(json_t *j, int *device_auth, int *enrollment_closed, ota_err *e);
+/* A token issued, rotated or enrolled: {"product","device","token"}.
+ * product (OTA_KEY_MAX + 1), device (OTA_DEVICE_ID_MAX + 1) and token
+ * (OTA_DEVICE_TOKEN_LEN + 1) may each be NULL. */
+json_t *ota_json_device_token(const char *product, const char *device, const char *token);
+int ota_device_token_from_json(json_t *j, char *product, char *device, char *token, ota_err *e);
+/* The enrollment body {"product","device"}: product (OTA_KEY_MAX + 1),
+ * device (OTA_DEVICE_ID_MAX + 1). */
+json_t *ota_json_enroll(const char *product, const char *device);
+int ota_enroll_from_json(json_t *j, char *product, char *device, ota_err *e);
+/* The bulk issue's body {"devices":[ids],"rotate":bool} (at most
+ * OTA_DEVICE_TOKENS_PER_REQUEST ids; *ids malloc'd, the strings borrowed
+ * from j: free(*ids) only) and its answer {"issued":N,"skipped":N,
+ * "tokens":[{"device","token"}]}, whose decoder appends to *out (start it
+ * zeroed; chunks add up; ota_device_token_list_free). */
+json_t *ota_json_tokens_request(const char *const *ids, size_t n, bool rotate);
+int ota_tokens_request_from_json(json_t *j, const char ***ids, size_t *n, bool *rotate, ota_err *e);
+json_t *ota_json_device_token_list(const ota_device_token_list *l);
+int ota_device_token_list_from_json(json_t *j, ota_device_token_list *out, ota_err *e);
 /* Parse text into JSON with a clear bad_request on failure (and a size cap). */
 json_t *ota_json_parse(const char *buf, size_t len, ota_err *e);
 

@@ -1,5 +1,7 @@
 /* Products and their devices.  A product's device key is shown once at
- * creation; only its BLAKE2b hash is stored, compared in constant time. */
+ * creation; only its BLAKE2b hash is stored, compared in constant time.
+ * The cache of those hashes (with each product's device_auth and
+ * enrollment) serves every device request's check (core/devauth.c). */
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -29,6 +31,8 @@ static int product_add(ota_engine *eng, const ota_product *p, char *device_key_o
 {
     if (ota_validate_product(p, e) < 0)
         return -1;
+    if ((unsigned)p->device_auth > OTA_DEVICE_AUTH_DEVICE_TOKEN)
+        return ota_fail(e, OTA_E_VALIDATION, "device_auth", "must be product_key or device_token");
     if (sodium_init() < 0)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "libsodium failed to initialise");
     unsigned char raw[DEVICE_KEY_BYTES], hash[crypto_generichash_BYTES];
@@ -83,18 +87,21 @@ void ota_product_list_free(ota_product_list *l)
     l->n = 0;
 }
 
-/* Every check-in checks its product's device key: the stored hashes are
- * cached (a product's key never changes once created; a commit by another
- * process, seen through the store's change watcher, empties the cache all the
- * same).  Only known products are cached, in a slot chosen by the key's
- * hash: a flood of unknown products costs store lookups, not memory. */
+/* Every check-in checks its product's device key and mode: the stored
+ * hashes are cached with the product's device_auth and enrollment (a
+ * product's key never changes once created; its mode changes only through
+ * ota_product_set_auth, which drops the entry at once, products_forget; a
+ * commit by another process or a rollback, seen through the store's change
+ * watcher, empties the cache).  Only known products are cached, in a slot
+ * chosen by the key's hash: a flood of unknown products costs store
+ * lookups, not memory. */
 #define KC_SLOTS 64
 struct key_cache {
     store_watch watch;           /* another process committed: empty the cache */
     struct kc_entry {
         bool used;
         char product[OTA_KEY_MAX + 1];
-        unsigned char hash[crypto_generichash_BYTES];
+        product_auth a;
     } e[KC_SLOTS];
 };
 
@@ -118,30 +125,51 @@ static struct kc_entry *key_cache_slot(ota_engine *eng, const char *product)
     return &c->e[h % KC_SLOTS];
 }
 
-bool ota_product_check_device_key(ota_engine *eng, const char *product, const char *key)
+int products_auth_get(ota_engine *eng, const char *product, product_auth *out)
 {
-    if (!product || !key || strlen(product) > OTA_KEY_MAX || sodium_init() < 0)
-        return false;
-    unsigned char want[crypto_generichash_BYTES], got[crypto_generichash_BYTES];
-    bool found = false;
+    if (!product || strlen(product) > OTA_KEY_MAX)
+        return 0;
+    int found;
     ENGINE_LOCK(eng);
     struct kc_entry *x = key_cache_slot(eng, product);
     if (x && x->used && !strcmp(x->product, product)) {
-        memcpy(want, x->hash, sizeof want);
-        found = true;
+        *out = x->a;
+        found = 1;
     } else {
-        found = store_product_key_hash(eng, product, want, sizeof want, NULL) == 1;
+        found = store_product_key_hash(eng, product, out->key_hash, sizeof out->key_hash, &out->mode,
+                                       &out->closed, NULL) == 1;
         if (found && x) {
             x->used = true;
             memcpy(x->product, product, strlen(product) + 1);
-            memcpy(x->hash, want, sizeof want);
+            x->a = *out;
         }
     }
     ENGINE_UNLOCK(eng);
-    if (!found)
+    return found;
+}
+
+void products_forget(ota_engine *eng, const char *product)
+{
+    ENGINE_LOCK(eng);
+    struct kc_entry *x = key_cache_slot(eng, product);
+    if (x && x->used && !strcmp(x->product, product))
+        x->used = false;
+    ENGINE_UNLOCK(eng);
+}
+
+bool products_key_ok(const product_auth *a, const char *key)
+{
+    if (!key || sodium_init() < 0)
         return false;
+    unsigned char got[crypto_generichash_BYTES];
     key_hash(key, got);
-    return sodium_memcmp(want, got, sizeof want) == 0;
+    return sodium_memcmp(a->key_hash, got, sizeof got) == 0;
+}
+
+bool ota_product_check_device_key(ota_engine *eng, const char *product, const char *key)
+{
+    product_auth a;
+    return key && products_auth_get(eng, product, &a) == 1 && products_key_ok(&a, key);
 }
 
 /* ---------------------------------------------------------------- devices */

@@ -103,10 +103,11 @@ int store_product_insert(ota_engine *eng, const ota_product *p, const unsigned c
                          size_t hash_len, ota_err *e);
 int store_product_get(ota_engine *eng, const char *key, ota_product *out, ota_err *e);
 int store_product_list(ota_engine *eng, ota_product_list *out, ota_err *e); /* ordered by key */
-/* The stored hash of product's device key into hash[len]: 1 found, 0 no
+/* The stored hash of product's device key into hash[len], with how its
+ * devices authenticate and whether its enrollment is closed: 1 found, 0 no
  * such product (or a hash of another length), -1 failure. */
 int store_product_key_hash(ota_engine *eng, const char *product, unsigned char *hash, size_t len,
-                           ota_err *e);
+                           ota_device_auth *mode, bool *closed, ota_err *e);
 
 /* Devices.  store_device_put adds d to product or, when its id is already
  * there, replaces its versions and the telemetry d gives (*added tells
@@ -122,6 +123,38 @@ int store_device_get(ota_engine *eng, const char *id, ota_device *out, ota_err *
 int store_device_page(ota_engine *eng, const char *product, const char *q, int64_t after, int limit,
                       ota_device_page *out, ota_err *e);
 /* ---------------------------------------------- end of products */
+
+/* ================================================ device identity (store/devauth.c) */
+/* A product's device authentication and enrollment (migration 8);
+ * OTA_E_NOT_FOUND for an unknown product. */
+int store_product_set_auth(ota_engine *eng, const char *product, ota_device_auth mode, bool closed, ota_err *e);
+/* How many of product's devices have no active token. */
+int store_product_devices_without_token(ota_engine *eng, const char *product, long *n, ota_err *e);
+/* One device's credential as stored: 1 (and *out) when the device exists,
+ * 0 when it does not.  has_hash: an active token's hash is stored. */
+#define STORE_TOKEN_HASH_LEN 32
+typedef struct store_device_cred {
+    char product[OTA_KEY_MAX + 1];
+    ota_credential state;
+    int64_t at;
+    bool has_hash;
+    unsigned char hash[STORE_TOKEN_HASH_LEN];
+} store_device_cred;
+int store_device_cred_get(ota_engine *eng, const char *device, store_device_cred *out, ota_err *e);
+/* device's credential becomes state at `at`, with hash[len] the hash of its
+ * active token (NULL: none kept).  OTA_E_NOT_FOUND for an unknown device,
+ * OTA_E_CONFLICT when another device holds that hash. */
+int store_device_cred_set(ota_engine *eng, const char *device, ota_credential state, const unsigned char *hash,
+                          size_t len, int64_t at, ota_err *e);
+/* The device whose active token's hash is hash[len]: 1 with its id
+ * (device[dlen]), product (product[plen]) and the stored hash (stored[len],
+ * for the caller's constant-time compare), 0 none, -1 failure. */
+int store_device_by_token(ota_engine *eng, const unsigned char *hash, size_t len, char *device, size_t dlen,
+                          char *product, size_t plen, unsigned char *stored, ota_err *e);
+/* A new device of product with nothing reported yet (a token issued ahead
+ * of its first check-in); OTA_E_CONFLICT when the id exists. */
+int store_device_register(ota_engine *eng, const char *product, const char *device, ota_err *e);
+/* ---------------------------------------------- end of device identity */
 
 /* ================================================ tokens (store/tokens.c) */
 /* A token is stored by name with the hash of its secret (hash_len bytes);

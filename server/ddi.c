@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 #include "ddi.h"
+#include "credential.h"
 
 static int poll_seconds = 300;
 
@@ -132,23 +133,22 @@ static int route_parse(ddi *d, char **seg, int n)
 }
 
 /* ------------------------------------------------------------------ auth */
-/* GatewayToken (hawkBit's per-tenant token) is the product's device key;
- * a TargetToken holding the same key is accepted too. */
-static int authorize(ddi *d, ota_err *e)
+/* TargetToken (hawkBit's per-target token) is the device's own token;
+ * GatewayToken (hawkBit's per-tenant token) is the product's device key,
+ * and so is a TargetToken that is not a device token (agents configured
+ * before device tokens).  Core judges them for the tenant and the
+ * controller id the path names (server/credential.c reads the header), on
+ * every DDI request: polls, deployments, feedback, configData, artifact
+ * downloads, cancellations. */
+static int authorize(ddi *d, const char *controller, ota_err *e)
 {
-    const char *a = req_header(d->r, MHD_HTTP_HEADER_AUTHORIZATION);
-    const char *key = NULL;
-    if (a && !strncasecmp(a, "GatewayToken ", 13))
-        key = a + 13;
-    else if (a && !strncasecmp(a, "TargetToken ", 12))
-        key = a + 12;
-    while (key && *key == ' ')
-        key++;
-    if (!key || !*key)
-        return ota_fail(e, OTA_E_UNAUTHORIZED, "Authorization",
-                        "send Authorization: GatewayToken <the product's device key>");
-    if (!ota_product_check_device_key(d->eng, d->tenant, key))
-        return ota_fail(e, OTA_E_UNAUTHORIZED, "Authorization", "not a device key of product %s", d->tenant);
+    otad_cred c;
+    if (cred_from_authorization(req_header(d->r, MHD_HTTP_HEADER_AUTHORIZATION), &c, e) < 0)
+        return -1;
+    if (ota_device_authenticate(d->eng, d->tenant, controller, c.key, c.token, NULL, e) < 0) {
+        cred_err_field(&c, e);
+        return -1;
+    }
     snprintf(d->r->who, sizeof d->r->who, "ddi:%s", d->tenant);
     return 0;
 }
@@ -762,7 +762,7 @@ static MHD_RESULT_T ddi_dispatch(req *r)
     if (strlen(seg[0]) > OTA_KEY_MAX)
         return reply_fail(r, OTA_E_UNAUTHORIZED, "tenant", "unknown tenant");
     snprintf(d.tenant, sizeof d.tenant, "%s", seg[0]);
-    if (authorize(&d, &e) < 0)
+    if (authorize(&d, seg[3], &e) < 0)
         return reply_error(r, &e);
     if (ota_validate_device_id(seg[3], &e) < 0)
         return reply_error(r, &e);

@@ -1,7 +1,8 @@
 /* hawkBit Direct Device Integration (DDI) for standard device agents such
  * as SWUpdate's suricatta mode: /{tenant}/controller/v1/{controller}/...
  * Tenant = product key, controller = device id, authorized by
- * "Authorization: GatewayToken <the product's device key>". */
+ * "Authorization: TargetToken <the device's token>" or, where the product
+ * allows it, "Authorization: GatewayToken <the product's device key>". */
 #ifndef OTAD_DDI_H
 #define OTAD_DDI_H
 

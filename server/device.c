@@ -1,11 +1,15 @@
-/* The device API: check-in, confirm, report.  Authenticated by the
- * product's device key (X-Device-Key), checked against the product the
- * request is about: the body's product for a check-in, the job's plan's
- * product for confirm and report. */
+/* The device API: check-in, confirm, report, enrollment, and the
+ * authentication of every device request (core's ota_device_authenticate
+ * over the credentials server/credential.c reads): the device's own token
+ * (X-Device-Token) or, where the product allows it, its product's device
+ * key (X-Device-Key), checked against the product and device the request
+ * is about: the body's for a check-in, the job's for confirm and report
+ * (a token speaks only for its own device and that device's jobs). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "otad.h"
+#include "credential.h"
 
 /* ---------------------------------------------------------- group commit */
 /* Check-ins that arrive together share one transaction: whoever finds no
@@ -243,13 +247,110 @@ static MHD_RESULT_T checkin_finish(req *r)
     return ret;
 }
 
-static bool device_key_ok(req *r, const char *product)
+/* ---------------------------------------------------------------- auth */
+static int cred_read(req *r, otad_cred *c, ota_err *e)
 {
-    const char *dk = req_header(r, "X-Device-Key");
-    if (!dk || !ota_product_check_device_key(r->srv->eng, product, dk))
-        return false;
+    return cred_from_headers(req_header(r, "X-Device-Key"), req_header(r, "X-Device-Token"), c, e);
+}
+
+int device_authenticate(req *r, const char *product, const char *device, ota_err *e)
+{
+    otad_cred c;
+    if (cred_read(r, &c, e) < 0)
+        return -1;
+    if (ota_device_authenticate(r->srv->eng, product, device, c.key, c.token, NULL, e) < 0) {
+        cred_err_field(&c, e);
+        return -1;
+    }
     snprintf(r->who, sizeof r->who, "device:%s", product);
-    return true;
+    return 0;
+}
+
+/* Credentials that name no product: a device token (its device's product,
+ * written to product; *by_token set), or the device key of some product
+ * whose devices may use it (product_key mode). */
+static int auth_any(req *r, char *product, bool *by_token, ota_err *e)
+{
+    otad_cred c;
+    if (cred_read(r, &c, e) < 0)
+        return -1;
+    ota_engine *eng = r->srv->eng;
+    *by_token = c.token[0] != 0;
+    if (c.token[0]) {
+        char dev[OTA_DEVICE_ID_MAX + 1];
+        ota_device d;
+        if (ota_device_authenticate(eng, NULL, NULL, NULL, c.token, dev, e) < 0) {
+            cred_err_field(&c, e);
+            return -1;
+        }
+        if (ota_device_get(eng, dev, &d, e) < 0)
+            return -1;
+        snprintf(product, OTA_KEY_MAX + 1, "%s", d.product);
+        return 0;
+    }
+    if (!c.key[0])
+        return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Token", "send the device's token (X-Device-Token) or its"
+                        " product's device key (X-Device-Key)");
+    ota_product_list l;
+    if (ota_product_list_all(eng, &l, e) < 0)
+        return -1;
+    int rc = ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "unknown device key");
+    for (size_t i = 0; i < l.n && rc < 0; i++) {
+        ota_err pe;
+        if (ota_device_authenticate(eng, l.items[i].key, NULL, c.key, NULL, NULL, &pe) == 0) {
+            snprintf(product, OTA_KEY_MAX + 1, "%s", l.items[i].key);
+            rc = 0;
+        } else if (strcmp(pe.field, "product_key")) {  /* the key of a product that wants tokens */
+            *e = pe;
+            cred_err_field(&c, e);
+        }
+    }
+    ota_product_list_free(&l);
+    return rc;
+}
+
+/* Downloads (GET /packages/{id}/files/{name}) by a device: any product's
+ * device key where the product allows it, or a device token when a plan of
+ * its device's product uses the package. */
+int device_download_auth(req *r, ota_err *e)
+{
+    char product[OTA_KEY_MAX + 1];
+    int64_t pkg;
+    bool by_token;
+    if (auth_any(r, product, &by_token, e) < 0)
+        return -1;
+    if (by_token && (req_param_id(r, 0, &pkg, e) < 0 || !ota_ddi_package_of_product(r->srv->eng, product, pkg)))
+        return ota_fail(e, OTA_E_FORBIDDEN, "X-Device-Token", "no plan of the device's product %s uses package %s",
+                        product, r->params[0]);
+    snprintf(r->who, sizeof r->who, "device:%s", product);
+    return 0;
+}
+
+/* POST /api/v1/device/enroll: the product key (X-Device-Key) and
+ * {"product","device"} -> 201 {"product","device","token"}. */
+MHD_RESULT_T h_enroll(req *r)
+{
+    ota_err e;
+    otad_cred c;
+    char product[OTA_KEY_MAX + 1], device[OTA_DEVICE_ID_MAX + 1], tok[OTA_DEVICE_TOKEN_LEN + 1];
+    json_t *j = req_json(r, &e);
+    if (!j)
+        return reply_error(r, &e);
+    int rc = ota_enroll_from_json(j, product, device, &e);
+    json_decref(j);
+    if (rc < 0 || cred_read(r, &c, &e) < 0)
+        return reply_error(r, &e);
+    snprintf(r->who, sizeof r->who, "device:%s", product);
+    ota_actor_set(r->who);  /* the audit row's actor: the enrolling product's devices */
+    rc = ota_device_enroll(r->srv->eng, product, device, c.key, tok, &e);
+    ota_actor_set(NULL);
+    if (rc < 0) {
+        cred_err_field(&c, &e);
+        return reply_error(r, &e);
+    }
+    MHD_RESULT_T ret = reply_json(r, 201, ota_json_device_token(product, device, tok));
+    memset(tok, 0, sizeof tok);
+    return ret;
 }
 
 MHD_RESULT_T h_checkin(req *r)
@@ -266,8 +367,8 @@ MHD_RESULT_T h_checkin(req *r)
     json_decref(j);
     if (rc < 0)
         return reply_error(r, &e);
-    if (!device_key_ok(r, c.product))
-        return reply_fail(r, OTA_E_UNAUTHORIZED, "X-Device-Key", "not the device key of product '%s'", c.product);
+    if (device_authenticate(r, c.product, c.device, &e) < 0)
+        return reply_error(r, &e);
     /* The offer's components are allocated for what it holds (a job's
      * components only) and freed once the answer is encoded. */
     ota_job_offer offer = {0}, *o = &offer;
@@ -312,7 +413,8 @@ static json_t *job_body(req *r, ota_err *e)
     return j;
 }
 
-/* Finds the job's product and checks the key; fills job. */
+/* Finds the job's product and device and checks the credentials against
+ * them (a token: the job must be its device's); fills job. */
 static int job_auth(req *r, int64_t *job, ota_job_row *row, ota_err *e)
 {
     int64_t plan_id;
@@ -324,15 +426,16 @@ static int job_auth(req *r, int64_t *job, ota_job_row *row, ota_err *e)
     ota_plan_init(p);
     int rc = -1;
     if (ota_job_get(r->srv->eng, *job, &plan_id, row, e) < 0 || ota_plan_get(r->srv->eng, plan_id, p, e) < 0) {
-        /* Unknown job: say so only to a caller holding some valid key. */
-        if (!device_key_ok_any(r))
-            ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "unknown device key");
+        /* Unknown job: say so only to a caller holding a valid credential. */
+        char product[OTA_KEY_MAX + 1];
+        bool by_token;
+        ota_err ae;
+        if (auth_any(r, product, &by_token, &ae) < 0)
+            *e = ae;
         goto out;
     }
-    if (!device_key_ok(r, p->product)) {
-        ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "not the device key of product '%s'", p->product);
+    if (device_authenticate(r, p->product, row->device, e) < 0)
         goto out;
-    }
     rc = 0;
 out:
     ota_plan_free(p);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include "otad.h"
 #include "ddi.h"
 
@@ -37,6 +38,8 @@ MHD_RESULT_T reply_response(req *r, unsigned status, struct MHD_Response *resp)
         MHD_destroy_response(resp);
         return MHD_YES;
     }
+    if (status == 401)
+        throttle_note_401(r);  /* counted before the client can see the answer */
     MHD_RESULT_T ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     r->responded = true;
@@ -76,6 +79,11 @@ static MHD_RESULT_T reply_text_hdr(req *r, unsigned status, char *text, size_t n
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     if (allow)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (r->retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)r->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+    }
     r->bytes = n;
     return reply_response(r, status, resp);
 }
@@ -248,13 +256,16 @@ static void route_target(const req *r, char *buf, size_t len)
 {
     const char *p = r->route->pattern;
     if (strncmp(p, "/api/v1/", 8)) {
-        snprintf(buf, len, "%s", r->path);
+        snprintf(buf, len, "%.80s", r->path);   /* not a management route: never refused by role */
         return;
     }
     p += 8;
     int n = (int)strcspn(p, "/");
-    if (r->nparams > 0 && !strncmp(p + n, "/{}", 3))
-        snprintf(buf, len, "%.*s:%s", n > 1 && p[n - 1] == 's' ? n - 1 : n, p, r->params[0]);
+    bool one = r->nparams > 0 && !strncmp(p + n, "/{}", 3);
+    if (n > 15)
+        n = 15;   /* the collections' names are short: "products" */
+    if (one)
+        snprintf(buf, len, "%.*s:%.80s", n > 1 && p[n - 1] == 's' ? n - 1 : n, p, r->params[0]);
     else
         snprintf(buf, len, "%.*s", n, p);
 }
@@ -264,18 +275,17 @@ static int auth_check(req *r, ota_err *e)
     const route *rt = r->route;
     if (rt->flags & RF_PUBLIC)
         return 0;
-    const char *dk = req_header(r, "X-Device-Key");
+    const char *dk = req_header(r, "X-Device-Key"), *dt = req_header(r, "X-Device-Token");
+    bool device_cred = (dk && *dk) || (dt && *dt);
     if (rt->flags & RF_DEVICE) {
-        if (!dk || !*dk)
-            return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "the device API needs the product's device key");
-        return 0;  /* the handler checks it against the product */
+        if (!device_cred)
+            return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Token", "the device API needs the device's token"
+                            " (X-Device-Token) or its product's device key (X-Device-Key)");
+        return 0;  /* the handler checks them against the product and device */
     }
     const char *a = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-    if ((rt->flags & RF_DOWNLOAD) && (!a || !*a) && dk && *dk) {
-        if (device_key_ok_any(r))
-            return 0;
-        return ota_fail(e, OTA_E_UNAUTHORIZED, "X-Device-Key", "unknown device key");
-    }
+    if ((rt->flags & RF_DOWNLOAD) && (!a || !*a) && device_cred)
+        return device_download_auth(r, e);
     if (!a || strncasecmp(a, "Bearer ", 7))
         return ota_fail(e, OTA_E_UNAUTHORIZED, NULL, "send Authorization: Bearer <token>");
     const char *tok = a + 7;
@@ -342,7 +352,7 @@ static MHD_RESULT_T req_begin(req *r)
             ota_fail(&e, OTA_E_METHOD, NULL, "%s is not allowed here; allowed: %s", r->method, r->allow);
         return req_refuse(r, &e);
     }
-    if (auth_check(r, &e) < 0)
+    if (throttle_refuse(r, &e) || auth_check(r, &e) < 0)
         return req_refuse(r, &e);
 
     unsigned f = r->route->flags;
@@ -571,16 +581,51 @@ void http_tls_free(void)
     tls_cert = tls_key = NULL;
 }
 
-struct MHD_Daemon *http_start(otad *s, ota_err *e)
+/* The listening socket, made here rather than by libmicrohttpd so a taken
+ * address is an error of its own.  SO_REUSEADDR only lets a restarted otad
+ * bind while the last one's connections linger in TIME_WAIT; a port another
+ * process listens on stays refused (EADDRINUSE) unless both asked for
+ * SO_REUSEPORT (--reuse-port, a deliberate multi-process setup: the kernel
+ * then splits the connections between them).  Sets s->cfg.port to the port
+ * bound (port 0 picks one). */
+static int listen_socket(otad *s, ota_err *e)
 {
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof sa);
     sa.sin_family = AF_INET;
     sa.sin_port = htons((uint16_t)s->cfg.port);
-    if (inet_pton(AF_INET, s->cfg.listen_addr, &sa.sin_addr) != 1) {
-        ota_fail(e, OTA_E_BAD_REQUEST, "listen", "'%s' is not an IPv4 address", s->cfg.listen_addr);
-        return NULL;
+    if (inet_pton(AF_INET, s->cfg.listen_addr, &sa.sin_addr) != 1)
+        return ota_fail(e, OTA_E_BAD_REQUEST, "listen", "'%s' is not an IPv4 address", s->cfg.listen_addr);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return ota_fail(e, OTA_E_IO, "listen", "cannot make a socket: %s", strerror(errno));
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (s->cfg.reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
+        ota_fail(e, OTA_E_IO, "reuse_port", "cannot share the port: %s", strerror(errno));
+        close(fd);
+        return -1;
     }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(fd, SOMAXCONN) < 0) {
+        int err = errno;
+        close(fd);
+        if (err == EADDRINUSE)
+            return ota_fail(e, OTA_E_CONFLICT, "listen", "%s:%d is already in use", s->cfg.listen_addr,
+                            s->cfg.port);
+        return ota_fail(e, OTA_E_IO, "listen", "cannot listen on %s:%d: %s", s->cfg.listen_addr, s->cfg.port,
+                        strerror(err));
+    }
+    socklen_t len = sizeof sa;
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+        s->cfg.port = ntohs(sa.sin_port);
+    return fd;
+}
+
+struct MHD_Daemon *http_start(otad *s, ota_err *e)
+{
+    int fd = listen_socket(s, e);
+    if (fd < 0)
+        return NULL;
     /* Two modes (--threads).  N > 0, the default: a pool of N threads, each
      * with its own poll() loop; nothing waits on a pool thread: a check-in
      * that writes is suspended and handed to the committer (device.c), an
@@ -599,12 +644,14 @@ struct MHD_Daemon *http_start(otad *s, ota_err *e)
     if (s->cfg.tls_cert[0] || s->cfg.tls_key[0]) {
         if (!s->cfg.tls_cert[0] || !s->cfg.tls_key[0]) {
             ota_fail(e, OTA_E_BAD_REQUEST, "tls", "--tls-cert and --tls-key go together");
+            close(fd);
             return NULL;
         }
         cert = tls_cert = read_file_all(s->cfg.tls_cert, e);
         key = tls_key = cert ? read_file_all(s->cfg.tls_key, e) : NULL;
         if (!key) {
             http_tls_free();
+            close(fd);
             return NULL;
         }
         flags |= MHD_USE_TLS;
@@ -620,20 +667,20 @@ struct MHD_Daemon *http_start(otad *s, ota_err *e)
     *o = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)s->cfg.port, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.conn_timeout,
         /* MHD clears a connection's pool between requests: a bigger pool
          * costs every keep-alive request a bigger memset. */
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
         MHD_OPTION_ARRAY, opts,
         MHD_OPTION_END);
     if (!d) {
-        ota_fail(e, OTA_E_IO, "listen", "cannot listen on %s:%d: %s", s->cfg.listen_addr, s->cfg.port,
+        ota_fail(e, OTA_E_IO, "listen", "cannot serve on %s:%d: %s", s->cfg.listen_addr, s->cfg.port,
                  strerror(errno));
+        close(fd);
         http_tls_free();
         return NULL;
     }

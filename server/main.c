@@ -24,14 +24,16 @@ static void usage(FILE *f)
             "            [--ddi-poll SECONDS]  (hawkBit DDI agents' poll interval, default 300)\n"
             "            [--trusted DIR]  (trusted public keys for plans requiring signatures)\n"
             "            [--threads N]  (a pool of N threads, default 4; 0 = a thread per connection)\n"
+            "            [--reuse-port]  (share the port with other processes: a deliberate multi-process setup)\n"
             "       otad token create [--db PATH] --role viewer|operator|admin [--name NAME]\n"
             "       otad token list [--db PATH]\n"
             "       otad token revoke [--db PATH] NAME\n"
             "       otad --version | --help\n"
             "Defaults: 127.0.0.1:8080, database under $XDG_DATA_HOME/otaconsole/.\n"
             "Config file: one 'key = value' per line; keys listen, db, blobs, trusted, log_level,\n"
-            "tls_cert, tls_key, ddi_poll, sse_heartbeat, sse_poll_ms, tick_ms, conn_timeout, threads\n"
-            "(each is also a flag: --tick_ms 500).  Flags override the file.\n");
+            "tls_cert, tls_key, ddi_poll, sse_heartbeat, sse_poll_ms, tick_ms, conn_timeout, threads,\n"
+            "auth_fail_limit, auth_fail_window, reuse_port (each is also a flag: --tick_ms 500).\n"
+            "Flags override the file.\n");
 }
 
 static void version(void)
@@ -39,10 +41,16 @@ static void version(void)
     printf("otad (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 }
 
+/* Flags that take no value: "--reuse-port" alone means true. */
+static bool flag_is_switch(const char *key)
+{
+    return !strcmp(key, "reuse-port") || !strcmp(key, "reuse_port");
+}
+
 /* --help (-h) and --version anywhere among the flags, but not as a flag's
  * value, answer before a config file is read or a database opened:
  * 'h', 'v' or 0.  Mirrors args_parse: "--key" without '=' takes the next
- * word as its value. */
+ * word as its value (but a switch does not). */
 static int args_info(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) {
@@ -51,7 +59,7 @@ static int args_info(int argc, char **argv)
             return 'h';
         if (!strcmp(a, "--version"))
             return 'v';
-        if (!strncmp(a, "--", 2) && !strchr(a, '='))
+        if (!strncmp(a, "--", 2) && !strchr(a, '=') && !flag_is_switch(a + 2))
             i++;
     }
     return 0;
@@ -82,6 +90,18 @@ static int parse_int(const char *key, const char *v, int lo, int hi, int *out, o
         return ota_fail(e, OTA_E_BAD_REQUEST, key, "must be an integer %d..%d (got '%s')", lo, hi, v);
     *out = (int)n;
     return 0;
+}
+
+static int parse_bool(const char *key, const char *v, bool *out, ota_err *e)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"}, *const no[] = {"false", "no", "off", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (!strcasecmp(v, yes[i]))
+            return *out = true, 0;
+        if (!strcasecmp(v, no[i]))
+            return *out = false, 0;
+    }
+    return ota_fail(e, OTA_E_BAD_REQUEST, key, "must be true or false (got '%s')", v);
 }
 
 static int config_set(otad_config *c, const char *key, const char *v, ota_err *e)
@@ -118,6 +138,12 @@ static int config_set(otad_config *c, const char *key, const char *v, ota_err *e
         return parse_int(key, v, 1, 86400, &c->conn_timeout, e);
     if (!strcmp(key, "threads"))
         return parse_int(key, v, 0, 1024, &c->threads, e);
+    if (!strcmp(key, "auth_fail_limit"))
+        return parse_int(key, v, 0, 1000000, &c->auth_fail_limit, e);
+    if (!strcmp(key, "auth_fail_window"))
+        return parse_int(key, v, 1, 86400, &c->auth_fail_window, e);
+    if (!strcmp(key, "reuse_port") || !strcmp(key, "reuse-port"))
+        return parse_bool("reuse_port", v, &c->reuse_port, e);
     return ota_fail(e, OTA_E_BAD_REQUEST, key, "unknown setting");
 }
 
@@ -176,6 +202,8 @@ static void config_defaults(otad_config *c)
     c->tick_ms = 1000;
     c->conn_timeout = 60;
     c->threads = OTAD_THREADS_DEFAULT;
+    c->auth_fail_limit = THROTTLE_LIMIT_DEFAULT;
+    c->auth_fail_window = THROTTLE_WINDOW_DEFAULT;
 }
 
 /* Flags of the form --key VALUE or --key=VALUE; positional args collected.
@@ -197,6 +225,9 @@ static int args_parse(otad_config *c, int argc, char **argv, char **pos, int *np
             if (eq) {
                 snprintf(key, sizeof key, "%.*s", (int)(eq - a - 2), a + 2);
                 val = eq + 1;
+            } else if (flag_is_switch(a + 2)) {
+                snprintf(key, sizeof key, "%s", a + 2);
+                val = "true";
             } else {
                 snprintf(key, sizeof key, "%s", a + 2);
                 if (i + 1 >= argc)
@@ -225,10 +256,50 @@ static int args_parse(otad_config *c, int argc, char **argv, char **pos, int *np
     return 0;
 }
 
+/* $OTA_FAKE_NOW (tests): the engine's clock is Unix seconds given in the
+ * variable, or read from the file it names at every look, so a test moves
+ * otad's time by rewriting that file; never sleeps.  An unreadable file
+ * gives the system's time. */
+static char fake_now_file[4096];
+static int64_t fake_now;
+
+static int64_t fake_clock_now(void *ctx)
+{
+    (void)ctx;
+    if (!fake_now_file[0])
+        return fake_now;
+    char buf[32];
+    FILE *f = fopen(fake_now_file, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    char *end;
+    long long t = strtoll(buf, &end, 10);
+    if (end == buf)
+        return ota_clock_now(NULL);
+    return t;
+}
+
+static void fake_clock(ota_engine_opts *o)
+{
+    const char *v = getenv("OTA_FAKE_NOW");
+    if (!v || !*v)
+        return;
+    char *end;
+    long long t = strtoll(v, &end, 10);
+    if (*end)
+        snprintf(fake_now_file, sizeof fake_now_file, "%s", v);
+    else
+        fake_now = t;
+    o->clock = (ota_clock){fake_clock_now, NULL};
+}
+
 static ota_engine *engine_open(otad_config *c, ota_err *e)
 {
     ota_engine_opts o;
     memset(&o, 0, sizeof o);
+    fake_clock(&o);
     o.db_path = c->db[0] ? c->db : NULL;
     o.blob_dir = c->blobs[0] ? c->blobs : NULL;
     o.actor = "otad";
@@ -382,15 +453,27 @@ static int serve(otad *s)
     if (!s->eng)
         return die(&e);
     hashes_fill(s->eng);
-    s->daemon = http_start(s, &e);
-    if (!s->daemon) {
+    healthz_init(s);
+    if (s->cfg.auth_fail_limit > 0 &&
+        !(s->thr = throttle_new(THROTTLE_SLOTS, s->cfg.auth_fail_limit, s->cfg.auth_fail_window))) {
         ota_engine_close(s->eng);
+        ota_fail(&e, OTA_E_INTERNAL, NULL, "out of memory for the failed-authentication table");
         return die(&e);
     }
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    int port = di ? di->port : s->cfg.port;
-    otad_log(LOG_INFO, "listening on %s://%s:%d (db %s, blobs %s)", s->cfg.tls_cert[0] ? "https" : "http",
-             s->cfg.listen_addr, port, ota_engine_db_path(s->eng), ota_engine_blob_dir(s->eng));
+    s->daemon = http_start(s, &e);
+    if (!s->daemon) {
+        throttle_free(s->thr);
+        ota_engine_close(s->eng);
+        if (e.code == OTA_E_CONFLICT) {  /* the address is taken: one line naming it */
+            fprintf(stderr, "otad: %s\n", e.message);
+            return 1;
+        }
+        return die(&e);
+    }
+    /* cfg.port is the port bound (http_start), also when 0 asked for any */
+    otad_log(LOG_INFO, "listening on %s://%s:%d (db %s, blobs %s, instance %s)",
+             s->cfg.tls_cert[0] ? "https" : "http", s->cfg.listen_addr, s->cfg.port, ota_engine_db_path(s->eng),
+             ota_engine_blob_dir(s->eng), s->instance);
     otad_log_flush();
     pthread_t tick;
     pthread_create(&tick, NULL, tick_main, s);
@@ -415,6 +498,7 @@ static int serve(otad *s)
     pthread_cond_broadcast(&tick_cv);
     pthread_mutex_unlock(&tick_mu);
     pthread_join(tick, NULL);
+    throttle_free(s->thr);
     ota_engine_close(s->eng);
     otad_log(LOG_INFO, "stopped");
     otad_log_flush();

@@ -1,13 +1,34 @@
 /* /healthz and /metrics (Prometheus text exposition format 0.0.4). */
+#include <limits.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "otad.h"
 
+/* What tells two servers apart: an id made at each start, and a short
+ * hash of the database's real path (the same across restarts, different
+ * for another database; the path itself stays private). */
+void healthz_init(otad *s)
+{
+    unsigned char id[8], h[6];
+    if (sodium_init() < 0)
+        return;
+    randombytes_buf(id, sizeof id);
+    sodium_bin2hex(s->instance, sizeof s->instance, id, sizeof id);
+    char real[PATH_MAX];
+    const char *p = ota_engine_db_path(s->eng);
+    if (realpath(p, real))
+        p = real;
+    crypto_generichash(h, sizeof h, (const unsigned char *)p, strlen(p), NULL, 0);
+    sodium_bin2hex(s->store, sizeof s->store, h, sizeof h);
+}
+
 MHD_RESULT_T h_healthz(req *r)
 {
-    return reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+    return reply_json(r, 200, json_pack("{s:b,s:s,s:s}", "ok", 1, "instance", r->srv->instance, "store",
+                                        r->srv->store));
 }
 
 typedef struct sbuf { char *p; size_t n, cap; } sbuf;
@@ -134,6 +155,14 @@ MHD_RESULT_T h_metrics(req *r)
     sb_printf(&b, "# HELP ota_http_requests_in_flight Requests being served.\n"
                   "# TYPE ota_http_requests_in_flight gauge\nota_http_requests_in_flight %lu\n",
               atomic_load(&s->m.inflight));
+    sb_printf(&b, "# HELP ota_auth_failures_total Requests refused for their credential (401), by its kind.\n"
+                  "# TYPE ota_auth_failures_total counter\n");
+    for (int k = 0; k < TK__COUNT; k++)
+        sb_printf(&b, "ota_auth_failures_total{kind=\"%s\"} %lu\n", throttle_kind_str((throttle_kind)k),
+                  atomic_load(&s->m.auth_failures[k]));
+    sb_printf(&b, "# HELP ota_auth_throttled_total Requests answered 429: too many failed authentications from their address.\n"
+                  "# TYPE ota_auth_throttled_total counter\nota_auth_throttled_total %lu\n",
+              atomic_load(&s->m.auth_throttled));
     sb_printf(&b, "# HELP ota_http_requests_total HTTP requests answered, by status.\n"
                   "# TYPE ota_http_requests_total counter\n");
     for (int st = 100; st < 600; st++) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include "ota.h"
+#include "throttle.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT_T;
@@ -48,6 +49,9 @@ typedef struct otad_config {
     int tick_ms;             /* engine clock tick period */
     int conn_timeout;        /* idle connection timeout, seconds */
     int threads;             /* pool size (poll); 0 = a thread per connection */
+    int auth_fail_limit;     /* failed authentications per address ... (0 = no throttling) */
+    int auth_fail_window;    /* ... within this many seconds throttle it (throttle.c) */
+    bool reuse_port;         /* share the port with other processes (SO_REUSEPORT) */
 } otad_config;
 
 typedef struct otad_metrics {
@@ -58,6 +62,8 @@ typedef struct otad_metrics {
     atomic_ulong rate_limited;     /* check-ins answered no job because of a plan's offer rate limit */
     atomic_ulong upload_bytes;
     atomic_ulong inflight;
+    atomic_ulong auth_failures[TK__COUNT];  /* requests answered 401, by credential kind */
+    atomic_ulong auth_throttled;            /* requests answered 429 (throttled address) */
 } otad_metrics;
 
 typedef struct otad {
@@ -66,6 +72,9 @@ typedef struct otad {
     struct MHD_Daemon *daemon;
     atomic_bool stopping;
     otad_metrics m;
+    throttle *thr;           /* failed authentications per address; NULL = off */
+    char instance[17];       /* /healthz: a random id made at start */
+    char store[13];          /* /healthz: a short hash of the database's real path */
 } otad;
 
 extern otad *g_otad;
@@ -93,6 +102,7 @@ typedef struct req {
     uint64_t bytes;          /* response body bytes (as known) */
     char who[OTA_TOKEN_NAME_MAX + 16];  /* token name or "device:<product>" for the log */
     ota_role role;
+    int64_t retry_after;     /* a 429's Retry-After, seconds (0 = none) */
 
     /* body */
     char *body;
@@ -113,11 +123,12 @@ typedef MHD_RESULT_T (*route_fn)(req *r);
 enum route_flags {
     RF_NONE = 0,
     RF_PUBLIC = 1,      /* no auth */
-    RF_DEVICE = 2,      /* X-Device-Key (checked by the handler) */
+    RF_DEVICE = 2,      /* X-Device-Token or X-Device-Key (checked by the handler) */
     RF_BODY_JSON = 4,   /* JSON body expected */
     RF_MULTIPART = 8,   /* streamed multipart upload */
     RF_BIG_BODY = 16,   /* JSON body up to OTAD_IMPORT_BODY_MAX */
-    RF_DOWNLOAD = 32,   /* token or any product's device key */
+    RF_DOWNLOAD = 32,   /* a management token, a device token or a product's device key */
+    RF_UNTHROTTLED = 64, /* answered even to a throttled address (/healthz, /metrics) */
 };
 
 typedef struct route {
@@ -154,6 +165,7 @@ int upload_feed(req *r, const char *data, size_t len, ota_err *e);
 void upload_free(req *r);
 
 /* handlers */
+void healthz_init(otad *srv);  /* the instance id and store hash (metrics.c) */
 MHD_RESULT_T h_healthz(req *r);
 MHD_RESULT_T h_metrics(req *r);
 MHD_RESULT_T h_events(req *r);
@@ -167,7 +179,12 @@ MHD_RESULT_T h_package_file(req *r);
 MHD_RESULT_T h_checkin(req *r);
 MHD_RESULT_T h_job_confirm(req *r);
 MHD_RESULT_T h_job_report(req *r);
-bool device_key_ok_any(req *r);
+MHD_RESULT_T h_enroll(req *r);
+/* device.c: a device request's credentials (X-Device-Token, X-Device-Key)
+ * checked by core for the product and device it is about; a download's
+ * for the package in params[0].  0, or -1 with e naming the header. */
+int device_authenticate(req *r, const char *product, const char *device, ota_err *e);
+int device_download_auth(req *r, ota_err *e);
 
 /* http.c */
 struct MHD_Daemon *http_start(otad *s, ota_err *e);

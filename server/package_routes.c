@@ -238,23 +238,3 @@ MHD_RESULT_T h_package_file(req *r)
     r->bytes = len;
     return reply_response(r, status, resp);
 }
-
-/* Downloads also accept a device key: a device fetching its job's files
- * has no token.  Any product's key will do (files are not secret per
- * product; the key keeps strangers out). */
-bool device_key_ok_any(req *r)
-{
-    const char *dk = req_header(r, "X-Device-Key");
-    ota_product_list l;
-    ota_err e;
-    if (!dk || ota_product_list_all(r->srv->eng, &l, &e) < 0)
-        return false;
-    bool ok = false;
-    for (size_t i = 0; i < l.n && !ok; i++)
-        if (ota_product_check_device_key(r->srv->eng, l.items[i].key, dk)) {
-            ok = true;
-            snprintf(r->who, sizeof r->who, "device:%s", l.items[i].key);
-        }
-    ota_product_list_free(&l);
-    return ok;
-}

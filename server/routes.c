@@ -1,5 +1,6 @@
 /* The route table (one line per endpoint: method, path, role, body kind)
- * and the handlers for products, devices and tokens. */
+ * and the handlers for products (with their device authentication),
+ * devices (with their tokens) and API tokens. */
 #include <stdlib.h>
 #include <string.h>
 #include "otad.h"
@@ -7,6 +8,10 @@
 MHD_RESULT_T h_products_list(req *r);
 MHD_RESULT_T h_product_create(req *r);
 MHD_RESULT_T h_product_get(req *r);
+MHD_RESULT_T h_product_patch(req *r);
+MHD_RESULT_T h_device_token_issue(req *r);
+MHD_RESULT_T h_device_token_revoke(req *r);
+MHD_RESULT_T h_device_tokens_issue(req *r);
 MHD_RESULT_T h_devices_list(req *r);
 MHD_RESULT_T h_devices_import(req *r);
 MHD_RESULT_T h_device_get(req *r);
@@ -42,14 +47,18 @@ MHD_RESULT_T h_package_sign(req *r);    /* audit_routes.c */
 #define V ((ota_role)OTA_NEEDS_READ)
 #define N(deed) ((ota_role)OTA_NEEDS_##deed)
 const route otad_routes[] = {
-    {"GET", "/healthz", h_healthz, V, RF_PUBLIC},
-    {"GET", "/metrics", h_metrics, V, RF_PUBLIC},
+    {"GET", "/healthz", h_healthz, V, RF_PUBLIC | RF_UNTHROTTLED},
+    {"GET", "/metrics", h_metrics, V, RF_PUBLIC | RF_UNTHROTTLED},
     {"GET", "/api/v1/products", h_products_list, V, 0},
     {"POST", "/api/v1/products", h_product_create, N(PRODUCT_ADD), RF_BODY_JSON},
     {"GET", "/api/v1/products/{}", h_product_get, V, 0},
+    {"PATCH", "/api/v1/products/{}", h_product_patch, N(PRODUCT_AUTH), RF_BODY_JSON},
+    {"POST", "/api/v1/products/{}/tokens", h_device_tokens_issue, N(DEVICE_TOKENS_ISSUE), RF_BODY_JSON | RF_BIG_BODY},
     {"GET", "/api/v1/products/{}/devices", h_devices_list, V, 0},
     {"POST", "/api/v1/products/{}/devices", h_devices_import, N(DEVICE_IMPORT), RF_BODY_JSON | RF_BIG_BODY},
     {"GET", "/api/v1/products/{}/devices/{}", h_device_get, V, 0},
+    {"POST", "/api/v1/products/{}/devices/{}/token", h_device_token_issue, N(DEVICE_TOKEN_ISSUE), 0},
+    {"DELETE", "/api/v1/products/{}/devices/{}/token", h_device_token_revoke, N(DEVICE_TOKEN_REVOKE), 0},
     {"GET", "/api/v1/whoami", h_whoami, V, 0},
     {"GET", "/api/v1/tokens", h_tokens_list, N(TOKEN_ADMIN), 0},
     {"POST", "/api/v1/tokens", h_token_create, N(TOKEN_ADMIN), RF_BODY_JSON},
@@ -81,6 +90,7 @@ const route otad_routes[] = {
     {"POST", "/api/v1/device/checkin", h_checkin, V, RF_DEVICE | RF_BODY_JSON},
     {"POST", "/api/v1/device/jobs/{}/confirm", h_job_confirm, V, RF_DEVICE | RF_BODY_JSON},
     {"POST", "/api/v1/device/jobs/{}/report", h_job_report, V, RF_DEVICE | RF_BODY_JSON},
+    {"POST", "/api/v1/device/enroll", h_enroll, V, RF_DEVICE | RF_BODY_JSON},
     {NULL, NULL, NULL, V, 0},
 };
 #undef V
@@ -126,6 +136,24 @@ MHD_RESULT_T h_product_get(req *r)
     return reply_json(r, 200, ota_json_product(&p));
 }
 
+/* PATCH {"device_auth":…,"enrollment":…}: the product plus how many of
+ * its devices have no token yet (they enroll, or an admin issues theirs). */
+MHD_RESULT_T h_product_patch(req *r)
+{
+    ota_err e;
+    int auth, closed;
+    json_t *j = req_json(r, &e);
+    if (!j)
+        return reply_error(r, &e);
+    int rc = ota_product_auth_patch_from_json(j, &auth, &closed, &e);
+    json_decref(j);
+    ota_product p;
+    long without = 0;
+    if (rc < 0 || ota_product_set_auth(r->srv->eng, r->params[0], auth, closed, &p, &without, &e) < 0)
+        return reply_error(r, &e);
+    return reply_json(r, 200, ota_json_product_auth(&p, without));
+}
+
 MHD_RESULT_T h_devices_list(req *r)
 {
     ota_err e;
@@ -155,6 +183,52 @@ MHD_RESULT_T h_device_get(req *r)
     if (ota_device_detail(r->srv->eng, r->params[0], r->params[1], &d, &attrs, &e) < 0)
         return reply_error(r, &e);
     return reply_json(r, 200, ota_json_device_detail(&d, attrs));
+}
+
+/* ------------------------------------------------------- device tokens */
+/* POST: issue or rotate (the old token stops at once); the token is shown
+ * in this answer only. */
+MHD_RESULT_T h_device_token_issue(req *r)
+{
+    ota_err e;
+    char tok[OTA_DEVICE_TOKEN_LEN + 1];
+    if (ota_device_token_issue(r->srv->eng, r->params[0], r->params[1], tok, &e) < 0)
+        return reply_error(r, &e);
+    MHD_RESULT_T ret = reply_json(r, 201, ota_json_device_token(r->params[0], r->params[1], tok));
+    memset(tok, 0, sizeof tok);
+    return ret;
+}
+
+MHD_RESULT_T h_device_token_revoke(req *r)
+{
+    ota_err e;
+    if (ota_device_token_revoke(r->srv->eng, r->params[0], r->params[1], &e) < 0)
+        return reply_error(r, &e);
+    return reply_empty(r, 204);
+}
+
+/* {"devices":[…],"rotate":false}: all or nothing, at most
+ * OTA_DEVICE_TOKENS_PER_REQUEST ids. */
+MHD_RESULT_T h_device_tokens_issue(req *r)
+{
+    ota_err e;
+    json_t *j = req_json(r, &e);
+    if (!j)
+        return reply_error(r, &e);
+    const char **ids = NULL;
+    size_t n = 0;
+    bool rotate = false;
+    ota_device_token_list l = {0};
+    int rc = ota_tokens_request_from_json(j, &ids, &n, &rotate, &e);
+    if (rc == 0)
+        rc = ota_device_tokens_issue(r->srv->eng, r->params[0], ids, n, rotate, &l, &e);
+    free(ids);
+    json_decref(j);
+    if (rc < 0)
+        return reply_error(r, &e);
+    json_t *out = ota_json_device_token_list(&l);
+    ota_device_token_list_free(&l);
+    return reply_json(r, 200, out);
 }
 
 MHD_RESULT_T h_devices_import(req *r)

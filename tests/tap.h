@@ -1,6 +1,8 @@
 /* A minimal TAP producer for C tests, run by automake's tap-driver.
  * Each check prints "ok N - name" or "not ok N - name" with a diagnostic;
- * tap_done() prints the plan and returns the exit status. */
+ * tap_done() prints the plan and returns the exit status.  A test program
+ * made of several files defines TAP_SHARED in each before including this,
+ * and TAP_MAIN too in the one holding main(): they count together. */
 #ifndef OTA_TAP_H
 #define OTA_TAP_H
 
@@ -15,7 +17,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef TAP_SHARED
+extern int tap_n, tap_failed;
+#ifdef TAP_MAIN
+int tap_n, tap_failed;
+#endif
+#else
 static int tap_n, tap_failed;
+#endif
 
 static inline int tap_ok(int cond, const char *file, int line, const char *fmt, ...)
 {

@@ -14,7 +14,7 @@ int key_char(int key)
 {
     if (key >= KEY_CHAR_SHIFT)
         return key - KEY_CHAR_SHIFT;
-    if (key >= KEY_MIN && key <= KEY_MAX)
+    if (key >= KEY_MIN)   /* KEY_*, and codes ncurses gives extended keys */
         return -1;
     return key;
 }
@@ -39,6 +39,11 @@ void draw_text(int y, int x, int w, int el, const char *s)
     if (w <= 0)
         return;
     text_fit(s ? s : "", w, 1, buf, sizeof buf);
+    if (text_ascii()) {   /* a terminal that is not UTF-8: same columns, ASCII */
+        char plain[sizeof buf];
+        text_ascii_fit(buf, plain, sizeof plain);
+        memcpy(buf, plain, sizeof buf);
+    }
     attrset(theme_attr(el));
     mvaddstr(y, x, buf);
     attrset(theme_attr(EL_NORMAL));
@@ -180,7 +185,7 @@ void draw_tabs(app *a)
 void draw_msgline(app *a)
 {
     rect r = a->lay.msg;
-    if (a->modal && a->modal->kind != MODAL_PICKER) {
+    if (a->modal && a->modal->kind != MODAL_PICKER && a->modal->kind != MODAL_NOTICE) {
         modal_draw_line(a, r);
         return;
     }

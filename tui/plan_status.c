@@ -3,11 +3,14 @@
  * follows the events feed (ota_plan_events since the last seq) and applies
  * each event to the counts, the device rows and the tail, instead of
  * re-reading everything.  A cheap counts check every few seconds guards
- * against drift; the device page is re-read only when events touched it. */
+ * against drift; the device page is re-read only when events touched it.
+ * Enter on a device row shows its detail in the table's place
+ * (device_detail.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "device_detail.h"
 #include "modal.h"
 #include "remote.h"
 #include "rollout.h"
@@ -35,22 +38,7 @@ static struct {
     bool devices_stale;          ///< events touched devices since the last page
     int64_t done_at[RATE_MAX]; int ndone;   ///< engine time of finished jobs (rate)
     char sig[256];               ///< time-dependent text last drawn (time left, rate)
-    /* Device detail (Enter on a row): shown in place of the device table. */
-    bool detail;
-    uint64_t detail_call;
-    struct dev_detail *det;      ///< the last answer, NULL while loading
 } S = {.filter = -1};
-
-/* What the detail view shows, filled on the worker thread: the device and
- * its attributes as sorted "name: value" lines (one flat buffer, so the
- * call's free() releases it). */
-typedef struct dev_detail {
-    char product[OTA_KEY_MAX + 1];
-    char id[OTA_DEVICE_ID_MAX + 1];
-    ota_device d;
-    int nattrs;
-    char attrs[8192];            ///< lines separated by '\n'
-} dev_detail;
 
 static void status_load(app *a);
 static void devices_load(app *a);
@@ -281,96 +269,13 @@ static void events_load(app *a, int64_t since)
     S.events_call = app_submit(a, c);
 }
 
-/* ------------------------------------------------------- device detail */
-static int cmp_key(const void *x, const void *y)
-{
-    return strcmp(*(const char *const *)x, *(const char *const *)y);
-}
-
-static void attrs_lines(json_t *attrs, dev_detail *dd)
-{
-    size_t n = json_object_size(attrs), k = 0, off = 0;
-    const char **keys = calloc(n + 1, sizeof *keys);
-    const char *key;
-    json_t *v;
-    if (!keys)
-        return;
-    json_object_foreach(attrs, key, v)
-        if (k < n)
-            keys[k++] = key;
-    qsort(keys, k, sizeof *keys, cmp_key);
-    for (size_t i = 0; i < k && off + 1 < sizeof dd->attrs; i++) {
-        const char *val = json_string_value(json_object_get(attrs, keys[i]));
-        int w = snprintf(dd->attrs + off, sizeof dd->attrs - off, "%s: %s\n", keys[i], val ? val : "");
-        if (w < 0 || (size_t)w >= sizeof dd->attrs - off)
-            break;   /* the rest would not fit the screen either */
-        off += (size_t)w;
-        dd->nattrs++;
-    }
-    free(keys);
-}
-
-static int detail_run(ota_backend *b, void *ctx, ota_err *e)
-{
-    dev_detail *dd = ctx;
-    json_t *attrs = NULL;
-    int rc = b->ops->device_detail(b, dd->product, dd->id, &dd->d, &attrs, e);
-    if (rc == 0)
-        attrs_lines(attrs, dd);
-    json_decref(attrs);
-    return rc;
-}
-
-static void detail_done(app *a, call *c)
-{
-    if (c->tag != S.gen || !S.detail)
-        return;
-    S.detail_call = 0;
-    if (c->rc) {
-        S.detail = false;
-        app_error(a, "device details", &c->err);
-        app_dirty(a, D_BODY);
-        return;
-    }
-    app_answered(a);
-    free(S.det);
-    S.det = c->ctx;   /* taken over: the call frees only what it still holds */
-    c->ctx = NULL;
-    app_dirty(a, D_BODY);
-}
-
-static void detail_load(app *a, const char *device)
-{
-    if (busy(a, S.detail_call))
-        return;
-    dev_detail *dd = calloc(1, sizeof *dd);
-    if (!dd)
-        abort();
-    text_copy(dd->product, sizeof dd->product, S.plan.product);
-    text_copy(dd->id, sizeof dd->id, device);
-    free(S.det);
-    S.det = NULL;
-    S.detail = true;
-    call *c = call_new(PANE_PLAN_STATUS, detail_done, detail_run, dd, free);
-    c->tag = S.gen;
-    S.detail_call = app_submit(a, c);
-}
-
-static void detail_close(void)
-{
-    S.detail = false;
-    S.detail_call = 0;
-    free(S.det);
-    S.det = NULL;
-}
-
 void plan_status_open(app *a, int64_t id)
 {
     if (id != S.id || !S.have_plan) {
         worker_cancel(a->w, PANE_PLAN_STATUS);
         ota_plan_free(&S.plan);
         free(S.rows);
-        free(S.det);
+        device_detail_close();
         int filter = S.filter;
         memset(&S, 0, sizeof S);
         S.filter = filter;
@@ -458,7 +363,7 @@ static void status_tick(app *a)
 static int status_scopes(app *a)
 {
     (void)a;
-    return S.detail ? SC_PLAN | SC_STATUS : SC_MOVE | SC_PLAN | SC_STATUS;
+    return device_detail_shown() ? device_detail_scopes() : SC_MOVE | SC_PLAN | SC_STATUS;
 }
 
 static void filter_done(app *a, const char *text, void *ctx)
@@ -480,16 +385,8 @@ static void filter_done(app *a, const char *text, void *ctx)
 
 static int status_action(app *a, tui_action act)
 {
-    if (S.detail && (act == ACT_BACK || act == ACT_QUIT)) {
-        detail_close();
-        return H_REDRAW;
-    }
-    if (S.detail && act == ACT_REFRESH && S.det) {
-        char id[OTA_DEVICE_ID_MAX + 1];
-        text_copy(id, sizeof id, S.det->id);
-        detail_load(a, id);
-        return H_REDRAW;
-    }
+    if (device_detail_shown())
+        return device_detail_action(a, act);
     switch (act) {
     case ACT_STATE_FILTER:
         S.filter = S.filter + 1 >= OTA_JOB__COUNT ? -1 : S.filter + 1;
@@ -530,7 +427,7 @@ static int status_action(app *a, tui_action act)
         return H_REDRAW;
     case ACT_OPEN:
         if (S.lv.sel >= 0 && (size_t)S.lv.sel < S.nrows && S.have_plan)
-            detail_load(a, S.rows[S.lv.sel].device);
+            device_detail_open(a, S.plan.product, S.rows[S.lv.sel].device);
         return H_REDRAW;
     case ACT_DELETE:
         return H_HANDLED;
@@ -586,49 +483,6 @@ static void draw_devices(int y, int x, int w, int rows)
     }
 }
 
-/* The device detail in the table's place (h lines): versions, last
- * telemetry and the attributes its agent reported. */
-static void draw_detail(int y, int x, int w, int h)
-{
-    int end = y + h;
-    const dev_detail *dd = S.det;
-    if (!dd) {
-        draw_text(y++, x, w, EL_HEADER, "Device details (Esc back)");
-        draw_text(y++, x, w, EL_DIM, "Loading…");
-    } else {
-        char buf[1024], t[32], rsrp[16] = "-", bat[16] = "-";
-        const ota_device *d = &dd->d;
-        draw_textf(y++, x, w, EL_HEADER, "Device %s · product %s (Esc back, R reload)", d->id, d->product);
-        int n = snprintf(buf, sizeof buf, "Versions:");
-        for (size_t i = 0; i < d->nversions && n < (int)sizeof buf; i++)
-            n += snprintf(buf + n, sizeof buf - (size_t)n, " %s=%s", d->versions[i].component,
-                          d->versions[i].version);
-        if (!d->nversions)
-            snprintf(buf + n, sizeof buf - (size_t)n, " (none)");
-        if (y < end)
-            draw_text(y++, x, w, EL_NORMAL, buf);
-        if (d->has_rsrp)
-            snprintf(rsrp, sizeof rsrp, "%d dBm", d->rsrp);
-        if (d->has_battery)
-            snprintf(bat, sizeof bat, "%d%%", d->battery);
-        if (y < end)
-            draw_textf(y++, x, w, EL_NORMAL, "Last RSRP %s · battery %s · last seen %s", rsrp, bat,
-                       d->last_seen ? fmt_local(d->last_seen, t, sizeof t) : "never");
-        if (y < end)
-            draw_textf(y++, x, w, EL_LABEL_FOCUS, "Attributes%s", dd->nattrs ? ":" : ": none reported");
-        const char *line = dd->attrs;
-        while (*line && y < end) {
-            const char *nl = strchr(line, '\n');
-            size_t len = nl ? (size_t)(nl - line) : strlen(line);
-            snprintf(buf, sizeof buf, "  %.*s", (int)len, line);
-            draw_text(y++, x, w, EL_NORMAL, buf);
-            line += len + (nl ? 1 : 0);
-        }
-    }
-    while (y < end)
-        draw_text(y++, x, w, EL_NORMAL, "");
-}
-
 static void status_draw(app *a, rect r)
 {
     (void)a;
@@ -682,8 +536,8 @@ static void status_draw(app *a, rect r)
         wr = rows - 3 > 0 ? rows - 3 : 0;
     y += rollout_view_draw(&S.plan, &S.st, y, x, w, wr);
     rows -= wr;
-    if (S.detail)
-        draw_detail(y, x, w, rows + 2);
+    if (device_detail_shown())
+        device_detail_draw(a, y, x, w, rows + 2);
     else
         draw_devices(y, x, w, rows);
     y += rows + 2;
@@ -710,8 +564,8 @@ static const char *status_hint(app *a)
 {
     (void)a;
     static char buf[200];
-    if (S.detail)
-        return "Esc back to the device table · R reload the device · ? help";
+    if (device_detail_shown())
+        return device_detail_hint(a);
     int n = snprintf(buf, sizeof buf, "f state filter");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_PAUSE))
         n += snprintf(buf + n, sizeof buf - n, " · p pause");
@@ -737,7 +591,7 @@ static void status_done_pane(app *a)
     S.rows = NULL;
     S.nrows = 0;
     S.have_plan = false;
-    detail_close();
+    device_detail_close();
 }
 
 const pane_ops pane_plan_status = {

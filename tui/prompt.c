@@ -1,5 +1,6 @@
-/* prompt.c: prompts, confirmations and pickers (see modal.h). */
+/* prompt.c: prompts, confirmations, pickers and notices (see modal.h). */
 #include <curses.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,7 @@ static modal *modal_new(app *a, modal_kind k, const char *label, void *ctx,
     text_copy(m->label, sizeof m->label, label);
     m->ctx = ctx;
     m->free_ctx = free_ctx;
+    m->burst = a->burst;
     a->modal = m;
     app_dirty(a, D_MSG | D_BODY);
     return m;
@@ -34,6 +36,7 @@ void modal_close(app *a)
         free(m->items[i]);
     free(m->items);
     free(m->shown);
+    sodium_memzero(m->note, sizeof m->note);
     free(m);
     a->modal = NULL;
     app_dirty(a, D_MSG | D_BODY);
@@ -54,6 +57,12 @@ void prompt_secret(app *a, const char *label, prompt_fn fn, void *ctx, void (*fr
     a->modal->secret = true;
 }
 
+void prompt_lines(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_text(a, label, "", false, fn, ctx, free_ctx);
+    a->modal->lines = true;
+}
+
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *))
 {
@@ -61,12 +70,37 @@ void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
     m->on_text = yes;
 }
 
+void prompt_notice(app *a, const char *title, const char *text, const char *hint)
+{
+    modal *m = modal_new(a, MODAL_NOTICE, title, NULL, NULL);
+    text_copy(m->note, sizeof m->note, text);
+    text_copy(m->note_hint, sizeof m->note_hint, hint ? hint : "");
+}
+
 static void picker_filter(modal *m)
 {
     m->nshown = 0;
-    for (int i = 0; i < m->nitems; i++)
-        if (!m->field.len || strcasestr(m->items[i], m->field.buf))
-            m->shown[m->nshown++] = i;
+    if (m->match) {   /* ranked: best first, stable among equals */
+        int rank[m->nitems ? m->nitems : 1];
+        for (int i = 0; i < m->nitems; i++) {
+            int r = m->match(m->items[i], m->field.buf);
+            if (r <= 0)
+                continue;
+            int k = m->nshown++;
+            while (k > 0 && rank[k - 1] < r) {
+                rank[k] = rank[k - 1];
+                m->shown[k] = m->shown[k - 1];
+                k--;
+            }
+            rank[k] = r;
+            m->shown[k] = i;
+        }
+        m->lv.sel = m->lv.top = 0;
+    } else {
+        for (int i = 0; i < m->nitems; i++)
+            if (!m->field.len || strcasestr(m->items[i], m->field.buf))
+                m->shown[m->nshown++] = i;
+    }
     m->lv.n = m->nshown;
     if (m->lv.sel >= m->nshown)
         m->lv.sel = m->nshown ? m->nshown - 1 : 0;
@@ -87,25 +121,98 @@ void prompt_pick(app *a, const char *title, const char *const *items, int n, pic
     picker_filter(m);
 }
 
+void prompt_pick_typed(app *a, const char *title, const char *const *items, int n,
+                       pick_match_fn match, pick_text_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_pick(a, title, items, n, NULL, ctx, free_ctx);
+    a->modal->match = match;
+    a->modal->on_pick_text = fn;
+    picker_filter(a->modal);
+}
+
 /* Finish: take the callback out first, since it may open another modal. */
 static int modal_finish(app *a, const char *text, int pick)
 {
     modal *m = a->modal;
     prompt_fn on_text = m->on_text;
     pick_fn on_pick = m->on_pick;
+    pick_text_fn on_pick_text = m->on_pick_text;
+    bool picker = m->kind == MODAL_PICKER;
     void *ctx = m->ctx;
     void (*free_ctx)(void *) = m->free_ctx;
     m->free_ctx = NULL;
     char copy[sizeof m->field.buf];
-    text_copy(copy, sizeof copy, text ? text : "");
+    text_copy(copy, sizeof copy, picker ? m->field.buf : text ? text : "");
     modal_close(a);
-    if (pick >= 0 && on_pick)
+    if (on_pick_text)
+        on_pick_text(a, pick, copy, ctx);
+    else if (pick >= 0 && on_pick)
         on_pick(a, pick, ctx);
     else if (text && on_text)
         on_text(a, copy, ctx);
     if (free_ctx)
         free_ctx(ctx);
     explicit_bzero(copy, sizeof copy);   /* it may have been a token */
+    return H_REDRAW;
+}
+
+/* Enter in a lines prompt while lines come in faster than typing: the
+ * line goes to the callback and the prompt stays open for the next. */
+static int lines_enter(app *a, modal *m)
+{
+    if (!m->in_lines) {
+        m->in_lines = true;
+        size_t n = strlen(m->label);
+        if (n && m->label[n - 1] == ':')
+            m->label[n - 1] = '\0';
+        snprintf(m->label + strlen(m->label), sizeof m->label - strlen(m->label),
+                 " (empty line ends):");
+    }
+    if (!m->field.len) {
+        if (a->typeahead)
+            return H_HANDLED;              /* a blank line inside the paste */
+        return modal_finish(a, "", -1);    /* Enter on an empty line: done */
+    }
+    char copy[sizeof m->field.buf];
+    text_copy(copy, sizeof copy, m->field.buf);
+    tfield_set(&m->field, "");
+    m->on_text(a, copy, m->ctx);
+    app_dirty(a, D_MSG | D_BODY);
+    return H_REDRAW;
+}
+
+int modal_paste(app *a, const char *text)
+{
+    modal *m = a->modal;
+    if (m->kind == MODAL_CONFIRM)
+        return H_HANDLED;                  /* a paste never answers y */
+    if (m->kind == MODAL_PICKER) {
+        if (tfield_paste(&m->field, text))
+            picker_filter(m);
+        app_dirty(a, D_BODY);
+        return H_REDRAW;
+    }
+    if (!m->lines) {
+        tfield_paste(&m->field, text);
+        app_dirty(a, D_MSG);
+        return H_HANDLED;
+    }
+    /* a lines prompt: what was typed and the paste, whole, then done */
+    size_t n = m->field.len + strlen(text) + 2;
+    char *all = malloc(n);
+    if (!all)
+        abort();
+    snprintf(all, n, "%s\n%s", m->field.buf, text);
+    prompt_fn fn = m->on_text;
+    void *ctx = m->ctx;
+    void (*free_ctx)(void *) = m->free_ctx;
+    m->free_ctx = NULL;
+    modal_close(a);
+    fn(a, all, ctx);
+    fn(a, "", ctx);
+    free(all);
+    if (free_ctx)
+        free_ctx(ctx);
     return H_REDRAW;
 }
 
@@ -136,6 +243,15 @@ static int picker_key(app *a, modal *m, int key)
 int modal_key(app *a, int key)
 {
     modal *m = a->modal;
+    if (m->kind == MODAL_NOTICE) {  /* stays until closed on purpose */
+        if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_ESC) {
+            modal_close(a);
+            a->msg_kind = MSG_NONE;   /* what it announced is done: the pane's hint again */
+        }
+        return H_REDRAW;
+    }
+    if ((key == KEY_ESC || key == CTRL_KEY('g')) && m->in_lines)
+        return modal_finish(a, "", -1);   /* the lines taken stay taken */
     if (key == KEY_ESC || key == CTRL_KEY('g')) {
         modal_close(a);
         app_msg(a, MSG_INFO, "Cancelled");
@@ -153,8 +269,11 @@ int modal_key(app *a, int key)
         }
         return H_REDRAW;
     }
-    if (key == '\n' || key == '\r' || key == KEY_ENTER)
+    if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        if (m->lines && (m->in_lines || (a->typeahead && m->burst != a->burst)))
+            return lines_enter(a, m);
         return modal_finish(a, m->field.buf, -1);
+    }
     if (key == '\t' && m->complete_paths) {
         int n = path_complete(&m->field, m->completions, sizeof m->completions);
         if (n == 0)
@@ -174,7 +293,7 @@ int modal_key(app *a, int key)
 void modal_draw_line(app *a, rect line)
 {
     modal *m = a->modal;
-    if (!m || m->kind == MODAL_PICKER)
+    if (!m || m->kind == MODAL_PICKER || m->kind == MODAL_NOTICE)
         return;
     int lw = text_width(m->label);
     if (lw > line.w / 2)
@@ -197,6 +316,26 @@ void modal_draw_line(app *a, rect line)
     a->cur_x = cx;
 }
 
+/* A notice: full-width rows in the middle of the body (as the picker's,
+ * so no wide character underneath is cut in half). */
+static void notice_draw(app *a, modal *m, rect body)
+{
+    int h = 7, y = body.y + (body.h > h ? (body.h - h) / 2 : 0);
+    char buf[512];
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, " %s ", m->label);
+    draw_text(y++, body.x, body.w, EL_HEADER, buf);
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, "   %s", m->note);
+    draw_text(y++, body.x, body.w, EL_TILE_TITLE, buf);
+    sodium_memzero(buf, sizeof buf);
+    draw_text(y++, body.x, body.w, EL_TILE, "");
+    snprintf(buf, sizeof buf, " %s", m->note_hint);
+    draw_text(y++, body.x, body.w, EL_TILE, buf);
+    draw_text(y, body.x, body.w, EL_DIM, " Enter closes (it is not shown again)");
+    a->cur_y = -1;
+}
+
 void modal_draw_body(app *a, rect body)
 {
     modal *m = a->modal;
@@ -205,6 +344,10 @@ void modal_draw_body(app *a, rect body)
     if (m->kind == MODAL_PROMPT && m->complete_paths && m->completions[0]) {
         /* completion candidates just above the prompt line */
         draw_text(body.y + body.h - 1, body.x, body.w, EL_DIM, m->completions);
+        return;
+    }
+    if (m->kind == MODAL_NOTICE) {
+        notice_draw(a, m, body);
         return;
     }
     if (m->kind != MODAL_PICKER)

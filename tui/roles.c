@@ -24,6 +24,8 @@ static const struct { pane_id pane; tui_action act; ota_deed deed; } runs[] = {
     {PANE_PLAN_STATUS, ACT_ADVANCE, OTA_DEED_PLAN_ADVANCE},
     {PANE_PLAN_EDITOR, ACT_SAVE, OTA_DEED_PLAN_EDIT},
     {PANE_PLAN_EDITOR, ACT_COPY_FROM, OTA_DEED_PLAN_EDIT},
+    {PANE_PLAN_STATUS, ACT_TOKEN_ISSUE, OTA_DEED_DEVICE_TOKEN_ISSUE},
+    {PANE_PLAN_STATUS, ACT_TOKEN_REVOKE, OTA_DEED_DEVICE_TOKEN_REVOKE},
 };
 
 ota_deed role_deed(pane_id p, tui_action act)

@@ -1,4 +1,5 @@
 /* worker.c: the console's backend calls over client/async.h (see worker.h). */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

@@ -81,7 +81,12 @@ struct call {
       (a->id, a->since, a->limit, &a->out, e), ota_event_page_free(&a->out)) \
     X(audit_refused, char action[32]; char target[OTA_AUDIT_TARGET_MAX + 1]; ota_err why;, \
       (void)a, (a->action, a->target, &a->why, e), (void)a) \
-    X(whoami, ota_token_info out;, (void)a, (&a->out, e), (void)a)
+    X(whoami, ota_token_info out;, (void)a, (&a->out, e), (void)a) \
+    X(device_token_issue, char product[OTA_KEY_MAX + 1]; char device[OTA_DEVICE_ID_MAX + 1]; \
+      char token[OTA_DEVICE_TOKEN_LEN + 1];, (void)a, (a->product, a->device, a->token, e), \
+      sodium_memzero(a->token, sizeof a->token)) \
+    X(device_token_revoke, char product[OTA_KEY_MAX + 1]; char device[OTA_DEVICE_ID_MAX + 1];, (void)a, \
+      (a->product, a->device, e), (void)a)
 
 #define WORKER_OP_DECLARE(op, fields, init, args, fini) \
     typedef struct op_##op { fields } op_##op; \

@@ -1,5 +1,7 @@
-/* The SQLite store: products (with the hash of their device key), devices
- * and the versions each device runs. */
+/* The SQLite store: products (with the hash of their device key and how
+ * their devices authenticate), devices (with their own credential's state)
+ * and the versions each device runs.  The credentials' writes and lookups
+ * are store/devauth.c's. */
 #include "sqlite.h"
 
 #include <stdlib.h>
@@ -24,13 +26,16 @@ int store_product_insert(ota_engine *eng, const ota_product *p, const unsigned c
                          size_t hash_len, ota_err *e)
 {
     sqlite3_stmt *st = store_stmt(eng,
-        "INSERT INTO products(key, name, device_key_hash, created_at) VALUES(?,?,?,?)", e);
+        "INSERT INTO products(key, name, device_key_hash, created_at, device_auth, enrollment_closed)"
+        " VALUES(?,?,?,?,?,?)", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, p->name, -1, SQLITE_STATIC);
     sqlite3_bind_blob(st, 3, hash, (int)hash_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 4, p->created_at);
+    sqlite3_bind_text(st, 5, ota_device_auth_str(p->device_auth), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, p->enrollment_closed);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
         store_fail(eng, e, "product insert");
@@ -38,17 +43,23 @@ int store_product_insert(ota_engine *eng, const ota_product *p, const unsigned c
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Columns: key, name, created_at, device_auth, enrollment_closed */
+#define PRODUCT_COLS "key, name, created_at, device_auth, enrollment_closed"
 static void product_row(sqlite3_stmt *st, ota_product *out)
 {
     memset(out, 0, sizeof *out);
     store_copy_text(st, 0, out->key, sizeof out->key);
     store_copy_text(st, 1, out->name, sizeof out->name);
     out->created_at = sqlite3_column_int64(st, 2);
+    /* an unknown word in the file: the stricter mode */
+    if (ota_device_auth_parse((const char *)sqlite3_column_text(st, 3), &out->device_auth) < 0)
+        out->device_auth = OTA_DEVICE_AUTH_DEVICE_TOKEN;
+    out->enrollment_closed = sqlite3_column_int(st, 4) != 0;
 }
 
 int store_product_get(ota_engine *eng, const char *key, ota_product *out, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT key, name, created_at FROM products WHERE key=?", e);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT " PRODUCT_COLS " FROM products WHERE key=?", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -68,7 +79,7 @@ int store_product_get(ota_engine *eng, const char *key, ota_product *out, ota_er
 int store_product_list(ota_engine *eng, ota_product_list *out, ota_err *e)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = store_stmt(eng, "SELECT key, name, created_at FROM products ORDER BY key", e);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT " PRODUCT_COLS " FROM products ORDER BY key", e);
     if (!st)
         return -1;
     size_t cap = 0;
@@ -98,15 +109,19 @@ fail:
 }
 
 int store_product_key_hash(ota_engine *eng, const char *product, unsigned char *hash, size_t len,
-                           ota_err *e)
+                           ota_device_auth *mode, bool *closed, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT device_key_hash FROM products WHERE key=?", e);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT device_key_hash, device_auth, enrollment_closed"
+                                       " FROM products WHERE key=?", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, product, -1, SQLITE_STATIC);
     int s = sqlite3_step(st), found = 0;
     if (s == SQLITE_ROW && sqlite3_column_bytes(st, 0) == (int)len) {
         memcpy(hash, sqlite3_column_blob(st, 0), len);
+        if (ota_device_auth_parse((const char *)sqlite3_column_text(st, 1), mode) < 0)
+            *mode = OTA_DEVICE_AUTH_DEVICE_TOKEN;
+        *closed = sqlite3_column_int(st, 2) != 0;
         found = 1;
     } else if (s != SQLITE_ROW && s != SQLITE_DONE) {
         found = store_fail(eng, e, "product lookup");
@@ -214,7 +229,8 @@ static int device_versions(ota_engine *eng, int64_t row, ota_device *d, ota_err 
     return 0;
 }
 
-/* Columns: id, device_id, product, rsrp, battery, last_seen */
+/* Columns: id, device_id, product, rsrp, battery, last_seen, credential, credential_at */
+#define DEVICE_COLS "id, device_id, product, rsrp, battery, last_seen, credential, credential_at"
 static void device_row(sqlite3_stmt *st, ota_device *d)
 {
     memset(d, 0, sizeof *d);
@@ -225,12 +241,14 @@ static void device_row(sqlite3_stmt *st, ota_device *d)
     d->has_battery = sqlite3_column_type(st, 4) != SQLITE_NULL;
     d->battery = sqlite3_column_int(st, 4);
     d->last_seen = sqlite3_column_int64(st, 5);
+    if (ota_credential_parse((const char *)sqlite3_column_text(st, 6), &d->credential) < 0)
+        d->credential = OTA_CRED_NONE;
+    d->credential_at = sqlite3_column_int64(st, 7);
 }
 
 int store_device_get(ota_engine *eng, const char *id, ota_device *out, ota_err *e)
 {
-    sqlite3_stmt *st = store_stmt(eng, "SELECT id, device_id, product, rsrp, battery, last_seen"
-                                       " FROM devices WHERE device_id=?", e);
+    sqlite3_stmt *st = store_stmt(eng, "SELECT " DEVICE_COLS " FROM devices WHERE device_id=?", e);
     if (!st)
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -255,11 +273,11 @@ int store_device_page(ota_engine *eng, const char *product, const char *q, int64
 {
     /* Two texts so each can use its index: (product, device_id) or device_id. */
     sqlite3_stmt *st = product && *product
-        ? store_stmt(eng, "SELECT id, device_id, product, rsrp, battery, last_seen FROM devices"
+        ? store_stmt(eng, "SELECT " DEVICE_COLS " FROM devices"
                           " WHERE product=?1 AND (?2 IS NULL OR instr(device_id, ?2) > 0)"
                           " AND device_id > coalesce((SELECT device_id FROM devices WHERE id=?3), '')"
                           " ORDER BY device_id LIMIT ?4", e)
-        : store_stmt(eng, "SELECT id, device_id, product, rsrp, battery, last_seen FROM devices"
+        : store_stmt(eng, "SELECT " DEVICE_COLS " FROM devices"
                           " WHERE (?2 IS NULL OR instr(device_id, ?2) > 0)"
                           " AND device_id > coalesce((SELECT device_id FROM devices WHERE id=?3), '')"
                           " ORDER BY device_id LIMIT ?4", e);

@@ -154,6 +154,19 @@ static const char *const migrations[] = {
     "CREATE TABLE rate_buckets("
     "  plan INTEGER PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,"
     "  units INTEGER NOT NULL, refilled_at INTEGER NOT NULL);",
+    /* 8: device identity (core/devauth.c): how a product's devices
+     * authenticate ('product_key' for every product stored before, so
+     * nothing existing changes, or 'device_token') and whether its product
+     * key still enrolls devices; each device's own credential: the BLAKE2b
+     * hash of its token (NULL unless active; unique, so a token names one
+     * device), its state ('none', 'active', 'revoked') and when it was
+     * issued or revoked (0: never). */
+    "ALTER TABLE products ADD COLUMN device_auth TEXT NOT NULL DEFAULT 'product_key';"
+    "ALTER TABLE products ADD COLUMN enrollment_closed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE devices ADD COLUMN token_hash BLOB;"
+    "ALTER TABLE devices ADD COLUMN credential TEXT NOT NULL DEFAULT 'none';"
+    "ALTER TABLE devices ADD COLUMN credential_at INTEGER NOT NULL DEFAULT 0;"
+    "CREATE UNIQUE INDEX devices_token ON devices(token_hash);",
 };
 #define NMIGRATIONS (sizeof migrations / sizeof migrations[0])
 

@@ -12,3 +12,6 @@ EXTRA_DIST += tests/cli/otactl_device_show.sh
 # otactl package fill-hashes (SHA-1/MD5 of packages stored before)
 TESTS += tests/cli/otactl_fill_hashes.sh
 EXTRA_DIST += tests/cli/otactl_fill_hashes.sh
+# otactl product auth, device token issue|revoke, device tokens (local and over otad)
+TESTS += tests/cli/otactl_devauth.sh
+EXTRA_DIST += tests/cli/otactl_devauth.sh

@@ -36,8 +36,8 @@ run product list --json
 is "product list --json: the API.md list shape" \
   "$(echo "$OUT" | py 'sorted(d.keys()), [p["key"] for p in d["items"]], d["next_cursor"]')" \
   "(['items', 'next_cursor'], ['BG95-tracker', 'EC600N-meter'], None)"
-is "product list --json: items are {key,name,created_at}" \
-  "$(echo "$OUT" | py 'sorted(d["items"][0].keys())')" "['created_at', 'key', 'name']"
+is "product list --json: items are {key,name,created_at,device_auth,enrollment}" \
+  "$(echo "$OUT" | py 'sorted(d["items"][0].keys())')" "['created_at', 'device_auth', 'enrollment', 'key', 'name']"
 
 run device import EC600N-meter "$OTA_SRCDIR/fixtures/demo/devices.csv"
 is "device import csv exits 0" "$RC" 0
@@ -84,7 +84,7 @@ CUR=$(echo "$OUT" | pyraw 'd["next_cursor"]')
 run --json device list EC600N-meter --limit 2 --cursor "$CUR"
 is "the cursor gives the next page" "$(echo "$OUT" | py 'len(d["items"])')" 2
 is "device JSON shape" "$(echo "$OUT" | py 'sorted(d["items"][0].keys())')" \
-  "['battery', 'id', 'last_seen', 'product', 'rsrp', 'versions']"
+  "['battery', 'credential', 'credential_at', 'id', 'last_seen', 'product', 'rsrp', 'versions']"
 
 # usage errors: exit 2 with a usage line, and no database is created
 rm -f "$DB"

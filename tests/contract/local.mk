@@ -3,6 +3,8 @@
 # on a temp folder, remote.sh against a real otad on a loopback port.
 CONTRACT_CFLAGS = $(TESTS_CFLAGS) $(CURL_CFLAGS)
 check_PROGRAMS += tests/contract/test_contract tests/contract/test_async tests/contract/test_profile
+tests_contract_test_contract_SOURCES = tests/contract/contract.h tests/contract/test_contract.c \
+	tests/contract/test_contract_devauth.c
 tests_contract_test_contract_CFLAGS = $(CONTRACT_CFLAGS)
 tests_contract_test_contract_LDADD = $(CLIENT_LIBS)
 tests_contract_test_async_CFLAGS = $(CONTRACT_CFLAGS)

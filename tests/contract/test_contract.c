@@ -1,14 +1,15 @@
 /* The backend contract, written once and run against both backends:
  *
  *   test_contract --local
- *   test_contract --remote URL TOKEN BLOBDIR [VIEWER_TOKEN]  (otad, admin token)
+ *   test_contract --remote URL TOKEN BLOBDIR [VIEWER_TOKEN [OPERATOR_TOKEN]]  (otad, admin token)
  *
  * Every case talks only to ota_backend *.  A difference between the two
  * runs is a bug in one backend.  BLOBDIR is the server's blob folder, used
  * to corrupt a stored file and check that a download notices.  run.sh
- * starts otad and runs this both ways. */
-#include "backend.h"
-#include "../tap.h"
+ * starts otad and runs this both ways.  The device identity cases are in
+ * test_contract_devauth.c (contract.h: what the files share). */
+#define TAP_MAIN
+#include "contract.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -22,21 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct ctx {
-    bool remote;
-    ota_backend *b;     /* operator (admin) */
-    ota_backend *dev;   /* device side: remote with the product's device key */
-    const char *url, *token;
-    const char *viewer;  /* a viewer token (remote), or NULL */
-    char blobdir[PATH_MAX];
-    char tmp[PATH_MAX];
-    char devkey[65];
-    int64_t now;
-} ctx;
+ota_err E;
 
-static ota_err E;
-
-static void write_file(const char *path, const char *data, size_t len)
+void write_file(const char *path, const char *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
     if (!f || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
@@ -45,7 +34,7 @@ static void write_file(const char *path, const char *data, size_t len)
     }
 }
 
-static char *tpath(ctx *c, const char *name)
+char *tpath(ctx *c, const char *name)
 {
     static char buf[4][PATH_MAX + 64];
     static int k;
@@ -1196,8 +1185,9 @@ int main(int argc, char **argv)
         if (c.b)
             snprintf(c.blobdir, sizeof c.blobdir, "%s",
                      ota_engine_blob_dir(ota_backend_local_engine(c.b)));
-    } else if ((argc == 5 || argc == 6) && !strcmp(argv[1], "--remote")) {
-        c.viewer = argc == 6 ? argv[5] : NULL;
+    } else if (argc >= 5 && argc <= 7 && !strcmp(argv[1], "--remote")) {
+        c.viewer = argc >= 6 ? argv[5] : NULL;
+        c.operator_token = argc >= 7 ? argv[6] : NULL;
         c.remote = true;
         c.url = argv[2];
         c.token = argv[3];
@@ -1205,7 +1195,8 @@ int main(int argc, char **argv)
         ota_remote_opts o = {.url = c.url, .token = c.token};
         c.b = ota_backend_remote_open(&o, &E);
     } else {
-        fprintf(stderr, "usage: %s --local | --remote URL TOKEN BLOBDIR [VIEWER_TOKEN]\n", argv[0]);
+        fprintf(stderr, "usage: %s --local | --remote URL TOKEN BLOBDIR [VIEWER_TOKEN [OPERATOR_TOKEN]]\n",
+                argv[0]);
         return 2;
     }
     if (!c.b) {
@@ -1225,6 +1216,7 @@ int main(int argc, char **argv)
     t_corrupt(&c);
     t_sign_audit(&c, pkg);
     t_whoami_refused(&c, plan);
+    t_devauth(&c);
     if (c.remote) {
         t_stuck_request(&c, plan);
         t_auth(&c);

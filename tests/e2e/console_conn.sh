@@ -48,8 +48,7 @@ RC plan create "$TMP/plan.json" >/dev/null
 RC plan activate 1 >/dev/null
 
 S=conn
-start $S "$CONSOLE" --remote "$OTAD_URL" --token "$OTAD_TOKEN" --timeout 20
-at80x24 $S
+start80 $S "$CONSOLE" --remote "$OTAD_URL" --token "$OTAD_TOKEN" --timeout 20
 check "the packages are listed" $S "^ 1 +mcu +full +9\.0"
 check "the status bar says connected" $S "\(admin\) \| connected"
 

@@ -14,19 +14,7 @@ if ! otad_start; then
 fi
 RC() { "$OTACTL" --remote "$OTAD_URL" --token "$OTAD_TOKEN" "$@"; }
 
-DKEY=$(RC --json product add meter "Smart meter" | python3 -c 'import json,sys; print(json.load(sys.stdin)["device_key"])')
-printf 'id,module,rsrp,battery\nd-1,1.0.0,-90,80\nd-2,1.0.0,-100,60\n' > "$TMP/fleet.csv"
-RC device import meter "$TMP/fleet.csv" >/dev/null
-printf 'module image\n' > "$TMP/module.bin"
-RC package add --component module --kind full --target 2.0 "$TMP/module.bin" >/dev/null
-cat > "$TMP/plan.json" <<JSON
-{"name":"Detail plan","product":"meter","mode":"silent",
- "strategy":{"retries":0,"min_rsrp":-140,"min_battery":0},
- "window":{"start":"2020-01-01T00:00:00Z","end":"2035-01-01T00:00:00Z"},
- "components":[{"component":"module","package_id":1}]}
-JSON
-RC plan create "$TMP/plan.json" >/dev/null
-RC plan activate 1 >/dev/null
+ok "a plan for meter's devices on otad" remote_plan "Detail plan" "$(printf 'id,module,rsrp,battery\nd-1,1.0.0,-90,80\nd-2,1.0.0,-100,60\n')"
 # d-1's agent reports (a check-in: it gets its job) with two attributes
 code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: GatewayToken $DKEY" \
   -H 'Content-Type: application/json' \

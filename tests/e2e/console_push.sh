@@ -33,8 +33,7 @@ done
 unset OTA_TOKEN OTA_TOKEN_FILE OTA_PROFILE
 
 S=push
-start $S "$CONSOLE" --db "$DB"
-at80x24 $S
+start80 $S "$CONSOLE" --db "$DB"
 keys $S 2
 check "the local plans are listed" $S "^ 1 +Drafted offli"
 keys $S G P

@@ -38,8 +38,7 @@ RC plan activate 2 >/dev/null
 
 # ----------------------------------------------------------------- viewer
 S=viewer
-start $S "$CONSOLE" --remote "$OTAD_URL" --token "$VIC"
-at80x24 $S
+start80 $S "$CONSOLE" --remote "$OTAD_URL" --token "$VIC"
 check "the status bar shows the viewer's role" $S "\(viewer\) \| connected"
 check "packages listed" $S "^ 1 +mcu +full +9\.0"
 check "the packages' hints offer what a viewer may do" $S "^Enter details · / filter · s sort · \? help · q quit"
@@ -94,8 +93,7 @@ wait_until "! $T has-session -t $S" 50
 
 # ------------------------------ operator: a terminate with a wrong name
 S=operator
-start $S "$CONSOLE" --remote "$OTAD_URL" --token "$OLGA"
-at80x24 $S
+start80 $S "$CONSOLE" --remote "$OTAD_URL" --token "$OLGA"
 check "the status bar shows the operator's role" $S "\(operator\) \| connected"
 keys $S 2
 check "plans listed" $S "^ 2 +Running +meter"

@@ -68,11 +68,46 @@ start_pid() {
   $T new-session -d -s "$s" -x 100 -y 30 \
     "echo \$\$ > $pf; exec env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $* 2>>$TMP/stderr.log"
 }
-# at80x24 SESSION: SESSION's console on an 80x24 terminal, resized once it
-# has drawn its first frame (a SIGWINCH before it set up the terminal would
-# be lost) and back when its status bar is on the new last row.
-at80x24() {
-  wait_until "screen $1 | grep -q '[^ ]'" 100
-  $T resize-window -t "$1" -x 80 -y 24
-  wait_until "[ \"\$(screen $1 | wc -l)\" -eq 24 ] && screen $1 | tail -1 | grep -q '[^ ]'" 100
+# remote_plan NAME FLEET_CSV: on the otad of lib-otad.sh, product meter
+# (its device key in $DKEY), the fleet, a module package and plan 1 NAME,
+# silent, for every device, activated.
+remote_plan() {
+  DKEY=$("$OTACTL" --remote "$OTAD_URL" --token "$OTAD_TOKEN" --json product add meter "Smart meter" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["device_key"])')
+  printf '%s\n' "$2" > "$TMP/fleet.csv"
+  printf 'module image\n' > "$TMP/module.bin"
+  cat > "$TMP/plan.json" <<JSON
+{"name":"$1","product":"meter","mode":"silent",
+ "strategy":{"retries":0,"min_rsrp":-140,"min_battery":0},
+ "window":{"start":"2020-01-01T00:00:00Z","end":"2035-01-01T00:00:00Z"},
+ "components":[{"component":"module","package_id":1}]}
+JSON
+  for args in "device import meter $TMP/fleet.csv" \
+      "package add --component module --kind full --target 2.0 $TMP/module.bin" \
+      "plan create $TMP/plan.json" "plan activate 1"; do
+    # shellcheck disable=SC2086 # args is a word list
+    "$OTACTL" --remote "$OTAD_URL" --token "$OTAD_TOKEN" $args >/dev/null || return 1
+  done
+}
+# start80 SESSION [env assignments] program args...: like start, in an 80x24
+# window (the size the console is made for); later env assignments win, so
+# "LANG=C LC_ALL=C TERM=linux" gives a plain-ASCII Linux console.
+start80() {
+  s=$1; shift
+  $T new-session -d -s "$s" -x 80 -y 24 \
+    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $* 2>>$TMP/stderr.log"
+}
+# saved_plan NAME [COMPONENTS-JSON] [MORE-JSON]: a saved plan of product
+# meter made with otactl on $DB (silent, retries 1, no thresholds, a window
+# 2020-2030); components default to package 1 as "module"; MORE-JSON adds
+# members ("blacklist":[...],).
+saved_plan() {
+  comps=${2:-}; [ -n "$comps" ] || comps='[{"component":"module","package_id":1}]'
+  cat > "$TMP/saved_plan.json" <<JSON
+{"name":"$1","product":"meter","mode":"silent",${3:-}
+ "strategy":{"retries":1,"min_rsrp":-140,"min_battery":0},
+ "window":{"start":"2020-01-01T00:00:00Z","end":"2030-01-01T00:00:00Z"},
+ "components":$comps}
+JSON
+  CTL plan create "$TMP/saved_plan.json" >/dev/null
 }

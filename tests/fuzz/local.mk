@@ -9,6 +9,7 @@ EXTRA_DIST += tests/fuzz/build.sh \
 	tests/fuzz/fuzz.h \
 	tests/fuzz/fuzz_checkin.c \
 	tests/fuzz/fuzz_codec.c \
+	tests/fuzz/fuzz_credential.c \
 	tests/fuzz/fuzz_device_import.c \
 	tests/fuzz/fuzz_multipart.c \
 	tests/fuzz/fuzz_otad_config.c \

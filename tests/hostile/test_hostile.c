@@ -15,6 +15,7 @@ static hx_otad srv;
 static char dir[512], db[700], blobs[700];
 static char t_admin[256], t_oper[256], t_view[256], t_gone[256];
 static char dkey[128], okey[128];
+static char dtok[64], dtok2[64], dtokcut[64];  /* dev-1's and dev-2's device tokens; dev-1's cut short */
 static long pkg_id, splan_id, aplan_id, job_id;
 
 /* ------------------------------------------------------------- the table */
@@ -299,6 +300,40 @@ static const hcase cases[] = {
     {"report with another product's key", API, "POST", "/api/v1/device/jobs/$JOB/report", "X-Device-Key: $OKEY\r\n" CT_JSON, "{\"state\":\"downloading\"}", 0, 401, "unauthorized"},
     {"report an unknown job", API, "POST", "/api/v1/device/jobs/999999/report", DEV, "{\"state\":\"downloading\"}", 0, 404, "not_found"},
     {"report job id not a number", API, "POST", "/api/v1/device/jobs/abc/report", DEV, "{\"state\":\"downloading\"}", 0, 404, "not_found"},
+    /* --- device credentials: forged, truncated, overlong, non-ASCII, another device's */
+#define CI1 "{\"device\":\"dev-1\",\"product\":\"hx-meter\",\"versions\":{}}"
+#define TOK43 "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define LONG300 "otd_" TOK43 TOK43 TOK43 TOK43 TOK43 TOK43 TOK43
+    {"check-in with a forged device token", API, "POST", "/api/v1/device/checkin", "X-Device-Token: otd_" TOK43 "\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with a truncated device token", API, "POST", "/api/v1/device/checkin", "X-Device-Token: $DTOKCUT\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with the token and one more character", API, "POST", "/api/v1/device/checkin", "X-Device-Token: $DTOKx\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with an overlong device token", API, "POST", "/api/v1/device/checkin", "X-Device-Token: " LONG300 "\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with a non-ASCII device token", API, "POST", "/api/v1/device/checkin", "X-Device-Token: otd_\xc3\xa9\xc3\xa9AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with a device token holding a space", API, "POST", "/api/v1/device/checkin", "X-Device-Token: otd_AAAA AAAA\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with another device's token", API, "POST", "/api/v1/device/checkin", "X-Device-Token: $DTOK2\r\n" CT_JSON, CI1, 0, 403, "forbidden"},
+    {"check-in with a forged token beside the right key", API, "POST", "/api/v1/device/checkin", "X-Device-Key: $DKEY\r\nX-Device-Token: otd_" TOK43 "\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with the product key as a device token", API, "POST", "/api/v1/device/checkin", "X-Device-Token: $DKEY\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with a truncated device key", API, "POST", "/api/v1/device/checkin", "X-Device-Key: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with an overlong device key", API, "POST", "/api/v1/device/checkin", "X-Device-Key: $DKEY" TOK43 TOK43 TOK43 TOK43 TOK43 TOK43 "\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"check-in with a non-ASCII device key", API, "POST", "/api/v1/device/checkin", "X-Device-Key: \xe6\x99\xba\xe8\x83\xbd\r\n" CT_JSON, CI1, 0, 401, "unauthorized"},
+    {"report with another device's token", API, "POST", "/api/v1/device/jobs/$JOB/report", "X-Device-Token: $DTOK2\r\n" CT_JSON, "{\"state\":\"downloading\"}", 0, 403, "forbidden"},
+    {"report with a forged device token", API, "POST", "/api/v1/device/jobs/$JOB/report", "X-Device-Token: otd_" TOK43 "\r\n" CT_JSON, "{\"state\":\"downloading\"}", 0, 401, "unauthorized"},
+    {"enroll with a forged key", API, "POST", "/api/v1/device/enroll", "X-Device-Key: 00ff\r\n" CT_JSON, "{\"product\":\"hx-meter\",\"device\":\"dev-9\"}", 0, 401, "unauthorized"},
+    {"enroll with a non-ASCII key", API, "POST", "/api/v1/device/enroll", "X-Device-Key: \xff\xfe\r\n" CT_JSON, "{\"product\":\"hx-meter\",\"device\":\"dev-9\"}", 0, 401, "unauthorized"},
+    {"download with a forged device token", API, "GET", "/api/v1/packages/$PKG/files/fw.bin", "X-Device-Token: otd_" TOK43 "\r\n", NULL, 0, 401, "unauthorized"},
+    {"download with an overlong device token", API, "GET", "/api/v1/packages/$PKG/files/fw.bin", "X-Device-Token: " LONG300 "\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with a forged TargetToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: TargetToken otd_" TOK43 "\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with a truncated TargetToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: TargetToken $DTOKCUT\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with an overlong TargetToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: TargetToken " LONG300 "\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with a non-ASCII TargetToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: TargetToken otd_\xe2\x82\xac" TOK43 "\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with an empty TargetToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: TargetToken \r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with another device's TargetToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: TargetToken $DTOK2\r\n", NULL, 0, 403, "forbidden"},
+    {"DDI poll with a token of another tenant's device", API, "GET", "/hx-other/controller/v1/dev-1", "Authorization: TargetToken $DTOK\r\n", NULL, 0, 403, "forbidden"},
+    {"DDI poll with a forged GatewayToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: GatewayToken 00ff\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with a non-ASCII GatewayToken", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: GatewayToken \xc3\xa9\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI poll with an unknown scheme", API, "GET", "/hx-meter/controller/v1/dev-1", "Authorization: DeviceToken $DTOK\r\n", NULL, 0, 401, "unauthorized"},
+    {"DDI feedback with another device's TargetToken", API, "POST", "/hx-meter/controller/v1/dev-1/deploymentBase/$JOB/feedback", "Authorization: TargetToken $DTOK2\r\n" CT_JSON, "{\"status\":{\"execution\":\"closed\",\"result\":{\"finished\":\"success\"}}}", 0, 403, "forbidden"},
+    {"DDI artifact with a forged TargetToken", API, "GET", "/hx-meter/controller/v1/dev-1/softwaremodules/$PKG/artifacts/fw.bin", "Authorization: TargetToken otd_" TOK43 "\r\n", NULL, 0, 401, "unauthorized"},
     {"confirm with an unknown field", API, "POST", "/api/v1/device/jobs/$JOB/confirm", DEV, "{\"really\":true}", 0, 400, "bad_request"},
     /* --- products and device imports */
     {"product key with a slash", API, "POST", "/api/v1/products", A_ADMIN CT_JSON, "{\"key\":\"a/b\",\"name\":\"x\"}", 0, 422, "validation_failed"},
@@ -376,6 +411,7 @@ static char *subst(const char *in, size_t inlen, size_t *outlen)
     snprintf(ap, sizeof ap, "%ld", aplan_id);
     snprintf(job, sizeof job, "%ld", job_id);
     const struct { const char *k, *v; } map[] = {
+        {"$DTOK2", dtok2}, {"$DTOKCUT", dtokcut}, {"$DTOK", dtok},  /* longest first */
         {"$ADMIN", t_admin}, {"$OPER", t_oper}, {"$VIEW", t_view}, {"$GONE", t_gone}, {"$DKEY", dkey},
         {"$OKEY", okey}, {"$PKG", pkg}, {"$SPLAN", sp}, {"$APLAN", ap}, {"$JOB", job},
     };
@@ -641,7 +677,10 @@ static int setup(void)
     FILE *f = fopen(srv.conf, "w");
     if (!f)
         return -1;
-    fprintf(f, "listen = 127.0.0.1:0\ndb = %s\nblobs = %s\nconn_timeout = 2\nlog_level = info\n", db, blobs);
+    /* Hundreds of refused credentials come from one address here: throttling
+     * (tests/http/test_throttle.sh) is off so each case gets its own answer. */
+    fprintf(f, "listen = 127.0.0.1:0\ndb = %s\nblobs = %s\nconn_timeout = 2\nlog_level = info\n"
+               "auth_fail_limit = 0\n", db, blobs);
     fclose(f);
     if (hx_token(srv.bin, srv.conf, "admin", "h-admin", t_admin, sizeof t_admin) ||
         hx_token(srv.bin, srv.conf, "operator", "h-oper", t_oper, sizeof t_oper) ||
@@ -703,6 +742,17 @@ static int setup(void)
     if (!(j = api("POST", path, A_OPER, NULL, 0, 200)))
         return -1;
     json_decref(j);
+    const char *who[2] = {"dev-1", "dev-2"};
+    char *toks[2] = {dtok, dtok2};
+    for (int i = 0; i < 2; i++) {
+        char tp[96];
+        snprintf(tp, sizeof tp, "/api/v1/products/hx-meter/devices/%s/token", who[i]);
+        if (!(j = api("POST", tp, A_ADMIN, NULL, 0, 201)))
+            return -1;
+        snprintf(toks[i], sizeof dtok, "%s", json_string_value(json_object_get(j, "token")) ?: "");
+        json_decref(j);
+    }
+    snprintf(dtokcut, sizeof dtokcut, "%.*s", (int)strlen(dtok) - 1, dtok);
     const char *ci = "{\"device\":\"dev-1\",\"product\":\"hx-meter\",\"versions\":{\"module\":\"1.0.0\"}}";
     if (!(j = api("POST", "/api/v1/device/checkin", DEV, ci, strlen(ci), 200)))
         return -1;

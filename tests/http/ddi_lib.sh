@@ -1,5 +1,6 @@
-# Shared by the hawkBit DDI tests (test_ddi.sh, test_ddi_waves.sh): Debian's
-# stock swupdate (suricatta mode) against a real otad on loopback.  Helpers
+# Shared by the hawkBit DDI tests (test_ddi.sh, test_ddi_waves.sh,
+# test_ddi_tokens.sh): Debian's stock swupdate (suricatta mode) against a
+# real otad on loopback.  Helpers
 # for the management API and the DDI as a device, a real swupdate started
 # and stopped in its own process group, a signed .swu built from scratch,
 # otad started with a short DDI poll, and the product with the image as a
@@ -66,18 +67,22 @@ device_version() {  # device_version DEVICE COMPONENT
 
 # swupdate as device NAME with battery BATTERY, extra suricatta args ARGS,
 # reporting version.os VERSION unless it is "" (swupdate sends its identify
-# list as configData once per start).  Its own process group (setsid) so
-# the trap stops it and its children.
+# list as configData once per start).  Its config holds the gateway token
+# SWU_GATEWAY (default: the product key $DKEY; set it empty for a device
+# that speaks only with its own token, "-k TOKEN" in ARGS).  Its own
+# process group (setsid) so the trap stops it and its children.
 SW_PIDS=""
 swu_start() {  # swu_start NAME BATTERY "ARGS" [VERSION]
   _dir="$TMP/sw-$1"; mkdir -p "$_dir"
   _ver=""
   [ -n "${4-1.0.0}" ] && _ver="{ name = \"version.os\"; value = \"${4-1.0.0}\"; },"
+  _gw=${SWU_GATEWAY-$DKEY}
+  [ -n "$_gw" ] && _gw="gatewaytoken = \"$_gw\";"
   cat >"$_dir/swupdate.cfg" <<EOF
 globals: { verbose = true; loglevel = 6; };
 suricatta: {
   tenant = "$PRODUCT"; id = "$1"; url = "$URL";
-  polldelay = 1; retrywait = 1; gatewaytoken = "$DKEY";
+  polldelay = 1; retrywait = 1; $_gw
 };
 identify: (
   { name = "battery"; value = "$2"; },

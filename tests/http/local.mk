@@ -7,6 +7,9 @@ EXTRA_DIST += $(HTTP_TESTS) tests/http/otad_lib.sh
 # hawkBit DDI with the real swupdate (tests/http/test_ddi.sh)
 TESTS += tests/http/test_ddi.sh
 EXTRA_DIST += tests/http/test_ddi.sh tests/http/ddi_lib.sh
+# device tokens through DDI: swupdate -k <its token> installs; another device's token, the gateway key alone refused
+TESTS += tests/http/test_ddi_tokens.sh
+EXTRA_DIST += tests/http/test_ddi_tokens.sh
 # staged rollouts through DDI: a device outside the open wave, then advanced
 TESTS += tests/http/test_ddi_waves.sh
 EXTRA_DIST += tests/http/test_ddi_waves.sh
@@ -32,3 +35,10 @@ EXTRA_DIST += tests/http/test_rollout.sh
 # for a refusal a client decided itself
 TESTS += tests/http/test_refusals.sh
 EXTRA_DIST += tests/http/test_refusals.sh
+# Failed authentications throttled per address (429, Retry-After, /metrics,
+# the log); a taken port, --reuse-port, /healthz's instance and store
+TESTS += tests/http/test_throttle.sh
+EXTRA_DIST += tests/http/test_throttle.sh
+# Device identity: per-device tokens, rotation, revocation, enrollment, bulk issue, device_token mode
+TESTS += tests/http/test_device_tokens.sh
+EXTRA_DIST += tests/http/test_device_tokens.sh

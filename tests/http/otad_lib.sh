@@ -84,3 +84,15 @@ window_json() {
   s=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ); e=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
   printf '{"start":"%s","end":"%s"}' "$s" "$e"
 }
+
+# otad's clock, moved by hand: fake_clock [SECONDS] makes a clock file
+# (default: now) and exports OTA_FAKE_NOW naming it, so every otad started
+# afterwards reads its engine's time from it; clock_set SECONDS and
+# clock_advance SECONDS rewrite it (whole, by rename).  $NOW is its time.
+fake_clock() {
+  CLOCK_FILE="$TMP/clock"
+  clock_set "${1:-$(date +%s)}"
+  export OTA_FAKE_NOW="$CLOCK_FILE"
+}
+clock_set() { NOW=$1; printf '%s\n' "$NOW" >"$CLOCK_FILE.new" && mv "$CLOCK_FILE.new" "$CLOCK_FILE"; }
+clock_advance() { clock_set $((NOW + $1)); }

@@ -1,13 +1,18 @@
 #!/bin/bash
 # The role matrix: for every management route, no token -> 401, a role
 # below the route's -> 403, the route's role and above -> let through (any
-# answer but 401/403).  Device routes want a device key, not a token.
+# answer but 401/403); a product's device authentication, issuing and
+# revoking device tokens (one or in bulk) are admin's.  Device routes want
+# a device credential, not a management token.
 . "$OTA_SRCDIR/tests/http/otad_lib.sh"
 
 ADM=$(token admin adm)
 OPS=$(token operator ops)
 VIEW=$(token viewer view)
-otad_start
+# every route is asked without a token: far more 401s than the default
+# throttle lets through in a minute (tests/http/test_throttle.sh tests it)
+printf 'auth_fail_limit = 100000\n' >"$TMP/roles.conf"
+otad_start --config "$TMP/roles.conf"
 
 # method path minimum-role body-kind(none|json|multipart)
 ROUTES='
@@ -16,6 +21,10 @@ POST /products admin json
 GET /products/p1 viewer none
 GET /products/p1/devices viewer none
 POST /products/p1/devices admin json
+PATCH /products/p1 admin json
+POST /products/p1/devices/d1/token admin none
+DELETE /products/p1/devices/d1/token admin none
+POST /products/p1/tokens admin json
 GET /tokens admin none
 POST /tokens admin json
 DELETE /tokens/nobody admin none
@@ -75,10 +84,17 @@ done <<EOF
 $ROUTES
 EOF
 
-# Device routes: a token is not a device key.
-for p in /device/checkin /device/jobs/1/confirm /device/jobs/1/report; do
+# Device routes: a management token is not a device credential.
+for p in /device/checkin /device/jobs/1/confirm /device/jobs/1/report /device/enroll; do
   call POST "$p" -H "Authorization: Bearer $ADM" -H 'Content-Type: application/json' --data '{}'
-  is "POST $p with a token but no device key -> 401" "$CODE/$(jq_ .error.code)" "401/unauthorized"
+  is "POST $p with a token but no device credential -> 401" "$CODE/$(jq_ .error.code)" "401/unauthorized"
+  case $p in
+    */enroll) b='{"device":"d1","product":"p1"}' ;;
+    */checkin) b='{"device":"d1","product":"p1","versions":{}}' ;;
+    *) b='{}' ;;
+  esac
+  call POST "$p" -H "X-Device-Token: $ADM" -H 'Content-Type: application/json' --data "$b"
+  is "POST $p with a management token as a device token -> 401" "$CODE/$(jq_ .error.code)" "401/unauthorized"
 done
 # Public routes need nothing.
 call GET //healthz

@@ -78,6 +78,21 @@ for bc in 1 0; do
   mkdir -p "$TMP/files"; : >"$TMP/files/plan-a.json"
   out=$(cd "$TMP/files" && comp "otactl plan create pl")
   is "$w: plan create <TAB>: file names" "$(words "$out")" "plan-a.json "
+  out=$(comp "otactl device ")
+  ok "$w: otactl device <TAB> offers token (the first word of two-word verbs)" has "$out" token
+  ok "$w:   and tokens" has "$out" tokens
+  ok "$w:   once, not \"token issue\"" sh -c "! printf '%s\n' \"\$1\" | grep -q 'token issue'" sh "$out"
+  out=$(comp "otactl device token ")
+  is "$w: otactl device token <TAB>: its second words" "$(words "$out")" "issue revoke "
+  out=$(comp "otactl --db $DB device token issue ")
+  is "$w: device token issue <TAB>: the product keys" "$(words "$out")" \
+    "$("$OTACTL" --db "$DB" product list --json | jq -r '.items[].key' | sort | tr '\n' ' ')"
+  out=$(comp "otactl product auth P --device-auth ")
+  is "$w: --device-auth <TAB>: the modes" "$(words "$out")" "device_token product_key "
+  out=$(comp "otactl product auth P --enrollment ")
+  is "$w: --enrollment <TAB>" "$(words "$out")" "closed open "
+  out=$(comp "otactl device tokens P f.csv --")
+  is "$w: device tokens --<TAB>: its options" "$(words "$out")" "--force --json --out --rotate "
   out=$(comp "otad --")
   for o in --listen --db --config --tls-cert --threads --version --help; do
     ok "$w: otad --<TAB> offers $o" has "$out" "$o"

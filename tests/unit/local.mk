@@ -2,7 +2,7 @@
 # tests/unit/tui/ (its own fragment): the console's pure parts.
 UNIT_TESTS = tests/unit/test_store tests/unit/test_validate tests/unit/test_products \
 	tests/unit/test_plans tests/unit/test_blob tests/unit/test_packages \
-	tests/unit/test_sign tests/unit/test_audit tests/unit/test_devfile
+	tests/unit/test_sign tests/unit/test_audit tests/unit/test_devfile tests/unit/test_devauth
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # Shared by the programs: the engine in a temporary folder, raw SQL on its file.
@@ -25,6 +25,8 @@ tests_unit_test_audit_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_audit_LDADD = $(CORE_LIBS)
 tests_unit_test_devfile_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_devfile_LDADD = $(CORE_LIBS)
+tests_unit_test_devauth_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_devauth_LDADD = $(CORE_LIBS)
 include tests/unit/rollout.mk
 # The lifecycle rules (core/lifecycle.c) and the JSON codec (core/codec.c).
 RULES_TESTS = tests/unit/test_lifecycle tests/unit/test_codec tests/unit/test_codec_staged
@@ -38,6 +40,7 @@ tests_unit_test_codec_staged_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_codec_staged_LDADD = $(CORE_LIBS)
 EXTRA_DIST += tests/unit/codec_fixture.h
 include tests/unit/tui/local.mk
+include tests/unit/server/local.mk
 # Time zones from tzdata (core/tz.c, core/tz_cache.c) and maintenance
 # windows (core/window.c); tz_fixture.h their shared helpers.
 TZ_TESTS = tests/unit/test_tz tests/unit/test_tz_files

@@ -271,9 +271,10 @@ static void test_device_product(void)
     strcpy(d.versions[1].component, "mcu");
     strcpy(d.versions[1].version, "2.1");
     char *s = dump(ota_json_device(&d));
-    is_str(s, "{\"battery\":null,\"id\":\"dev-000001\",\"last_seen\":null,\"product\":\"EC600N-meter\","
+    is_str(s, "{\"battery\":null,\"credential\":\"none\",\"credential_at\":null,\"id\":\"dev-000001\","
+              "\"last_seen\":null,\"product\":\"EC600N-meter\","
               "\"rsrp\":-95,\"versions\":{\"mcu\":\"2.1\",\"module\":\"1.0.0\"}}",
-           "device shape");
+           "device shape (with its credential)");
     ota_device d2;
     ota_err e = {0};
     json_t *j = parse(s);
@@ -290,7 +291,9 @@ static void test_device_product(void)
 
     ota_product p = {.key = "EC600N-meter", .name = "Smart water meter (EC600N)"}, p2;
     j = ota_json_product(&p);
-    ok(json_object_size(j) == 2, "product without created_at has key and name only");
+    ok(json_object_size(j) == 4 && !strcmp(json_string_value(json_object_get(j, "device_auth")), "product_key") &&
+           !strcmp(json_string_value(json_object_get(j, "enrollment")), "open"),
+       "product without created_at has key, name, device_auth and enrollment only");
     ok_call(ota_product_from_json(j, &p2, &e), &e, "product decodes");
     ok(!strcmp(p2.name, p.name) && !strcmp(p2.key, p.key), "product round trip");
     json_decref(j);
@@ -322,8 +325,9 @@ static void test_backend_shapes(void)
     char key[65] = "x";
     ota_err e = {0};
     char *s = dump(ota_json_product_added(&p, "ab12"));
-    is_str(s, "{\"created_at\":\"2027-01-01T00:00:00Z\",\"device_key\":\"ab12\",\"key\":\"EC600N-meter\","
-              "\"name\":\"Meter\"}", "product added: the product and its device key");
+    is_str(s, "{\"created_at\":\"2027-01-01T00:00:00Z\",\"device_auth\":\"product_key\",\"device_key\":\"ab12\","
+              "\"enrollment\":\"open\",\"key\":\"EC600N-meter\",\"name\":\"Meter\"}",
+           "product added: the product and its device key");
     json_t *j = parse(s);
     ok_call(ota_product_added_from_json(j, &p2, key, &e), &e, "product added decodes");
     ok(!strcmp(key, "ab12") && !strcmp(p2.key, p.key) && p2.created_at == p.created_at, "product added round trip");
@@ -336,7 +340,8 @@ static void test_backend_shapes(void)
     strcpy(d.versions[0].component, "module");
     strcpy(d.versions[0].version, "1.0.0");
     s = dump(ota_json_device_detail(&d, json_pack("{s:s}", "board", "rev-b")));
-    is_str(s, "{\"attributes\":{\"board\":\"rev-b\"},\"battery\":80,\"id\":\"dev-1\",\"last_seen\":null,"
+    is_str(s, "{\"attributes\":{\"board\":\"rev-b\"},\"battery\":80,\"credential\":\"none\",\"credential_at\":null,"
+              "\"id\":\"dev-1\",\"last_seen\":null,"
               "\"product\":\"EC600N-meter\",\"rsrp\":null,\"versions\":{\"module\":\"1.0.0\"}}",
            "device detail: the device with its attributes");
     j = parse(s);

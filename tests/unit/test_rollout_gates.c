@@ -247,11 +247,15 @@ static void test_migration_zone(void)
     ota_device_attrs_merge(f.eng, "old", cfg, &f.e);
     json_decref(cfg);
     fx_close(&f);
-    /* the store as it was at version 6 */
+    /* the store as it was at version 6 (migration 8's columns go too) */
     is_int(db_sql(f.db, "ALTER TABLE devices DROP COLUMN timezone; DROP TABLE rate_buckets;"
+                        " DROP INDEX devices_token; ALTER TABLE devices DROP COLUMN token_hash;"
+                        " ALTER TABLE devices DROP COLUMN credential; ALTER TABLE devices DROP COLUMN credential_at;"
+                        " ALTER TABLE products DROP COLUMN device_auth;"
+                        " ALTER TABLE products DROP COLUMN enrollment_closed;"
                         " PRAGMA user_version=6"), 0, "the database set back to version 6");
     f.eng = fixture_engine(f.dir, &f.clock, "test");
-    is_int(ota_engine_schema_version(f.eng), 7, "reopened: migrated to 7");
+    ok(ota_engine_schema_version(f.eng) >= 7, "reopened: migrated past 7");
     gate_spec g = {.tz = "Europe/Berlin", .device_timezone = true, .w = {{OTA_DAYS_ALL, 60, 300}}, .nw = 1,
                    .rate = -1};
     gate_plan(&f, &g);
