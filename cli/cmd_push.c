@@ -1,18 +1,44 @@
 /* cmd_push.c: offline drafting for otactl: push a local plan to a server,
  * pull one back, and carry plans and packages as files (client/push.h does
- * the work; this file parses, opens the backends and prints). */
+ * the work; this file parses, opens the backends and prints).  With no
+ * token for the server, push and pull ask for one on the terminal. */
 #include "cmd_push.h"
 #include "push.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 /* The two ends of a push or pull: the local engine (--db) and the server. */
 typedef struct ends {
     ota_backend *local, *remote;
     char url[400];
 } ends;
+
+/* No token for the server anywhere (arguments, environment, profile): ask
+ * on the terminal without echo, or refuse before contacting it. */
+static int token_ask(const char *url, char *out, size_t len, ota_err *e)
+{
+    struct termios was, quiet;
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &was) < 0)
+        return ota_fail(e, OTA_E_UNAUTHORIZED, "token",
+                        "the server %s needs a token: give --token, --token-file, $OTA_TOKEN "
+                        "or a profile with url = %s", url, url);
+    fprintf(stderr, "Token for %s (not shown): ", url);
+    quiet = was;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    bool got = fgets(out, (int)len, stdin) != NULL;
+    tcsetattr(STDIN_FILENO, TCSANOW, &was);
+    fputc('\n', stderr);
+    if (got)
+        out[strcspn(out, "\r\n")] = 0;
+    if (!got || !out[0])
+        return ota_fail(e, OTA_E_UNAUTHORIZED, "token", "no token given for %s", url);
+    return 0;
+}
 
 static int ends_open(cli *c, ends *x)
 {
@@ -24,6 +50,10 @@ static int ends_open(cli *c, ends *x)
     if (!conf.url[0])
         return cli_usage(c, "which server? give --remote URL (or --profile NAME)");
     snprintf(x->url, sizeof x->url, "%s", conf.url);
+    if (!conf.token[0] && token_ask(conf.url, conf.token, sizeof conf.token, &e) < 0) {
+        ota_remote_conf_clear(&conf);
+        return cli_fail(&e);
+    }
     x->remote = ota_remote_conf_open(&conf, &e);
     ota_remote_conf_clear(&conf);
     if (!x->remote)

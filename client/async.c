@@ -1,10 +1,22 @@
-/* async.c: one worker thread runs backend calls for the console; finished
- * results wait in a list and a self-pipe tells the event loop (see async.h).
+/* async.c: a few worker threads run backend calls for the console;
+ * finished results wait in a list and a self-pipe tells the event loop
+ * (see async.h).
  *
  * The pipe carries no data, only readiness: a byte is written when the done
  * list goes from empty to non-empty and the pipe is drained when the loop
  * takes the last result, both under the mutex, so "fd readable" and "a
- * result waits" never disagree. */
+ * result waits" never disagree.
+ *
+ * Lanes: a request submitted in a lane starts only when no earlier request
+ * of its lane is running (a cancelled one does not count), so one pane's
+ * requests keep their order while other panes' go ahead.
+ *
+ * Threads: OTA_ASYNC_WORKERS at start.  A running request that is cancelled
+ * keeps its thread until the backend gives up (its timeout); while it does,
+ * that thread counts as stuck, and when fewer than OTA_ASYNC_WORKERS threads
+ * are free of stuck requests another one is started (at most
+ * OTA_ASYNC_THREADS_MAX in all).  Threads never exit before ota_async_free,
+ * which joins them all. */
 #include "async.h"
 
 #include <errno.h>
@@ -22,17 +34,20 @@ typedef struct item {
     void (*free_arg)(void *);
     int rc;
     ota_err err;
+    int lane;                   /* OTA_ASYNC_ANY, or runs after its lane's earlier ones */
+    bool cancelled;             /* while running: its result is dropped */
 } item;
 
 struct ota_async {
     ota_backend *b;
-    pthread_t thread;
+    pthread_t threads[OTA_ASYNC_THREADS_MAX];
+    int nthreads;               /* started (all alive until free) */
+    int nstuck;                 /* running a cancelled request */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     item *queue, **queue_tail;  /* waiting to run */
     item *done, **done_tail;    /* finished, waiting to be taken */
-    item *running;              /* the one the worker holds, or NULL */
-    bool running_cancelled;
+    item *running;              /* held by the workers (linked by next) */
     bool stop;
     int pipe_r, pipe_w;
 };
@@ -58,30 +73,64 @@ static void drain_ready(ota_async *a)
         ;
 }
 
+static void running_remove(ota_async *a, item *it)
+{
+    for (item **pp = &a->running; *pp; pp = &(*pp)->next)
+        if (*pp == it) {
+            *pp = it->next;
+            it->next = NULL;
+            return;
+        }
+}
+
+/* Under the lock: a request of that lane is running (a cancelled one no
+ * longer holds its lane). */
+static bool lane_busy(ota_async *a, int lane)
+{
+    for (item *it = a->running; it; it = it->next)
+        if (it->lane == lane && !it->cancelled)
+            return true;
+    return false;
+}
+
+/* Under the lock: the first queued request free to start, unlinked. */
+static item *queue_next(ota_async *a)
+{
+    for (item **pp = &a->queue; *pp; pp = &(*pp)->next) {
+        item *it = *pp;
+        if (it->lane != OTA_ASYNC_ANY && lane_busy(a, it->lane))
+            continue;
+        *pp = it->next;
+        if (a->queue_tail == &it->next)
+            a->queue_tail = pp;
+        it->next = NULL;
+        return it;
+    }
+    return NULL;
+}
+
 static void *worker(void *ud)
 {
     ota_async *a = ud;
     pthread_mutex_lock(&a->mu);
     for (;;) {
-        while (!a->stop && !a->queue)
+        item *it = NULL;
+        while (!a->stop && !(it = queue_next(a)))
             pthread_cond_wait(&a->cv, &a->mu);
         if (a->stop)
             break;
-        item *it = a->queue;
-        a->queue = it->next;
-        if (!a->queue)
-            a->queue_tail = &a->queue;
-        it->next = NULL;
+        it->next = a->running;
         a->running = it;
-        a->running_cancelled = false;
         pthread_mutex_unlock(&a->mu);
 
         ota_err_clear(&it->err);
         it->rc = it->fn(a->b, it->arg, &it->err);
 
         pthread_mutex_lock(&a->mu);
-        a->running = NULL;
-        if (a->running_cancelled) {
+        running_remove(a, it);
+        pthread_cond_broadcast(&a->cv);   /* its lane is free: the next of it may start */
+        if (it->cancelled) {
+            a->nstuck--;
             pthread_mutex_unlock(&a->mu);
             item_drop(it); /* free_arg outside the lock: it may be slow */
             pthread_mutex_lock(&a->mu);
@@ -95,6 +144,20 @@ static void *worker(void *ud)
     }
     pthread_mutex_unlock(&a->mu);
     return NULL;
+}
+
+/* Under the lock: one more worker thread; false when it cannot be made. */
+static bool thread_add(ota_async *a)
+{
+    if (a->nthreads >= OTA_ASYNC_THREADS_MAX)
+        return false;
+    int err = pthread_create(&a->threads[a->nthreads], NULL, worker, a);
+    if (err) {
+        errno = err;
+        return false;
+    }
+    a->nthreads++;
+    return true;
 }
 
 ota_async *ota_async_new(ota_backend *b)
@@ -114,13 +177,14 @@ ota_async *ota_async_new(ota_backend *b)
     a->done_tail = &a->done;
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
-    int err = pthread_create(&a->thread, NULL, worker, a);
-    if (err) {
-        close(fds[0]);
-        close(fds[1]);
-        pthread_mutex_destroy(&a->mu);
-        pthread_cond_destroy(&a->cv);
-        free(a);
+    pthread_mutex_lock(&a->mu);
+    bool ok = true;
+    for (int i = 0; i < OTA_ASYNC_WORKERS && ok; i++)
+        ok = thread_add(a);
+    pthread_mutex_unlock(&a->mu);
+    if (!ok) {
+        int err = errno;
+        ota_async_free(a);
         errno = err;
         return NULL;
     }
@@ -142,10 +206,13 @@ void ota_async_free(ota_async *a)
         return;
     pthread_mutex_lock(&a->mu);
     a->stop = true;
-    a->running_cancelled = true;
-    pthread_cond_signal(&a->cv);
+    for (item *it = a->running; it; it = it->next)
+        it->cancelled = true;
+    pthread_cond_broadcast(&a->cv);
+    int n = a->nthreads;
     pthread_mutex_unlock(&a->mu);
-    pthread_join(a->thread, NULL);
+    for (int i = 0; i < n; i++)
+        pthread_join(a->threads[i], NULL);
     list_drop(a->queue);
     list_drop(a->done);
     close(a->pipe_r);
@@ -163,10 +230,17 @@ int ota_async_fd(ota_async *a)
 int ota_async_submit(ota_async *a, uint64_t id, ota_async_fn fn, void *arg,
                      void (*free_arg)(void *))
 {
+    return ota_async_submit_in(a, id, OTA_ASYNC_ANY, fn, arg, free_arg);
+}
+
+int ota_async_submit_in(ota_async *a, uint64_t id, int lane, ota_async_fn fn, void *arg,
+                        void (*free_arg)(void *))
+{
     item *it = calloc(1, sizeof *it);
     if (!it)
         return -1;
     it->id = id;
+    it->lane = lane;
     it->fn = fn;
     it->arg = arg;
     it->free_arg = free_arg;
@@ -231,10 +305,17 @@ bool ota_async_cancel(ota_async *a, uint64_t id)
             drain_ready(a);
     }
     bool found = it != NULL;
-    if (!it && a->running && a->running->id == id) {
-        a->running_cancelled = true;
-        found = true;
-    }
+    for (item *r = a->running; !it && r; r = r->next)
+        if (r->id == id && !r->cancelled) {
+            r->cancelled = true;
+            a->nstuck++;
+            found = true;
+            pthread_cond_broadcast(&a->cv);   /* its lane is free now */
+            /* keep OTA_ASYNC_WORKERS threads free for what comes next */
+            if (a->nthreads - a->nstuck < OTA_ASYNC_WORKERS)
+                thread_add(a);
+            break;
+        }
     pthread_mutex_unlock(&a->mu);
     if (it)
         item_drop(it);
@@ -249,8 +330,8 @@ size_t ota_async_pending(ota_async *a)
         n++;
     for (item *it = a->done; it; it = it->next)
         n++;
-    if (a->running && !a->running_cancelled)
-        n++;
+    for (item *it = a->running; it; it = it->next)
+        n += !it->cancelled;
     pthread_mutex_unlock(&a->mu);
     return n;
 }

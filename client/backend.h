@@ -82,6 +82,14 @@ typedef struct ota_backend ota_backend;
     X(package_sign_add, CORE, (int64_t id, const ota_signature *sig, ota_package *out, \
                                ota_err *e), (id, sig, out, e)) \
     X(audit_list, CORE, (const ota_audit_query *q, ota_audit_page *out, ota_err *e), (q, out, e)) \
+    /* Record a refusal the front end decided itself (a terminate whose \
+     * typed name did not match): ota_audit_refused's rules. */ \
+    X(audit_refused, CORE, (const char *action, const char *target, const ota_err *why, \
+                            ota_err *e), (action, target, why, e)) \
+    /* Who the backend acts as: the token's name and role (remote: GET \
+     * /whoami; a cheap call, the console's heartbeat); the local engine \
+     * acts as its own actor with every right (admin). */ \
+    X(whoami, OWN, (ota_token_info *out, ota_err *e), (out, e)) \
     /* Device identity (core/ota_devauth.h; admin): a product's device \
      * authentication and enrollment (-1 keeps either), a device's own \
      * token issued or rotated (token_out OTA_DEVICE_TOKEN_LEN + 1 bytes, \

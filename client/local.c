@@ -1,8 +1,8 @@
 /* local.c: the local backend, a thin shell over an embedded ota_engine.
  *
  * Every op forwards to core unchanged, so errors reach the front end exactly
- * as core made them.  The ops with work of their own: package_download
- * copies a stored blob out through a temporary file, re-hashes the copy
+ * as core made them.  The ops with work of their own: whoami (the engine's
+ * actor, with every right) and package_download, which copies a stored blob out through a temporary file, re-hashes the copy
  * and only then renames it into place, so a corrupted blob never leaves a
  * file at the destination; the device calls (checkin, job_confirm,
  * job_report) first have core judge the device credentials they were
@@ -160,6 +160,15 @@ static int l_job_report(ota_backend *b, int64_t job, const char *device, ota_job
 static int l_device_enroll(ota_backend *b, const char *product, const char *device, char *token_out, ota_err *e)
 {
     return ota_device_enroll(E(b), product, device, L(b)->device_key, token_out, e);
+}
+
+static int l_whoami(ota_backend *b, ota_token_info *out, ota_err *e)
+{
+    (void)e;
+    memset(out, 0, sizeof *out);
+    snprintf(out->name, sizeof out->name, "%s", ota_actor_get(E(b)));
+    out->role = OTA_ROLE_ADMIN;
+    return 0;
 }
 
 static const ota_backend_ops local_ops = {

@@ -327,6 +327,31 @@ static int product_on(ota_backend *b, const char *key, ota_product *out, ota_err
     return rc;
 }
 
+/* Whether the server takes our token and lets it write plans, asked before
+ * anything is read or written there: a token it refuses is unauthorized, a
+ * role too low is forbidden, said in words.  An otad too old to answer
+ * whoami is let through (its own refusals still come back as they are). */
+static int push_may(ota_backend *remote, const char *url, ota_err *e)
+{
+    ota_token_info ti;
+    if (remote->ops->whoami(remote, &ti, e) < 0) {
+        if (e->code == OTA_E_NOT_FOUND || e->code == OTA_E_METHOD)
+            return 0;
+        if (e->code == OTA_E_UNAUTHORIZED) {
+            char why[sizeof e->message];
+            snprintf(why, sizeof why, "%s", e->message);
+            return ota_fail(e, OTA_E_UNAUTHORIZED, "token", "the server %s refused the token (%s)",
+                            url, why);
+        }
+        return -1;
+    }
+    char words[300];
+    if (!ota_role_may(ti.role, OTA_DEED_PLAN_CREATE) || !ota_role_may(ti.role, OTA_DEED_PACKAGE_CREATE))
+        return ota_fail(e, OTA_E_FORBIDDEN, "token", "the server %s: %s", url,
+                        ota_deed_refusal(OTA_DEED_PLAN_CREATE, ti.name, ti.role, words, sizeof words));
+    return 0;
+}
+
 /* Refuses when the server plan moved since the last push (diff in res). */
 static int push_check_current(ota_backend *remote, const ota_plan *mine, int64_t rev,
                               const char *url, ota_push_result *res, ota_err *e)
@@ -364,10 +389,15 @@ int ota_plan_push(ota_backend *local, int64_t plan_id, ota_backend *remote, cons
     int rc = -1;
     if (map_path(local, mpath, sizeof mpath, e) < 0 || local->ops->plan_get(local, plan_id, &L, e) < 0)
         goto done;
+    if (push_may(remote, url, e) < 0)
+        goto done;
     if (product_on(remote, L.product, NULL, e) < 0) {
-        ota_fail(e, OTA_E_NOT_FOUND, "product",
-                 "the server %s has no product \"%s\"; create it there first "
-                 "(otactl --remote %s product add %s NAME)", url, L.product, url, L.product);
+        /* only a real "no such product": a 401, 403 or an unreachable
+         * server is reported as what it is */
+        if (e->code == OTA_E_NOT_FOUND)
+            ota_fail(e, OTA_E_NOT_FOUND, "product",
+                     "the server %s has no product \"%s\"; create it there first "
+                     "(otactl --remote %s product add %s NAME)", url, L.product, url, L.product);
         goto done;
     }
     if (ota_plan_copy(&S, &L) < 0 || !(map = map_load(mpath, e)))
@@ -447,7 +477,7 @@ int ota_plan_pull(ota_backend *remote, int64_t remote_id, const char *url, ota_b
     ota_product prod;
     if (product_on(local, S.product, NULL, e) < 0) {
         /* The local engine is a drafting space: bring the product along. */
-        if (product_on(remote, S.product, &prod, e) < 0 ||
+        if (e->code != OTA_E_NOT_FOUND || product_on(remote, S.product, &prod, e) < 0 ||
             local->ops->product_add(local, &prod, NULL, e) < 0)
             goto done;
     }

@@ -9,7 +9,11 @@
  *    kind, versions and the SHA-256 of every file; a missing one is copied
  *    (downloaded from the local store verified, uploaded verified: hash
  *    checked at both ends);
- *  - the server's product must exist (not_found "product" otherwise);
+ *  - the server must take the token and let it write plans and packages
+ *    (asked first with whoami: unauthorized or forbidden otherwise, before
+ *    anything is read or written there);
+ *  - the server's product must exist (not_found "product" otherwise; any
+ *    other failure, such as a 401, is reported as itself);
  *  - the first push creates a server plan (saved) and records the mapping
  *    local plan -> server plan + revision in "<db>.push.json" next to the
  *    local database; a later push updates that same server plan with

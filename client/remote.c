@@ -15,7 +15,8 @@ static void r_close(ota_backend *b)
     remote *r = R(b);
     if (!r)
         return;
-    curl_easy_cleanup(r->curl);
+    for (int i = 0; i < r->nidle; i++)
+        curl_easy_cleanup(r->idle[i]);
     pthread_mutex_destroy(&r->mu);
     if (r->auth)
         sodium_memzero(r->auth, strlen(r->auth));
@@ -83,11 +84,12 @@ ota_backend *ota_backend_remote_open(const ota_remote_opts *o, ota_err *e)
             }
     pthread_once(&curl_once, curl_init_once);
     remote *r = calloc(1, sizeof *r);
-    if (!r || !(r->curl = curl_easy_init())) {
+    if (!r || !(r->idle[0] = curl_easy_init())) {
         free(r);
         ota_fail(e, OTA_E_INTERNAL, NULL, "cannot initialise libcurl");
         return NULL;
     }
+    r->nidle = 1;
     pthread_mutex_init(&r->mu, NULL);
     r->base.ops = &remote_ops;
     memcpy(r->url, o->url, ul);

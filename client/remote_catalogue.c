@@ -233,7 +233,9 @@ int remote_package_create(ota_backend *b, const ota_package_meta *m, const char 
     if (upload_prepare(m, paths, npaths, sums, e) < 0)
         return -1;
     req q = {.method = "POST", .path = "/packages", .transfer = true, .sink_fd = -1};
-    q.mime = curl_mime_init(r->curl);
+    if (!(q.handle = remote_handle_get(r)))
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "cannot initialise libcurl");
+    q.mime = curl_mime_init(q.handle);
     json_t *mj = ota_json_package_meta(m);
     char *meta = json_dumps(mj, JSON_COMPACT);
     json_decref(mj);
@@ -247,6 +249,7 @@ int remote_package_create(ota_backend *b, const ota_package_meta *m, const char 
         curl_mime_name(part, "file");
         if (curl_mime_filedata(part, paths[i]) != CURLE_OK) {
             curl_mime_free(q.mime);
+            remote_handle_put(r, q.handle);
             return ota_fail(e, OTA_E_IO, "files", "%s: cannot read", paths[i]);
         }
         curl_mime_filename(part, base_name(paths[i]));
@@ -254,6 +257,7 @@ int remote_package_create(ota_backend *b, const ota_package_meta *m, const char 
     }
     int rc = remote_do(r, &q, e);
     curl_mime_free(q.mime);
+    remote_handle_put(r, q.handle);
     json_t *j = NULL;
     ota_package got;
     if (rc == 0) {

@@ -1,15 +1,17 @@
 /* remote_http.c: the remote backend's transport, speaking API.md to an otad
  * over libcurl: requests, retries, TLS and auth headers, answers and errors.
  *
- * One CURL easy handle per backend, reset between requests, so libcurl's
- * connection cache keeps the TCP/TLS connection alive across calls; a mutex
- * guards it because the console's async worker and the loop may share a
- * backend.  Every body goes through the shared codec (core/codec.c), and an
+ * Each request takes an idle CURL easy handle (or makes one) and gives it
+ * back, reset between requests, so libcurl's connection cache keeps the
+ * TCP/TLS connection alive across calls; the console's workers may run
+ * several requests on one backend at once, and one stuck on a hung server
+ * holds only its own handle.  Every body goes through the shared codec (core/codec.c), and an
  * API.md error body becomes the very ota_err the local backend would give.
  *
  * Network policy:
- *  - connect timeout and an overall timeout for JSON calls; file transfers
- *    use a low-speed limit instead (a 100 MiB upload may take a while, a
+ *  - connect timeout and an overall timeout for JSON calls, retries and
+ *    their backoff included (a call never waits longer than the timeout);
+ *    file transfers use a low-speed limit instead (a 100 MiB upload may take a while, a
  *    stalled one must not take forever);
  *  - retries with exponential backoff only for idempotent requests (GET,
  *    PUT with If-Match, DELETE): a POST that may have been applied is never
@@ -144,6 +146,7 @@ static size_t on_sink(char *d, size_t sz, size_t nm, void *ud)
 static int fail_transport(remote *r, CURLcode cc, const char *errbuf, ota_err *e)
 {
     const char *why;
+    char tbuf[64];
     switch (cc) {
     case CURLE_COULDNT_CONNECT:
         why = "connection refused (is otad running there?)";
@@ -155,7 +158,9 @@ static int fail_transport(remote *r, CURLcode cc, const char *errbuf, ota_err *e
         why = "proxy host name not found (check https_proxy/http_proxy)";
         break;
     case CURLE_OPERATION_TIMEDOUT:
-        why = "no answer within the timeout";
+        snprintf(tbuf, sizeof tbuf, "no answer within the timeout (%ld s)",
+                 (r->timeout_ms + 999) / 1000);
+        why = tbuf;
         break;
     case CURLE_PEER_FAILED_VERIFICATION:
         why = "TLS certificate not trusted (use --cacert FILE for a private CA)";
@@ -243,10 +248,9 @@ static struct curl_slist *req_headers(remote *r, req *q)
     return h;
 }
 
-static void req_setup(remote *r, req *q, const char *url, const char *body,
-                      struct curl_slist *hdrs, sink_ctx *sc, char *errbuf)
+static void req_setup(remote *r, req *q, CURL *c, long budget_ms, const char *url,
+                      const char *body, struct curl_slist *hdrs, sink_ctx *sc, char *errbuf)
 {
-    CURL *c = r->curl;
     curl_easy_reset(c); /* keeps the connection cache: keep-alive survives */
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -259,7 +263,7 @@ static void req_setup(remote *r, req *q, const char *url, const char *body,
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, r->timeout_ms / 1000 > 0 ? r->timeout_ms / 1000 : 1L);
     } else {
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, budget_ms);
     }
     if (r->cacert)
         curl_easy_setopt(c, CURLOPT_CAINFO, r->cacert);
@@ -288,12 +292,22 @@ static void req_setup(remote *r, req *q, const char *url, const char *body,
     }
 }
 
-/* Back off before retry n (1-based): 200 ms, 400 ms, 800 ms ... capped at 5 s. */
-static void backoff(int n)
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Back off before retry n (1-based): 200 ms, 400 ms, 800 ms ... capped at
+ * 5 s and at what is left of the budget. */
+static void backoff(int n, long left_ms)
 {
     long ms = 200L << (n - 1 < 5 ? n - 1 : 5);
     if (ms > 5000)
         ms = 5000;
+    if (ms > left_ms)
+        ms = left_ms > 0 ? left_ms : 0;
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
@@ -311,6 +325,29 @@ static bool sink_rewind(req *q)
     return true;
 }
 
+CURL *remote_handle_get(remote *r)
+{
+    CURL *h = NULL;
+    pthread_mutex_lock(&r->mu);
+    if (r->nidle > 0)
+        h = r->idle[--r->nidle];
+    pthread_mutex_unlock(&r->mu);
+    return h ? h : curl_easy_init();
+}
+
+void remote_handle_put(remote *r, CURL *h)
+{
+    if (!h)
+        return;
+    pthread_mutex_lock(&r->mu);
+    if (r->nidle < (int)(sizeof r->idle / sizeof r->idle[0])) {
+        r->idle[r->nidle++] = h;
+        h = NULL;
+    }
+    pthread_mutex_unlock(&r->mu);
+    curl_easy_cleanup(h);   /* more idle handles than we keep */
+}
+
 int remote_do(remote *r, req *q, ota_err *e)
 {
     char url[4096];
@@ -318,10 +355,15 @@ int remote_do(remote *r, req *q, ota_err *e)
     char *body = q->body ? json_dumps(q->body, JSON_COMPACT) : NULL;
     if (q->body && !body)
         return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory encoding the request");
+    CURL *h = q->handle ? q->handle : remote_handle_get(r);
+    if (!h) {
+        free(body);
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "cannot initialise libcurl");
+    }
     struct curl_slist *hdrs = req_headers(r, q);
     int attempts = req_idempotent(q) ? 1 + r->retries : 1;
     int rc = -1;
-    pthread_mutex_lock(&r->mu);
+    int64_t deadline = mono_ms() + r->timeout_ms;
     for (int a = 1; a <= attempts; a++) {
         char errbuf[CURL_ERROR_SIZE] = "";
         q->tries = a;
@@ -332,9 +374,10 @@ int remote_do(remote *r, req *q, ota_err *e)
             rc = ota_fail(e, OTA_E_IO, NULL, "cannot rewind the download file: %s", strerror(errno));
             break;
         }
-        req_setup(r, q, url, body, hdrs, &sc, errbuf);
-        CURLcode cc = curl_easy_perform(r->curl);
-        curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &q->status);
+        long left = (long)(deadline - mono_ms());
+        req_setup(r, q, h, left > 1 ? left : 1, url, body, hdrs, &sc, errbuf);
+        CURLcode cc = curl_easy_perform(h);
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &q->status);
         if (cc == CURLE_WRITE_ERROR && q->sink_failed) {
             rc = ota_fail(e, OTA_E_IO, NULL, "cannot write the download: %s", strerror(errno));
             break;
@@ -344,10 +387,13 @@ int remote_do(remote *r, req *q, ota_err *e)
                           r->url, RESP_MAX >> 20, q->method, q->path);
             break;
         }
+        /* JSON calls retry only while their budget lasts */
+        bool time_left = q->transfer || mono_ms() < deadline;
         if (cc != CURLE_OK) {
-            if (a < attempts && transport_retryable(cc)) {
-                backoff(a);
-                continue;
+            if (a < attempts && transport_retryable(cc) && time_left) {
+                backoff(a, q->transfer ? 5000 : (long)(deadline - mono_ms()));
+                if (q->transfer || mono_ms() < deadline)
+                    continue;
             }
             rc = fail_transport(r, cc, errbuf, e);
             break;
@@ -356,14 +402,17 @@ int remote_do(remote *r, req *q, ota_err *e)
             rc = 0;
             break;
         }
-        if (a < attempts && (q->status == 502 || q->status == 503 || q->status == 504)) {
-            backoff(a);
-            continue;
+        if (a < attempts && (q->status == 502 || q->status == 503 || q->status == 504) &&
+            time_left) {
+            backoff(a, q->transfer ? 5000 : (long)(deadline - mono_ms()));
+            if (q->transfer || mono_ms() < deadline)
+                continue;
         }
         rc = fail_status(r, q, e);
         break;
     }
-    pthread_mutex_unlock(&r->mu);
+    if (!q->handle)
+        remote_handle_put(r, h);
     curl_slist_free_all(hdrs);
     free(body);
     return rc;

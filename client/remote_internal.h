@@ -17,8 +17,12 @@
 
 typedef struct remote {
     ota_backend base;
-    pthread_mutex_t mu;          /* guards curl: one request at a time */
-    CURL *curl;
+    /* Easy handles: each request takes an idle one (or a new one) and gives
+     * it back, so requests from several threads run at once and a stuck one
+     * never holds the others; an idle handle keeps its connections alive. */
+    pthread_mutex_t mu;          /* guards idle/nidle */
+    CURL *idle[8];
+    int nidle;
     char url[400];               /* as given, without trailing slash (messages) */
     char api[420];               /* url + "/api/v1" */
     char *auth;                  /* "Authorization: Bearer ..." or NULL */
@@ -55,6 +59,7 @@ typedef struct req {
     bool device;             /* the device's credential (X-Device-Token, else X-Device-Key) instead of the bearer token */
     bool enroll;             /* with device: the product key (X-Device-Key) even when a token is set */
     bool transfer;           /* file transfer: low-speed limit, no overall timeout */
+    CURL *handle;            /* the handle to use (mime bodies are made for one); NULL: any */
     /* Downloads: 2xx bytes go to fd (hashed), error bodies to the buffer. */
     int sink_fd;
     crypto_hash_sha256_state *sink_hash;
@@ -66,7 +71,12 @@ typedef struct req {
     rbuf resp;
 } req;
 
-/* Performs q; 0 with q->status 2xx and q->resp filled, else -1 with *e. */
+/* An easy handle for one request (NULL when libcurl has no memory), and
+ * giving it back to the idle ones. */
+CURL *remote_handle_get(remote *r);
+void remote_handle_put(remote *r, CURL *h);
+/* Performs q; 0 with q->status 2xx and q->resp filled, else -1 with *e.
+ * A JSON call, retries included, ends within the backend's timeout. */
 int remote_do(remote *r, req *q, ota_err *e);
 /* A JSON call: *out receives the parsed answer (NULL for an empty one);
  * *tries (if not NULL) the number of attempts made. */

@@ -1,7 +1,8 @@
 /* remote_rollout.c: the remote backend's rollout operations over the
  * transport of remote_http.c: plans (create, edit, copy, transitions),
  * their preview, status, devices and events, the device side (check-ins,
- * job confirmations and reports) and the audit trail.
+ * job confirmations and reports), the audit trail (read, and the refusals
+ * a front end decided itself) and whoami.
  */
 #include "remote_internal.h"
 
@@ -342,4 +343,36 @@ fail:
     json_decref(j);
     ota_audit_page_free(out);
     return -1;
+}
+
+int remote_audit_refused(ota_backend *b, const char *action, const char *target, const ota_err *why,
+                         ota_err *e)
+{
+    json_t *body = json_pack("{s:s?, s:s?, s:s, s:s}", "action", action, "target", target,
+                             "outcome", why ? ota_code_str(why->code) : "", "message",
+                             why ? why->message : "");
+    if (body && why && why->field[0])
+        json_object_set_new(body, "field", json_string(why->field));
+    int rc = body ? remote_json(R(b), "POST", "/audit", body, 0, false, NULL, e)
+                  : ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    json_decref(body);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- whoami */
+int remote_whoami(ota_backend *b, ota_token_info *out, ota_err *e)
+{
+    memset(out, 0, sizeof *out);
+    json_t *j = NULL;
+    if (remote_json(R(b), "GET", "/whoami", NULL, 0, false, &j, e) < 0)
+        return -1;
+    const char *name = json_string_value(json_object_get(j, "name"));
+    const char *role = json_string_value(json_object_get(j, "role"));
+    int rc = 0;
+    if (!name || !role || ota_role_parse(role, &out->role) < 0)
+        rc = remote_bad_answer(R(b), e, "whoami without a name and a known role");
+    else
+        snprintf(out->name, sizeof out->name, "%s", name);
+    json_decref(j);
+    return rc;
 }

@@ -7,6 +7,7 @@
  * outside its transaction: an audit write that fails never undoes or fails
  * the action it describes. */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -64,6 +65,34 @@ void ota_audit_refusal(ota_engine *eng, const char *actor, const char *action, c
     audit_note(eng, action, -1, e, NULL, "%s", target ? target : "");
     tl_set = had;
     memcpy(tl_actor, saved, sizeof saved);
+}
+
+int ota_audit_refused(ota_engine *eng, const char *action, const char *target, const ota_err *why,
+                      ota_err *e)
+{
+    bool known = false;
+    for (int a = OTA_ACT_ACTIVATE; a <= OTA_ACT_TERMINATE && action && !known; a++) {
+        char name[32];
+        snprintf(name, sizeof name, "plan.%s", ota_action_str((ota_action)a));
+        known = !strcmp(action, name);
+    }
+    if (!known)
+        return ota_fail(e, OTA_E_VALIDATION, "action",
+                        "must be plan.activate, plan.pause, plan.resume or plan.terminate");
+    char *end = NULL;
+    long long id = target && !strncmp(target, "plan:", 5) ? strtoll(target + 5, &end, 10) : 0;
+    if (id <= 0 || !end || *end || end == target + 5)
+        return ota_fail(e, OTA_E_VALIDATION, "target", "must be plan:<id> (got \"%.40s\")",
+                        target ? target : "");
+    if (!why || why->code == OTA_OK || !why->message[0])
+        return ota_fail(e, OTA_E_VALIDATION, "outcome", "a refusal needs its code and message");
+    ota_plan p;
+    ota_plan_init(&p);
+    if (ota_plan_get(eng, (int64_t)id, &p, e) < 0)
+        return -1;
+    ota_plan_free(&p);
+    audit_note(eng, action, -1, why, NULL, "plan:%lld", id);
+    return 0;
 }
 
 void audit_plan_action(ota_engine *eng, int64_t plan, ota_action a, int rc, const ota_err *e)

@@ -15,4 +15,4 @@ core_libotacore_a_SOURCES = \
 	core/products.c core/packages.c core/plans.c \
 	core/rollout.h core/rollout_cache.c core/rollout_tick.c core/rollout_transition.c core/rollout_waves.c core/rollout_brake.c core/rollout_rollback.c \
 	core/checkin.c core/reports.c core/status.c core/sim.c core/ddi_support.c \
-	core/tokens.c core/devauth.c core/sign.c core/audit.c
+	core/tokens.c core/roles.c core/devauth.c core/sign.c core/audit.c

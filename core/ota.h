@@ -666,6 +666,53 @@ typedef enum { OTA_ROLE_VIEWER = 0, OTA_ROLE_OPERATOR, OTA_ROLE_ADMIN } ota_role
 const char *ota_role_str(ota_role r);             /* "viewer" "operator" "admin" */
 int ota_role_parse(const char *s, ota_role *out);  /* 0 ok, -1 unknown */
 
+/* Who may do what (API.md: viewers read; operators packages, plans and
+ * transitions; admins also products, devices and tokens), once, in
+ * core/roles.c: one row per deed, its least role and how a person says it.
+ * otad's route table takes its roles from here (OTA_NEEDS_<DEED>); the
+ * console offers only the keys a token's role allows and words a refusal
+ * with ota_deed_refusal. */
+#define OTA_DEEDS(X) \
+    X(READ,                 VIEWER,   "Reading") \
+    X(PRODUCT_ADD,          ADMIN,    "Adding a product") \
+    X(DEVICE_IMPORT,        ADMIN,    "Importing devices") \
+    X(TOKEN_ADMIN,          ADMIN,    "Managing tokens") \
+    X(PRODUCT_AUTH,         ADMIN,    "Changing how a product's devices authenticate") \
+    X(DEVICE_TOKEN_ISSUE,   ADMIN,    "Issuing a device token") \
+    X(DEVICE_TOKEN_REVOKE,  ADMIN,    "Revoking a device token") \
+    X(DEVICE_TOKENS_ISSUE,  ADMIN,    "Issuing a fleet's device tokens") \
+    X(PACKAGE_CREATE,       OPERATOR, "Creating a package") \
+    X(PACKAGE_DELETE,       OPERATOR, "Deleting a package") \
+    X(PACKAGE_VERIFY,       OPERATOR, "Verifying a package") \
+    X(PACKAGE_SIGN,         OPERATOR, "Signing a package") \
+    X(PLAN_CREATE,          OPERATOR, "Creating a plan") \
+    X(PLAN_EDIT,            OPERATOR, "Changing a plan") \
+    X(PLAN_DELETE,          OPERATOR, "Deleting a plan") \
+    X(PLAN_ACTIVATE,        OPERATOR, "Activating a plan") \
+    X(PLAN_PAUSE,           OPERATOR, "Pausing a plan") \
+    X(PLAN_RESUME,          OPERATOR, "Resuming a plan") \
+    X(PLAN_TERMINATE,       OPERATOR, "Terminating a plan") \
+    X(PLAN_ADVANCE,         OPERATOR, "Opening a plan's next wave") \
+    X(PLAN_COPY_COMPONENTS, OPERATOR, "Copying components into a plan")
+typedef enum {
+#define OTA_DEED_ENUM(d, role, words) OTA_DEED_##d,
+    OTA_DEEDS(OTA_DEED_ENUM)
+#undef OTA_DEED_ENUM
+    OTA_DEED__COUNT
+} ota_deed;
+/* Each deed's least role as a constant, for tables (otad's routes). */
+enum {
+#define OTA_DEED_NEEDS(d, role, words) OTA_NEEDS_##d = OTA_ROLE_##role,
+    OTA_DEEDS(OTA_DEED_NEEDS)
+#undef OTA_DEED_NEEDS
+};
+ota_role ota_deed_role(ota_deed d);
+bool ota_role_may(ota_role r, ota_deed d);
+const char *ota_deed_words(ota_deed d);          /* "Deleting a package" */
+ota_deed ota_action_deed(ota_action a);          /* OTA_ACT_PAUSE -> OTA_DEED_PLAN_PAUSE */
+/* "Deleting a package needs the operator role; your token 'vic' is a viewer" */
+const char *ota_deed_refusal(ota_deed d, const char *token, ota_role has, char *buf, size_t len);
+
 #define OTA_TOKEN_NAME_MAX 64   /* bytes: letters, digits, '-', '_', '.', '@' */
 #define OTA_TOKEN_LEN      47   /* "ota_" + 43 base64url characters */
 
@@ -806,6 +853,14 @@ int ota_audit_list(ota_engine *eng, const ota_audit_query *q, ota_audit_page *ou
  * outcome e->code, detail e->message. */
 void ota_audit_refusal(ota_engine *eng, const char *actor, const char *action, const char *target,
                        const ota_err *e);
+/* A refusal a front end decided itself before asking (the console's typed
+ * confirmation of a terminate), recorded for the caller (the token's name
+ * on otad, the engine's actor locally) with outcome why->code and detail
+ * why->field and why->message.  Plan actions only: action
+ * "plan.<activate|pause|resume|terminate>" and target "plan:<id>" of an
+ * existing plan; anything else is refused (validation_failed, not_found). */
+int ota_audit_refused(ota_engine *eng, const char *action, const char *target, const ota_err *why,
+                      ota_err *e);
 void ota_audit_page_free(ota_audit_page *p);
 /* Times the failure brake tripped, over every plan (its audit rows; never falls). */
 int ota_brake_trips_total(ota_engine *eng, int64_t *out, ota_err *e);

@@ -249,6 +249,27 @@ static const route *route_find(req *r, char *allow, size_t alen)
 }
 
 /* ------------------------------------------------------------------ auth */
+/* The object a request names, as the audit trail's targets say it:
+ * /api/v1/plans/6/pause -> "plan:6", /api/v1/packages/3 -> "package:3",
+ * /api/v1/products/K/devices -> "product:K"; a collection -> "plans". */
+static void route_target(const req *r, char *buf, size_t len)
+{
+    const char *p = r->route->pattern;
+    if (strncmp(p, "/api/v1/", 8)) {
+        snprintf(buf, len, "%.80s", r->path);   /* not a management route: never refused by role */
+        return;
+    }
+    p += 8;
+    int n = (int)strcspn(p, "/");
+    bool one = r->nparams > 0 && !strncmp(p + n, "/{}", 3);
+    if (n > 15)
+        n = 15;   /* the collections' names are short: "products" */
+    if (one)
+        snprintf(buf, len, "%.*s:%.80s", n > 1 && p[n - 1] == 's' ? n - 1 : n, p, r->params[0]);
+    else
+        snprintf(buf, len, "%.*s", n, p);
+}
+
 static int auth_check(req *r, ota_err *e)
 {
     const route *rt = r->route;
@@ -278,7 +299,9 @@ static int auth_check(req *r, ota_err *e)
     if (ti.role < rt->min_role) {
         ota_fail(e, OTA_E_FORBIDDEN, NULL, "%s %s needs the %s role (token '%s' is %s)", rt->method,
                  rt->pattern, ota_role_str(rt->min_role), ti.name, ota_role_str(ti.role));
-        ota_audit_refusal(r->srv->eng, ti.name, "http.forbidden", r->path, e);  /* refusals are audited too */
+        char target[OTA_AUDIT_TARGET_MAX + 1];
+        route_target(r, target, sizeof target);
+        ota_audit_refusal(r->srv->eng, ti.name, "http.forbidden", target, e);  /* refusals are audited too */
         return -1;
     }
     return 0;

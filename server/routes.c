@@ -39,47 +39,50 @@ MHD_RESULT_T h_plan_preview(req *r);
 MHD_RESULT_T h_plan_status(req *r);
 MHD_RESULT_T h_plan_devices(req *r);
 MHD_RESULT_T h_audit_list(req *r);      /* audit_routes.c */
+MHD_RESULT_T h_audit_refused(req *r);   /* audit_routes.c */
 MHD_RESULT_T h_package_sign(req *r);    /* audit_routes.c */
 
-#define V OTA_ROLE_VIEWER
-#define O OTA_ROLE_OPERATOR
-#define A OTA_ROLE_ADMIN
+/* The role a route needs is its deed's (core/roles.c, OTA_DEEDS): the
+ * console offers and words actions by the same table. */
+#define V ((ota_role)OTA_NEEDS_READ)
+#define N(deed) ((ota_role)OTA_NEEDS_##deed)
 const route otad_routes[] = {
     {"GET", "/healthz", h_healthz, V, RF_PUBLIC | RF_UNTHROTTLED},
     {"GET", "/metrics", h_metrics, V, RF_PUBLIC | RF_UNTHROTTLED},
     {"GET", "/api/v1/products", h_products_list, V, 0},
-    {"POST", "/api/v1/products", h_product_create, A, RF_BODY_JSON},
+    {"POST", "/api/v1/products", h_product_create, N(PRODUCT_ADD), RF_BODY_JSON},
     {"GET", "/api/v1/products/{}", h_product_get, V, 0},
-    {"PATCH", "/api/v1/products/{}", h_product_patch, A, RF_BODY_JSON},
-    {"POST", "/api/v1/products/{}/tokens", h_device_tokens_issue, A, RF_BODY_JSON | RF_BIG_BODY},
+    {"PATCH", "/api/v1/products/{}", h_product_patch, N(PRODUCT_AUTH), RF_BODY_JSON},
+    {"POST", "/api/v1/products/{}/tokens", h_device_tokens_issue, N(DEVICE_TOKENS_ISSUE), RF_BODY_JSON | RF_BIG_BODY},
     {"GET", "/api/v1/products/{}/devices", h_devices_list, V, 0},
-    {"POST", "/api/v1/products/{}/devices", h_devices_import, A, RF_BODY_JSON | RF_BIG_BODY},
+    {"POST", "/api/v1/products/{}/devices", h_devices_import, N(DEVICE_IMPORT), RF_BODY_JSON | RF_BIG_BODY},
     {"GET", "/api/v1/products/{}/devices/{}", h_device_get, V, 0},
-    {"POST", "/api/v1/products/{}/devices/{}/token", h_device_token_issue, A, 0},
-    {"DELETE", "/api/v1/products/{}/devices/{}/token", h_device_token_revoke, A, 0},
+    {"POST", "/api/v1/products/{}/devices/{}/token", h_device_token_issue, N(DEVICE_TOKEN_ISSUE), 0},
+    {"DELETE", "/api/v1/products/{}/devices/{}/token", h_device_token_revoke, N(DEVICE_TOKEN_REVOKE), 0},
     {"GET", "/api/v1/whoami", h_whoami, V, 0},
-    {"GET", "/api/v1/tokens", h_tokens_list, A, 0},
-    {"POST", "/api/v1/tokens", h_token_create, A, RF_BODY_JSON},
-    {"DELETE", "/api/v1/tokens/{}", h_token_revoke, A, 0},
+    {"GET", "/api/v1/tokens", h_tokens_list, N(TOKEN_ADMIN), 0},
+    {"POST", "/api/v1/tokens", h_token_create, N(TOKEN_ADMIN), RF_BODY_JSON},
+    {"DELETE", "/api/v1/tokens/{}", h_token_revoke, N(TOKEN_ADMIN), 0},
     {"GET", "/api/v1/packages", h_packages_list, V, 0},
-    {"POST", "/api/v1/packages", h_package_upload_done, O, RF_MULTIPART},
+    {"POST", "/api/v1/packages", h_package_upload_done, N(PACKAGE_CREATE), RF_MULTIPART},
     {"GET", "/api/v1/packages/{}", h_package_get, V, 0},
-    {"DELETE", "/api/v1/packages/{}", h_package_delete, O, 0},
+    {"DELETE", "/api/v1/packages/{}", h_package_delete, N(PACKAGE_DELETE), 0},
     {"GET", "/api/v1/packages/{}/files/{}", h_package_file, V, RF_DOWNLOAD},
-    {"POST", "/api/v1/packages/{}/verify", h_package_verify, O, 0},
-    {"POST", "/api/v1/packages/{}/signatures", h_package_sign, O, RF_BODY_JSON},
+    {"POST", "/api/v1/packages/{}/verify", h_package_verify, N(PACKAGE_VERIFY), 0},
+    {"POST", "/api/v1/packages/{}/signatures", h_package_sign, N(PACKAGE_SIGN), RF_BODY_JSON},
     {"GET", "/api/v1/audit", h_audit_list, V, 0},
+    {"POST", "/api/v1/audit", h_audit_refused, V, RF_BODY_JSON},
     {"GET", "/api/v1/plans", h_plans_list, V, 0},
-    {"POST", "/api/v1/plans", h_plan_create, O, RF_BODY_JSON},
+    {"POST", "/api/v1/plans", h_plan_create, N(PLAN_CREATE), RF_BODY_JSON},
     {"GET", "/api/v1/plans/{}", h_plan_get, V, 0},
-    {"PUT", "/api/v1/plans/{}", h_plan_update, O, RF_BODY_JSON},
-    {"DELETE", "/api/v1/plans/{}", h_plan_delete, O, 0},
-    {"POST", "/api/v1/plans/{}/activate", h_plan_activate, O, 0},
-    {"POST", "/api/v1/plans/{}/pause", h_plan_pause, O, 0},
-    {"POST", "/api/v1/plans/{}/resume", h_plan_resume, O, 0},
-    {"POST", "/api/v1/plans/{}/terminate", h_plan_terminate, O, 0},
-    {"POST", "/api/v1/plans/{}/advance", h_plan_advance, O, 0},
-    {"POST", "/api/v1/plans/{}/copy-components", h_plan_copy_components, O, RF_BODY_JSON},
+    {"PUT", "/api/v1/plans/{}", h_plan_update, N(PLAN_EDIT), RF_BODY_JSON},
+    {"DELETE", "/api/v1/plans/{}", h_plan_delete, N(PLAN_DELETE), 0},
+    {"POST", "/api/v1/plans/{}/activate", h_plan_activate, N(PLAN_ACTIVATE), 0},
+    {"POST", "/api/v1/plans/{}/pause", h_plan_pause, N(PLAN_PAUSE), 0},
+    {"POST", "/api/v1/plans/{}/resume", h_plan_resume, N(PLAN_RESUME), 0},
+    {"POST", "/api/v1/plans/{}/terminate", h_plan_terminate, N(PLAN_TERMINATE), 0},
+    {"POST", "/api/v1/plans/{}/advance", h_plan_advance, N(PLAN_ADVANCE), 0},
+    {"POST", "/api/v1/plans/{}/copy-components", h_plan_copy_components, N(PLAN_COPY_COMPONENTS), RF_BODY_JSON},
     {"GET", "/api/v1/plans/{}/preview", h_plan_preview, V, 0},
     {"GET", "/api/v1/plans/{}/status", h_plan_status, V, 0},
     {"GET", "/api/v1/plans/{}/devices", h_plan_devices, V, 0},
@@ -91,8 +94,7 @@ const route otad_routes[] = {
     {NULL, NULL, NULL, V, 0},
 };
 #undef V
-#undef O
-#undef A
+#undef N
 
 /* ------------------------------------------------------------- products */
 MHD_RESULT_T h_products_list(req *r)

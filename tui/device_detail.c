@@ -12,6 +12,7 @@
 #include <string.h>
 #include "device_detail.h"
 #include "modal.h"
+#include "roles.h"
 
 /* What the view shows, filled on the worker thread: the device and its
  * attributes as sorted "name: value" lines (one flat buffer, so the call's
@@ -136,15 +137,14 @@ typedef struct tok_target {
     bool rotate;
 } tok_target;
 
-/* A role the console knows that may not manage device tokens: said in
- * plain words and true.  The local engine and an unknown role go ahead
- * (the server decides and its refusal is put the same way). */
-static bool role_refuses(app *a, const char *doing)
+/* A role the console knows that may not do it: said in plain words
+ * (roles.h, core's deeds) and true.  The local engine and an unknown role
+ * go ahead (the server decides and its refusal is put the same way). */
+static bool role_refuses(app *a, ota_deed d)
 {
-    if (!a->role[0] || !strcmp(a->role, "admin") || !strcmp(a->role, "token refused"))
+    if (role_may(a, d))
         return false;
-    app_msg(a, MSG_ERROR, "%s needs the admin role; this console's token has the %s role (ask an admin)",
-            doing, a->role);
+    role_refuse(a, d);
     return true;
 }
 
@@ -249,7 +249,7 @@ static tok_target *target_new(bool rotate)
 static int token_issue(app *a)
 {
     bool rotate = D.det->d.credential == OTA_CRED_ACTIVE;
-    if (role_refuses(a, rotate ? "Rotating a device token" : "Issuing a device token"))
+    if (role_refuses(a, OTA_DEED_DEVICE_TOKEN_ISSUE))
         return H_REDRAW;
     char q[400];
     if (rotate)
@@ -267,7 +267,7 @@ static int token_revoke(app *a)
                 ota_credential_str(D.det->d.credential));
         return H_REDRAW;
     }
-    if (role_refuses(a, "Revoking a device token"))
+    if (role_refuses(a, OTA_DEED_DEVICE_TOKEN_REVOKE))
         return H_REDRAW;
     char q[400];
     snprintf(q, sizeof q, "Revoke device %s's token? It cannot check in.", D.det->d.id);

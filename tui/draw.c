@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "modal.h"
+#include "roles.h"
 #include "tui.h"
 
 int key_char(int key)
@@ -257,39 +258,36 @@ void draw_msgline(app *a)
         return;
     }
     const pane_ops *po = app_pane(a, a->pane);
-    draw_text(r.y, r.x, r.w, EL_DIM, po->hint ? po->hint(a) : "");
+    char kept[512];   /* without what the token's role may not do */
+    draw_text(r.y, r.x, r.w, EL_DIM, po->hint ? role_hints(a, po->hint(a), kept, sizeof kept) : "");
 }
 
+/* The connection words are never cut: the backend's name gives way first. */
 void draw_status(app *a)
 {
     rect r = a->lay.status;
     static const char *const spin[] = {"|", "/", "-", "\\"};
-    char left[768], conn[128];
+    char where[600], tail[200];
     int x = r.x;
     if (a->be->insecure) {
         draw_text(r.y, x, 10, EL_INSECURE, " INSECURE ");
         x += 10;
     }
-    if (a->conn == CONN_DOWN) {
-        char t[32];
-        time_t s = (time_t)a->conn_down_since;
-        struct tm tm;
-        localtime_r(&s, &tm);
-        strftime(t, sizeof t, "%H:%M:%S", &tm);
-        snprintf(conn, sizeof conn, "offline since %s, retrying", t);
-    } else {
-        text_copy(conn, sizeof conn, a->conn == CONN_OK ? "connected" : "connecting");
-    }
-    char role[48] = "";
-    if (a->role[0])
-        snprintf(role, sizeof role, " (%s)", a->role);
-    snprintf(left, sizeof left, " %s %s%s | %s%s", a->spinner >= 0 ? spin[a->spinner % 4] : " ",
-             a->be->where, role, conn, a->last_error[0] ? " | last error: " : "");
-    int lw = text_width(left);
-    if (lw > r.w - x)
-        lw = r.w - x;
-    draw_text(r.y, x, lw, a->conn == CONN_DOWN ? EL_STATUS_ERROR : EL_STATUS, left);
-    x += lw;
+    if (!a->conn_words[0])
+        conn_status(a, a->conn_words, sizeof a->conn_words);
+    snprintf(where, sizeof where, " %s %s%s%s%s", a->spinner >= 0 ? spin[a->spinner % 4] : " ",
+             a->be->where, a->role[0] ? " (" : "", a->role, a->role[0] ? ")" : "");
+    snprintf(tail, sizeof tail, " | %s%s", a->conn_words, a->last_error[0] ? " | last error: " : "");
+    int el = a->conn == CONN_DOWN || a->conn == CONN_STALLED ? EL_STATUS_ERROR : EL_STATUS;
+    int tw = text_width(tail), ww = text_width(where), room = r.w - x;
+    if (tw > room)
+        tw = room;
+    if (ww > room - tw)
+        ww = room - tw;
+    draw_text(r.y, x, ww, el, where);
+    x += ww;
+    draw_text(r.y, x, tw, el, tail);
+    x += tw;
     /* the error colour only under an error: an empty tail is status bar */
     draw_text(r.y, x, r.w - x, a->last_error[0] ? EL_STATUS_ERROR : EL_STATUS, a->last_error);
 }

@@ -2,10 +2,12 @@
  * (keys.h), so it shows the bindings the console really has, as
  * otaconsole --keys and otaconsole(1) do.  A binding's text longer than
  * the screen wraps under itself (nothing is cut); opened from the
- * dashboard it shows only the keys the dashboard answers to. */
+ * dashboard it shows only the keys the dashboard answers to.  A key the
+ * token's role may not use is dimmed and names the role it needs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "roles.h"
 #include "tui.h"
 
 static listview lv;
@@ -16,6 +18,8 @@ static struct {
     help_row *rows;
     int n, cap, width;
     bool dashboard;
+    bool role_known;   /* the role the rows were greyed for */
+    ota_role role;
 } H;
 
 static void row_add(const char *text, int el)
@@ -48,13 +52,16 @@ static bool shown(const key_binding *b)
     return !H.dashboard || ((b->scope & SC_GLOBAL) && dashboard_offers(b->action));
 }
 
-static void help_build(int width, bool dashboard)
+static void help_build(const app *a, int width, bool dashboard)
 {
-    if (H.rows && H.width == width && H.dashboard == dashboard)
+    if (H.rows && H.width == width && H.dashboard == dashboard && H.role_known == a->role_known &&
+        H.role == a->may_role)
         return;
     H.n = 0;
     H.width = width;
     H.dashboard = dashboard;
+    H.role_known = a->role_known;
+    H.role = a->may_role;
     if (dashboard)
         rows_wrapped("The dashboard is read-only: it polls the backend, pages rotate every 10 s, "
                      "and it marks its data STALE while the backend does not answer.", width, 0, EL_DIM);
@@ -68,8 +75,11 @@ static void help_build(int width, bool dashboard)
                 row_add(keys_groups[g].title, EL_HEADER);
             any = true;
             char keys[40], line[512];
-            snprintf(line, sizeof line, "  %-14s %s", keys_binding_names(b, keys, sizeof keys), b->help);
-            rows_wrapped(line, width, 17, EL_NORMAL);
+            ota_role needs;
+            bool grey = role_short(a, b->action, &needs);
+            snprintf(line, sizeof line, "  %-14s %s%s%s%s", keys_binding_names(b, keys, sizeof keys),
+                     b->help, grey ? " (needs " : "", grey ? ota_role_str(needs) : "", grey ? ")" : "");
+            rows_wrapped(line, width, 17, grey ? EL_DIM : EL_NORMAL);
         }
         if (any)
             row_add("", EL_NORMAL);
@@ -86,7 +96,7 @@ static bool from_dashboard(const app *a)
 
 static void help_enter(app *a)
 {
-    help_build(a->lay.body.w - 1, from_dashboard(a));
+    help_build(a, a->lay.body.w - 1, from_dashboard(a));
     lv.n = H.n;
     lv.sel = lv.top = 0;
 }
@@ -95,7 +105,7 @@ static int help_scopes(app *a) { (void)a; return SC_MOVE; }
 
 static int help_action(app *a, tui_action act)
 {
-    help_build(a->lay.body.w - 1, from_dashboard(a));
+    help_build(a, a->lay.body.w - 1, from_dashboard(a));
     lv.n = H.n;
     if (act == ACT_OPEN)
         return H_HANDLED;
@@ -104,7 +114,7 @@ static int help_action(app *a, tui_action act)
 
 static void help_draw(app *a, rect r)
 {
-    help_build(r.w - 1, from_dashboard(a));
+    help_build(a, r.w - 1, from_dashboard(a));
     lv.n = H.n;
     /* the selection is the scroll position here: keep it at the top row */
     list_clamp(&lv, r.h);

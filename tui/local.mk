@@ -15,7 +15,8 @@ tui_otaconsole_SOURCES = \
 	tui/plan_status.c tui/device_detail.h tui/device_detail.c tui/dashboard.c tui/help.c \
 	tui/rollout.h tui/rollout_text.c tui/plan_rollout.c tui/rollout_view.c \
 	tui/trust.h tui/trust.c \
-	tui/remote.h tui/remote.c tui/push.c
+	tui/remote.h tui/push.c tui/conn.h tui/conn.c tui/conn_text.c \
+	tui/roles.h tui/roles.c tui/roles_hints.c
 # the message line's and hint bar's texts (errors in words, hints by priority)
 tui_otaconsole_SOURCES += tui/msgtext.h tui/msgtext.c
 tui_otaconsole_LDADD = $(NCURSES_LIBS) $(CLIENT_LIBS)

@@ -10,6 +10,7 @@
 #include "modal.h"
 #include "palette.h"
 #include "paste.h"
+#include "roles.h"
 #include "tui.h"
 
 #define TICK_MS        1000   /* pane timers (live status, dashboard polling) */
@@ -84,7 +85,10 @@ static int global_action(app *a, tui_action act)
         return H_REDRAW;
     case ACT_BACK:
         if (worker_pending(a->w, &oldest) && now_ms() - oldest >= SPIN_AFTER_MS) {
+            int64_t waited = worker_waiting_since(a->w);
+            /* the workers drop it and take the next request at once */
             worker_cancel(a->w, -1);
+            conn_cancelled(a, waited);
             app_msg(a, MSG_WARN, "Cancelled the request in progress (its result is dropped)");
             app_dirty(a, D_STATUS);
             return H_REDRAW;
@@ -116,9 +120,12 @@ static int global_action(app *a, tui_action act)
     }
 }
 
-/* An action, from its key or the palette: the pane's first, then global. */
+/* An action, from its key or the palette: the pane's first, then global;
+ * one the token's role may not run is refused here, in words. */
 static int dispatch_action(app *a, tui_action act)
 {
+    if (!role_gate(a, a->pane, act))
+        return H_REDRAW;   /* said, nothing sent */
     const pane_ops *p = app_pane(a, a->pane);
     if (p->action) {
         int r = p->action(a, act);
@@ -233,6 +240,7 @@ static void update_spinner(app *a)
         a->spinner = frame;
         app_dirty(a, D_STATUS);
     }
+    conn_pass(a);
 }
 
 static bool next_key(int *key)

@@ -1,7 +1,7 @@
 /* main.c: otaconsole's command line, terminal setup and teardown.
  *
  *   otaconsole [--db PATH | --remote URL [--token T | --token-file F] |
- *              --profile NAME] [--cacert F] [--insecure]
+ *              --profile NAME] [--cacert F] [--insecure] [--timeout S]
  *              [--theme NAME] [--dashboard] [--demo] [--simulate]
  *              [--iterations N]
  *   otaconsole --keys | --version | --help
@@ -48,6 +48,7 @@ static void usage(FILE *f)
         "  --profile NAME    a [NAME] profile of $XDG_CONFIG_HOME/otaconsole/config (or $OTA_PROFILE)\n"
         "  --cacert FILE     private CA bundle for the server\n"
         "  --insecure        skip TLS verification (shown as INSECURE)\n"
+        "  --timeout S       a request to the server gives up after S seconds (default 15)\n"
         "  --theme NAME      default, light, monochrome, high-contrast or a path\n"
         "                    (default: theme = NAME in $XDG_CONFIG_HOME/otaconsole/console.conf)\n"
         "  --dashboard       read-only wall screen of active, upgrading and paused plans\n"
@@ -129,7 +130,8 @@ static void signals_reraise(int sig)
 
 /* Opens what the arguments ask for: a server (resolved like otactl does)
  * or the local engine.  *conf is filled for a server (role probe). */
-static ota_backend *backend_open(const ota_remote_args *ra, const char *db, ota_remote_conf *conf)
+static ota_backend *backend_open(const ota_remote_args *ra, const char *db, long timeout_ms,
+                                 ota_remote_conf *conf)
 {
     ota_err e = {0};
     ota_backend *be = NULL;
@@ -141,7 +143,10 @@ static ota_backend *backend_open(const ota_remote_args *ra, const char *db, ota_
             fprintf(stderr, "otaconsole: --db and a remote server exclude each other\n");
             return NULL;
         }
-        be = ota_remote_conf_open(conf, &e);
+        ota_remote_opts o;
+        ota_remote_conf_opts(conf, &o);
+        o.timeout_ms = timeout_ms;
+        be = ota_backend_remote_open(&o, &e);
     } else {
         be = ota_backend_local_open(db, NULL, ota_clock_system(), &e);
     }
@@ -190,12 +195,13 @@ int main(int argc, char **argv)
         {"dashboard", no_argument, 0, 'D'},     {"demo", no_argument, 0, 'M'},
         {"simulate", no_argument, 0, 'S'},      {"iterations", required_argument, 0, 'i'},
         {"keys", no_argument, 0, 'K'},          {"version", no_argument, 0, 'V'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},          {"timeout", required_argument, 0, 'o'},
+        {0, 0, 0, 0}};
     const char *db = NULL;
     ota_remote_args ra = {0};
     char theme_name[256] = "default";
     bool dashboard = false, demo = false, simulate = false;
-    long iterations = 0;
+    long iterations = 0, timeout_ms = 15000;
     int c;
 
     setlocale(LC_ALL, "");
@@ -221,6 +227,16 @@ int main(int argc, char **argv)
                 fprintf(stderr, "otaconsole: --iterations: want a positive number, got '%s'\n", optarg);
                 return 2;
             }
+            break;
+        }
+        case 'o': {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+            if (*end || t < 1 || t > 600) {
+                fprintf(stderr, "otaconsole: --timeout: want seconds from 1 to 600, got '%s'\n", optarg);
+                return 2;
+            }
+            timeout_ms = t * 1000;
             break;
         }
         case 'K': keys_print(stdout); return 0;
@@ -266,7 +282,7 @@ int main(int argc, char **argv)
     }
 
     ota_remote_conf conf;
-    ota_backend *be = backend_open(&ra, db, &conf);
+    ota_backend *be = backend_open(&ra, db, timeout_ms, &conf);
     if (!be) {
         demo_cleanup(demo_dir);
         return 1;
@@ -298,9 +314,9 @@ int main(int argc, char **argv)
         demo_cleanup(demo_dir);
         return 1;
     }
-    if (conf.url[0])
-        remote_role_probe(&a, &conf);
+    a.timeout_s = conf.url[0] ? (int)(timeout_ms / 1000) : 0;
     ota_remote_conf_clear(&conf);
+    conn_start(&a);
 
     SCREEN *scr = terminal_start(&th, no_color);
     if (scr) {

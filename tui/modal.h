@@ -25,6 +25,7 @@ typedef struct modal {
     char label[640];         ///< the whole question (a plan's name is up to 400 bytes)
     tfield field;
     bool complete_paths;
+    bool secret;           ///< prompt: shown as '*', wiped when done (tokens)
     bool lines;            ///< prompt_lines: many lines may be typed or pasted
     bool in_lines;         ///< lines came faster than typing: open until an empty line
     unsigned long burst;   ///< the burst of keys it was opened in (tui.h)
@@ -57,6 +58,8 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
 void prompt_filter(app *a, const char *what, const char *current, prompt_fn apply, void *ctx);
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *));
+/* A text prompt whose answer is shown as '*' and wiped after fn (tokens). */
+void prompt_secret(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *));
 /* A prompt for many lines (ids): fn gets each line.  A line typed by hand
  * and ended with Enter closes it, as prompt_text does.  Lines that come
  * faster than anyone types (an Enter with more keys of the same burst

@@ -14,6 +14,7 @@
 #include "command.h"
 #include "modal.h"
 #include "palette.h"
+#include "roles.h"
 #include "tui.h"
 
 #define CMD_W 14   /* the command column */
@@ -70,7 +71,8 @@ void palette_open(app *a)
         const key_binding *b = &keys_table[k];
         int own = b->scope & scopes & ~(SC_GLOBAL | SC_MOVE);
         int group = own ? 0 : (b->scope & SC_GLOBAL) ? 1 : 2;
-        if (!(b->scope & scopes) || b->action == ACT_PALETTE || group != pass)
+        if (!(b->scope & scopes) || b->action == ACT_PALETTE || group != pass ||
+            !role_may(a, role_deed(a->pane, b->action)))   /* not the token's to do */
             continue;
         char cmd[32], keys[40];
         keys_command(b, cmd, sizeof cmd);

@@ -19,6 +19,7 @@
 #include "plan_copy.h"
 #include "plan_ids.h"
 #include "rollout.h"
+#include "roles.h"
 #include "tui.h"
 
 enum { E_NAME, E_PRODUCT, E_MODE, E_RETRIES, E_RSRP, E_BATTERY, E_START, E_END, E_BLACK,
@@ -196,7 +197,7 @@ static void loaded(app *a, call *c)
     ota_plan_free(&E.w);
     E.w = *got;
     ota_plan_init(got);
-    E.readonly = !ota_plan_is_editable(E.w.state);
+    E.readonly = !ota_plan_is_editable(E.w.state) || !role_may(a, OTA_DEED_PLAN_EDIT);
     E.dirty = false;
     E.have_preview = false;
     memset(E.msg, 0, sizeof E.msg);
@@ -274,6 +275,10 @@ static bool refuse_readonly(app *a)
 {
     if (!E.readonly)
         return false;
+    if (ota_plan_is_editable(E.w.state)) {   /* editable, but not by this token */
+        role_refuse(a, OTA_DEED_PLAN_EDIT);
+        return true;
+    }
     app_msg(a, MSG_WARN, "Plan %lld is %s: not editable (only a saved plan can be edited)",
             (long long)E.w.id, ota_plan_state_str(E.w.state));
     return true;

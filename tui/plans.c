@@ -78,11 +78,26 @@ static void confirm_yes(app *a, const char *text, void *ctx)
     transition_send(a, ctx);
 }
 
+static void refusal_recorded(app *a, call *c)
+{
+    if (c->rc)
+        app_error(a, "history", &c->err);   /* the refusal could not be recorded */
+}
+
 static void terminate_typed(app *a, const char *text, void *ctx)
 {
     tctx *t = ctx;
     if (strcmp(text, t->name)) {
-        app_msg(a, MSG_WARN, "Not terminated: the name typed does not match \"%s\"", t->name);
+        /* refused here, never sent: recorded all the same, so h shows it */
+        call *c = call_audit_refused(-1, refusal_recorded);
+        op_audit_refused *r = CALL_OP(c, audit_refused);
+        snprintf(r->action, sizeof r->action, "plan.%s", ota_action_str(OTA_ACT_TERMINATE));
+        snprintf(r->target, sizeof r->target, "plan:%lld", (long long)t->id);
+        ota_fail(&r->why, OTA_E_VALIDATION, "name",
+                 "the name typed to confirm does not match the plan's name (console)");
+        app_submit(a, c);
+        app_msg(a, MSG_WARN, "Not terminated: the name typed does not match \"%s\" "
+                "(recorded in the plan's history)", t->name);
         return;
     }
     transition_send(a, t);

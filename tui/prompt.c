@@ -30,6 +30,8 @@ void modal_close(app *a)
         return;
     if (m->free_ctx)
         m->free_ctx(m->ctx);
+    if (m->secret)
+        explicit_bzero(&m->field, sizeof m->field);
     for (int i = 0; i < m->nitems; i++)
         free(m->items[i]);
     free(m->items);
@@ -63,6 +65,12 @@ void prompt_filter(app *a, const char *what, const char *current, prompt_fn appl
     a->modal->orig = strdup(current ? current : "");
     if (!a->modal->orig)
         abort();
+}
+
+void prompt_secret(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_text(a, label, "", false, fn, ctx, free_ctx);
+    a->modal->secret = true;
 }
 
 void prompt_lines(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *))
@@ -171,6 +179,7 @@ static int modal_finish(app *a, const char *text, int pick)
         on_text(a, copy, ctx);
     if (free_ctx)
         free_ctx(ctx);
+    explicit_bzero(copy, sizeof copy);   /* it may have been a token */
     return H_REDRAW;
 }
 
@@ -385,7 +394,12 @@ void modal_draw_line(app *a, rect line)
     } else {
         draw_text(line.y, line.x, lw, EL_LABEL_FOCUS, m->label);
     }
-    int cx = tfield_draw(&m->field, line.y, line.x + lw + 1, line.w - lw - 1, EL_FIELD_FOCUS, true);
+    tfield shown = m->field;
+    if (m->secret)
+        memset(shown.buf, '*', shown.len);   /* as many stars as bytes typed */
+    int cx = tfield_draw(&shown, line.y, line.x + lw + 1, line.w - lw - 1, EL_FIELD_FOCUS, true);
+    if (m->secret)
+        explicit_bzero(&shown, sizeof shown);
     if (!above)
         draw_text(line.y, line.x + lw, 1, EL_NORMAL, " ");
     a->cur_y = line.y;

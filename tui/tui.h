@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <wchar.h>
 #include "backend.h"
+#include "conn.h"
 #include "keys.h"
 #include "layout.h"
 #include "text.h"
@@ -54,7 +55,6 @@ extern const pane_ops pane_packages, pane_package_form, pane_plans, pane_plan_ed
     pane_plan_status, pane_dashboard, pane_help;
 
 typedef enum { MSG_NONE, MSG_INFO, MSG_OK, MSG_WARN, MSG_ERROR } msg_kind;
-typedef enum { CONN_UNKNOWN, CONN_OK, CONN_DOWN } conn_state;
 
 struct modal;
 
@@ -63,6 +63,10 @@ struct ota_remote_args;
 typedef struct app {
     ota_backend *be;
     char role[32];                 ///< remote: the token's role once known (status bar)
+    bool role_known;               ///< whoami answered: may_role and token_name hold
+    ota_role may_role;             ///< what the token may do (local engine: admin)
+    char token_name[OTA_TOKEN_NAME_MAX + 1];  ///< the token's name (refusals name it)
+    int timeout_s;                 ///< remote: the request timeout (status bar), 0 local
     const struct ota_remote_args *rargs;  ///< command line's server settings (push)
     char push_url[400];            ///< the server last pushed to (the prompt's default)
     int sig_fd;                    ///< read end of the signal self-pipe (-1 none)
@@ -80,7 +84,10 @@ typedef struct app {
     msg_kind msg_kind;
     char last_error[512];          ///< status bar
     conn_state conn;
-    int64_t conn_down_since;       ///< wall time, for "offline since"
+    int64_t conn_down_since;       ///< wall time, for "offline since" / "no answer since"
+    int64_t conn_heard_ms;         ///< when a call last came back (heartbeat)
+    uint64_t conn_probe;           ///< the heartbeat in flight (worker id, 0 none)
+    char conn_words[128];          ///< what the status bar says of it now
     int spinner;                   ///< frame shown, -1 none
 
     struct modal *modal;           ///< prompt, confirmation or picker, or NULL

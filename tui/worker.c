@@ -11,6 +11,7 @@ struct worker {
     ota_async *as;
     uint64_t next_id;
     call **live; size_t nlive, caplive;   ///< submitted, not yet taken or cancelled
+    call_done_fn observer;
 };
 
 int64_t now_ms(void)
@@ -123,7 +124,10 @@ uint64_t worker_submit(worker *w, call *c)
         if (!w->live)
             abort();
     }
-    if (ota_async_submit(w->as, c->async_id, call_async, c, call_free_arg)) {
+    /* a pane's calls in its own lane keep their order; another server's
+     * calls (push) have one of their own */
+    int lane = c->other_server ? -2 : c->owner;
+    if (ota_async_submit_in(w->as, c->async_id, lane, call_async, c, call_free_arg)) {
         call_free(c);   /* out of memory or shutting down: nothing to wait for */
         return 0;
     }
@@ -156,6 +160,8 @@ int worker_drain(worker *w, struct app *a)
                 live_remove(w, i);
                 break;
             }
+        if (w->observer)
+            w->observer(a, c);
         if (c->done) {
             c->done(a, c);
             ran++;
@@ -182,4 +188,15 @@ int worker_pending(worker *w, int64_t *oldest_ms)
     if (oldest_ms)
         *oldest_ms = oldest;
     return (int)w->nlive;
+}
+
+void worker_observe(worker *w, call_done_fn observer) { w->observer = observer; }
+
+int64_t worker_waiting_since(worker *w)
+{
+    int64_t oldest = 0;
+    for (size_t i = 0; i < w->nlive; i++)
+        if (!w->live[i]->other_server && (!oldest || w->live[i]->started_ms < oldest))
+            oldest = w->live[i]->started_ms;
+    return oldest;
 }

@@ -1,13 +1,16 @@
 /* worker.h: backend calls off the event-loop thread.
  *
- * A thin layer over client/async.h (one worker thread, a FIFO of requests,
- * results through a pipe the loop polls).  What it adds for the console:
+ * A thin layer over client/async.h (a few worker threads, a FIFO of
+ * requests, results through a pipe the loop polls).  What it adds for the console:
  * a request is a `call`, a small header (the pane that asked, its async id,
  * when it started, its done callback, rc and err, the caller's tag) over a
  * closure: a run function for the worker thread and its own storage (ctx),
  * allocated for that one call; its done callback runs on the loop thread;
- * Esc or leaving a pane drops that pane's calls (ota_async_cancel: a call
- * already running finishes on the backend but nobody sees its result); and
+ * the calls of one owner run one after another, in order, while other
+ * owners' go ahead (the owner is the async lane); Esc or leaving a pane
+ * drops that pane's calls (ota_async_cancel: a call already running
+ * finishes on the backend but nobody sees its result, and holds up no
+ * later one); and
  * the submit time of the oldest call drives the spinner.
  *
  * The backend operations the console runs have their closure made here
@@ -41,6 +44,7 @@ struct call {
     call_run_fn run;
     void *ctx;                 ///< the closure's inputs and outputs
     void (*release)(void *ctx);///< gives back what the call owns through ctx (ctx not NULL)
+    bool other_server;         ///< talks to another server (push): says nothing of the backend's
 };
 
 /* The console's backend operations: X(op, fields, init, args, fini), op a
@@ -75,6 +79,9 @@ struct call {
       (a->id, a->state, &a->pg, &a->out, e), ota_job_page_free(&a->out)) \
     X(plan_events, int64_t id; int64_t since; int limit; ota_event_page out;, (void)a, \
       (a->id, a->since, a->limit, &a->out, e), ota_event_page_free(&a->out)) \
+    X(audit_refused, char action[32]; char target[OTA_AUDIT_TARGET_MAX + 1]; ota_err why;, \
+      (void)a, (a->action, a->target, &a->why, e), (void)a) \
+    X(whoami, ota_token_info out;, (void)a, (&a->out, e), (void)a) \
     X(device_token_issue, char product[OTA_KEY_MAX + 1]; char device[OTA_DEVICE_ID_MAX + 1]; \
       char token[OTA_DEVICE_TOKEN_LEN + 1];, (void)a, (a->product, a->device, a->token, e), \
       sodium_memzero(a->token, sizeof a->token)) \
@@ -104,14 +111,19 @@ void worker_stop(worker *w);           /* joins; drops what is queued */
 uint64_t worker_submit(worker *w, call *c);
 void worker_cancel(worker *w, int owner);   /* owner < 0: every call */
 int worker_fd(worker *w);                   /* readable when results wait */
-/* Run the done callbacks of finished calls; returns how many ran. */
+/* Run the done callbacks of finished calls; returns how many ran.  The
+ * observer (if set) sees every finished call first, cancelled ones never. */
 int worker_drain(worker *w, struct app *a);
+void worker_observe(worker *w, call_done_fn observer);
 /* Calls submitted and not yet drained (cancelled ones excluded), and the
  * submit time of the oldest of them. */
 int worker_pending(worker *w, int64_t *oldest_ms);
 /* The call with this async_id is submitted and neither drained nor
  * cancelled: its done callback is still to come. */
 bool worker_live(worker *w, uint64_t async_id);
+/* The submit time of the oldest live call to the backend (other_server
+ * calls excluded), 0 when there is none. */
+int64_t worker_waiting_since(worker *w);
 
 int64_t now_ms(void);   /* monotonic milliseconds */
 

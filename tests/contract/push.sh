@@ -3,7 +3,10 @@
 # packages missing on the server are uploaded (hashes equal), a second push
 # updates the same server plan, a server-side edit makes the push a conflict
 # that shows what differs and changes nothing, pull and file export/import,
-# token files readable by others refused, an unreachable server reported.
+# token files readable by others refused, an unreachable server reported;
+# a push without the server's token (and no terminal to ask on), with one
+# the server refuses or with a viewer's reported as such (asking on a
+# terminal: tests/e2e/console_push.sh).
 . "${OTA_SRCDIR:-.}/tests/lib.sh"
 . "$OTA_SRCDIR/tests/contract/lib-otad.sh"
 OTACTL="$OTA_BUILDDIR/cli/otactl"
@@ -179,4 +182,22 @@ out=$("$OTACTL" --remote "http://127.0.0.1:$port" --token x product list 2>&1); 
 is "unreachable server refused" "$rc" 1
 like "... one clear message with the URL" "$out" "^otactl: unavailable: cannot reach http://127.0.0.1:$port: connection refused"
 ok "... quickly" test $(( $(date +%s) - start )) -le 5
+
+# --- the server's token: asked for, and its refusals reported as they are
+VIEWER=$("$OTAD_BIN" token create --db "$OTAD_DB" --role viewer --name vic | tail -1)
+NEW=$(loc --json plan create "$TMP/plan.json" | jq -r .id)
+before=$(srv --json plan list | jq '.items|length')
+out=$(loc plan push "$NEW" --remote "$OTAD_URL" </dev/null 2>&1); rc=$?
+is "push without a token and no terminal: refused" "$rc" 1
+like "... before asking the server, saying where a token comes from" "$out" \
+  "^otactl: unauthorized: token: the server $OTAD_URL needs a token: give --token, --token-file"
+out=$(loc plan push "$NEW" --remote "$OTAD_URL" --token ota_not-a-real-token 2>&1); rc=$?
+is "push with a token the server refuses: refused" "$rc" 1
+like "... as unauthorized, not as a missing product" "$out" \
+  "^otactl: unauthorized: token: the server $OTAD_URL refused the token"
+out=$(loc plan push "$NEW" --remote "$OTAD_URL" --token "$VIEWER" 2>&1); rc=$?
+is "push with a viewer's token: refused" "$rc" 1
+like "... as forbidden, in words" "$out" \
+  "^otactl: forbidden: token: the server $OTAD_URL: Creating a plan needs the operator role; your token 'vic' is a viewer"
+is "... and nothing was written there" "$(srv --json plan list | jq '.items|length')" "$before"
 done_testing

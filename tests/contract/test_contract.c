@@ -761,10 +761,13 @@ static void t_silent_server(void)
  * so retries can be seen).  CORRUPT: a proxy to otad that flips the first
  * body byte of every /files/ answer and one byte inside every upload (bytes
  * damaged in transit).  LOSE_PUT: a proxy that lets the first PUT reach otad
- * but swallows its answer and hangs up, as a dropped connection would. */
-enum { TINY_DROP, TINY_CORRUPT, TINY_LOSE_PUT };
+ * but swallows its answer and hangs up, as a dropped connection would.
+ * HOLD: a proxy that never answers a plan preview (a server kept busy by
+ * it) and keeps the connection open; everything else goes through. */
+enum { TINY_DROP, TINY_CORRUPT, TINY_LOSE_PUT, TINY_HOLD };
 typedef struct tiny {
     int mode, lfd, port, upstream;
+    int held;         /* TINY_HOLD: the connection of a preview, never answered (-1 none) */
     bool lost;        /* TINY_LOSE_PUT: the first PUT's answer was swallowed */
     int conns;
     pthread_t th;
@@ -856,7 +859,20 @@ static void *tiny_run(void *ud)
         if (cfd < 0)
             return NULL; /* listening socket shut down: stop */
         __atomic_add_fetch(&t->conns, 1, __ATOMIC_SEQ_CST);
-        if (t->mode != TINY_DROP) {
+        if (t->mode == TINY_HOLD) {
+            char head[4096];
+            ssize_t n = 0;
+            for (int i = 0; i < 500 && (n <= 0 || !memmem(head, (size_t)n, "\r\n\r\n", 4)); i++) {
+                n = recv(cfd, head, sizeof head, MSG_PEEK);
+                if (n <= 0 || !memmem(head, (size_t)n, "\r\n\r\n", 4))
+                    usleep(2000);   /* the head is still on its way */
+            }
+            if (n > 0 && memmem(head, (size_t)n, "/preview", 8)) {
+                __atomic_store_n(&t->held, cfd, __ATOMIC_SEQ_CST);
+                continue;   /* read, never answered */
+            }
+            tiny_proxy(t, cfd);
+        } else if (t->mode != TINY_DROP) {
             tiny_proxy(t, cfd);
         } else {
             char req[16384];
@@ -869,6 +885,7 @@ static void *tiny_run(void *ud)
 static void tiny_start(tiny *t, int mode, int upstream)
 {
     memset(t, 0, sizeof *t);
+    t->held = -1;
     t->mode = mode;
     t->upstream = upstream;
     t->lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -886,6 +903,8 @@ static void tiny_stop(tiny *t)
     shutdown(t->lfd, SHUT_RDWR);
     pthread_join(t->th, NULL);
     close(t->lfd);
+    if (t->held >= 0)
+        close(t->held);
 }
 
 /* GET, PUT with If-Match and DELETE are retried; a POST never is. */
@@ -941,6 +960,50 @@ static void t_lost_answer(ctx *c, int64_t pkg)
     fails_with(b->ops->plan_update(b, &other, &E), &E, OTA_E_CONFLICT, "a stale writer still conflicts");
     ota_plan_free(&p);
     ota_plan_free(&other);
+    ota_backend_close(b);
+    tiny_stop(&t);
+}
+
+/* A request the server never answers holds only itself: another request
+ * on the same backend, from another thread, is answered at once; the stuck
+ * one ends at the timeout, which its message names. */
+typedef struct stuck { ota_backend *b; int64_t plan; int rc; ota_err e; int done; } stuck;
+
+static void *stuck_run(void *ud)
+{
+    stuck *s = ud;
+    ota_preview pv;
+    s->rc = s->b->ops->plan_preview(s->b, s->plan, &pv, &s->e);
+    __atomic_store_n(&s->done, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
+static void t_stuck_request(ctx *c, int64_t plan)
+{
+    int port = atoi(strrchr(c->url, ':') + 1);
+    tiny t;
+    tiny_start(&t, TINY_HOLD, port);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
+    ota_remote_opts o = {.url = url, .token = c->token, .timeout_ms = 3000, .retries = -1};
+    ota_backend *b = ota_backend_remote_open(&o, &E);
+    stuck s = {.b = b, .plan = plan};
+    pthread_t th;
+    pthread_create(&th, NULL, stuck_run, &s);
+    for (int i = 0; i < 1000 && __atomic_load_n(&t.held, __ATOMIC_SEQ_CST) < 0; i++)
+        usleep(2000);   /* until the preview has reached the server */
+    ok(t.held >= 0, "a preview the server never answers is in flight");
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ota_product_list l;
+    ok_call(b->ops->product_list_all(b, &l, &E), &E, "another request on the same backend");
+    ota_product_list_free(&l);
+    double dt = since(&t0);
+    ok(dt < 1.0 && !__atomic_load_n(&s.done, __ATOMIC_SEQ_CST),
+       "answered at once (%.2f s) while the preview still waits", dt);
+    pthread_join(th, NULL);
+    fails_with(s.rc, &s.e, OTA_E_UNAVAILABLE, "the stuck preview ends at the timeout");
+    ok(strstr(s.e.message, "no answer within the timeout (3 s)") != NULL, "naming it: %s", s.e.message);
     ota_backend_close(b);
     tiny_stop(&t);
 }
@@ -1015,6 +1078,46 @@ static void t_auth(ctx *c)
     ota_remote_opts bad = {.url = "ftp://x"};
     ok(ota_backend_remote_open(&bad, &E) == NULL && E.code == OTA_E_BAD_REQUEST,
        "an ftp:// URL refused at open");
+}
+
+/* Who the backend acts as, and a refusal the front end decided itself
+ * (a terminate whose typed name did not match), recorded the same through
+ * both backends and found by the plan's target; anything but a plan
+ * action on an existing plan is refused. */
+static void t_whoami_refused(ctx *c, int64_t plan)
+{
+    ota_token_info ti;
+    ok_call(c->b->ops->whoami(c->b, &ti, &E), &E, "whoami");
+    is_int(ti.role, OTA_ROLE_ADMIN, "the operator backend may do everything");
+    ok(c->remote ? !strcmp(ti.name, "admin") : !strncmp(ti.name, "local:", 6),
+       "named as the audit trail names it (%s)", ti.name);
+    char target[64];
+    snprintf(target, sizeof target, "plan:%lld", (long long)plan);
+    ota_err why;
+    ota_fail(&why, OTA_E_VALIDATION, "name", "the name typed to confirm does not match (console)");
+    ok_call(c->b->ops->audit_refused(c->b, "plan.terminate", target, &why, &E), &E,
+            "a refused terminate recorded");
+    ota_audit_query q = {.target = target, .page = {.limit = 1000}};
+    ota_audit_page pg;
+    if (ok(c->b->ops->audit_list(c->b, &q, &pg, &E) == 0 && pg.n > 0, "the plan's audit rows")) {
+        const ota_audit_row *r = &pg.items[pg.n - 1];
+        is_str(r->action, "plan.terminate", "the last one is the refused terminate");
+        is_str(r->outcome, "validation_failed", "with its outcome");
+        is_str(r->detail, "name: the name typed to confirm does not match (console)", "and why");
+        is_str(r->actor, ti.name, "by whoever refused it");
+        ota_audit_page_free(&pg);
+    }
+    fails_with(c->b->ops->audit_refused(c->b, "package.delete", target, &why, &E), &E,
+               OTA_E_VALIDATION, "not a plan action");
+    is_str(E.field, "action", "the action named");
+    fails_with(c->b->ops->audit_refused(c->b, "plan.pause", "package:1", &why, &E), &E,
+               OTA_E_VALIDATION, "not a plan target");
+    is_str(E.field, "target", "the target named");
+    fails_with(c->b->ops->audit_refused(c->b, "plan.pause", "plan:999999", &why, &E), &E,
+               OTA_E_NOT_FOUND, "a plan that does not exist");
+    ota_err none = {0};
+    fails_with(c->b->ops->audit_refused(c->b, "plan.pause", target, &none, &E), &E,
+               OTA_E_VALIDATION, "a refusal without a code");
 }
 
 /* Signatures and the audit trail, the same through both backends: a valid
@@ -1112,8 +1215,10 @@ int main(int argc, char **argv)
     t_rollout(&c, plan, pkg);
     t_corrupt(&c);
     t_sign_audit(&c, pkg);
+    t_whoami_refused(&c, plan);
     t_devauth(&c);
     if (c.remote) {
+        t_stuck_request(&c, plan);
         t_auth(&c);
         t_unreachable();
         t_silent_server();

@@ -114,7 +114,7 @@ check "a viewer's console" $V "\(viewer\) \| connected"
 open_detail $V
 keys $V i
 check "i: refused in plain words, naming the role it needs and the token's" $V \
-  "Issuing a device token needs the admin role; this console's token has the viewer role \(ask an admin\)"
+  "Issuing a device token needs the admin role; your token 'wall' is a viewer"
 check_gone "  without asking" $V "\[y/N\]"
 keys $V q
 keys $V q q

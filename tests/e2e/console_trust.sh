@@ -39,7 +39,7 @@ python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('UPDAT
 keys s R
 check "a tampered package is INVALID after a reload" s "^ 1 +module .* INVALID"
 keys s 2
-check "plans pane" s "signed"
+check "plans pane" s "^ 1 +signed +meter"
 keys s h
 check "h opens the plan's history" s "History of plan 1: 2 audit rows"
 check "history: the refused activation with its code" s "local:ops +plan\.activate +validation_failed"

@@ -24,6 +24,18 @@ EXTRA_DIST += tests/e2e/console_device.sh
 # sub-forms, bad input named, saved and reopened, waves in live status (tmux)
 TESTS += tests/e2e/console_rollout.sh
 EXTRA_DIST += tests/e2e/console_rollout.sh
+# The connection state at 80x24 against a real otad: offline and back with
+# no key pressed, a SIGSTOPped otad shown as slow, Esc frees the console (tmux)
+TESTS += tests/e2e/console_conn.sh
+EXTRA_DIST += tests/e2e/console_conn.sh
+# Role-aware keys, hints and help at 80x24 for a viewer against a real otad;
+# refusals in the history as plan:N, a wrong typed name recorded (tmux)
+TESTS += tests/e2e/console_roles.sh
+EXTRA_DIST += tests/e2e/console_roles.sh
+# Push at 80x24 with no token in a profile: P asks for it (stars), a 401 is
+# unauthorized and a viewer's token forbidden; otactl asks on a terminal (tmux)
+TESTS += tests/e2e/console_push.sh
+EXTRA_DIST += tests/e2e/console_push.sh
 # A device's token in the device details: issue with confirmation, the
 # token dialog shown once, rotate, revoke, a viewer refused (tmux, otad)
 TESTS += tests/e2e/console_devauth.sh

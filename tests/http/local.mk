@@ -31,6 +31,10 @@ EXTRA_DIST += tests/http/test_config.sh
 # Staged rollouts over REST: waves, advance, the brake, the rate limit, /metrics
 TESTS += tests/http/test_rollout.sh
 EXTRA_DIST += tests/http/test_rollout.sh
+# Refusals in the audit trail by object (plan:N, not the path); POST /audit
+# for a refusal a client decided itself
+TESTS += tests/http/test_refusals.sh
+EXTRA_DIST += tests/http/test_refusals.sh
 # Failed authentications throttled per address (429, Retry-After, /metrics,
 # the log); a taken port, --reuse-port, /healthz's instance and store
 TESTS += tests/http/test_throttle.sh

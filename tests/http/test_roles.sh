@@ -36,6 +36,7 @@ GET /packages/1/files/a.bin viewer none
 POST /packages/1/verify operator none
 POST /packages/1/signatures operator json
 GET /audit viewer none
+POST /audit viewer json
 GET /plans viewer none
 POST /plans operator json
 GET /plans/1 viewer none

@@ -86,9 +86,9 @@ is "the offer carries both signatures" "$(jq_ '[.job.components[0].signatures[] 
 acall "$VIEW" POST "/plans/$PLAN/pause"
 is "a viewer's pause is refused" "$CODE" 403
 acall "$ADM" GET "/audit?target=plan:$PLAN"
-is "admin reads the plan's history" \
+is "admin reads the plan's history, the viewer's refused pause included" \
   "$(jq_ '[.items[] | "\(.actor) \(.action) \(.outcome)"] | join("; ")')" \
-  "ops plan.create ok; ops plan.activate validation_failed; ops plan.activate validation_failed; ops plan.activate ok"
+  "ops plan.create ok; ops plan.activate validation_failed; ops plan.activate validation_failed; ops plan.activate ok; view http.forbidden forbidden"
 acall "$OPS" GET "/audit?actor=ops&target=package:$PKG"
 is "an operator reads others' rows, filtered" \
   "$(jq_ '[.items[] | "\(.action) \(.outcome)"] | join("; ")')" \
@@ -97,7 +97,7 @@ acall "$VIEW" GET /audit
 is "a viewer reads the audit: 200" "$CODE" 200
 is "a viewer sees only its own rows" "$(jq_ '[.items[] | .actor] | unique | join(",")')" view
 is "its refusals are there with their code" "$(jq_ '[.items[] | "\(.action) \(.target) \(.outcome)"] | join("; ")')" \
-  "http.forbidden /api/v1/packages/$PKG/signatures forbidden; http.forbidden /api/v1/plans/$PLAN/pause forbidden"
+  "http.forbidden package:$PKG forbidden; http.forbidden plan:$PLAN forbidden"
 acall "$VIEW2" GET /audit
 is "another viewer sees none of them" "$(jq_ '.items | length')" 0
 acall "$VIEW" GET "/audit?actor=ops"
@@ -152,7 +152,7 @@ is "delete of a terminated plan refused" "$CODE" 409
 acall "$ADM" GET "/audit?target=plan:$PLAN&since=$(date -u +%Y-%m-%d)T00:00:00Z"
 is "the plan's later history: refusals and transitions by ops" \
   "$(jq_ '[.items[4:][] | "\(.actor) \(.action) \(.outcome)"] | join("; ")')" \
-  "ops plan.resume invalid_transition; ops plan.pause ok; ops plan.resume ok; ops plan.terminate ok; ops plan.delete not_editable"
+  "view http.forbidden forbidden; ops plan.resume invalid_transition; ops plan.pause ok; ops plan.resume ok; ops plan.terminate ok; ops plan.delete not_editable"
 acall "$ADM" GET "/audit?target=package:$PKG"
 is "the refused package delete" "$(jq_ '.items[-1] | "\(.actor) \(.action) \(.outcome)"')" "ops package.delete in_use"
 healthy "after the trust tests"

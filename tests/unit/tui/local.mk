@@ -1,9 +1,9 @@
 # tests/unit/tui: unit tests of the console's pure parts (width-aware
-# text and its ASCII fallback, layout, theme files, id lists, copying components, palette commands), in C, without a terminal.
+# text and its ASCII fallback, layout, theme files, id lists, copying components, palette commands, the connection state's words, hint lines filtered by role), in C, without a terminal.
 TUI_UNIT = tests/unit/tui/test_text tests/unit/tui/test_layout tests/unit/tui/test_theme \
 	tests/unit/tui/test_rollout_text tests/unit/tui/test_ascii \
 	tests/unit/tui/test_idlist tests/unit/tui/test_copy \
-	tests/unit/tui/test_command tests/unit/tui/test_msgtext
+	tests/unit/tui/test_command tests/unit/tui/test_conn tests/unit/tui/test_hints tests/unit/tui/test_msgtext
 check_PROGRAMS += $(TUI_UNIT)
 TESTS += $(TUI_UNIT)
 tests_unit_tui_test_text_SOURCES = tests/unit/tui/test_text.c tui/text.c
@@ -29,3 +29,8 @@ tests_unit_tui_test_command_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
 tests_unit_tui_test_msgtext_SOURCES = tests/unit/tui/test_msgtext.c tui/msgtext.c tui/text.c tui/keys.c
 tests_unit_tui_test_msgtext_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
 tests_unit_tui_test_msgtext_LDADD = $(CORE_LIBS)
+tests_unit_tui_test_conn_SOURCES = tests/unit/tui/test_conn.c tui/conn_text.c
+tests_unit_tui_test_conn_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_tui_test_hints_SOURCES = tests/unit/tui/test_hints.c tui/roles_hints.c tui/keys.c tui/text.c
+tests_unit_tui_test_hints_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS) $(CURL_CFLAGS)
+tests_unit_tui_test_hints_LDADD = $(CORE_LIBS) $(NCURSES_LIBS)
