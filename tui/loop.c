@@ -291,6 +291,7 @@ static void read_keys(app *a)
 
 int loop_run(app *a)
 {
+    role_hints_install(a);
     layout_compute(LINES, COLS, &a->lay);
     a->dirty = D_ALL;
     a->spinner = -1;

@@ -181,8 +181,19 @@ void hint_text(hintbar *b, const char *text, int prio)
     b->n++;
 }
 
+static bool (*hint_keep)(tui_action act, void *ud);
+static void *hint_keep_ud;
+
+void hints_set_keep(bool (*keep)(tui_action act, void *ud), void *ud)
+{
+    hint_keep = keep;
+    hint_keep_ud = ud;
+}
+
 void hint_key(hintbar *b, tui_action act, const char *label)
 {
+    if (hint_keep && !hint_keep(act, hint_keep_ud))
+        return;
     char k[16], t[64];
     snprintf(t, sizeof t, "%s %s", keys_for(act, k, sizeof k), label);
     hint_text(b, t, keys_prio(act));

@@ -55,5 +55,9 @@ void hint_key(hintbar *b, tui_action act, const char *label);
 void hint_text(hintbar *b, const char *text, int prio);
 /* The bar fitted to width columns (b->out). */
 const char *hint_done(hintbar *b, int width);
+/* hint_key leaves out the hints whose action keep() refuses (the console
+ * installs its role check, so what a role may not do never takes the room
+ * of what it may); NULL keeps every hint. */
+void hints_set_keep(bool (*keep)(tui_action act, void *ud), void *ud);
 
 #endif

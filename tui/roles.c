@@ -2,6 +2,7 @@
  * does with the token's role (see roles.h).  The roles themselves are
  * core's (OTA_DEEDS); this table only says what a key sends. */
 #include <stdio.h>
+#include "msgtext.h"
 #include "roles.h"
 
 static const struct { pane_id pane; tui_action act; ota_deed deed; } runs[] = {
@@ -81,6 +82,18 @@ static bool keep_allowed(tui_action act, void *ud)
 {
     const keep_ctx *k = ud;
     return role_may(k->a, role_deed(k->pane, act));
+}
+
+/* hint_key's filter: the current pane's hints the role allows. */
+static bool hint_allowed(tui_action act, void *ud)
+{
+    const app *a = ud;
+    return !a->role_known || a->may_role == OTA_ROLE_ADMIN || role_may(a, role_deed(a->pane, act));
+}
+
+void role_hints_install(app *a)
+{
+    hints_set_keep(hint_allowed, a);
 }
 
 const char *role_hints(app *a, const char *hint, char *buf, size_t len)

@@ -27,7 +27,11 @@ bool role_gate(app *a, pane_id p, tui_action act);
 /* The least role act needs in any pane it runs in, when the token's role
  * allows none of them (the help greys such keys); false when allowed. */
 bool role_short(const app *a, tui_action act, ota_role *needs);
-/* The pane's hint line without the hints its role does not allow. */
+/* Make hint_key (msgtext.h) leave out what the role does not allow, before
+ * the bar is fitted to its width. */
+void role_hints_install(app *a);
+/* The pane's hint line without the hints its role does not allow (for
+ * hint lines not built with hint_key). */
 const char *role_hints(app *a, const char *hint, char *buf, size_t len);
 
 /* ---------------------------------------------------- roles_hints.c */
