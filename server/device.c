@@ -142,6 +142,7 @@ static void committer_run(ota_engine *eng, struct pending_checkin *batch, ota_jo
 static void *committer_main(void *arg)
 {
     otad *srv = arg;
+    pthread_setname_np(pthread_self(), "otad-commit");  /* its own name in top -H and perf */
     ota_job_offer *o = calloc(1, sizeof *o);  /* reused by every batch */
     pthread_mutex_lock(&cm_mu);
     for (;;) {

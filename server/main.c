@@ -452,6 +452,9 @@ static int serve(otad *s)
     s->eng = engine_open(&s->cfg, &e);
     if (!s->eng)
         return die(&e);
+    /* checkpoints off the commit path: no writing check-in waits for one */
+    if (ota_engine_background_checkpoints(s->eng, &e) < 0)
+        otad_log(LOG_WARN, "checkpoints stay in the commits: %s", e.message);
     hashes_fill(s->eng);
     healthz_init(s);
     if (s->cfg.auth_fail_limit > 0 &&
