@@ -480,6 +480,7 @@ static int serve(otad *s)
     otad_log_flush();
     pthread_t tick;
     pthread_create(&tick, NULL, tick_main, s);
+    warm_start(s);  /* after the listener: /healthz and check-ins are answered meanwhile */
 
     int sig = 0;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
@@ -496,6 +497,7 @@ static int serve(otad *s)
     }
     if (atomic_load(&s->m.inflight))
         otad_log(LOG_WARN, "%lu requests still running after 30 s; closing them", atomic_load(&s->m.inflight));
+    warm_stop();
     http_stop(s);
     pthread_mutex_lock(&tick_mu);
     pthread_cond_broadcast(&tick_cv);

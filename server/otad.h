@@ -173,6 +173,10 @@ void events_stream_free(req *r);
 int events_waker_start(otad *srv);   /* pool mode: resumes idle SSE streams */
 void events_waker_stop(void);
 int checkin_committer_start(otad *srv);  /* pool mode: commits check-ins that write */
+/* warm.c: the engine's check-in caches filled from the store after start;
+ * warm_stop joins it once s->stopping is set. */
+void warm_start(otad *s);
+void warm_stop(void);
 void checkin_committer_stop(void);       /* finishes what is queued first */
 void checkin_pending_free(req *r);       /* on completion */
 MHD_RESULT_T h_package_file(req *r);
