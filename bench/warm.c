@@ -6,6 +6,8 @@
  *
  *   bench/warm [DEVICES [SECONDS]]     (default 1000000 12)
  *
+ * (ota_engine_warm: slices of 1,000 devices, a pause between them for the
+ * check-ins waiting.)
  * Steps: generate the fleet (the first 10% blacklisted, as bench/checkin),
  * activate a plan, the first check-in of every device (batches of 10,000),
  * then one pass of no-change check-ins in random order on the warm engine
@@ -23,8 +25,6 @@
 #include <string.h>
 #include <time.h>
 #include "ota.h"
-
-#define WARM_SLICE 2000   /* devices per ota_engine_warm_step (otad's slice) */
 
 static double now_s(void)
 {
@@ -83,16 +83,14 @@ struct warmer {
     atomic_bool stop;
 };
 
-static void *warm_main(void *arg)
+static bool stopped(void *arg) { return atomic_load(&((struct warmer *)arg)->stop); }
+
+static void *warm_main(void *arg)  /* what otad's warm-up thread does */
 {
     struct warmer *w = arg;
-    int64_t cursor = 0;
     ota_err e;
-    int n;
-    while (!atomic_load(&w->stop) && (n = ota_engine_warm_step(w->eng, &cursor, WARM_SLICE, &e)) > 0)
-        w->devices += n;
-    if (n < 0 && !atomic_load(&w->stop))
-        die("warm step", &e);
+    if ((w->devices = ota_engine_warm(w->eng, stopped, w, &e)) < 0)
+        die("warm-up", &e);
     w->done_at = now_s() - w->t0;
     return NULL;
 }
@@ -146,6 +144,16 @@ static int after_restart(const ota_engine_opts *o, bool warm, long n, const long
         pthread_join(th, NULL);
         printf("  warm-up: %ld devices read in %.2f s after the engine opened%s\n", w.devices, w.done_at,
                w.done_at >= seconds ? " (stopped)" : "");
+        /* the same pass as the warm figure, for the load now (context only) */
+        double t1 = now_s();
+        for (long j = 0; j < n; j++) {
+            long i = order[j];
+            req_fill(&q, i, &devs[i]);
+            if (ota_checkin(eng, &q, offer, &e) < 0)
+                die("checkin", &e);
+        }
+        printf("  then a whole pass: %.0f /s (the warm figure again, under the load of now)\n",
+               (double)n / (now_s() - t1));
     }
     ota_job_offer_free(offer);
     free(offer);

@@ -52,7 +52,7 @@ static int device_load(struct ctx *c, const char *id, uint64_t h, struct rdev **
     int found = store_fleet_device_find(c->eng, id, &row, e);
     if (found <= 0)
         return found;
-    return (*out = rollout_device_cache(c->eng, c->r, &row, id, h, e)) ? 0 : -1;
+    return (*out = rollout_device_cache(c->eng, c->r, &row, id, h, NULL, e)) ? 0 : -1;
 }
 
 /* Unknown device of a known product: registered with what it reported. */

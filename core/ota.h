@@ -390,6 +390,11 @@ int ota_engine_background_checkpoints(ota_engine *eng, ota_err *e);
  * its slice only, so check-ins go on between calls; their answers never
  * depend on it (a device not warmed yet is read from the store as before). */
 int ota_engine_warm_step(ota_engine *eng, int64_t *cursor, int max, ota_err *e);
+/* The whole warm-up (a thread's work: otad's, bench/warm's): slices of
+ * 1,000 devices with a pause between them for the check-ins waiting, until
+ * the fleet is read or stop(ctx) (may be NULL) says so.  Returns the
+ * devices read, -1 on failure. */
+long ota_engine_warm(ota_engine *eng, bool (*stop)(void *ctx), void *ctx, ota_err *e);
 
 /* Group many calls into one transaction (group commit).  Calls between
  * begin and end are acknowledged only when end returns 0.  Check-ins,

@@ -250,9 +250,10 @@ struct rdev *rollout_device_new(struct ota_rollout *r, const char *id, uint64_t 
 /* dev's stored versions, interned; NULL (and *e) on failure. */
 const struct vset *rollout_versions_read(ota_engine *eng, struct ota_rollout *r, int64_t dev, ota_err *e);
 /* The device of a stored row (store_fleet_device_find's, or the warm-up's)
- * into the cache with its stored versions; NULL (and *e) on failure. */
+ * into the cache with its versions vs (interned; NULL: read from the
+ * store); NULL (and *e) on failure. */
 struct rdev *rollout_device_cache(ota_engine *eng, struct ota_rollout *r, const store_fleet_device *row,
-                                  const char *id, uint64_t h, ota_err *e);
+                                  const char *id, uint64_t h, const struct vset *vs, ota_err *e);
 /* A new (zeroed but for dev) slot; NULL when out of memory. */
 struct jslot *rollout_jobtab_put(struct jobtab *t, int64_t dev);
 /* Index of product key in the interned list; -1 if absent and !add (or out of memory). */

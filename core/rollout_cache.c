@@ -197,15 +197,14 @@ struct rdev *rollout_device_new(struct ota_rollout *r, const char *id, uint64_t 
 }
 
 struct rdev *rollout_device_cache(ota_engine *eng, struct ota_rollout *r, const store_fleet_device *row,
-                                  const char *id, uint64_t h, ota_err *e)
+                                  const char *id, uint64_t h, const struct vset *vs, ota_err *e)
 {
     int product = rollout_product_index(r, row->product, true);
     if (product < 0) {
         ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
         return NULL;
     }
-    const struct vset *vs = rollout_versions_read(eng, r, row->dev, e);
-    if (!vs)
+    if (!vs && !(vs = rollout_versions_read(eng, r, row->dev, e)))
         return NULL;
     struct rdev *d = rollout_device_new(r, id, h, e);
     if (!d)

@@ -466,12 +466,17 @@ int store_fleet_telemetry(ota_engine *eng, int64_t dev, bool has_rsrp, int rsrp,
                           int battery, int64_t last_seen, ota_err *e);
 
 /* The cache warm-up (rollout_warm.c): up to max devices with dev > after,
- * in dev order, fn once each with its row and device id (fn may read the
- * store, e.g. the device's versions; a nonzero return stops the walk and
- * is returned); returns how many rows were passed, or -1. */
+ * in dev order, fn once each with its row and device id (a nonzero return
+ * stops the walk and is returned); returns how many rows were passed, or -1. */
 int store_fleet_devices_after(ota_engine *eng, int64_t after, int max,
                               int (*fn)(void *ctx, const store_fleet_device *d, const char *device_id, ota_err *e),
                               void *ctx, ota_err *e);
+/* fn once per version of the devices whose dev is in lo..hi, in dev order,
+ * as store_fleet_plans calls its fn. */
+int store_fleet_versions_between(ota_engine *eng, int64_t lo, int64_t hi,
+                                 int (*fn)(void *ctx, int64_t dev, const char *component, const char *version,
+                                           ota_err *e),
+                                 void *ctx, ota_err *e);
 /* fn once per job of plan whose dev is in lo..hi (as store_job_find reads
  * it), as store_fleet_plans calls its fn. */
 typedef struct store_fleet_job {

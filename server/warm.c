@@ -4,28 +4,26 @@
  * answers no-change check-ins at its warm speed within seconds instead of
  * after every device has checked in once.  It starts after the listener,
  * so /healthz and the first check-ins are answered at once (each slice holds
- * the engine for a few milliseconds); answers never depend on it. */
+ * the engine for a few milliseconds, and check-ins waiting go first);
+ * answers never depend on it. */
 #include <pthread.h>
 #include "otad.h"
 
-#define WARM_SLICE 2000  /* devices per slice: a few ms of the engine */
-
 static pthread_t warm_thread;
 static bool warm_running;
+
+static bool stopping(void *arg) { return atomic_load(&((otad *)arg)->stopping); }
 
 static void *warm_main(void *arg)
 {
     otad *s = arg;
     pthread_setname_np(pthread_self(), "otad-warm");
-    int64_t cursor = 0, t0 = mono_ns();
-    long devices = 0;
-    int n = 0;
+    int64_t t0 = mono_ns();
     ota_err e;
-    while (!atomic_load(&s->stopping) && (n = ota_engine_warm_step(s->eng, &cursor, WARM_SLICE, &e)) > 0)
-        devices += n;
-    if (n < 0)
-        otad_log(LOG_WARN, "cache warm-up stopped after %ld devices: %s", devices, e.message);
-    else if (n == 0)
+    long devices = ota_engine_warm(s->eng, stopping, s, &e);
+    if (devices < 0)
+        otad_log(LOG_WARN, "cache warm-up stopped: %s", e.message);
+    else if (!stopping(s))
         otad_log(LOG_INFO, "caches warm: %ld devices read in %.1f s", devices, (double)(mono_ns() - t0) / 1e9);
     return NULL;
 }

@@ -66,6 +66,27 @@ int store_fleet_devices_after(ota_engine *eng, int64_t after, int max,
     return n;
 }
 
+int store_fleet_versions_between(ota_engine *eng, int64_t lo, int64_t hi,
+                                 int (*fn)(void *ctx, int64_t dev, const char *component, const char *version,
+                                           ota_err *e),
+                                 void *ctx, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT device, component, version FROM device_versions"
+                                       " WHERE device BETWEEN ?1 AND ?2 ORDER BY device", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                  (const char *)sqlite3_column_text(st, 2), e);
+    store_done(st);
+    if (stop)
+        return stop;
+    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, "read versions");
+}
+
 int store_fleet_jobs_between(ota_engine *eng, int64_t plan, int64_t lo, int64_t hi,
                              int (*fn)(void *ctx, const store_fleet_job *j, ota_err *e), void *ctx, ota_err *e)
 {
