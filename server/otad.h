@@ -80,6 +80,10 @@ typedef struct otad {
 extern otad *g_otad;
 
 void otad_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The request line at info: "METHOD PATH STATUS BYTES 1.23ms WHO[ WHY]"
+ * (who "" prints "-"), formatted without printf. */
+void otad_log_request(const char *method, const char *path, unsigned status, unsigned long long bytes,
+                      int64_t ns, const char *who, const char *why);
 void otad_log_flush(void);
 void otad_log_set_level(int level);
 const char *otad_log_level_name(int level);
