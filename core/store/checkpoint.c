@@ -10,10 +10,13 @@
  * connection of its own: writers go on appending meanwhile, nothing is
  * locked against the engine, and the durability is the same (every commit
  * is in the WAL before it is acknowledged; a checkpoint fsyncs the WAL
- * before it copies and the database after).  Should the thread fall far
- * behind (STORE_WAL_HARD pages), the committing connection checkpoints
- * itself as before, so the WAL stays bounded.  Stopped by store_close
- * before the main connection closes (whose close checkpoints the rest). */
+ * before it copies and the database after).  A WAL restarts only when a
+ * writer finds it wholly copied, which writes that never pause beside a
+ * checkpoint do not allow: at STORE_WAL_HARD pages the committing
+ * connection checkpoints the rest itself (most of it copied already) and
+ * the next write starts the WAL over, so it stays bounded.  Stopped by
+ * store_close before the main connection closes (whose close checkpoints
+ * the rest). */
 #include "sqlite.h"
 
 #include <pthread.h>
