@@ -1,7 +1,8 @@
-/* otactl product auth, device token issue|revoke, device tokens: device
- * identity (core/ota_devauth.h) through the backend.  A token is printed
- * once, by "device token issue" alone; bulk tokens go only to a new file
- * of mode 0600 (never to stdout), checked writable before any is issued. */
+/* otactl product auth, device token issue|revoke, device tokens, device
+ * enroll: device identity (core/ota_devauth.h) through the backend.  A
+ * token is printed once, by "device token issue" alone; bulk tokens and an
+ * enrolled device's token go only to a new file of mode 0600 (never to
+ * stdout), checked writable before any is issued. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +15,9 @@
 #include "cmd_devauth.h"
 
 /* ------------------------------------------------------- product auth */
+/* Either option, both, or neither (no change: core's read, remotely
+ * PATCH {}): the product's device_auth and enrollment and how many of its
+ * devices have no token, printed the same way in every case. */
 int cmd_product_auth(cli *c, int argc, char **argv)
 {
     cli_opt opts[] = {OPT("device-auth", true), OPT("enrollment", true), OPT_END};
@@ -33,8 +37,7 @@ int cmd_product_auth(cli *c, int argc, char **argv)
             return cli_usage(c, "--enrollment must be open or closed (got \"%s\")", opts[1].val);
         closed = !strcmp(opts[1].val, "closed");
     }
-    if (mode < 0 && closed < 0)
-        return cli_usage(c, "give --device-auth, --enrollment or both (otactl product list shows them)");
+    /* neither: no change asked, the product's settings and count shown */
     ota_backend *b = cli_backend(c);
     if (!b)
         return CLI_REFUSED;
@@ -202,13 +205,43 @@ static void tokens_file_drop(tokens_file *t)
     }
 }
 
-/* CSV "device,token" (ids are CSV-quoted when they need it). */
-static int tokens_file_write(tokens_file *t, const ota_device_token_list *l, ota_err *e)
+/* The open temporary file as a stream (which then owns the descriptor). */
+static FILE *tokens_file_stream(tokens_file *t, ota_err *e)
 {
     FILE *f = fdopen(t->fd, "w");
     if (!f)
-        return ota_fail(e, OTA_E_IO, "out", "%s: %s", t->tmp, strerror(errno));
-    t->fd = -1;  /* the FILE owns it now */
+        ota_fail(e, OTA_E_IO, "out", "%s: %s", t->tmp, strerror(errno));
+    else
+        t->fd = -1;
+    return f;
+}
+
+/* Written, synced and closed, then put in place. */
+static int tokens_file_commit(tokens_file *t, FILE *f, ota_err *e)
+{
+    int rc = 0;
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rc = ota_fail(e, OTA_E_IO, "out", "cannot write %s: %s", t->tmp, strerror(errno));
+    if (fclose(f) != 0 && rc == 0)
+        rc = ota_fail(e, OTA_E_IO, "out", "cannot write %s: %s", t->tmp, strerror(errno));
+    if (rc == 0 && t->force && rename(t->tmp, t->dest) < 0)
+        rc = ota_fail(e, OTA_E_IO, "out", "cannot rename %s to %s: %s (the tokens are in %s)", t->tmp, t->dest,
+                      strerror(errno), t->tmp);
+    if (rc == 0 && !t->force) {
+        if (link(t->tmp, t->dest) < 0)
+            return ota_fail(e, errno == EEXIST ? OTA_E_CONFLICT : OTA_E_IO, "out",
+                            "cannot create %s: %s; the tokens are in %s", t->dest, strerror(errno), t->tmp);
+        unlink(t->tmp);
+    }
+    return rc;
+}
+
+/* CSV "device,token" (ids are CSV-quoted when they need it). */
+static int tokens_file_write(tokens_file *t, const ota_device_token_list *l, ota_err *e)
+{
+    FILE *f = tokens_file_stream(t, e);
+    if (!f)
+        return -1;
     fputs("device,token\n", f);
     for (size_t i = 0; i < l->n; i++) {
         const char *id = l->items[i].device;
@@ -225,21 +258,7 @@ static int tokens_file_write(tokens_file *t, const ota_device_token_list *l, ota
         }
         fprintf(f, ",%s\n", l->items[i].token);
     }
-    int rc = 0;
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = ota_fail(e, OTA_E_IO, "out", "cannot write %s: %s", t->tmp, strerror(errno));
-    if (fclose(f) != 0 && rc == 0)
-        rc = ota_fail(e, OTA_E_IO, "out", "cannot write %s: %s", t->tmp, strerror(errno));
-    if (rc == 0 && t->force && rename(t->tmp, t->dest) < 0)
-        rc = ota_fail(e, OTA_E_IO, "out", "cannot rename %s to %s: %s (the tokens are in %s)", t->tmp, t->dest,
-                      strerror(errno), t->tmp);
-    if (rc == 0 && !t->force) {
-        if (link(t->tmp, t->dest) < 0)
-            return ota_fail(e, errno == EEXIST ? OTA_E_CONFLICT : OTA_E_IO, "out",
-                            "cannot create %s: %s; the tokens are in %s", t->dest, strerror(errno), t->tmp);
-        unlink(t->tmp);
-    }
-    return rc;
+    return tokens_file_commit(t, f, e);
 }
 
 int cmd_device_tokens(cli *c, int argc, char **argv)
@@ -299,5 +318,61 @@ int cmd_device_tokens(cli *c, int argc, char **argv)
     else
         printf("%zu tokens issued for product %s, %zu skipped%s; written to %s (mode 0600)\n", issued, pos[0],
                skipped, skipped && !opts[1].set ? " (they have a token: --rotate replaces it)" : "", tf.dest);
+    return CLI_OK;
+}
+
+/* ------------------------------------------------------ device enroll */
+/* The device's own token for its product key (trust on first use), written
+ * alone on one line to a new file of mode 0600 that --device-token-file
+ * reads; the file is made before asking, so a folder that cannot take it
+ * stops the command before the device's one enrollment is spent. */
+int cmd_device_enroll(cli *c, int argc, char **argv)
+{
+    cli_opt opts[] = {OPT("out", true), OPT("force", false), OPT_END};
+    char *pos[2];
+    int n;
+    if (cli_args(c, argc, argv, opts, pos, &n, 2, 2) < 0)
+        return CLI_USAGE;
+    if (!opts[0].set || !*opts[0].val)
+        return cli_usage(c, "--out FILE is required (the token is never printed; it goes to a new file of mode 0600)");
+    if (strlen(pos[0]) > OTA_KEY_MAX)
+        return cli_usage(c, "PRODUCT at most %d bytes", OTA_KEY_MAX);
+    if (strlen(pos[1]) > OTA_DEVICE_ID_MAX)
+        return cli_usage(c, "ID at most %d bytes", OTA_DEVICE_ID_MAX);
+    ota_err e = {0};
+    tokens_file tf;
+    if (tokens_file_open(&tf, opts[0].val, opts[1].set, &e) < 0)
+        return cli_fail(&e);
+    ota_backend *b = cli_backend_device(c);
+    if (!b) {
+        tokens_file_drop(&tf);
+        return CLI_REFUSED;
+    }
+    char token[OTA_DEVICE_TOKEN_LEN + 1] = "";
+    if (b->ops->device_enroll(b, pos[0], pos[1], token, &e) < 0) {
+        tokens_file_drop(&tf);
+        cli_fail(&e);
+        if (e.code == OTA_E_UNAUTHORIZED)
+            fputs("otactl: enrolling presents the product's device key: --device-key K, $OTA_DEVICE_KEY"
+                  " or (remote) the profile's device_key\n", stderr);
+        return CLI_REFUSED;
+    }
+    FILE *f = tokens_file_stream(&tf, &e);
+    int rc = f ? 0 : -1;
+    if (f) {
+        fprintf(f, "%s\n", token);
+        rc = tokens_file_commit(&tf, f, &e);
+    }
+    sodium_memzero(token, sizeof token);
+    if (rc < 0) {
+        tokens_file_drop(&tf);
+        return cli_fail(&e);
+    }
+    if (c->json)
+        cli_print_json(json_pack("{s:s, s:s, s:s, s:s}", "product", pos[0], "device", pos[1], "credential",
+                                 ota_credential_str(OTA_CRED_ACTIVE), "out", tf.dest));
+    else
+        printf("device %s (product %s): enrolled; its token is in %s (mode 0600: --device-token-file %s)\n",
+               pos[1], pos[0], tf.dest, tf.dest);
     return CLI_OK;
 }

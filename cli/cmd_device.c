@@ -289,7 +289,7 @@ int cmd_device_checkin(cli *c, int argc, char **argv)
         r.has_battery = true;
         r.battery = (int)v;
     }
-    ota_backend *b = cli_backend(c);
+    ota_backend *b = cli_backend_device(c);
     if (!b)
         return CLI_REFUSED;
     ota_job_offer o = {0};
@@ -313,7 +313,7 @@ int cmd_device_confirm(cli *c, int argc, char **argv)
     int64_t job;
     if (cli_args(c, argc, argv, NULL, pos, &n, 1, 1) < 0 || cli_parse_id(c, pos[0], "JOB", &job) < 0)
         return CLI_USAGE;
-    ota_backend *b = cli_backend(c);
+    ota_backend *b = cli_backend_device(c);
     if (!b)
         return CLI_REFUSED;
     ota_err e = {0};
@@ -341,7 +341,7 @@ int cmd_device_report(cli *c, int argc, char **argv)
         return cli_usage(c, "STATE must be downloading, installing, succeeded or failed (got \"%s\")", pos[1]);
     if (opts[0].set && cli_parse_int(c, opts[0].val, "--progress", 0, 100, &progress) < 0)
         return CLI_USAGE;
-    ota_backend *b = cli_backend(c);
+    ota_backend *b = cli_backend_device(c);
     if (!b)
         return CLI_REFUSED;
     ota_err e = {0};

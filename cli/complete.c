@@ -24,12 +24,12 @@
 
 static const char *const global_flags[] = {"--db", "--json", "--remote", "--token", "--token-file",
                                            "--profile", "--cacert", "--insecure", "--device-key",
-                                           "--help", "--version", NULL};
+                                           "--device-token-file", "--help", "--version", NULL};
 /* Global options that take a value (the next word). */
 static int global_takes_value(const char *w)
 {
     static const char *const v[] = {"--db", "--remote", "--token", "--token-file", "--profile",
-                                    "--cacert", "--device-key", NULL};
+                                    "--cacert", "--device-key", "--device-token-file", NULL};
     for (int i = 0; v[i]; i++)
         if (!strcmp(w, v[i]))
             return 1;
@@ -243,7 +243,8 @@ int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **arg
     const char *prev = last > 0 ? argv[last - 1] : "";
     if (i == last) {
         if (last > 0 && global_takes_value(prev)) {
-            if (!strcmp(prev, "--db") || !strcmp(prev, "--token-file") || !strcmp(prev, "--cacert"))
+            if (!strcmp(prev, "--db") || !strcmp(prev, "--token-file") || !strcmp(prev, "--cacert") ||
+                !strcmp(prev, "--device-token-file"))
                 puts("__files__");
             return CLI_OK;
         }
@@ -292,7 +293,8 @@ int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **arg
             print_ids(&c, "product");
         else if (!strcmp(prev, "--plan"))
             print_ids(&c, "plan");
-        else if (!strcmp(prev, "--key") || !strcmp(prev, "--trusted") || !strcmp(prev, "--out"))
+        else if (!strcmp(prev, "--key") || !strcmp(prev, "--trusted") || !strcmp(prev, "--out") ||
+                 !strcmp(prev, "--device-token-file") || !strcmp(prev, "--token-file") || !strcmp(prev, "--cacert"))
             puts("__files__");
         if (usage_opt_takes_value(cmd->usage, prev) || global_takes_value(prev))
             return CLI_OK;
@@ -315,8 +317,8 @@ int cli_complete(const cli_cmd *commands, size_t ncommands, int argc, char **arg
     usage_positional(cmd->usage, npos, kind, sizeof kind);
     if (!strcmp(kind, "PRODUCT"))
         print_ids(&c, "product");
-    else if (!strcmp(kind, "ID") || !strcmp(kind, "FROM_ID") || !strcmp(kind, "TO_ID"))
-        print_ids(&c, !strcmp(group, "package") ? "package" : "plan");
+    else if (!strcmp(kind, "FROM_ID") || !strcmp(kind, "TO_ID") || (!strcmp(kind, "ID") && strcmp(group, "device")))
+        print_ids(&c, !strcmp(group, "package") ? "package" : "plan");  /* a device's ID: none offered */
     else if (!strncmp(kind, "FILE", 4) || !strcmp(kind, "DIR") || !strcmp(kind, "DEST"))
         puts("__files__");
     return CLI_OK;

@@ -72,7 +72,7 @@ static void print_usage(FILE *f, const char *group)
                 *k->usage ? " " : "", k->usage);
     }
     fputs("\nglobal options (anywhere): --db PATH  --json  --remote URL  --token T  --token-file F\n"
-          "  --profile NAME  --cacert FILE  --insecure  --device-key K\n"
+          "  --profile NAME  --cacert FILE  --insecure  --device-key K  --device-token-file F\n"
           "otactl --help, otactl help [GROUP]: this help; otactl --version: the version\n"
           "exit status: 0 ok, 1 refused (otactl: code: field: message), 2 usage\n", f);
 }
@@ -84,7 +84,7 @@ static int cli_global_opt(cli *c, int argc, char **argv)
 {
     static const struct { const char *name; size_t off; } with_arg[] = {
         {"--db", 0}, {"--remote", 1}, {"--token", 2}, {"--token-file", 3},
-        {"--profile", 4}, {"--cacert", 5}, {"--device-key", 6},
+        {"--profile", 4}, {"--cacert", 5}, {"--device-key", 6}, {"--device-token-file", 7},
     };
     const char *a = argv[0];
     if (!strcmp(a, "--json")) {
@@ -111,7 +111,8 @@ static int cli_global_opt(cli *c, int argc, char **argv)
             continue;
         }
         const char **slots[] = {&c->db, &c->remote.url, &c->remote.token, &c->remote.token_file,
-                                &c->remote.profile, &c->remote.cacert, &c->remote.device_key};
+                                &c->remote.profile, &c->remote.cacert, &c->remote.device_key,
+                                &c->remote.device_token_file};
         *slots[with_arg[i].off] = val;
         return used;
     }
@@ -318,7 +319,9 @@ int cli_args(cli *c, int argc, char **argv, cli_opt *opts, char **pos, int *npos
     return 0;
 }
 
-ota_backend *cli_backend(cli *c)
+/* The backend; dc (NULL: none) the device side's credentials its device
+ * calls speak with. */
+static ota_backend *backend_open(cli *c, const ota_device_creds *dc)
 {
     ota_err e = {0};
     if (c->b)
@@ -334,14 +337,39 @@ ota_backend *cli_backend(cli *c)
             cli_refuse(OTA_E_BAD_REQUEST, "db", "--db and a remote server exclude each other");
             return NULL;
         }
-        c->b = ota_remote_conf_open(&conf, &e);
+        ota_remote_opts o;
+        ota_remote_conf_opts(&conf, &o);
+        o.device_token = dc && dc->token[0] ? dc->token : NULL;
+        c->b = ota_backend_remote_open(&o, &e);
     } else {
         c->b = ota_backend_local_open(c->db, NULL, ota_clock_system(), &e);
+        if (c->b && dc && ota_backend_local_device_auth(c->b, dc->key, dc->token, &e) < 0) {
+            ota_backend_close(c->b);
+            c->b = NULL;
+        }
     }
     ota_remote_conf_clear(&conf);
     if (!c->b)
         cli_fail(&e);
     return c->b;
+}
+
+ota_backend *cli_backend(cli *c)
+{
+    return backend_open(c, NULL);
+}
+
+ota_backend *cli_backend_device(cli *c)
+{
+    ota_err e = {0};
+    ota_device_creds dc;
+    if (ota_device_creds_resolve(&c->remote, &dc, &e) < 0) {
+        cli_fail(&e);
+        return NULL;
+    }
+    ota_backend *b = backend_open(c, &dc);
+    ota_device_creds_clear(&dc);
+    return b;
 }
 
 ota_backend *cli_backend_fake(cli *c, int64_t t0)

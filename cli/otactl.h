@@ -53,6 +53,12 @@ cli_opt *cli_opt_get(cli_opt *opts, const char *name);
 
 /* Backend: local at --db (system clock), or remote when asked for. */
 ota_backend *cli_backend(cli *c);
+/* The same for the device side's commands (device checkin, confirm,
+ * report, enroll): its device calls speak with the device's own token
+ * (--device-token-file, $OTA_DEVICE_TOKEN) or the product's device key
+ * (--device-key, $OTA_DEVICE_KEY, a profile's device_key), remotely sent
+ * as otad's headers, locally judged by core as otad would. */
+ota_backend *cli_backend_device(cli *c);
 /* Local only, on a fake clock starting at t0 (the simulator, demo seeding). */
 ota_backend *cli_backend_fake(cli *c, int64_t t0);
 

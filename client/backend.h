@@ -62,12 +62,21 @@ typedef struct ota_backend ota_backend;
                            ota_err *e), (id, state, pg, out, e)) \
     X(plan_events, CORE, (int64_t id, int64_t since, int limit, ota_event_page *out, \
                           ota_err *e), (id, since, limit, out, e)) \
-    /* Device side (otactl device ..., the simulator). */ \
-    X(checkin, CORE, (const ota_checkin_req *r, ota_job_offer *out, ota_err *e), (r, out, e)) \
-    X(job_confirm, CORE, (int64_t job, const char *device, ota_err *e), (job, device, e)) \
-    X(job_report, CORE, (int64_t job, const char *device, ota_job_state to, int progress, \
-                         const char *error_text, ota_err *e), \
+    /* Device side (otactl device ..., the simulator), speaking with the \
+     * backend's device credentials: remotely the device's token \
+     * (X-Device-Token) when it has one, else the product's device key \
+     * (X-Device-Key); locally core's ota_device_authenticate judges what \
+     * was given, as otad does (ota_backend_local_device_auth), and with \
+     * nothing given the call is the local engine owner's, unchecked. \
+     * device_enroll: the device's token for its product key (trust on \
+     * first use; core's ota_device_enroll), token_out as for issue. */ \
+    X(checkin, OWN, (const ota_checkin_req *r, ota_job_offer *out, ota_err *e), (r, out, e)) \
+    X(job_confirm, OWN, (int64_t job, const char *device, ota_err *e), (job, device, e)) \
+    X(job_report, OWN, (int64_t job, const char *device, ota_job_state to, int progress, \
+                        const char *error_text, ota_err *e), \
       (job, device, to, progress, error_text, e)) \
+    X(device_enroll, OWN, (const char *product, const char *device, char *token_out, ota_err *e), \
+      (product, device, token_out, e)) \
     /* Trust: attach a signature (with its public_key) to a package; read \
      * the audit trail (a viewer token sees only its own rows). */ \
     X(package_sign_add, CORE, (int64_t id, const ota_signature *sig, ota_package *out, \
@@ -115,11 +124,18 @@ ota_backend *ota_backend_local_open(const char *db_path, const char *blob_dir,
                                     ota_clock clock, ota_err *e);
 /* The local backend's engine (NULL for remote): for the simulator and seeding. */
 ota_engine *ota_backend_local_engine(ota_backend *b);
+/* The device credentials the local backend's device calls are judged by
+ * (core's ota_device_authenticate, as otad judges X-Device-Token and
+ * X-Device-Key), and the product key device_enroll presents; NULL or ""
+ * for none.  Copied (wiped on close).  -1 with bad_request when b is not
+ * local. */
+int ota_backend_local_device_auth(ota_backend *b, const char *device_key, const char *device_token, ota_err *e);
 
 typedef struct ota_remote_opts {
     const char *url;        /* "http://127.0.0.1:8080" (base; /api/v1 is appended) */
     const char *token;      /* bearer token (operator tools) */
-    const char *device_key; /* X-Device-Key for device calls */
+    const char *device_key; /* X-Device-Key for device calls (and enrollment) */
+    const char *device_token; /* X-Device-Token for device calls, sent instead of the key */
     const char *cacert;     /* private CA bundle */
     bool insecure;          /* skip TLS verification (explicit) */
     long connect_timeout_ms;/* 0 = 5000 */

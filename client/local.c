@@ -1,10 +1,13 @@
 /* local.c: the local backend, a thin shell over an embedded ota_engine.
  *
  * Every op forwards to core unchanged, so errors reach the front end exactly
- * as core made them.  The one op with work of its own is package_download:
- * it copies a stored blob out through a temporary file, re-hashes the copy
+ * as core made them.  The ops with work of their own: package_download
+ * copies a stored blob out through a temporary file, re-hashes the copy
  * and only then renames it into place, so a corrupted blob never leaves a
- * file at the destination. */
+ * file at the destination; the device calls (checkin, job_confirm,
+ * job_report) first have core judge the device credentials they were
+ * given (ota_backend_local_device_auth), as otad would, and device_enroll
+ * presents the product key given. */
 #include "backend.h"
 
 #include <errno.h>
@@ -12,19 +15,32 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <unistd.h>
 
 typedef struct local {
     ota_backend base;
     ota_engine *eng;
+    char *device_key, *device_token;  /* the device side's credentials, NULL: none */
 } local;
 
 static ota_engine *E(ota_backend *b) { return ((local *)b)->eng; }
+#define L(b) ((local *)(b))
+
+static void secret_free(char **s)
+{
+    if (*s)
+        sodium_memzero(*s, strlen(*s));
+    free(*s);
+    *s = NULL;
+}
 
 static void local_close(ota_backend *b)
 {
     ota_engine_close(E(b));
+    secret_free(&L(b)->device_key);
+    secret_free(&L(b)->device_token);
     free(b);
 }
 
@@ -108,6 +124,44 @@ static int l_package_download(ota_backend *b, int64_t id, const char *name, cons
     return rc;
 }
 
+/* ------------------------------------------------------ device calls */
+/* Nothing given: the local engine's owner speaks, unchecked (as before
+ * device identity).  Else core's one check of device requests. */
+static bool has_creds(ota_backend *b)
+{
+    return L(b)->device_key || L(b)->device_token;
+}
+
+static int l_checkin(ota_backend *b, const ota_checkin_req *r, ota_job_offer *out, ota_err *e)
+{
+    if (has_creds(b) &&
+        ota_device_authenticate(E(b), r->product, r->device, L(b)->device_key, L(b)->device_token, NULL, e) < 0)
+        return -1;
+    return ota_checkin(E(b), r, out, e);
+}
+
+static int l_job_confirm(ota_backend *b, int64_t job, const char *device, ota_err *e)
+{
+    if (has_creds(b) &&
+        ota_device_authenticate_job(E(b), job, L(b)->device_key, L(b)->device_token, NULL, NULL, e) < 0)
+        return -1;
+    return ota_job_confirm(E(b), job, device, e);
+}
+
+static int l_job_report(ota_backend *b, int64_t job, const char *device, ota_job_state to, int progress,
+                        const char *error_text, ota_err *e)
+{
+    if (has_creds(b) &&
+        ota_device_authenticate_job(E(b), job, L(b)->device_key, L(b)->device_token, NULL, NULL, e) < 0)
+        return -1;
+    return ota_job_report(E(b), job, device, to, progress, error_text, e);
+}
+
+static int l_device_enroll(ota_backend *b, const char *product, const char *device, char *token_out, ota_err *e)
+{
+    return ota_device_enroll(E(b), product, device, L(b)->device_key, token_out, e);
+}
+
 static const ota_backend_ops local_ops = {
     .kind = "local",
     .close = local_close,
@@ -138,4 +192,19 @@ ota_backend *ota_backend_local_open(const char *db_path, const char *blob_dir, o
 ota_engine *ota_backend_local_engine(ota_backend *b)
 {
     return b && b->ops == &local_ops ? E(b) : NULL;
+}
+
+int ota_backend_local_device_auth(ota_backend *b, const char *device_key, const char *device_token, ota_err *e)
+{
+    if (!b || b->ops != &local_ops)
+        return ota_fail(e, OTA_E_BAD_REQUEST, NULL, "not a local backend");
+    local *l = L(b);
+    secret_free(&l->device_key);
+    secret_free(&l->device_token);
+    if ((device_key && *device_key && !(l->device_key = strdup(device_key))) ||
+        (device_token && *device_token && !(l->device_token = strdup(device_token)))) {
+        secret_free(&l->device_key);
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    }
+    return 0;
 }

@@ -59,14 +59,15 @@ static char *trim(char *s)
     return s;
 }
 
-int ota_token_file_read(const char *path, char *out, size_t len, ota_err *e)
+/* The first line of a private file, trimmed; errors name field. */
+static int secret_file_read(const char *path, char *out, size_t len, const char *field, ota_err *e)
 {
     char p[PATH_MAX];
     path_expand(p, sizeof p, path);
     FILE *f = fopen(p, "re");
     if (!f)
-        return ota_fail(e, OTA_E_IO, "token_file", "%s: %s", p, strerror(errno));
-    if (check_private(p, fileno(f), "token_file", e) < 0) {
+        return ota_fail(e, OTA_E_IO, field, "%s: %s", p, strerror(errno));
+    if (check_private(p, fileno(f), field, e) < 0) {
         fclose(f);
         return -1;
     }
@@ -75,13 +76,62 @@ int ota_token_file_read(const char *path, char *out, size_t len, ota_err *e)
         line[0] = 0;
     fclose(f);
     char *t = trim(line);
+    int rc = 0;
     if (!*t)
-        return ota_fail(e, OTA_E_BAD_REQUEST, "token_file", "%s: empty token file", p);
-    if (strlen(t) >= len)
-        return ota_fail(e, OTA_E_BAD_REQUEST, "token_file", "%s: token too long", p);
-    snprintf(out, len, "%s", t);
+        rc = ota_fail(e, OTA_E_BAD_REQUEST, field, "%s: empty token file", p);
+    else if (strlen(t) >= len)
+        rc = ota_fail(e, OTA_E_BAD_REQUEST, field, "%s: token too long", p);
+    else
+        snprintf(out, len, "%s", t);
     explicit_bzero(line, sizeof line);
-    return 0;
+    return rc;
+}
+
+int ota_token_file_read(const char *path, char *out, size_t len, ota_err *e)
+{
+    return secret_file_read(path, out, len, "token_file", e);
+}
+
+/* --device-key, else $OTA_DEVICE_KEY (NULL when neither). */
+static const char *device_key_arg(const ota_remote_args *a)
+{
+    const char *dk = a->device_key && *a->device_key ? a->device_key : getenv("OTA_DEVICE_KEY");
+    return dk && *dk ? dk : NULL;
+}
+
+int ota_device_creds_resolve(const ota_remote_args *a, ota_device_creds *c, ota_err *e)
+{
+    memset(c, 0, sizeof *c);
+    const char *dk = device_key_arg(a), *env = getenv("OTA_DEVICE_TOKEN");
+    if (dk && strlen(dk) > OTA_DEVICE_CRED_MAX)
+        return ota_fail(e, OTA_E_BAD_REQUEST, "device_key", "longer than %d bytes", OTA_DEVICE_CRED_MAX);
+    snprintf(c->key, sizeof c->key, "%s", dk ? dk : "");
+    int rc = 0;
+    if (a->device_token_file && *a->device_token_file) {
+        rc = secret_file_read(a->device_token_file, c->token, sizeof c->token, "device_token_file", e);
+        snprintf(c->token_source, sizeof c->token_source, "%s", a->device_token_file);
+    } else if (env && *env) {
+        snprintf(c->token_source, sizeof c->token_source, "OTA_DEVICE_TOKEN");
+        if (strlen(env) > OTA_DEVICE_CRED_MAX)
+            rc = ota_fail(e, OTA_E_BAD_REQUEST, "OTA_DEVICE_TOKEN", "longer than %d bytes: not a device token",
+                          OTA_DEVICE_CRED_MAX);
+        else
+            snprintf(c->token, sizeof c->token, "%s", env);
+    }
+    for (const char *t = c->token; rc == 0 && *t; t++)
+        if ((unsigned char)*t < 0x21 || (unsigned char)*t >= 0x7f)
+            rc = ota_fail(e, OTA_E_BAD_REQUEST, a->device_token_file && *a->device_token_file ? "device_token_file"
+                                                                                           : "OTA_DEVICE_TOKEN",
+                          "%s: the device token holds spaces or characters that are not printable ASCII",
+                          c->token_source);
+    if (rc < 0)
+        ota_device_creds_clear(c);
+    return rc;
+}
+
+void ota_device_creds_clear(ota_device_creds *c)
+{
+    explicit_bzero(c, sizeof *c);
 }
 
 /* One profile section as read from the file. */
@@ -275,9 +325,8 @@ int ota_remote_conf_resolve(const ota_remote_args *a, ota_remote_conf *c, ota_er
     else if (s && s->cacert[0])
         path_expand(c->cacert, sizeof c->cacert, s->cacert);
     c->insecure = a->insecure || (s && s->insecure == 1);
-    const char *dk = a->device_key && *a->device_key ? a->device_key : getenv("OTA_DEVICE_KEY");
-    snprintf(c->device_key, sizeof c->device_key, "%s",
-             dk && *dk ? dk : s ? s->device_key : "");
+    const char *dk = device_key_arg(a);
+    snprintf(c->device_key, sizeof c->device_key, "%s", dk ? dk : s ? s->device_key : "");
 done:
     if (v)
         explicit_bzero(v, n * sizeof *v);

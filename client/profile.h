@@ -21,7 +21,8 @@
  *
  * Token precedence: --token, --token-file, $OTA_TOKEN, $OTA_TOKEN_FILE,
  * then the profile.  A token file, or a config file holding a token, that
- * group or others can read is refused with "chmod 600 <path>".
+ * group or others can read is refused with "chmod 600 <path>"; so is a
+ * device's token file (ota_device_creds_resolve).
  */
 #ifndef OTA_PROFILE_H
 #define OTA_PROFILE_H
@@ -37,6 +38,7 @@ typedef struct ota_remote_args {
     const char *profile;     /* --profile */
     const char *cacert;      /* --cacert */
     const char *device_key;  /* --device-key */
+    const char *device_token_file; /* --device-token-file */
     bool insecure;           /* --insecure */
 } ota_remote_args;
 
@@ -56,6 +58,23 @@ int ota_config_path(char *buf, size_t len, ota_err *e);
 int ota_token_file_read(const char *path, char *out, size_t len, ota_err *e);
 /* Combines arguments, environment and the config file. */
 int ota_remote_conf_resolve(const ota_remote_args *a, ota_remote_conf *out, ota_err *e);
+/* The device side's own credentials, for device calls (otactl device
+ * checkin|confirm|report|enroll) on either backend, from arguments and the
+ * environment only: key --device-key, else $OTA_DEVICE_KEY (a remote's
+ * configuration adds the profile's device_key); token: the first line of
+ * --device-token-file (refused, naming the chmod, when group or others can
+ * read it), else $OTA_DEVICE_TOKEN; "" when not given.  Never a token on
+ * the command line, where ps shows it.  A token holding spaces or control
+ * characters, or longer than OTA_DEVICE_CRED_MAX, is refused. */
+#define OTA_DEVICE_CRED_MAX 256
+typedef struct ota_device_creds {
+    char key[OTA_DEVICE_CRED_MAX + 1];
+    char token[OTA_DEVICE_CRED_MAX + 1];
+    char token_source[PATH_MAX + 32];  /* "OTA_DEVICE_TOKEN" or the file's path, for messages */
+} ota_device_creds;
+int ota_device_creds_resolve(const ota_remote_args *a, ota_device_creds *out, ota_err *e);
+void ota_device_creds_clear(ota_device_creds *c);  /* wipes them */
+
 /* Fills backend options from a resolved configuration (pointers into c). */
 void ota_remote_conf_opts(const ota_remote_conf *c, ota_remote_opts *o);
 /* Opens the remote backend a resolved configuration describes. */

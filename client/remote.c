@@ -1,5 +1,5 @@
 /* remote.c: the remote backend, speaking API.md to an otad over libcurl:
- * opening it (URL, token or device key, TLS options, timeouts, retries),
+ * opening it (URL, token, device key or token, TLS options, timeouts, retries),
  * closing it, and its vtable, made from the list in backend.h out of the
  * operations of remote_catalogue.c and remote_rollout.c; both go through
  * the transport of remote_http.c.
@@ -20,7 +20,12 @@ static void r_close(ota_backend *b)
     if (r->auth)
         sodium_memzero(r->auth, strlen(r->auth));
     free(r->auth);
+    if (r->devkey)
+        sodium_memzero(r->devkey, strlen(r->devkey));
     free(r->devkey);
+    if (r->devtoken)
+        sodium_memzero(r->devtoken, strlen(r->devtoken));
+    free(r->devtoken);
     free(r->cacert);
     free(r);
 }
@@ -68,11 +73,14 @@ ota_backend *ota_backend_remote_open(const ota_remote_opts *o, ota_err *e)
         ota_fail(e, OTA_E_BAD_REQUEST, "url", "URL too long (at most 399 bytes)");
         return NULL;
     }
-    for (const char *t = o->token; t && *t; t++)
-        if ((unsigned char)*t < 0x21 || *t == 0x7f) {
-            ota_fail(e, OTA_E_BAD_REQUEST, "token", "token contains spaces or control characters");
-            return NULL;
-        }
+    const char *secrets[][2] = {{o->token, "token"}, {o->device_key, "device_key"}, {o->device_token, "device_token"}};
+    for (size_t i = 0; i < sizeof secrets / sizeof secrets[0]; i++)
+        for (const char *t = secrets[i][0]; t && *t; t++)
+            if ((unsigned char)*t < 0x21 || *t == 0x7f) {  /* a header must not break */
+                ota_fail(e, OTA_E_BAD_REQUEST, secrets[i][1], "%s contains spaces or control characters",
+                         secrets[i][1]);
+                return NULL;
+            }
     pthread_once(&curl_once, curl_init_once);
     remote *r = calloc(1, sizeof *r);
     if (!r || !(r->curl = curl_easy_init())) {
@@ -92,6 +100,8 @@ ota_backend *ota_backend_remote_open(const ota_remote_opts *o, ota_err *e)
     }
     if (o->device_key && *o->device_key)
         r->devkey = header_dup("X-Device-Key", o->device_key);
+    if (o->device_token && *o->device_token)
+        r->devtoken = header_dup("X-Device-Token", o->device_token);
     if (o->cacert && *o->cacert)
         r->cacert = strdup(o->cacert);
     r->insecure = r->base.insecure = o->insecure;

@@ -88,6 +88,29 @@ int remote_device_token_revoke(ota_backend *b, const char *product, const char *
     return remote_json(R(b), "DELETE", path, NULL, 0, false, NULL, e);
 }
 
+/* POST /device/enroll: the product key (X-Device-Key, even when a device
+ * token is set) and {"product","device"} -> the device's token. */
+int remote_device_enroll(ota_backend *b, const char *product, const char *device, char *token_out, ota_err *e)
+{
+    json_t *body = ota_json_enroll(product ? product : "", device ? device : ""), *j = NULL;
+    if (!body)
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+    req q = {.method = "POST", .path = "/device/enroll", .body = body, .device = true, .enroll = true,
+             .sink_fd = -1};
+    int rc = remote_do(R(b), &q, e);
+    json_decref(body);
+    if (rc == 0 && !q.resp.n)
+        rc = remote_bad_answer(R(b), e, "empty body");
+    if (rc == 0 && !(j = ota_json_parse(q.resp.p, q.resp.n, e)))
+        rc = -1;
+    remote_rbuf_free(&q.resp);  /* wiped: it held the token */
+    if (rc == 0)
+        rc = ota_device_token_from_json(j, NULL, NULL, token_out, e);
+    wipe_tokens(j);
+    json_decref(j);
+    return rc;
+}
+
 /* One request of the bulk: ids[0..n) issued, their tokens appended to *out. */
 static int tokens_chunk(remote *r, const char *path, const char *const *ids, size_t n, bool rotate,
                         ota_device_token_list *out, ota_err *e)

@@ -231,10 +231,9 @@ static struct curl_slist *req_headers(remote *r, req *q)
     h = curl_slist_append(h, "Accept: application/json");
     if (q->body)
         h = curl_slist_append(h, "Content-Type: application/json");
-    if (q->device && r->devkey)
-        h = curl_slist_append(h, r->devkey);
-    else if (!q->device && r->auth)
-        h = curl_slist_append(h, r->auth);
+    const char *cred = !q->device ? r->auth : r->devtoken && !q->enroll ? r->devtoken : r->devkey;
+    if (cred)
+        h = curl_slist_append(h, cred);
     if (q->if_match > 0) {
         char im[64];
         snprintf(im, sizeof im, "If-Match: \"%" PRId64 "\"", q->if_match);

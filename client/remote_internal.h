@@ -23,6 +23,7 @@ typedef struct remote {
     char api[420];               /* url + "/api/v1" */
     char *auth;                  /* "Authorization: Bearer ..." or NULL */
     char *devkey;                /* "X-Device-Key: ..." or NULL */
+    char *devtoken;              /* "X-Device-Token: ..." or NULL: sent instead of devkey */
     char *cacert;
     bool insecure;
     long connect_ms, timeout_ms;
@@ -51,7 +52,8 @@ typedef struct req {
     json_t *body;            /* JSON body or NULL (not stolen) */
     curl_mime *mime;         /* multipart body (uploads) */
     int64_t if_match;        /* > 0: If-Match: "<n>" */
-    bool device;             /* X-Device-Key instead of the bearer token */
+    bool device;             /* the device's credential (X-Device-Token, else X-Device-Key) instead of the bearer token */
+    bool enroll;             /* with device: the product key (X-Device-Key) even when a token is set */
     bool transfer;           /* file transfer: low-speed limit, no overall timeout */
     /* Downloads: 2xx bytes go to fd (hashed), error bodies to the buffer. */
     int sink_fd;

@@ -47,8 +47,6 @@ int ota_product_auth_patch_from_json(json_t *j, int *device_auth, int *enrollmen
     bool closed;
     if (codec_need_object(j, "", e) < 0 || codec_check_keys(j, "", keys, e) < 0)
         return -1;
-    if (!json_object_get(j, "device_auth") && !json_object_get(j, "enrollment"))
-        return ota_fail(e, OTA_E_VALIDATION, "device_auth", "give device_auth, enrollment or both");
     if (codec_get_enum(j, "", "device_auth", false, codec_parse_device_auth, "product_key, device_token", &a, e) < 0 ||
         codec_get_enum(j, "", "enrollment", false, codec_parse_enrollment, "open, closed", &closed, e) < 0)
         return -1;

@@ -345,6 +345,22 @@ int ota_device_authenticate(ota_engine *eng, const char *product, const char *de
     return 0;
 }
 
+int ota_device_authenticate_job(ota_engine *eng, int64_t job, const char *product_key, const char *device_token,
+                                char *product_out, char *device_out, ota_err *e)
+{
+    char product[OTA_KEY_MAX + 1], device[OTA_DEVICE_ID_MAX + 1];
+    ENGINE_LOCK(eng);
+    int rc = store_job_owner(eng, job, product, device, e);
+    ENGINE_UNLOCK(eng);
+    if (rc < 0 || ota_device_authenticate(eng, product, device, product_key, device_token, NULL, e) < 0)
+        return -1;
+    if (product_out)
+        memcpy(product_out, product, strlen(product) + 1);
+    if (device_out)
+        memcpy(device_out, device, strlen(device) + 1);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- writes */
 static int device_id_check(const char *device, const char *field, ota_err *e)
 {
@@ -627,6 +643,25 @@ out:
 }
 
 /* ---------------------------------------------------- a product's mode */
+/* Neither field given: the product and its count read in one snapshot,
+ * nothing written (an empty merge patch changes nothing). */
+static int get_auth(ota_engine *eng, const char *product, ota_product *out, long *without_token, ota_err *e)
+{
+    if (!product)
+        return ota_fail(e, OTA_E_VALIDATION, "product", "is required");
+    ENGINE_LOCK(eng);
+    int rc = store_snapshot_begin(eng, e);
+    if (rc == 0) {
+        rc = store_product_get(eng, product, out, e) < 0 ||
+                     store_product_devices_without_token(eng, product, without_token, e) < 0
+                 ? -1
+                 : 0;
+        store_snapshot_end(eng);
+    }
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
 static int set_auth(ota_engine *eng, const char *product, int device_auth, int enrollment_closed, ota_product *out,
                     long *without_token, ota_err *e)
 {
@@ -673,6 +708,15 @@ int ota_product_set_auth(ota_engine *eng, const char *product, int device_auth, 
 {
     ota_product p = {0};
     long n = 0;
+    if (device_auth == -1 && enrollment_closed == -1) {  /* a read: no write, no audit row */
+        if (get_auth(eng, product, &p, &n, e) < 0)
+            return -1;
+        if (out)
+            *out = p;
+        if (without_token)
+            *without_token = n;
+        return 0;
+    }
     int rc = set_auth(eng, product, device_auth, enrollment_closed, &p, &n, e);
     char detail[160];
     snprintf(detail, sizeof detail, "device_auth %s, enrollment %s, %ld devices without a token",

@@ -516,6 +516,12 @@ int ota_plan_update(ota_engine *eng, ota_plan *p, ota_err *e);
 int ota_plan_delete(ota_engine *eng, int64_t id, ota_err *e);     /* only saved */
 /* Adds from's components to to (replacing same-named ones); an update of to. */
 int ota_plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan *out, ota_err *e);
+/* The rule of copying components (ota_plan_copy_components, the console's
+ * ^O on its working copy): each component of src replaces dst's component
+ * of the same name, unless keep[i] (keep may be NULL) keeps dst's; those
+ * dst lacks are added.  Pure; all or nothing (more than
+ * OTA_MAX_COMPONENTS fails with dst unchanged). */
+int ota_plan_merge_components(ota_plan *dst, const ota_plan *src, const bool *keep, ota_err *e);
 
 /* --------------------------------------------------------------- rollout */
 int ota_plan_transition(ota_engine *eng, int64_t id, ota_action a, ota_plan *out, ota_err *e);

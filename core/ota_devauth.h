@@ -26,7 +26,10 @@ int ota_credential_parse(const char *s, ota_credential *out);
  * -1 to keep.  *out (may be NULL) receives the product as stored,
  * *without_token (may be NULL) how many of its devices have no active token
  * (they must enroll or be issued one before they can check in again when
- * the mode is device_token).  not_found for an unknown product. */
+ * the mode is device_token).  not_found for an unknown product.  Both -1
+ * (an empty merge patch: PATCH {}, otactl product auth PRODUCT) is a read:
+ * the product and the count, nothing written and no audit row.  A change
+ * is audited (product.auth), refusals included. */
 int ota_product_set_auth(ota_engine *eng, const char *product, int device_auth, int enrollment_closed,
                          ota_product *out, long *without_token, ota_err *e);
 
@@ -87,5 +90,15 @@ int ota_device_enroll(ota_engine *eng, const char *product, const char *device, 
  * check-in. */
 int ota_device_authenticate(ota_engine *eng, const char *product, const char *device, const char *product_key,
                             const char *device_token, char *device_out, ota_err *e);
+/* The same check for a request about a job (confirm, report): the
+ * credentials judged for the job's product and device, so a token speaks
+ * only for its own device's jobs (another device's job -> forbidden).
+ * product_out (OTA_KEY_MAX + 1) and device_out (OTA_DEVICE_ID_MAX + 1),
+ * either NULL, receive the job's product and device when it passes.
+ * not_found naming "job" for an unknown job, before any credential is
+ * looked at: a caller that must not tell strangers which jobs exist judges
+ * the credentials alone then (otad does). */
+int ota_device_authenticate_job(ota_engine *eng, int64_t job, const char *product_key, const char *device_token,
+                                char *product_out, char *device_out, ota_err *e);
 
 #endif /* OTA_DEVAUTH_H */

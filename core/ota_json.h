@@ -85,8 +85,9 @@ int ota_job_report_from_json(json_t *j, ota_job_req *out, ota_err *e);
 /* Device identity (ota_devauth.h; core/codec_devauth.c).
  * A product's auth change: PATCH /products/{key} answers the product plus
  * "devices_without_token"; its body {"device_auth":…,"enrollment":…}
- * (either or both; -1: not given).  Unknown members are bad_request, wrong
- * words validation_failed, both naming the field. */
+ * (either, both or neither, RFC 7396: {} changes nothing; -1: not given).
+ * Unknown members are bad_request, wrong words validation_failed, both
+ * naming the field. */
 json_t *ota_json_product_auth(const ota_product *p, long without_token);
 int ota_product_auth_from_json(json_t *j, ota_product *out, long *without_token, ota_err *e);
 json_t *ota_json_product_auth_patch(int device_auth, int enrollment_closed);

@@ -243,6 +243,33 @@ int ota_plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan
     return rc;
 }
 
+static size_t component_index(const ota_plan *p, const char *component)
+{
+    size_t k = 0;
+    while (k < p->ncomponents && strcmp(p->components[k].component, component))
+        k++;
+    return k;
+}
+
+int ota_plan_merge_components(ota_plan *dst, const ota_plan *src, const bool *keep, ota_err *e)
+{
+    size_t added = 0;
+    for (size_t i = 0; i < src->ncomponents; i++)
+        added += component_index(dst, src->components[i].component) == dst->ncomponents;
+    if (dst->ncomponents + added > OTA_MAX_COMPONENTS)
+        return ota_fail(e, OTA_E_VALIDATION, "components", "at most %d components per plan (got %zu)",
+                        OTA_MAX_COMPONENTS, dst->ncomponents + added);
+    for (size_t i = 0; i < src->ncomponents; i++) {
+        size_t k = component_index(dst, src->components[i].component);
+        if (k < dst->ncomponents && keep && keep[i])
+            continue;
+        dst->components[k] = src->components[i];
+        if (k == dst->ncomponents)
+            dst->ncomponents++;
+    }
+    return 0;
+}
+
 static int plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_plan *out, ota_err *e)
 {
     ota_plan src, dst;
@@ -264,19 +291,8 @@ static int plan_copy_components(ota_engine *eng, int64_t from, int64_t to, ota_p
         goto out;
     }
     rc = plan_editable(&dst, "edited", e);
-    for (size_t i = 0; rc == 0 && i < src.ncomponents; i++) {
-        size_t k = 0;
-        while (k < dst.ncomponents && strcmp(dst.components[k].component, src.components[i].component))
-            k++;
-        if (k == OTA_MAX_COMPONENTS) {
-            rc = ota_fail(e, OTA_E_VALIDATION, "components", "at most %d components per plan",
-                          OTA_MAX_COMPONENTS);
-            break;
-        }
-        dst.components[k] = src.components[i];
-        if (k == dst.ncomponents)
-            dst.ncomponents++;
-    }
+    if (rc == 0)
+        rc = ota_plan_merge_components(&dst, &src, NULL, e);
     if (rc == 0)
         rc = ota_validate_plan(&dst, e);
     if (rc == 0)

@@ -134,6 +134,10 @@ int store_device_page(ota_engine *eng, const char *product, const char *q, int64
 int store_product_set_auth(ota_engine *eng, const char *product, ota_device_auth mode, bool closed, ota_err *e);
 /* How many of product's devices have no active token. */
 int store_product_devices_without_token(ota_engine *eng, const char *product, long *n, ota_err *e);
+/* Whose job is it: the product and device id of job's device (product
+ * OTA_KEY_MAX + 1, device OTA_DEVICE_ID_MAX + 1); OTA_E_NOT_FOUND naming
+ * "job" when there is no such job. */
+int store_job_owner(ota_engine *eng, int64_t job, char *product, char *device, ota_err *e);
 /* One device's credential as stored: 1 (and *out) when the device exists,
  * 0 when it does not.  has_hash: an active token's hash is stored. */
 #define STORE_TOKEN_HASH_LEN 32

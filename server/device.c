@@ -491,34 +491,28 @@ static json_t *job_body(req *r, ota_err *e)
     return j;
 }
 
-/* Finds the job's product and device and checks the credentials against
- * them (a token: the job must be its device's); fills job. */
-static int job_auth(req *r, int64_t *job, ota_job_row *row, ota_err *e)
+/* Checks the credentials against the job's product and device (core's
+ * ota_device_authenticate_job: a token speaks only for its device's jobs);
+ * fills job. */
+static int job_auth(req *r, int64_t *job, ota_err *e)
 {
-    int64_t plan_id;
-    if (req_param_id(r, 0, job, e) < 0)
+    otad_cred c;
+    if (req_param_id(r, 0, job, e) < 0 || cred_read(r, &c, e) < 0)
         return -1;
-    ota_plan *p = calloc(1, sizeof *p);
-    if (!p)
-        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-    ota_plan_init(p);
-    int rc = -1;
-    if (ota_job_get(r->srv->eng, *job, &plan_id, row, e) < 0 || ota_plan_get(r->srv->eng, plan_id, p, e) < 0) {
+    char product[OTA_KEY_MAX + 1];
+    if (ota_device_authenticate_job(r->srv->eng, *job, c.key, c.token, product, NULL, e) == 0) {
+        snprintf(r->who, sizeof r->who, "device:%s", product);
+        return 0;
+    }
+    cred_err_field(&c, e);
+    if (e->code == OTA_E_NOT_FOUND && !strcmp(e->field, "job")) {
         /* Unknown job: say so only to a caller holding a valid credential. */
-        char product[OTA_KEY_MAX + 1];
         bool by_token;
         ota_err ae;
         if (auth_any(r, product, &by_token, &ae) < 0)
             *e = ae;
-        goto out;
     }
-    if (device_authenticate(r, p->product, row->device, e) < 0)
-        goto out;
-    rc = 0;
-out:
-    ota_plan_free(p);
-    free(p);
-    return rc;
+    return -1;
 }
 
 static MHD_RESULT_T reply_job(req *r, int64_t job)
@@ -538,9 +532,8 @@ MHD_RESULT_T h_job_confirm(req *r)
 {
     ota_err e;
     int64_t job;
-    ota_job_row row;
     ota_job_req q;
-    if (job_auth(r, &job, &row, &e) < 0)
+    if (job_auth(r, &job, &e) < 0)
         return reply_error(r, &e);
     json_t *j = job_body(r, &e);
     int rc = -1;
@@ -556,9 +549,8 @@ MHD_RESULT_T h_job_report(req *r)
 {
     ota_err e;
     int64_t job;
-    ota_job_row row;
     ota_job_req q;
-    if (job_auth(r, &job, &row, &e) < 0)
+    if (job_auth(r, &job, &e) < 0)
         return reply_error(r, &e);
     json_t *j = job_body(r, &e);
     int rc = -1;

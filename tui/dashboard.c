@@ -296,8 +296,9 @@ static int dash_scopes(app *a) { (void)a; return 0; }
 static int dash_action(app *a, tui_action act)
 {
     (void)a;
-    /* read-only: only help and quit (global) */
-    return act == ACT_QUIT || act == ACT_QUIT_ALL || act == ACT_HELP ? H_IGNORED : H_HANDLED;
+    /* read-only: only help, quit, the palette and :theme (global) */
+    return act == ACT_QUIT || act == ACT_QUIT_ALL || act == ACT_HELP || act == ACT_PALETTE ||
+           act == ACT_THEME ? H_IGNORED : H_HANDLED;
 }
 
 static void dash_done(app *a)

@@ -13,7 +13,7 @@ int key_char(int key)
 {
     if (key >= KEY_CHAR_SHIFT)
         return key - KEY_CHAR_SHIFT;
-    if (key >= KEY_MIN && key <= KEY_MAX)
+    if (key >= KEY_MIN)   /* KEY_*, and codes ncurses gives extended keys */
         return -1;
     return key;
 }
@@ -38,6 +38,11 @@ void draw_text(int y, int x, int w, int el, const char *s)
     if (w <= 0)
         return;
     text_fit(s ? s : "", w, 1, buf, sizeof buf);
+    if (text_ascii()) {   /* a terminal that is not UTF-8: same columns, ASCII */
+        char plain[sizeof buf];
+        text_ascii_fit(buf, plain, sizeof plain);
+        memcpy(buf, plain, sizeof buf);
+    }
     attrset(theme_attr(el));
     mvaddstr(y, x, buf);
     attrset(theme_attr(EL_NORMAL));

@@ -69,6 +69,32 @@ int tfield_key(tfield *f, int key)
     return 0;
 }
 
+int tfield_paste(tfield *f, const char *text)
+{
+    int changed = 0;
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+        uint32_t cp;
+        size_t n = text_decode(text + off, len - off, &cp);
+        const char *s = text + off;
+        off += n;
+        if (cp == '\n' || cp == '\r' || cp == '\t') {
+            s = " ";
+            n = 1;
+        } else if (cp < 0x20 || cp == 0x7f || (cp == 0xfffd && n == 1)) {
+            continue;
+        }
+        if (f->len + n >= sizeof f->buf)
+            break;
+        memmove(f->buf + f->cur + n, f->buf + f->cur, f->len - f->cur + 1);
+        memcpy(f->buf + f->cur, s, n);
+        f->len += n;
+        f->cur += n;
+        changed = 1;
+    }
+    return changed;
+}
+
 int tfield_draw(const tfield *f, int y, int x, int w, int el, bool focused)
 {
     char head[sizeof f->buf], out[4 * sizeof f->buf];

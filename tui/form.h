@@ -17,6 +17,11 @@ void tfield_set(tfield *f, const char *s);
  * End, ^A, ^E, ^U, ^K, ^W).  Returns 1 when the text changed, 2 when only
  * the cursor moved, 0 when the key is not an editing key. */
 int tfield_key(tfield *f, int key);
+/* Insert pasted text at the cursor as one line: line breaks and tabs
+ * become spaces, other control characters are dropped, and what does not
+ * fit is left out (at a character boundary).  Returns 1 when the text
+ * changed. */
+int tfield_paste(tfield *f, const char *text);
 /* Draw into w columns at y,x, scrolled so the cursor shows; when focused,
  * returns the cursor column (and the caller places the cursor), else -1. */
 int tfield_draw(const tfield *f, int y, int x, int w, int el, bool focused);

@@ -1,5 +1,6 @@
 /* keys.c: the key table, generated from TUI_ACTIONS (keys.h), its help
- * groups, and the table printed as text (otaconsole --keys). */
+ * groups, the palette's command names, and the table printed as text
+ * (otaconsole --keys). */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +21,7 @@ tui_action keys_lookup(int scope_mask, int key)
         key = '\n';
     for (int i = 0; i < keys_count; i++) {
         const key_binding *k = &keys_table[i];
-        if ((k->scope & scope_mask) && (k->key == key || (k->key2 && k->key2 == key)))
+        if ((k->scope & scope_mask) && ((k->key && k->key == key) || (k->key2 && k->key2 == key)))
             return k->action;
     }
     return ACT_NONE;
@@ -66,9 +67,26 @@ const key_group keys_groups[] = {
 };
 const int keys_ngroups = sizeof keys_groups / sizeof keys_groups[0];
 
+const char *keys_command(const key_binding *b, char *buf, int len)
+{
+    const char *s = b->name;
+    if (!strncmp(s, "PANE_", 5))
+        s += 5;
+    int o = 0;
+    for (; *s && o < len - 1; s++)
+        buf[o++] = *s == '_' ? '-' : (char)(*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+    buf[len > 0 ? o : 0] = '\0';
+    return buf;
+}
+
 const char *keys_binding_names(const key_binding *b, char *buf, int len)
 {
     char k1[16], k2[16];
+    if (!b->key) {   /* the palette's only */
+        char cmd[32];
+        snprintf(buf, len, ":%s", keys_command(b, cmd, sizeof cmd));
+        return buf;
+    }
     keys_name(b->key, k1, sizeof k1);
     keys_name(b->key2, k2, sizeof k2);
     /* \n and KEY_ENTER are both "Enter": name it once */

@@ -1,6 +1,10 @@
 /* keys.h: the one list of actions (tig's request.h).  The X-macro below
- * generates the action enum, the key table that drives the bindings and
- * the help text, so the help view cannot disagree with the keys. */
+ * generates the action enum, the key table that drives the bindings, the
+ * help text and the command palette (:), so neither can disagree with the
+ * keys.  An action's palette command is its name in lower case, '_' as
+ * '-', without "PANE_" (PAUSE is :pause, PANE_PLANS :plans); an action
+ * with key 0 is run from the palette only, with the words after its name
+ * as its argument (:theme light, :plan 12). */
 #ifndef TUI_KEYS_H
 #define TUI_KEYS_H
 
@@ -35,6 +39,9 @@ enum {
     X(QUIT,          SC_GLOBAL, 'q', 0, "Back; quit from a top pane (asks if a form has unsaved changes)") \
     X(BACK,          SC_GLOBAL, KEY_ESC, 0, "Back out of a form, detail or prompt; cancel a slow request") \
     X(QUIT_ALL,      SC_GLOBAL, CTRL_KEY('c'), 0, "Quit (asks if a form has unsaved changes)") \
+    X(PALETTE,       SC_GLOBAL, ':', 0, "Command palette: filter this view's actions, Enter runs one") \
+    X(THEME,         SC_GLOBAL, 0, 0, "Theme: :theme default|light|monochrome|high-contrast|FILE") \
+    X(PLAN,          SC_GLOBAL, 0, 0, "Open a plan's live status by its id: :plan 12")           \
     X(UP,            SC_MOVE, KEY_UP, 'k', "Previous row / field")                     \
     X(DOWN,          SC_MOVE, KEY_DOWN, 'j', "Next row / field")                       \
     X(PAGE_UP,       SC_MOVE, KEY_PPAGE, CTRL_KEY('b'), "Page up")                     \
@@ -64,8 +71,8 @@ enum {
     X(SAVE,          SC_FORM, CTRL_KEY('s'), 0, "Save the form (create or update)")      \
     X(PREVIEW,       SC_EDITOR, CTRL_KEY('p'), 0, "Targeting preview (saves first)")   \
     X(COPY_FROM,     SC_EDITOR, CTRL_KEY('o'), 0, "Copy components from another plan") \
-    X(ADD,           SC_IDS, 'a', 0, "Add a device id")                                \
-    X(IMPORT,        SC_IDS, 'i', 0, "Import ids from a file (one per line)")          \
+    X(ADD,           SC_IDS, 'a', 0, "Add device ids (many at once, newline/space/comma separated)") \
+    X(IMPORT,        SC_IDS, 'i', 0, "Import ids from a file (one or more per line)")  \
     X(STATE_FILTER,  SC_STATUS, 'f', 0, "Device table: cycle the state filter") \
     X(OPEN_DRAFT,    SC_STATUS, 'o', 0, "Open the rollback draft the failure brake saved (in the editor)") \
     X(TOKEN_ISSUE,   SC_DEVICE, 'i', 0, "Issue the device's token, or rotate it (asks first; shown once; admin)") \
@@ -106,12 +113,15 @@ typedef struct key_group {
 } key_group;
 extern const key_group keys_groups[];
 extern const int keys_ngroups;
-/* "Up, k": a binding's keys by name (a name given once). */
+/* "Up, k": a binding's keys by name (a name given once); ":theme" for an
+ * action run from the palette only. */
 const char *keys_binding_names(const key_binding *b, char *buf, int len);
 /* The whole table, one "GROUP<TAB>KEYS<TAB>HELP" line per binding and
  * group it belongs to (otaconsole --keys; tests/docs/man_keys.sh checks
  * the man page against it).  A binding in no group is printed under
  * "(no group)", so it cannot go unnoticed. */
 void keys_print(FILE *f);
+/* A binding's palette command: "pause", "plans", "copy-from". */
+const char *keys_command(const key_binding *b, char *buf, int len);
 
 #endif

@@ -9,6 +9,9 @@ tui_otaconsole_SOURCES = \
 	tui/main.c tui/app.c tui/loop.c tui/layout.c tui/draw.c tui/text.c \
 	tui/keys.c tui/theme.c tui/worker.c tui/form.c tui/prompt.c tui/demo.c \
 	tui/packages.c tui/package_form.c tui/plans.c tui/plan_editor.c tui/plan_ids.h tui/plan_ids.c \
+	tui/idlist.h tui/idlist.c tui/paste.h tui/paste.c \
+	tui/plan_copy.h tui/plan_copy.c tui/copy_text.c \
+	tui/palette.h tui/palette.c tui/command.h tui/command.c \
 	tui/plan_status.c tui/device_detail.h tui/device_detail.c tui/dashboard.c tui/help.c \
 	tui/rollout.h tui/rollout_text.c tui/plan_rollout.c tui/rollout_view.c \
 	tui/trust.h tui/trust.c \

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "modal.h"
+#include "palette.h"
+#include "paste.h"
 #include "tui.h"
 
 #define TICK_MS        1000   /* pane timers (live status, dashboard polling) */
@@ -63,6 +65,17 @@ static int global_action(app *a, tui_action act)
             return H_HANDLED;
         }
         return goto_pane(a, PANE_PLAN_STATUS);
+    case ACT_PALETTE:
+        palette_open(a);
+        return H_REDRAW;
+    case ACT_THEME: case ACT_PLAN: {
+        int64_t id = 0;
+        int h = palette_command(a, act, &id);
+        if (h || a->dashboard_mode)
+            return h ? h : H_HANDLED;
+        a->sel_plan = id;
+        return goto_pane(a, PANE_PLAN_STATUS);
+    }
     case ACT_HELP:
         if (a->pane != PANE_HELP)
             app_show(a, PANE_HELP);
@@ -101,6 +114,18 @@ static int global_action(app *a, tui_action act)
     }
 }
 
+/* An action, from its key or the palette: the pane's first, then global. */
+static int dispatch_action(app *a, tui_action act)
+{
+    const pane_ops *p = app_pane(a, a->pane);
+    if (p->action) {
+        int r = p->action(a, act);
+        if (r)
+            return r;
+    }
+    return global_action(a, act);
+}
+
 static int dispatch_key(app *a, int key)
 {
     if (key == KEY_RESIZE)
@@ -125,12 +150,37 @@ static int dispatch_key(app *a, int key)
     tui_action act = keys_lookup(scopes, key);
     if (act == ACT_NONE)
         return H_IGNORED;
-    if (p->action) {
-        int r = p->action(a, act);
-        if (r)
-            return r;
+    return dispatch_action(a, act);
+}
+
+void loop_run_action(app *a, tui_action act)
+{
+    int h = dispatch_action(a, act);
+    if (h & H_QUIT)
+        a->quit = true;
+    app_dirty(a, D_ALL);
+}
+
+/* A bracketed paste: to the prompt or picker open, else to the pane; a
+ * paste is never taken as keystrokes, so pasted text cannot run commands. */
+static int dispatch_paste(app *a, const char *text, bool cut)
+{
+    if (a->msg_kind != MSG_NONE && !a->modal) {
+        a->msg_kind = MSG_NONE;
+        app_dirty(a, D_MSG);
     }
-    return global_action(a, act);
+    int h = H_HANDLED;
+    if (a->modal)
+        h = modal_paste(a, text);
+    else if (!a->lay.too_small) {
+        const pane_ops *p = app_pane(a, a->pane);
+        h = p->paste ? p->paste(a, text) : H_IGNORED;
+        if (!h)
+            app_msg(a, MSG_WARN, "Paste ignored here: paste into a prompt, a text field or an id list");
+    }
+    if (cut)
+        app_msg(a, MSG_WARN, "The paste was too long: only its first %d MiB were taken", 4);
+    return h | H_REDRAW;
 }
 
 static void draw_pass(app *a)
@@ -180,14 +230,36 @@ static void update_spinner(app *a)
     }
 }
 
-static void read_keys(app *a)
+static bool next_key(int *key)
 {
     wint_t ch;
-    int r;
-    while ((r = wget_wch(stdscr, &ch)) != ERR) {
-        int key = r == KEY_CODE_YES ? (int)ch
-                : ch >= KEY_MIN ? (int)ch + KEY_CHAR_SHIFT : (int)ch;
-        int h = dispatch_key(a, key);
+    int r = wget_wch(stdscr, &ch);
+    if (r == ERR)
+        return false;
+    *key = r == KEY_CODE_YES ? (int)ch : ch >= KEY_MIN ? (int)ch + KEY_CHAR_SHIFT : (int)ch;
+    return true;
+}
+
+/* The keys waiting, one burst: each is handled knowing whether more of the
+ * burst follow it (a->typeahead), so a prompt for many lines can tell a
+ * pasted line end from an Enter typed by hand (prompt.c). */
+static void read_keys(app *a)
+{
+    int key = 0, next = 0;
+    bool have = next_key(&key);
+    a->burst++;
+    while (have) {
+        bool more = next_key(&next);
+        a->typeahead = more;
+        const char *pasted;
+        bool cut = false;
+        int h;
+        if (paste_key(key, &pasted, &cut))
+            h = pasted ? dispatch_paste(a, pasted, cut) : H_HANDLED;
+        else
+            h = dispatch_key(a, key);
+        key = next;
+        have = more;
         if (h & H_RESIZE) {
             layout_compute(LINES, COLS, &a->lay);
             app_dirty(a, D_ALL);
@@ -196,11 +268,12 @@ static void read_keys(app *a)
             app_dirty(a, D_BODY);
         if (h & H_QUIT) {
             a->quit = true;
-            return;
+            break;
         }
         if (a->quit)
-            return;
+            break;
     }
+    a->typeahead = false;
 }
 
 int loop_run(app *a)

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "demo.h"
+#include "paste.h"
 #include "profile.h"
 #include "remote.h"
 #include "tui.h"
@@ -172,6 +173,7 @@ static SCREEN *terminal_start(const theme *th, bool no_color)
         start_color();
     theme_apply(th, color);
     bkgdset(' ' | theme_attr(EL_NORMAL));
+    paste_start();             /* a paste arrives as one text, not as keys */
     return scr;
 }
 
@@ -194,6 +196,7 @@ int main(int argc, char **argv)
     int c;
 
     setlocale(LC_ALL, "");
+    text_set_ascii(text_locale_ascii());   /* LANG=C: draw ASCII look-alikes */
     config_theme(theme_name, sizeof theme_name);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -301,6 +304,7 @@ int main(int argc, char **argv)
         a.pane = a.back = dashboard ? PANE_DASHBOARD : PANE_PACKAGES;
         app_show(&a, a.pane);
         loop_run(&a);
+        paste_stop();
         endwin();
         delscreen(scr);
     }

@@ -295,20 +295,36 @@ static void discard_yes(app *a, const char *t, void *ctx)
     app_show(a, PANE_PACKAGES);
 }
 
+static void field_changed(void)
+{
+    int slot = F.focus == F_COMPONENT ? M_COMPONENT : F.focus == F_TARGET ? M_TARGET
+             : F.focus == F_SOURCE ? M_SOURCE : M_REMARK;
+    F.touched[slot] = true;
+    check_touched();
+}
+
 static int form_input(app *a, int key)
 {
     tfield *t = text_of(F.focus);
     if (!t || key == '\t' || key == '\n' || key == '\r' || key == KEY_ESC)
         return H_IGNORED;
     int r = tfield_key(t, key);
-    if (r == 1) {
-        int slot = F.focus == F_COMPONENT ? M_COMPONENT : F.focus == F_TARGET ? M_TARGET
-                 : F.focus == F_SOURCE ? M_SOURCE : M_REMARK;
-        F.touched[slot] = true;
-        check_touched();
-    }
+    if (r == 1)
+        field_changed();
     (void)a;
     return r ? H_REDRAW : H_IGNORED;
+}
+
+/* A paste into the focused text field, as one line. */
+static int form_paste(app *a, const char *text)
+{
+    tfield *t = text_of(F.focus);
+    (void)a;
+    if (!t)
+        return H_IGNORED;
+    if (tfield_paste(t, text))
+        field_changed();
+    return H_REDRAW;
 }
 
 static int form_action(app *a, tui_action act)
@@ -434,6 +450,6 @@ static const char *form_hint(app *a)
 }
 
 const pane_ops pane_package_form = {
-    .title = "New package", .scopes = form_scopes, .input = form_input,
+    .title = "New package", .scopes = form_scopes, .input = form_input, .paste = form_paste,
     .action = form_action, .draw = form_draw, .unsaved = form_unsaved, .hint = form_hint,
 };

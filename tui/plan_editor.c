@@ -1,10 +1,10 @@
 /* plan_editor.c: the plan form: name, product (picker), mode, strategy,
  * time window (local time, zone shown, stored as UTC), blacklist /
  * whitelist editor, component-version picker with diffs shown as
- * "1.1.0 → 1.2.0", copy components from another plan, the targeting
- * preview, and save with the revision (a conflict offers a reload).
- * The id lists are plan_ids.c's, the Rollout and Maintenance sub-forms
- * plan_rollout.c's.
+ * "1.1.0 → 1.2.0", the targeting preview, and save with the revision (a
+ * conflict offers a reload).  The id lists are plan_ids.c's, the Rollout
+ * and Maintenance sub-forms plan_rollout.c's, copying components from
+ * another plan (^O) plan_copy.c's.
  * Rules are checked with core's ota_validate_plan, so messages are core's. */
 #include <curses.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <time.h>
 #include "form.h"
 #include "modal.h"
+#include "plan_copy.h"
 #include "plan_ids.h"
 #include "rollout.h"
 #include "tui.h"
@@ -183,6 +184,7 @@ void plan_editor_open(app *a, int64_t id)
     worker_cancel(a->w, PANE_PLAN_EDITOR);
     ota_plan_free(&E.w);
     ids_close();
+    copy_done();
     pr_close();
     memset(&E, 0, sizeof E);
     ota_plan_init(&E.w);
@@ -374,74 +376,6 @@ static void pick_component(app *a)
     free(items);
 }
 
-/* ------------------------------------------------ copy from another plan */
-static void copy_loaded(app *a, call *c)
-{
-    if (c->rc) {
-        app_error(a, "copy components", &c->err);
-        return;
-    }
-    app_answered(a);
-    const ota_plan *from = &CALL_OP(c, plan_get)->out;
-    /* same rule as ota_plan_copy_components: replace same-named, add new */
-    int n = 0;
-    for (size_t i = 0; i < from->ncomponents; i++) {
-        const ota_plan_component *pc = &from->components[i];
-        size_t k;
-        for (k = 0; k < E.w.ncomponents; k++)
-            if (!strcmp(E.w.components[k].component, pc->component))
-                break;
-        if (k == E.w.ncomponents) {
-            if (E.w.ncomponents == OTA_MAX_COMPONENTS)
-                break;
-            E.w.ncomponents++;
-        }
-        E.w.components[k] = *pc;
-        n++;
-    }
-    app_msg(a, MSG_OK, "Copied %d components from plan %lld \"%s\"", n, (long long)from->id, from->name);
-    changed(a);
-}
-
-static void copy_picked(app *a, int i, void *ctx)
-{
-    int64_t *ids = ctx;
-    call *c = call_plan_get(PANE_PLAN_EDITOR, copy_loaded);
-    CALL_OP(c, plan_get)->id = ids[i];
-    app_submit(a, c);
-}
-
-static void pick_copy(app *a)
-{
-    if (!a->plans_loaded && !a->nplans) {
-        app_load_plans(a);
-        app_msg(a, MSG_INFO, "Loading plans… press ^O again");
-        return;
-    }
-    const char **items = calloc(a->nplans + 1, sizeof *items);
-    char (*lab)[440] = calloc(a->nplans + 1, sizeof *lab);
-    int64_t *ids = calloc(a->nplans + 1, sizeof *ids);
-    if (!items || !lab || !ids)
-        abort();
-    int n = 0;
-    for (size_t i = 0; i < a->nplans; i++) {
-        if (a->plans[i].id == E.w.id)
-            continue;
-        snprintf(lab[n], sizeof lab[0], "%lld  %s  (%s)", (long long)a->plans[i].id,
-                 a->plans[i].name, ota_plan_state_str(a->plans[i].state));
-        items[n] = lab[n];
-        ids[n++] = a->plans[i].id;
-    }
-    if (n)
-        prompt_pick(a, "Copy components from plan", items, n, copy_picked, ids, free);
-    else {
-        app_msg(a, MSG_WARN, "No other plan to copy from");
-        free(ids);
-    }
-    free(items);
-    free(lab);
-}
-
 /* ----------------------------------------------------------- save etc */
 static void preview_done(app *a, call *c)
 {
@@ -589,6 +523,19 @@ static int editor_input(app *a, int key)
     return r ? H_REDRAW : H_IGNORED;
 }
 
+/* A paste: ids into an id list, else text into the focused text field. */
+static int editor_paste(app *a, const char *text)
+{
+    if (ids_active())
+        return ids_paste(a, text);
+    tfield *t = pr_current() ? NULL : text_of(E.focus);
+    if (!t)
+        return H_IGNORED;
+    if (!refuse_readonly(a) && tfield_paste(t, text))
+        changed(a);
+    return H_REDRAW;
+}
+
 static int editor_action(app *a, tui_action act)
 {
     if (ids_active())
@@ -602,7 +549,7 @@ static int editor_action(app *a, tui_action act)
     case ACT_PREVIEW: return do_preview(a);
     case ACT_COPY_FROM:
         if (!refuse_readonly(a))
-            pick_copy(a);
+            copy_start(a, &E.w, changed);
         return H_REDRAW;
     case ACT_CYCLE: case ACT_CYCLE_BACK:
         if (E.focus != E_MODE || refuse_readonly(a))
@@ -838,10 +785,11 @@ static void editor_done(app *a)
     (void)a;
     ota_plan_free(&E.w);
     ids_close();
+    copy_done();
 }
 
 const pane_ops pane_plan_editor = {
-    .title = "Plan editor", .scopes = editor_scopes, .input = editor_input,
+    .title = "Plan editor", .scopes = editor_scopes, .input = editor_input, .paste = editor_paste,
     .action = editor_action, .draw = editor_draw, .unsaved = editor_unsaved, .hint = editor_hint,
     .done = editor_done,
 };

@@ -14,6 +14,8 @@ bool ids_active(void);
 void ids_close(void);                 /* back to the plan; frees the rows */
 int ids_action(app *a, tui_action act);
 void ids_draw(app *a, rect r);
+/* A bracketed paste into the list view: every id of it added (H_* flags). */
+int ids_paste(app *a, const char *text);
 const char *ids_hint(void);
 /* Ids on both lists of w. */
 int ids_both_count(const ota_plan *w);

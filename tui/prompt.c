@@ -17,6 +17,7 @@ static modal *modal_new(app *a, modal_kind k, const char *label, void *ctx,
     text_copy(m->label, sizeof m->label, label);
     m->ctx = ctx;
     m->free_ctx = free_ctx;
+    m->burst = a->burst;
     a->modal = m;
     app_dirty(a, D_MSG | D_BODY);
     return m;
@@ -48,6 +49,12 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
     m->on_text = fn;
 }
 
+void prompt_lines(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_text(a, label, "", false, fn, ctx, free_ctx);
+    a->modal->lines = true;
+}
+
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *))
 {
@@ -65,9 +72,27 @@ void prompt_notice(app *a, const char *title, const char *text, const char *hint
 static void picker_filter(modal *m)
 {
     m->nshown = 0;
-    for (int i = 0; i < m->nitems; i++)
-        if (!m->field.len || strcasestr(m->items[i], m->field.buf))
-            m->shown[m->nshown++] = i;
+    if (m->match) {   /* ranked: best first, stable among equals */
+        int rank[m->nitems ? m->nitems : 1];
+        for (int i = 0; i < m->nitems; i++) {
+            int r = m->match(m->items[i], m->field.buf);
+            if (r <= 0)
+                continue;
+            int k = m->nshown++;
+            while (k > 0 && rank[k - 1] < r) {
+                rank[k] = rank[k - 1];
+                m->shown[k] = m->shown[k - 1];
+                k--;
+            }
+            rank[k] = r;
+            m->shown[k] = i;
+        }
+        m->lv.sel = m->lv.top = 0;
+    } else {
+        for (int i = 0; i < m->nitems; i++)
+            if (!m->field.len || strcasestr(m->items[i], m->field.buf))
+                m->shown[m->nshown++] = i;
+    }
     m->lv.n = m->nshown;
     if (m->lv.sel >= m->nshown)
         m->lv.sel = m->nshown ? m->nshown - 1 : 0;
@@ -88,22 +113,95 @@ void prompt_pick(app *a, const char *title, const char *const *items, int n, pic
     picker_filter(m);
 }
 
+void prompt_pick_typed(app *a, const char *title, const char *const *items, int n,
+                       pick_match_fn match, pick_text_fn fn, void *ctx, void (*free_ctx)(void *))
+{
+    prompt_pick(a, title, items, n, NULL, ctx, free_ctx);
+    a->modal->match = match;
+    a->modal->on_pick_text = fn;
+    picker_filter(a->modal);
+}
+
 /* Finish: take the callback out first, since it may open another modal. */
 static int modal_finish(app *a, const char *text, int pick)
 {
     modal *m = a->modal;
     prompt_fn on_text = m->on_text;
     pick_fn on_pick = m->on_pick;
+    pick_text_fn on_pick_text = m->on_pick_text;
+    bool picker = m->kind == MODAL_PICKER;
     void *ctx = m->ctx;
     void (*free_ctx)(void *) = m->free_ctx;
     m->free_ctx = NULL;
     char copy[sizeof m->field.buf];
-    text_copy(copy, sizeof copy, text ? text : "");
+    text_copy(copy, sizeof copy, picker ? m->field.buf : text ? text : "");
     modal_close(a);
-    if (pick >= 0 && on_pick)
+    if (on_pick_text)
+        on_pick_text(a, pick, copy, ctx);
+    else if (pick >= 0 && on_pick)
         on_pick(a, pick, ctx);
     else if (text && on_text)
         on_text(a, copy, ctx);
+    if (free_ctx)
+        free_ctx(ctx);
+    return H_REDRAW;
+}
+
+/* Enter in a lines prompt while lines come in faster than typing: the
+ * line goes to the callback and the prompt stays open for the next. */
+static int lines_enter(app *a, modal *m)
+{
+    if (!m->in_lines) {
+        m->in_lines = true;
+        size_t n = strlen(m->label);
+        if (n && m->label[n - 1] == ':')
+            m->label[n - 1] = '\0';
+        snprintf(m->label + strlen(m->label), sizeof m->label - strlen(m->label),
+                 " (empty line ends):");
+    }
+    if (!m->field.len) {
+        if (a->typeahead)
+            return H_HANDLED;              /* a blank line inside the paste */
+        return modal_finish(a, "", -1);    /* Enter on an empty line: done */
+    }
+    char copy[sizeof m->field.buf];
+    text_copy(copy, sizeof copy, m->field.buf);
+    tfield_set(&m->field, "");
+    m->on_text(a, copy, m->ctx);
+    app_dirty(a, D_MSG | D_BODY);
+    return H_REDRAW;
+}
+
+int modal_paste(app *a, const char *text)
+{
+    modal *m = a->modal;
+    if (m->kind == MODAL_CONFIRM)
+        return H_HANDLED;                  /* a paste never answers y */
+    if (m->kind == MODAL_PICKER) {
+        if (tfield_paste(&m->field, text))
+            picker_filter(m);
+        app_dirty(a, D_BODY);
+        return H_REDRAW;
+    }
+    if (!m->lines) {
+        tfield_paste(&m->field, text);
+        app_dirty(a, D_MSG);
+        return H_HANDLED;
+    }
+    /* a lines prompt: what was typed and the paste, whole, then done */
+    size_t n = m->field.len + strlen(text) + 2;
+    char *all = malloc(n);
+    if (!all)
+        abort();
+    snprintf(all, n, "%s\n%s", m->field.buf, text);
+    prompt_fn fn = m->on_text;
+    void *ctx = m->ctx;
+    void (*free_ctx)(void *) = m->free_ctx;
+    m->free_ctx = NULL;
+    modal_close(a);
+    fn(a, all, ctx);
+    fn(a, "", ctx);
+    free(all);
     if (free_ctx)
         free_ctx(ctx);
     return H_REDRAW;
@@ -143,6 +241,8 @@ int modal_key(app *a, int key)
         }
         return H_REDRAW;
     }
+    if ((key == KEY_ESC || key == CTRL_KEY('g')) && m->in_lines)
+        return modal_finish(a, "", -1);   /* the lines taken stay taken */
     if (key == KEY_ESC || key == CTRL_KEY('g')) {
         modal_close(a);
         app_msg(a, MSG_INFO, "Cancelled");
@@ -160,8 +260,11 @@ int modal_key(app *a, int key)
         }
         return H_REDRAW;
     }
-    if (key == '\n' || key == '\r' || key == KEY_ENTER)
+    if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+        if (m->lines && (m->in_lines || (a->typeahead && m->burst != a->burst)))
+            return lines_enter(a, m);
         return modal_finish(a, m->field.buf, -1);
+    }
     if (key == '\t' && m->complete_paths) {
         int n = path_complete(&m->field, m->completions, sizeof m->completions);
         if (n == 0)

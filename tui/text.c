@@ -1,5 +1,8 @@
-/* text.c: UTF-8 decoding and display-width truncation (see text.h). */
+/* text.c: UTF-8 decoding, display-width truncation and the ASCII fallback
+ * for terminals whose locale is not UTF-8 (see text.h). */
+#include <langinfo.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 #include "text.h"
 
@@ -183,4 +186,77 @@ char *text_copy(char *dst, size_t n, const char *src)
     memcpy(dst, src, len);
     dst[len] = '\0';
     return dst;
+}
+
+/* ------------------------------------------------------- ASCII fallback */
+static int ascii_mode;
+
+void text_set_ascii(int on) { ascii_mode = on != 0; }
+int text_ascii(void) { return ascii_mode; }
+
+int text_locale_ascii(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return !cs || (strcasecmp(cs, "UTF-8") && strcasecmp(cs, "utf8"));
+}
+
+/* The one-column ASCII look-alike of cp, or 0 when it has none. */
+static char ascii_alike(uint32_t cp)
+{
+    static const struct { uint32_t cp; char c; } map[] = {
+        {0x00a0, ' '}, {0x00ab, '<'}, {0x00b0, 'o'}, {0x00b7, '|'}, {0x00bb, '>'},
+        {0x00d7, 'x'}, {0x2010, '-'}, {0x2011, '-'}, {0x2012, '-'}, {0x2013, '-'},
+        {0x2014, '-'}, {0x2015, '-'}, {0x2018, '\''}, {0x2019, '\''}, {0x201c, '"'},
+        {0x201d, '"'}, {0x2022, '*'}, {0x2026, '~'}, {0x2039, '<'}, {0x203a, '>'},
+        {0x2190, '<'}, {0x2191, '^'}, {0x2192, '>'}, {0x2193, 'v'}, {0x2194, '-'},
+        {0x21d2, '>'}, {0x2212, '-'}, {0x2215, '/'}, {0x2219, '.'}, {0x2264, '<'},
+        {0x2265, '>'}, {0x25b2, '^'}, {0x25b4, '^'}, {0x25b6, '>'}, {0x25b8, '>'},
+        {0x25bc, 'v'}, {0x25be, 'v'}, {0x25c0, '<'}, {0x25c2, '<'}, {0x25cf, '*'},
+        {0x2713, 'v'}, {0x2714, 'v'}, {0x2717, 'x'}, {0x2718, 'x'}, {0x26a0, '!'},
+    };
+    if (cp >= 0x2500 && cp <= 0x257f) {          /* box drawing */
+        static const uint32_t horiz[] = {0x2500, 0x2501, 0x2504, 0x2505, 0x2508, 0x2509,
+                                         0x254c, 0x254d, 0x2550, 0x2574, 0x2576, 0x2578,
+                                         0x257a, 0x257c, 0x257e};
+        static const uint32_t vert[] = {0x2502, 0x2503, 0x2506, 0x2507, 0x250a, 0x250b,
+                                        0x254e, 0x254f, 0x2551, 0x2575, 0x2577, 0x2579,
+                                        0x257b, 0x257d, 0x257f};
+        for (size_t i = 0; i < sizeof horiz / sizeof horiz[0]; i++)
+            if (horiz[i] == cp)
+                return '-';
+        for (size_t i = 0; i < sizeof vert / sizeof vert[0]; i++)
+            if (vert[i] == cp)
+                return '|';
+        return '+';
+    }
+    if (cp >= 0x2580 && cp <= 0x259f)            /* block elements: bars */
+        return '#';
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].cp == cp)
+            return map[i].c;
+    return 0;
+}
+
+size_t text_ascii_fit(const char *s, char *out, size_t outlen)
+{
+    size_t len = strlen(s), off = 0, o = 0;
+    if (outlen == 0)
+        return 0;
+    while (off < len) {
+        uint32_t cp;
+        size_t n = text_decode(s + off, len - off, &cp);
+        off += n;
+        int w = text_cp_width(cp);
+        char c = cp < 0x20 || cp == 0x7f ? '?' : cp < 0x7f ? (char)cp : ascii_alike(cp);
+        if (o + (size_t)w >= outlen)
+            break;
+        if (c && w == 1) {
+            out[o++] = c;
+            continue;
+        }
+        for (int i = 0; i < w; i++)
+            out[o++] = '?';
+    }
+    out[o] = '\0';
+    return o;
 }

@@ -37,6 +37,22 @@ int text_fit(const char *s, int width, int pad, char *out, size_t outlen);
  * cursor, or a path): a leading ellipsis marks the cut. */
 int text_fit_tail(const char *s, int width, char *out, size_t outlen);
 
+/* Plain-ASCII terminals (a locale whose charset is not UTF-8, e.g. LANG=C
+ * over SSH): text_ascii_fit() writes s as ASCII taking exactly as many
+ * columns as s does: arrows, box lines, bullets, dashes and the ellipsis
+ * become their ASCII look-alikes ("→" ">", "─" "-", "│" "|", "┌" "+",
+ * "·" "|", "…" "~" as tig marks a cut), and any other character '?'
+ * once per column it takes (a Chinese character "??", a combining mark
+ * nothing), so columns still line up.  Returns the bytes written. */
+size_t text_ascii_fit(const char *s, char *out, size_t outlen);
+/* The console's output mode, set once at start from the locale
+ * (text_locale_ascii()); draw.c converts everything it draws when on. */
+void text_set_ascii(int on);
+int text_ascii(void);
+/* True when the current LC_CTYPE's charset is not UTF-8 (call after
+ * setlocale). */
+int text_locale_ascii(void);
+
 /* Byte offset of the character before/after byte offset off in s. */
 size_t text_prev(const char *s, size_t off);
 size_t text_next(const char *s, size_t len, size_t off);

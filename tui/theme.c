@@ -295,8 +295,16 @@ int theme_load(const char *name, theme *t, char *err, size_t errlen)
          cfg, OTA_THEMEDIR);
 }
 
+static bool applied_color;   /* what the last theme_apply was told */
+
+void theme_switch(const theme *t)
+{
+    theme_apply(t, applied_color);
+}
+
 void theme_apply(const theme *t, bool use_color)
 {
+    applied_color = use_color;
     if (!use_color || t->mono) {
         for (int i = 0; i < EL__COUNT; i++)
             el_attr[i] = t->mono ? t->attr[i] : el_mono[i];

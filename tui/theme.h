@@ -79,6 +79,9 @@ void theme_monochrome(theme *t);
  * false) and make theme_attr() answer for t. */
 void theme_apply(const theme *t, bool use_color);
 int theme_attr(theme_el el);
+/* A theme chosen while the console runs (:theme): applied with the colour
+ * decision of the last theme_apply (NO_COLOR or no colours stay so). */
+void theme_switch(const theme *t);
 /* Nearest of the 8 basic colours for a 256-colour index. */
 short theme_fallback8(short c);
 

@@ -46,6 +46,7 @@ typedef struct pane_ops {
     void (*tick)(struct app *a);                  /* about once a second while shown */
     bool (*unsaved)(struct app *a);               /* a form with changes */
     const char *(*hint)(struct app *a);           /* message line when idle */
+    int (*paste)(struct app *a, const char *text); /* a bracketed paste (else ignored) */
     void (*done)(struct app *a);                  /* at exit: release what the pane holds */
 } pane_ops;
 
@@ -84,6 +85,8 @@ typedef struct app {
 
     struct modal *modal;           ///< prompt, confirmation or picker, or NULL
     int cur_y, cur_x;              ///< text cursor to show, -1 = hidden
+    unsigned long burst;           ///< keys read in one go (one pass) share a number
+    bool typeahead;                ///< more keys of this burst wait after the one handled
 
     /* Shared data, loaded by the panes that need them. */
     ota_package *pkgs; size_t npkgs;    ///< every package (packages pane loads them)
@@ -116,6 +119,8 @@ const ota_plan *app_plan_row(const app *a, int64_t id);
 
 /* loop.c */
 int loop_run(app *a);
+/* Runs an action as its key would (the command palette). */
+void loop_run_action(app *a, tui_action act);
 
 /* draw.c */
 void draw_text(int y, int x, int w, int el, const char *s);   /* fit and pad */

@@ -1,7 +1,8 @@
 /* The SQLite store: device identity (migration 8).  A product's device
  * authentication and enrollment; each device's own credential: the hash of
  * its active token (unique: a token names one device), its state as text
- * and when it was issued or revoked. */
+ * and when it was issued or revoked; whose a job is (a token speaks only
+ * for its device's jobs). */
 #include "sqlite.h"
 
 #include <string.h>
@@ -31,6 +32,24 @@ int store_product_devices_without_token(ota_engine *eng, const char *product, lo
     *n = s == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
     store_done(st);
     return s == SQLITE_ROW ? 0 : store_fail(eng, e, "devices without token");
+}
+
+int store_job_owner(ota_engine *eng, int64_t job, char *product, char *device, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT d.product, d.device_id FROM jobs j JOIN devices d ON d.id = j.device"
+                                       " WHERE j.id = ?1", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, job);
+    int s = sqlite3_step(st);
+    if (s == SQLITE_ROW) {
+        store_copy_text(st, 0, product, OTA_KEY_MAX + 1);
+        store_copy_text(st, 1, device, OTA_DEVICE_ID_MAX + 1);
+    }
+    store_done(st);
+    if (s == SQLITE_DONE)
+        return ota_fail(e, OTA_E_NOT_FOUND, "job", "no job %lld", (long long)job);
+    return s == SQLITE_ROW ? 0 : store_fail(eng, e, "job owner");
 }
 
 int store_device_cred_get(ota_engine *eng, const char *device, store_device_cred *out, ota_err *e)

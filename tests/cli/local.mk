@@ -15,3 +15,6 @@ EXTRA_DIST += tests/cli/otactl_fill_hashes.sh
 # otactl product auth, device token issue|revoke, device tokens (local and over otad)
 TESTS += tests/cli/otactl_devauth.sh
 EXTRA_DIST += tests/cli/otactl_devauth.sh
+# otactl's device side with the device's own token and device enroll (local and over otad)
+TESTS += tests/cli/otactl_device_token.sh
+EXTRA_DIST += tests/cli/otactl_device_token.sh

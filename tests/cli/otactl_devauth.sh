@@ -1,6 +1,6 @@
 #!/bin/sh
 # otactl device identity end to end: product auth (the mode, enrollment and
-# how many devices have no token), device token issue (printed once) and
+# how many devices have no token; with neither option, shown unchanged), device token issue (printed once) and
 # revoke, the credential in device list/show, and device tokens for a fleet
 # file: a new file of mode 0600 whatever the umask, an existing one refused
 # before any token is issued (--force replaces it, still 0600), skipped
@@ -41,8 +41,20 @@ is "a wrong mode: usage error" "$RC" 2
 like "  naming the option and the words it takes" "$ERR" "--device-auth must be product_key or device_token"
 run product auth meter --enrollment shut
 is "a wrong enrollment: usage error" "$RC/$(echo "$ERR" | head -1)" '2/otactl: --enrollment must be open or closed (got "shut")'
+before_auth=$(otactl --json audit --limit 1000 | py "len([r for r in d['items'] if r['action'] == 'product.auth'])")
 run product auth meter
-is "neither option: usage error" "$RC" 2
+is "neither option: shows the settings (exit 0)" "$RC" 0
+is "  the product, its mode and enrollment, and the count" "$OUT" \
+  "product meter (Meter): device_auth device_token, enrollment open
+devices without a token: 3 (they must enroll with the product key, or be issued one)"
+run --json product auth meter
+is "  --json: the REST shape" \
+  "$(echo "$OUT" | py 'd["key"], d["device_auth"], d["enrollment"], d["devices_without_token"]')" \
+  "('meter', 'device_token', 'open', 3)"
+is "  no audit row for showing them" \
+  "$(otactl --json audit --limit 1000 | py "len([r for r in d['items'] if r['action'] == 'product.auth'])")" "$before_auth"
+run product auth nope
+is "  of an unknown product: refused" "$RC/$ERR" '1/otactl: not_found: product: no product "nope"'
 run product auth nope --device-auth device_token
 is "an unknown product: refused" "$RC/$ERR" '1/otactl: not_found: product: no product "nope"'
 
@@ -131,6 +143,10 @@ rctl product add meter "Meter"
 rctl device import meter "$TMP/fleet.csv"
 rctl product auth meter --device-auth device_token
 like "remote product auth: the count" "$OUT" "devices without a token: 3"
+rctl product auth meter
+is "remote product auth with neither option: the settings and the count (PATCH {})" "$RC/$OUT" \
+  "0/product meter (Meter): device_auth device_token, enrollment open
+devices without a token: 3 (they must enroll with the product key, or be issued one)"
 rctl device token issue meter d-1
 RTOK=$(printf '%s\n' "$OUT" | sed -n 's/^token (shown once): //p')
 like "remote device token issue: a token" "$RTOK" "^otd_[A-Za-z0-9_-]{43}$"
@@ -153,5 +169,7 @@ is "a viewer's bulk: refused" "$RC" 1
 ok "  and no tokens file made" test ! -e "$TMP/vtokens.csv"
 RT=$VIEW rctl product auth meter --device-auth product_key
 is "a viewer's product auth: refused" "$(printf '%s' "$ERR" | cut -d: -f2)" " forbidden"
+RT=$VIEW rctl product auth meter
+is "  showing them too (the route is an admin's)" "$RC/$(printf '%s' "$ERR" | cut -d: -f2)" "1/ forbidden"
 
 done_testing

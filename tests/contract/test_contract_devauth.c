@@ -1,11 +1,15 @@
 /* The backend contract for device identity (client/backend.h: product_set_auth,
- * device_token_issue, device_token_revoke, device_tokens_issue), the same
+ * device_token_issue, device_token_revoke, device_tokens_issue, and the
+ * device side's checkin, job_confirm and device_enroll with the backend's
+ * device credentials), the same
  * cases through both backends: a product's device authentication and the
  * count of devices without a token, a token issued, rotated (the old one
  * stops at once) and revoked, bulk issue with skip and rotate (remotely in
  * requests of OTA_DEVICE_TOKENS_PER_REQUEST ids), the errors (unknown product, a
- * bad id, a device of another product), and remotely a viewer's and an
- * operator's refusal.  Part of test_contract (contract.h). */
+ * bad id, a device of another product), no change asked (the product and
+ * the count, no audit row), remotely a viewer's and an operator's
+ * refusal, and the device side with the device's own token or the
+ * product key (check-ins, a job, enrollment).  Part of test_contract (contract.h). */
 #include "contract.h"
 
 #include <curl/curl.h>
@@ -47,6 +51,8 @@ static ota_code token_works(ctx *c, const char *device, const char *token)
                                                                                     : OTA_E_INTERNAL;
 }
 
+static char pkey[65];  /* P's device key */
+
 static ota_credential credential_of(ctx *c, const char *device, int64_t *at)
 {
     ota_device d;
@@ -65,7 +71,7 @@ static bool token_shape(const char *t)
 static void t_set_auth(ctx *c)
 {
     ota_product p = {.key = P, .name = "Device identity"};
-    ok_call(c->b->ops->product_add(c->b, &p, NULL, &E), &E, "devauth: product added");
+    ok_call(c->b->ops->product_add(c->b, &p, pkey, &E), &E, "devauth: product added");
     const char *csv = "id,module\nid-1,1.0.0\nid-2,1.0.0\nid-3,1.0.0\n";
     write_file(tpath(c, "ident.csv"), csv, strlen(csv));
     ota_import_result r;
@@ -95,6 +101,24 @@ static void t_set_auth(ctx *c)
     ok(out.device_auth == OTA_DEVICE_AUTH_DEVICE_TOKEN && out.enrollment_closed, "device_auth kept, closed");
     ok_call(c->b->ops->product_set_auth(c->b, P, -1, 0, &out, NULL, &E), &E, "open it again (no count asked)");
     ok(!out.enrollment_closed, "open again");
+
+    /* no change asked (remotely PATCH {}): the product and the count as
+     * they are, and no audit row */
+    ota_audit_query q = {.target = "product:" P, .page = {.limit = 1000}};
+    ota_audit_page before = {0}, after = {0};
+    ok_call(c->b->ops->audit_list(c->b, &q, &before, &E), &E, "the product's audit rows");
+    memset(&out, 0, sizeof out);
+    without = -1;
+    ok_call(c->b->ops->product_set_auth(c->b, P, -1, -1, &out, &without, &E), &E, "no change asked: succeeds");
+    ok(out.device_auth == OTA_DEVICE_AUTH_DEVICE_TOKEN && !out.enrollment_closed && !strcmp(out.key, P) &&
+           !strcmp(out.name, "Device identity"), "the product as it is");
+    is_int(without, 3, "and the count of devices without a token");
+    ok_call(c->b->ops->audit_list(c->b, &q, &after, &E), &E, "the audit rows again");
+    is_int(after.n, before.n, "no audit row for a no-op");
+    ota_audit_page_free(&before);
+    ota_audit_page_free(&after);
+    fails_with(c->b->ops->product_set_auth(c->b, "nope", -1, -1, &out, &without, &E), &E, OTA_E_NOT_FOUND,
+               "no change asked of an unknown product: not_found");
 }
 
 static void t_issue_rotate_revoke(ctx *c)
@@ -289,6 +313,87 @@ static void t_roles(ctx *c)
     is_int(credential_of(c, "id-1", NULL), OTA_CRED_ACTIVE, "id-1's token not revoked");
 }
 
+/* The device side with credentials of its own: remotely a backend that
+ * sends them (X-Device-Token, else X-Device-Key); locally the engine's
+ * backend with them set (core judges them as otad does), unset again by
+ * device_side_done. */
+static ota_backend *device_side(ctx *c, const char *key, const char *token)
+{
+    if (c->remote) {
+        ota_remote_opts o = {.url = c->url, .device_key = key, .device_token = token};
+        return ota_backend_remote_open(&o, &E);
+    }
+    return ota_backend_local_device_auth(c->b, key, token, &E) == 0 ? c->b : NULL;
+}
+
+static void device_side_done(ctx *c, ota_backend *d)
+{
+    if (c->remote)
+        ota_backend_close(d);
+    else
+        ota_backend_local_device_auth(c->b, NULL, NULL, &E);
+}
+
+static int checkin_as(ota_backend *d, const char *device, ota_err *e)
+{
+    ota_checkin_req r = {.nversions = 1};
+    snprintf(r.product, sizeof r.product, "%s", P);
+    snprintf(r.device, sizeof r.device, "%s", device);
+    snprintf(r.versions[0].component, sizeof r.versions[0].component, "module");
+    snprintf(r.versions[0].version, sizeof r.versions[0].version, "1.0.0");
+    ota_job_offer o = {0};
+    int rc = d->ops->checkin(d, &r, &o, e);
+    ota_job_offer_free(&o);
+    return rc;
+}
+
+/* P is in device_token mode, enrollment open: the device calls with the
+ * device's own token, the product key that only enrolls, and enrollment,
+ * alike on both backends. */
+static void t_device_side(ctx *c)
+{
+    char t2[OTA_DEVICE_TOKEN_LEN + 1] = "", te[OTA_DEVICE_TOKEN_LEN + 1] = "";
+    ok_call(c->b->ops->device_token_issue(c->b, P, "id-2", t2, &E), &E, "device side: id-2's token (admin)");
+    ota_backend *d = device_side(c, NULL, t2);
+    ok(d != NULL, "a device side with id-2's token");
+    if (!d)
+        return;
+    ok_call(checkin_as(d, "id-2", &E), &E, "id-2 checks in with its token");
+    fails_with(checkin_as(d, "id-3", &E), &E, OTA_E_FORBIDDEN, "not as id-3");
+    fails_with(d->ops->job_confirm(d, 999999, NULL, &E), &E, OTA_E_NOT_FOUND, "an unknown job, to a valid token");
+    fails_with(d->ops->device_enroll(d, P, "enr-1", te, &E), &E, OTA_E_UNAUTHORIZED,
+               "enrolling with a token and no product key");
+    device_side_done(c, d);
+
+    d = device_side(c, pkey, NULL);
+    ok(d != NULL, "a device side with the product key");
+    if (!d)
+        return;
+    fails_with(checkin_as(d, "id-2", &E), &E, OTA_E_UNAUTHORIZED, "the product key alone checks nobody in");
+    ok(strstr(E.message, "enroll") != NULL, "saying it only enrolls: %s", E.message);
+    ok_call(d->ops->device_enroll(d, P, "enr-1", te, &E), &E, "a new device enrolls with the product key");
+    ok(token_shape(te), "and gets its token");
+    is_int(credential_of(c, "enr-1", NULL), OTA_CRED_ACTIVE, "registered, its token active");
+    fails_with(d->ops->device_enroll(d, P, "enr-1", t2, &E), &E, OTA_E_CONFLICT, "enrolling twice: conflict");
+    fails_with(d->ops->device_enroll(d, P, "id-2", t2, &E), &E, OTA_E_CONFLICT, "a device that has a token: conflict");
+    fails_with(d->ops->device_enroll(d, P, "bad id", t2, &E), &E, OTA_E_VALIDATION, "a bad id");
+    device_side_done(c, d);
+
+    d = device_side(c, pkey, te);
+    ok(d != NULL, "a device side with both");
+    if (!d)
+        return;
+    ok_call(checkin_as(d, "enr-1", &E), &E, "the enrolled token checks enr-1 in (judged alone beside the key)");
+    fails_with(checkin_as(d, "id-2", &E), &E, OTA_E_FORBIDDEN, "and speaks for enr-1 only");
+    device_side_done(c, d);
+    ok_call(c->b->ops->device_token_revoke(c->b, P, "enr-1", &E), &E, "revoke enr-1");
+    d = device_side(c, NULL, te);
+    fails_with(checkin_as(d, "enr-1", &E), &E, OTA_E_UNAUTHORIZED, "the revoked token stops");
+    device_side_done(c, d);
+    sodium_memzero(t2, sizeof t2);
+    sodium_memzero(te, sizeof te);
+}
+
 void t_devauth(ctx *c)
 {
     t_set_auth(c);
@@ -297,4 +402,5 @@ void t_devauth(ctx *c)
     t_errors(c);
     if (c->remote)
         t_roles(c);
+    t_device_side(c);
 }

@@ -1,5 +1,6 @@
-/* Remote settings: config profiles, token precedence, and secrets that
- * other users could read refused with the chmod that fixes it. */
+/* Remote settings: config profiles, token precedence, the device side's
+ * credentials (ota_device_creds_resolve), and secrets that other users
+ * could read refused with the chmod that fixes it. */
 #include "profile.h"
 #include "../tap.h"
 
@@ -92,6 +93,47 @@ int main(void)
     snprintf(want, sizeof want, "%s/ca.pem", dir);
     is_str(o.cacert, want, "~ expanded in cacert");
     ok(o.token == NULL, "no token");
+
+    /* The device side's credentials: a token file private to its owner,
+     * else $OTA_DEVICE_TOKEN; the key --device-key, else $OTA_DEVICE_KEY. */
+    unsetenv("OTA_DEVICE_TOKEN");
+    unsetenv("OTA_DEVICE_KEY");
+    ota_device_creds dc;
+    ota_remote_args nodev = {0};
+    ok_call(ota_device_creds_resolve(&nodev, &dc, &E), &E, "no device credentials given");
+    ok(!dc.key[0] && !dc.token[0], "... none");
+    put("dev.tok", "  otd_devtoken \nsecond line\n", 0644);
+    snprintf(path, sizeof path, "%s/dev.tok", dir);
+    ota_remote_args withfile = {.device_token_file = path, .device_key = "k-arg"};
+    fails_with(ota_device_creds_resolve(&withfile, &dc, &E), &E, OTA_E_FORBIDDEN, "a 0644 device token file refused");
+    is_str(E.field, "device_token_file", "... naming the option");
+    snprintf(want, sizeof want, "chmod 600 %s", path);
+    ok(strstr(E.message, want) != NULL, "... and the fix: %s", E.message);
+    ok(!dc.key[0] && !dc.token[0], "... nothing kept");
+    chmod(path, 0600);
+    setenv("OTA_DEVICE_TOKEN", "otd_fromenv", 1);
+    setenv("OTA_DEVICE_KEY", "k-env", 1);
+    ok_call(ota_device_creds_resolve(&withfile, &dc, &E), &E, "a 0600 device token file");
+    is_str(dc.token, "otd_devtoken", "... its first line, trimmed, beats $OTA_DEVICE_TOKEN");
+    is_str(dc.key, "k-arg", "... --device-key beats $OTA_DEVICE_KEY");
+    is_str(dc.token_source, path, "... the source is the file");
+    ok_call(ota_device_creds_resolve(&nodev, &dc, &E), &E, "the environment alone");
+    ok(!strcmp(dc.token, "otd_fromenv") && !strcmp(dc.key, "k-env"), "... both from it");
+    setenv("OTA_DEVICE_TOKEN", "otd_a\tb", 1);
+    fails_with(ota_device_creds_resolve(&nodev, &dc, &E), &E, OTA_E_BAD_REQUEST, "a token with a tab refused");
+    is_str(E.field, "OTA_DEVICE_TOKEN", "... naming the variable");
+    char big[400];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = 0;
+    setenv("OTA_DEVICE_TOKEN", big, 1);
+    fails_with(ota_device_creds_resolve(&nodev, &dc, &E), &E, OTA_E_BAD_REQUEST, "an overlong token refused, not cut");
+    unsetenv("OTA_DEVICE_TOKEN");
+    unsetenv("OTA_DEVICE_KEY");
+    put("empty.tok", "\n", 0600);
+    snprintf(path, sizeof path, "%s/empty.tok", dir);
+    ota_remote_args emptyf = {.device_token_file = path};
+    fails_with(ota_device_creds_resolve(&emptyf, &dc, &E), &E, OTA_E_BAD_REQUEST, "an empty token file refused");
+    ota_device_creds_clear(&dc);
 
     snprintf(p, sizeof p, "rm -rf '%s'", dir);
     if (system(p) != 0)

@@ -89,3 +89,25 @@ JSON
     "$OTACTL" --remote "$OTAD_URL" --token "$OTAD_TOKEN" $args >/dev/null || return 1
   done
 }
+# start80 SESSION [env assignments] program args...: like start, in an 80x24
+# window (the size the console is made for); later env assignments win, so
+# "LANG=C LC_ALL=C TERM=linux" gives a plain-ASCII Linux console.
+start80() {
+  s=$1; shift
+  $T new-session -d -s "$s" -x 80 -y 24 \
+    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 TZ=UTC HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $* 2>>$TMP/stderr.log"
+}
+# saved_plan NAME [COMPONENTS-JSON] [MORE-JSON]: a saved plan of product
+# meter made with otactl on $DB (silent, retries 1, no thresholds, a window
+# 2020-2030); components default to package 1 as "module"; MORE-JSON adds
+# members ("blacklist":[...],).
+saved_plan() {
+  comps=${2:-}; [ -n "$comps" ] || comps='[{"component":"module","package_id":1}]'
+  cat > "$TMP/saved_plan.json" <<JSON
+{"name":"$1","product":"meter","mode":"silent",${3:-}
+ "strategy":{"retries":1,"min_rsrp":-140,"min_battery":0},
+ "window":{"start":"2020-01-01T00:00:00Z","end":"2030-01-01T00:00:00Z"},
+ "components":$comps}
+JSON
+  CTL plan create "$TMP/saved_plan.json" >/dev/null
+}

@@ -28,3 +28,20 @@ EXTRA_DIST += tests/e2e/console_rollout.sh
 # token dialog shown once, rotate, revoke, a viewer refused (tmux, otad)
 TESTS += tests/e2e/console_devauth.sh
 EXTRA_DIST += tests/e2e/console_devauth.sh
+# A terminal that is not UTF-8 (LANG=C, TERM=linux) at 80x24: ASCII
+# look-alikes, wide text as ? per column, columns in line (tmux)
+TESTS += tests/e2e/console_ascii.sh
+EXTRA_DIST += tests/e2e/console_ascii.sh
+# Many ids pasted (bracketed) or typed fast into a blacklist at 80x24:
+# every id added once, a count, rejected ids in full; a paste never runs
+# a command or answers a question (tmux paste-buffer)
+TESTS += tests/e2e/console_paste.sh
+EXTRA_DIST += tests/e2e/console_paste.sh
+# ^O in the plan editor at 80x24: keep or copy each component that differs,
+# Esc copies nothing, the message says what changed (tmux)
+TESTS += tests/e2e/console_copy.sh
+EXTRA_DIST += tests/e2e/console_copy.sh
+# The command palette on ':' at 80x24: this view's actions from the key
+# table, filtered as typed, run as their keys; :plan ID, :theme NAME (tmux)
+TESTS += tests/e2e/console_palette.sh
+EXTRA_DIST += tests/e2e/console_palette.sh

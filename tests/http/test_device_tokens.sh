@@ -8,6 +8,7 @@
 # downloads with a token, the credential in device JSON, audit rows and
 # logs that never hold a token.
 . "$OTA_SRCDIR/tests/http/otad_lib.sh"
+need python3 python3
 
 ADM=$(token admin adm)
 OPS=$(token operator ops)
@@ -144,8 +145,43 @@ is "  naming enrollment" "$(jq_ .error.field)" enrollment
 jcall "$ADM" PATCH /products/meter '{"device_auth":"device_token","owner":"me"}'
 expect_err "PATCH with an unknown member" 400 bad_request
 is "  naming it" "$(jq_ .error.field)" owner
-jcall "$ADM" PATCH /products/meter '{}'
-expect_err "PATCH with nothing to change" 422 validation_failed
+# An empty merge patch (RFC 7396): nothing to change, so nothing changes;
+# the answer is the product and its count as they are, nothing is
+# committed (a connection of our own watches PRAGMA data_version) and no
+# audit row is added.
+audit_count() { acall "$ADM" GET "/audit?target=product:$1&limit=1000"; jq_ '.items | length'; }
+nothing_committed() {  # nothing_committed CMD...: runs CMD (stdout to $TMP/out); fails when the database moved meanwhile
+  python3 - "$DB" "$TMP/out" "$@" <<'PY'
+import sqlite3, subprocess, sys
+c = sqlite3.connect(sys.argv[1])
+version = lambda: c.execute("PRAGMA data_version").fetchone()[0]
+before = version()
+with open(sys.argv[2], "w") as out:
+    subprocess.run(sys.argv[3:], check=True, stdout=out)
+sys.exit(0 if version() == before else 1)
+PY
+}
+# curl's PATCH of meter by the admin (add --data BODY): the body to $TMP/body, the status on stdout
+PATCH_METER=(curl -s -m 30 -o "$TMP/body" -w '%{http_code}' -X PATCH -H "Authorization: Bearer $ADM"
+  -H 'Content-Type: application/json' "$API/products/meter")
+before=$(audit_count meter)
+ok "PATCH {}: nothing committed while it ran" nothing_committed "${PATCH_METER[@]}" --data '{}'
+BODY=$(cat "$TMP/body") CODE=$(cat "$TMP/out")
+is "PATCH {}: 200, the product as it is" "$CODE/$(jq_ .key)/$(jq_ .device_auth)/$(jq_ .enrollment)" \
+  200/meter/device_token/open
+is "  with devices_without_token" "$(jq_ .devices_without_token)" 2
+is "  no audit row for a no-op" "$(audit_count meter)" "$before"
+fails "  (the watch sees a PATCH that changes something: its commit)" \
+  nothing_committed "${PATCH_METER[@]}" --data '{"enrollment":"open"}'
+is "  which is audited" "$(audit_count meter)" "$((before + 1))"
+jcall "$ADM" PATCH /products/nope '{}'
+expect_err "PATCH {} of an unknown product" 404 not_found
+jcall "$OPS" PATCH /products/meter '{}'
+expect_err "PATCH {} by an operator (still an admin's route)" 403 forbidden
+call PATCH /products/meter -H "Authorization: Bearer $ADM" -H 'Content-Type: application/json'
+expect_err "PATCH with no body at all (not a merge patch)" 400 bad_request
+jcall "$ADM" PATCH /products/meter '[]'
+expect_err "PATCH with an array" 400 bad_request
 jcall "$ADM" PATCH /products/nope '{"enrollment":"open"}'
 expect_err "PATCH an unknown product" 404 not_found
 acall "$ADM" GET /products/meter

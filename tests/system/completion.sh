@@ -93,6 +93,18 @@ for bc in 1 0; do
   is "$w: --enrollment <TAB>" "$(words "$out")" "closed open "
   out=$(comp "otactl device tokens P f.csv --")
   is "$w: device tokens --<TAB>: its options" "$(words "$out")" "--force --json --out --rotate "
+  out=$(comp "otactl device ")
+  ok "$w: otactl device <TAB> offers enroll" has "$out" enroll
+  out=$(comp "otactl device enroll P D --")
+  is "$w: device enroll --<TAB>: its options" "$(words "$out")" "--force --json --out "
+  out=$(comp "otactl --db $DB device enroll EC600N-meter ")
+  is "$w: device enroll PRODUCT <TAB>: no plan ids for a device's ID" "$out" ""
+  out=$(cd "$TMP/files" && comp "otactl device enroll P D --out pl")
+  is "$w: device enroll --out <TAB>: file names" "$(words "$out")" "plan-a.json "
+  out=$(cd "$TMP/files" && comp "otactl --device-token-file pl")
+  is "$w: otactl --device-token-file <TAB>: file names" "$(words "$out")" "plan-a.json "
+  out=$(cd "$TMP/files" && comp "otactl device checkin P D --device-token-file pl")
+  is "$w: --device-token-file <TAB> after the command: file names" "$(words "$out")" "plan-a.json "
   out=$(comp "otad --")
   for o in --listen --db --config --tls-cert --threads --version --help; do
     ok "$w: otad --<TAB> offers $o" has "$out" "$o"

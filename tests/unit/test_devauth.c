@@ -204,6 +204,77 @@ static void test_authenticate(ota_engine *eng)
     fails_with(ota_product_set_auth(eng, "nope", 0, -1, &p, &without, &e), &e, OTA_E_NOT_FOUND, "an unknown product");
     is_int(count(eng, "SELECT count(*) FROM audit WHERE action='product.auth' AND target='product:meter'"
                       " AND outcome='ok'"), 2, "mode changes audited");
+
+    /* requests about a job: judged for the job's product and device (two
+     * ended plans, a job of m-2 in meter's, one of t-1 in tracker's) */
+    ok(sql(eng, "INSERT INTO plans(id, name, product, state, revision, mode, retries, min_rsrp, min_battery,"
+                " window_start, window_end, job_timeout, created_at, updated_at) VALUES"
+                " (900, 'm', 'meter', 'ended', 1, 'silent', 0, -140, 0, 0, 1, 0, 1, 1),"
+                " (901, 't', 'tracker', 'ended', 1, 'silent', 0, -140, 0, 0, 1, 0, 1, 1);"
+                "INSERT INTO jobs(id, plan, device, state, updated_at) VALUES"
+                " (9001, 900, (SELECT id FROM devices WHERE device_id = 'm-2'), 0, 1),"
+                " (9002, 901, (SELECT id FROM devices WHERE device_id = 't-1'), 0, 1)") == 0,
+       "two jobs: m-2's (meter) and t-1's (tracker)");
+    char jp[OTA_KEY_MAX + 1] = "", jd[OTA_DEVICE_ID_MAX + 1] = "";
+    ok_call(ota_device_authenticate_job(eng, 9001, NULL, t2, jp, jd, &e), &e, "m-2's token for m-2's job");
+    ok(!strcmp(jp, "meter") && !strcmp(jd, "m-2"), "... naming the job's product and device (%s, %s)", jp, jd);
+    ok_call(ota_device_authenticate_job(eng, 9002, NULL, tt, NULL, NULL, &e), &e, "t-1's token for its job");
+    fails_with(ota_device_authenticate_job(eng, 9002, NULL, t2, jp, jd, &e), &e, OTA_E_FORBIDDEN,
+               "m-2's token for t-1's job: forbidden");
+    fails_with(ota_device_authenticate_job(eng, 9001, key, NULL, NULL, NULL, &e), &e, OTA_E_UNAUTHORIZED,
+               "meter's key for its job (device_token mode): unauthorized");
+    ok_call(ota_device_authenticate_job(eng, 9002, okey, NULL, NULL, NULL, &e), &e,
+            "tracker's key for its job (product_key mode)");
+    fails_with(ota_device_authenticate_job(eng, 9002, key, NULL, NULL, NULL, &e), &e, OTA_E_UNAUTHORIZED,
+               "meter's key for tracker's job");
+    fails_with(ota_device_authenticate_job(eng, 9003, NULL, t2, NULL, NULL, &e), &e, OTA_E_NOT_FOUND,
+               "an unknown job: not_found");
+    is_str(e.field, "job", "... naming job");
+    ok(sql(eng, "DELETE FROM jobs WHERE id IN (9001, 9002); DELETE FROM plans WHERE id IN (900, 901)") == 0,
+       "the jobs removed again");
+}
+
+/* PRAGMA data_version of a connection of our own: it moves when any other
+ * connection commits. */
+static long data_version(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    long v = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = (long)sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+/* Neither field given (an empty merge patch): the product and its count,
+ * nothing committed, no audit row, refusals as for a change. */
+static void test_auth_read(ota_engine *eng)
+{
+    ota_err e = {0};
+    ota_product p = {0};
+    long without = -1;
+    long audits = count(eng, "SELECT count(*) FROM audit");
+    sqlite3 *watch;
+    ok(sqlite3_open_v2(ota_engine_db_path(eng), &watch, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK,
+       "a watching connection");
+    long v0 = data_version(watch);
+    ok_call(ota_product_set_auth(eng, "meter", -1, -1, &p, &without, &e), &e, "no change asked: a read");
+    ok(!strcmp(p.key, "meter") && !strcmp(p.name, "Meter") && p.device_auth == OTA_DEVICE_AUTH_DEVICE_TOKEN &&
+           p.enrollment_closed, "... the product as stored (device_token, closed)");
+    is_int(without, 1, "... and the count of devices without a token");
+    ok_call(ota_product_set_auth(eng, "meter", -1, -1, NULL, NULL, &e), &e, "... out and count may be NULL");
+    is_int(data_version(watch), v0, "... nothing committed");
+    is_int(count(eng, "SELECT count(*) FROM audit"), audits, "... no audit row");
+    fails_with(ota_product_set_auth(eng, "nope", -1, -1, &p, &without, &e), &e, OTA_E_NOT_FOUND,
+               "a read of an unknown product: not_found");
+    is_str(e.field, "product", "... naming product");
+    fails_with(ota_product_set_auth(eng, NULL, -1, -1, &p, &without, &e), &e, OTA_E_VALIDATION,
+               "no product: validation_failed");
+    is_int(data_version(watch), v0, "the refused reads committed nothing either");
+    is_int(count(eng, "SELECT count(*) FROM audit"), audits, "... and audited nothing");
+    sqlite3_close(watch);
 }
 
 /* meter: device_token mode, enrollment closed (test_authenticate). */
@@ -405,7 +476,12 @@ static void test_codec(void)
     ok(da == -1 && ec == 1, "... closed");
     json_decref(j);
     j = parse("{}");
-    fails_with(ota_product_auth_patch_from_json(j, &da, &ec, &e), &e, OTA_E_VALIDATION, "an empty PATCH: 422");
+    da = ec = 0;
+    ok_call(ota_product_auth_patch_from_json(j, &da, &ec, &e), &e, "an empty PATCH decodes (RFC 7396: no change)");
+    ok(da == -1 && ec == -1, "... neither given (-1, -1)");
+    json_decref(j);
+    j = ota_json_product_auth_patch(-1, -1);
+    is_int(json_object_size(j), 0, "no change encodes as {}");
     json_decref(j);
     j = parse("{\"device_auth\":\"device_token\",\"owner\":\"x\"}");
     fails_with(ota_product_auth_patch_from_json(j, &da, &ec, &e), &e, OTA_E_BAD_REQUEST, "an unknown member: 400");
@@ -489,6 +565,7 @@ int main(void)
     setup(eng);
     test_issue_rotate_revoke(eng);
     test_authenticate(eng);
+    test_auth_read(eng);
     test_enroll(eng);
     test_bulk(eng);
     test_two_engines(dir);

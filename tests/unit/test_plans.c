@@ -222,6 +222,46 @@ static void test_copy_components(void)
     ota_plan_free(&to);
 }
 
+/* The copy rule itself, pure (the console's ^O applies it to its working
+ * copy, keeping the versions the operator chose to keep). */
+static void test_merge_components(void)
+{
+    ota_err e = {0};
+    ota_plan dst = {0}, src = {0};
+    dst.ncomponents = 2;
+    strcpy(dst.components[0].component, "module"); dst.components[0].package_id = 1;
+    strcpy(dst.components[1].component, "mcu");    dst.components[1].package_id = 2;
+    src.ncomponents = 3;
+    strcpy(src.components[0].component, "mcu");    src.components[0].package_id = 12;
+    strcpy(src.components[1].component, "app");    src.components[1].package_id = 13;
+    strcpy(src.components[2].component, "module"); src.components[2].package_id = 11;
+    bool keep[3] = {false, true, true};   /* replace mcu; keep module; keep on app (new) adds it */
+    ok_call(ota_plan_merge_components(&dst, &src, keep, &e), &e, "merge with choices");
+    is_int(dst.ncomponents, 3, "app added even with keep set: nothing to keep");
+    is_int(dst.components[0].package_id, 1, "module kept");
+    is_int(dst.components[1].package_id, 12, "mcu replaced");
+    ok(!strcmp(dst.components[2].component, "app") && dst.components[2].package_id == 13, "app added last");
+    ok_call(ota_plan_merge_components(&dst, &src, NULL, &e), &e, "merge without choices");
+    is_int(dst.components[0].package_id, 11, "without keep every same-named one is replaced");
+
+    ota_plan full = {0}, many = {0};
+    full.ncomponents = OTA_MAX_COMPONENTS - 1;
+    for (size_t i = 0; i < full.ncomponents; i++) {
+        snprintf(full.components[i].component, sizeof full.components[i].component, "c%zu", i);
+        full.components[i].package_id = 1;
+    }
+    many.ncomponents = 2;
+    strcpy(many.components[0].component, "x"); many.components[0].package_id = 5;
+    strcpy(many.components[1].component, "c0"); many.components[1].package_id = 5;   /* replaced */
+    many.ncomponents = 3;
+    strcpy(many.components[2].component, "y"); many.components[2].package_id = 5;
+    fails_with(ota_plan_merge_components(&full, &many, NULL, &e), &e, OTA_E_VALIDATION,
+               "two new ones where one fits: refused");
+    is_str(e.field, "components", "... naming components");
+    is_int(full.ncomponents, OTA_MAX_COMPONENTS - 1, "... and nothing was added");
+    is_int(full.components[0].package_id, 1, "... or replaced");
+}
+
 static void test_list(void)
 {
     ota_err e = {0};
@@ -436,6 +476,7 @@ int main(void)
     test_create_get();
     test_update();
     test_copy_components();
+    test_merge_components();
     test_list();
     test_race();
     test_staged();
