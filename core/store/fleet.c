@@ -8,6 +8,19 @@
 #include <string.h>
 
 /* --------------------------------------------------------------- devices */
+/* Columns 0..5: id, product, rsrp, battery, last_seen, timezone. */
+static void device_row(sqlite3_stmt *st, store_fleet_device *out)
+{
+    out->dev = sqlite3_column_int64(st, 0);
+    store_copy_text(st, 1, out->product, sizeof out->product);
+    out->has_rsrp = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    out->rsrp = sqlite3_column_int(st, 2);
+    out->has_battery = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    out->battery = sqlite3_column_int(st, 3);
+    out->last_seen = sqlite3_column_int64(st, 4);
+    store_copy_text(st, 5, out->timezone, sizeof out->timezone);
+}
+
 int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_device *out, ota_err *e)
 {
     sqlite3_stmt *st = store_stmt(eng, "SELECT id, product, rsrp, battery, last_seen, timezone FROM devices"
@@ -16,16 +29,8 @@ int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_
         return -1;
     sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out->dev = sqlite3_column_int64(st, 0);
-        store_copy_text(st, 1, out->product, sizeof out->product);
-        out->has_rsrp = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        out->rsrp = sqlite3_column_int(st, 2);
-        out->has_battery = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        out->battery = sqlite3_column_int(st, 3);
-        out->last_seen = sqlite3_column_int64(st, 4);
-        store_copy_text(st, 5, out->timezone, sizeof out->timezone);
-    }
+    if (rc == SQLITE_ROW)
+        device_row(st, out);
     store_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(eng, e, "read device");
@@ -46,14 +51,7 @@ int store_fleet_devices_after(ota_engine *eng, int64_t after, int max,
     store_fleet_device row;
     char id[OTA_DEVICE_ID_MAX + 1];
     while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        row.dev = sqlite3_column_int64(st, 0);
-        store_copy_text(st, 1, row.product, sizeof row.product);
-        row.has_rsrp = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        row.rsrp = sqlite3_column_int(st, 2);
-        row.has_battery = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        row.battery = sqlite3_column_int(st, 3);
-        row.last_seen = sqlite3_column_int64(st, 4);
-        store_copy_text(st, 5, row.timezone, sizeof row.timezone);
+        device_row(st, &row);
         store_copy_text(st, 6, id, sizeof id);
         n++;
         stop = fn(ctx, &row, id, e);
