@@ -39,11 +39,7 @@ static void die(const char *what, const ota_err *e)
     exit(1);
 }
 
-struct bdev {
-    char module[16], mcu[16], app[16];
-    int rsrp, battery;
-    int64_t job;  /* the warm engine's answer: its job, 0 none */
-};
+#include "fleet.h"
 
 static uint64_t rng = 0x2545f491;
 static uint64_t rnd(void)
@@ -170,7 +166,7 @@ int main(int argc, char **argv)
         return 2;
     }
     long nblack = n / 10;
-    char dir[256], db[300], fw[300];
+    char dir[256], db[300];
     const char *base = getenv("BENCH_DIR");
     snprintf(dir, sizeof dir, "%s/ota-bench-XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(dir)) {
@@ -190,35 +186,8 @@ int main(int argc, char **argv)
     double t = now_s();
     if (ota_product_add(eng, &prod, key, &e) < 0 || ota_fleet_generate(eng, "bench", n, 42, &e) < 0)
         die("fleet", &e);
-    snprintf(fw, sizeof fw, "%s/module-1.2.0.bin", dir);
-    FILE *fp = fopen(fw, "wb");
-    if (!fp) {
-        perror(fw);
-        return 1;
-    }
-    fputs("module firmware 1.2.0\n", fp);
-    fclose(fp);
-    ota_package_meta pm = {.component = "module", .kind = OTA_KIND_FULL, .target_version = "1.2.0"};
-    const char *paths[1] = {fw};
-    ota_package pkg;
-    if (ota_package_create(eng, &pm, paths, 1, &pkg, &e) < 0)
-        die("package", &e);
     ota_plan plan;
-    ota_plan_init(&plan);
-    snprintf(plan.name, sizeof plan.name, "bench rollout");
-    snprintf(plan.product, sizeof plan.product, "bench");
-    plan.mode = OTA_MODE_SILENT;
-    plan.min_battery = 30;
-    plan.window_start = fc.t - 3600;
-    plan.window_end = fc.t + 30 * 86400;
-    snprintf(plan.components[0].component, sizeof plan.components[0].component, "module");
-    plan.components[0].package_id = pkg.id;
-    plan.ncomponents = 1;
-    for (long i = 1; i <= nblack; i++) {
-        char id[32];
-        snprintf(id, sizeof id, "dev-%06ld", i);
-        ota_strlist_push(&plan.blacklist, id);
-    }
+    bench_plan(&plan, "bench rollout", bench_package(eng, dir), fc.t, nblack);
     if (ota_plan_create(eng, &plan, &e) < 0 || ota_plan_transition(eng, plan.id, OTA_ACT_ACTIVATE, NULL, &e) < 0)
         die("plan", &e);
     struct bdev *devs = calloc((size_t)n + 1, sizeof *devs);
@@ -226,19 +195,7 @@ int main(int argc, char **argv)
     ota_job_offer *offer = calloc(1, sizeof *offer);
     if (!devs || !order || !offer)
         return 1;
-    for (long i = 1; i <= n; i++) {
-        ota_device d;
-        char id[32];
-        snprintf(id, sizeof id, "dev-%06ld", i);
-        if (ota_device_get(eng, id, &d, &e) < 0)
-            die("device", &e);
-        const char *v;
-        snprintf(devs[i].module, sizeof devs[i].module, "%s", (v = ota_device_version(&d, "module")) ? v : "");
-        snprintf(devs[i].mcu, sizeof devs[i].mcu, "%s", (v = ota_device_version(&d, "mcu")) ? v : "");
-        snprintf(devs[i].app, sizeof devs[i].app, "%s", (v = ota_device_version(&d, "app")) ? v : "");
-        devs[i].rsrp = d.rsrp;
-        devs[i].battery = d.battery;
-    }
+    bench_devices_read(eng, devs, n);
     ota_checkin_req q;
     req_init(&q);
     for (long i = 1; i <= n; i++) {
