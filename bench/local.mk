@@ -4,3 +4,5 @@ include bench/checkin.mk
 include bench/warm.mk
 include bench/http.mk
 include bench/console.mk
+include bench/package.mk
+include bench/upload.mk

@@ -1,9 +1,11 @@
 /* The content-addressed blob store: <blob_dir>/ab/cdef... by SHA-256.
  *
  * A writer streams into <blob_dir>/tmp/ while hashing (SHA-256 with
- * libsodium; SHA-1 and MD5 with nettle for hawkBit agents), refuses the
- * byte past 100 MiB as it arrives, and on finish fsyncs and renames into
- * place, so a blob path only ever names complete content.
+ * libsodium; SHA-1 and MD5 with nettle for hawkBit agents), in one pass: the
+ * bytes are copied once into blob_pipe.c's ring, whose threads hash and
+ * write them at once.  It refuses the byte past 100 MiB as it arrives, and
+ * on finish waits for every digest, fsyncs and renames into place, so a
+ * blob path only ever names complete content.
  *
  * These calls touch only the immutable blob_dir of the engine, so they do
  * not take the engine lock: a slow 100 MiB upload never blocks others. */
@@ -15,9 +17,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <nettle/md5.h>
-#include <nettle/sha1.h>
-#include <sodium.h>
+#include "blob_pipe.h"
 #include "internal.h"
 
 #define IO_CHUNK (1 << 20)
@@ -28,9 +28,10 @@ struct ota_blob_writer {
     char tmp[PATH_MAX + 64];
     char name[OTA_FILE_NAME_MAX + 1];
     uint64_t size;
-    crypto_hash_sha256_state sha256;
-    struct sha1_ctx sha1;
-    struct md5_ctx md5;
+    uint64_t presized;   /* the temp file was pre-sized to this (0: not) */
+    bool drained;        /* the pipe is closed: f holds every digest */
+    ota_file f;
+    blob_pipe pipe;      /* hashes and writes: blob_pipe.c */
 };
 
 static void hex(const unsigned char *bin, size_t n, char *out)
@@ -88,37 +89,102 @@ ota_blob_writer *ota_blob_begin(ota_engine *eng, const char *file_name, ota_err 
      * belongs to a writer in some process and an unlocked one to a writer
      * that died (kill -9 mid-upload). */
     flock(w->fd, LOCK_EX);
-    crypto_hash_sha256_init(&w->sha256);
-    sha1_init(&w->sha1);
-    md5_init(&w->md5);
+    if (blob_pipe_open(&w->pipe, w->fd) < 0) {
+        ota_fail(e, OTA_E_INTERNAL, NULL, "cannot start the blob writer's threads");
+        w->drained = true;
+        close(w->fd);
+        unlink(w->tmp);
+        free(w);
+        return NULL;
+    }
     return w;
+}
+
+static int write_failed(ota_blob_writer *w, ota_err *e)
+{
+    return ota_fail(e, OTA_E_IO, "files", "\"%s\": cannot write the blob: %s", w->name,
+                    strerror(blob_pipe_error(&w->pipe)));
+}
+
+static int too_large(ota_blob_writer *w, ota_err *e)
+{
+    return ota_fail(e, OTA_E_TOO_LARGE, "files", "\"%s\": at most %llu bytes (100 MiB) per file", w->name,
+                    (unsigned long long)OTA_MAX_FILE_SIZE);
 }
 
 int ota_blob_write(ota_blob_writer *w, const void *buf, size_t len, ota_err *e)
 {
     if (len > OTA_MAX_FILE_SIZE - w->size)
-        return ota_fail(e, OTA_E_TOO_LARGE, "files", "\"%s\": at most %llu bytes (100 MiB) per file",
-                        w->name, (unsigned long long)OTA_MAX_FILE_SIZE);
-    const unsigned char *p = buf;
-    crypto_hash_sha256_update(&w->sha256, p, len);
-    sha1_update(&w->sha1, len, p);
-    md5_update(&w->md5, len, p);
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = write(w->fd, p + done, len - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return ota_fail(e, OTA_E_IO, "files", "\"%s\": cannot write the blob: %s", w->name,
-                            strerror(errno));
-        done += (size_t)n;
-    }
+        return too_large(w, e);
+    if (blob_pipe_error(&w->pipe))
+        return write_failed(w, e);
+    blob_pipe_put(&w->pipe, buf, len);
     w->size += len;
+    return 0;
+}
+
+int blob_write_fd(ota_blob_writer *w, int fd, const char *what, ota_err *e)
+{
+    struct stat sb;
+#ifdef POSIX_FADV_SEQUENTIAL
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+    /* Pre-sized to the expected length: the file's blocks are allocated
+     * once, not extended chunk by chunk (trimmed at the end if the file
+     * turned out shorter). */
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 &&
+        (uint64_t)sb.st_size <= OTA_MAX_FILE_SIZE - w->size && w->size == 0 &&
+        posix_fallocate(w->fd, 0, sb.st_size) == 0)
+        w->presized = (uint64_t)sb.st_size;
+    for (;;) {
+        if (blob_pipe_error(&w->pipe))
+            return write_failed(w, e);
+        /* one byte past the limit is enough to refuse the file */
+        uint64_t room = OTA_MAX_FILE_SIZE - w->size + 1;
+        ssize_t n = blob_pipe_read(&w->pipe, fd, room < IO_CHUNK ? (size_t)room : IO_CHUNK);
+        if (n < 0)
+            return ota_fail(e, OTA_E_IO, "files", "cannot read %s: %s", what, strerror(errno));
+        if (n == 0)
+            return 0;
+        w->size += (uint64_t)n;
+        if (w->size > OTA_MAX_FILE_SIZE)
+            return too_large(w, e);
+    }
+}
+
+/* Every digest known and every byte written (not yet flushed). */
+int ota_blob_hashes(ota_blob_writer *w, ota_file *out, ota_err *e)
+{
+    if (!w->drained) {
+        w->drained = true;
+        int rc = blob_pipe_close(&w->pipe);
+        if (blob_pipe_error(&w->pipe))
+            return write_failed(w, e);
+        if (rc < 0)
+            return ota_fail(e, OTA_E_INTERNAL, NULL, "\"%s\": the blob writer stopped", w->name);
+        unsigned char d256[crypto_hash_sha256_BYTES], d1[SHA1_DIGEST_SIZE], d5[MD5_DIGEST_SIZE];
+        crypto_hash_sha256_final(&w->pipe.sha256, d256);
+        sha1_digest(&w->pipe.sha1, sizeof d1, d1);
+        md5_digest(&w->pipe.md5, sizeof d5, d5);
+        snprintf(w->f.name, sizeof w->f.name, "%s", w->name);
+        w->f.size = w->size;
+        hex(d256, sizeof d256, w->f.sha256);
+        hex(d1, sizeof d1, w->f.sha1);
+        hex(d5, sizeof d5, w->f.md5);
+    } else if (!w->f.sha256[0]) {
+        return ota_fail(e, OTA_E_INTERNAL, NULL, "\"%s\": the blob writer stopped", w->name);
+    }
+    if (out)
+        *out = w->f;
     return 0;
 }
 
 static void blob_free(ota_blob_writer *w)
 {
+    if (!w->drained) {
+        w->drained = true;
+        blob_pipe_abort(&w->pipe);
+    }
     if (w->fd >= 0)
         close(w->fd);
     if (w->tmp[0])
@@ -142,20 +208,18 @@ static void fsync_dir(const char *dir)
     }
 }
 
+/* The blob appears under its name only complete, hashed and flushed: every
+ * digest is known (the pipe drained), the file is fsynced, then renamed,
+ * then its directory fsynced. */
 int ota_blob_finish(ota_blob_writer *w, ota_file *out, ota_err *e)
 {
-    ota_file f = {0};
-    unsigned char d256[crypto_hash_sha256_BYTES], d1[SHA1_DIGEST_SIZE], d5[MD5_DIGEST_SIZE];
-    if (ota_validate_file_size(w->name, w->size, e) < 0)
+    ota_file f;
+    if (ota_validate_file_size(w->name, w->size, e) < 0 || ota_blob_hashes(w, &f, e) < 0)
         goto fail;
-    crypto_hash_sha256_final(&w->sha256, d256);
-    sha1_digest(&w->sha1, sizeof d1, d1);
-    md5_digest(&w->md5, sizeof d5, d5);
-    snprintf(f.name, sizeof f.name, "%s", w->name);
-    f.size = w->size;
-    hex(d256, sizeof d256, f.sha256);
-    hex(d1, sizeof d1, f.sha1);
-    hex(d5, sizeof d5, f.md5);
+    if (w->presized != w->size && w->presized && ftruncate(w->fd, (off_t)w->size) < 0) {
+        ota_fail(e, OTA_E_IO, "files", "\"%s\": cannot trim the blob: %s", w->name, strerror(errno));
+        goto fail;
+    }
     if (fsync(w->fd) < 0 || close(w->fd) < 0) {
         w->fd = -1;
         ota_fail(e, OTA_E_IO, "files", "\"%s\": cannot flush the blob: %s", w->name, strerror(errno));

@@ -4,9 +4,11 @@
 #include "store.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* --------------------------------------------------------------- engine */
 int ota_mkdirs(const char *path, ota_err *e)
@@ -59,6 +61,24 @@ static int64_t system_now(void *ctx)
     return ota_clock_now(NULL);
 }
 
+/* Who acts on a local engine: $USER, else the name of the process's uid
+ * (a service or a cron job often has no $USER), else the uid's number. */
+static const char *local_user(char *buf, size_t len)
+{
+    const char *u = getenv("USER");
+    if (u && *u) {
+        snprintf(buf, len, "%s", u);
+        return buf;
+    }
+    struct passwd pw, *got = NULL;
+    char store[1024];
+    if (getpwuid_r(getuid(), &pw, store, sizeof store, &got) == 0 && got && got->pw_name[0])
+        snprintf(buf, len, "%s", got->pw_name);
+    else
+        snprintf(buf, len, "uid%ld", (long)getuid());
+    return buf;
+}
+
 ota_engine *ota_engine_open(const ota_engine_opts *o, ota_err *e)
 {
     ota_engine_opts def = {0};
@@ -95,8 +115,8 @@ ota_engine *ota_engine_open(const ota_engine_opts *o, ota_err *e)
     if (o->actor) {
         snprintf(eng->actor, sizeof eng->actor, "%s", o->actor);
     } else {
-        const char *u = getenv("USER");
-        snprintf(eng->actor, sizeof eng->actor, "local:%s", u && *u ? u : "unknown");
+        char u[64];
+        snprintf(eng->actor, sizeof eng->actor, "local:%s", local_user(u, sizeof u));
     }
     pthread_mutexattr_t ma;
     pthread_mutexattr_init(&ma);

@@ -91,6 +91,9 @@ int devfile_refield(ota_err *e, size_t i);
 
 /* blob.c: remove temp files of uploads whose writer died. */
 void blob_sweep_tmp(ota_engine *eng);
+/* blob.c: the rest of fd (what names it in errors) into w, read straight
+ * into the writer's ring; the temp file is pre-sized to fd's size. */
+int blob_write_fd(ota_blob_writer *w, int fd, const char *what, ota_err *e);
 
 /* tz.c: the tzdata folder, $TZDIR or /usr/share/zoneinfo. */
 const char *tz_dir(void);

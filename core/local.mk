@@ -10,7 +10,7 @@ core_libotacore_a_SOURCES = \
 	core/store/status.c core/store/ddi.c \
 	core/store/jobs.c core/store/fleet.c core/store/gates.c core/store/waves.c \
 	core/devfile.c \
-	core/lifecycle.c core/validate.c core/tz.c core/tz_cache.c core/window.c core/blob.c \
+	core/lifecycle.c core/validate.c core/tz.c core/tz_cache.c core/window.c core/blob.c core/blob_pipe.h core/blob_pipe.c \
 	core/codec.h core/codec.c core/codec_catalog.c core/codec_plans.c core/codec_offers.c core/codec_devauth.c \
 	core/products.c core/packages.c core/plans.c \
 	core/rollout.h core/rollout_cache.c core/rollout_tick.c core/rollout_transition.c core/rollout_waves.c core/rollout_brake.c core/rollout_rollback.c \

@@ -366,7 +366,7 @@ typedef struct ota_engine_opts {
     const char *db_path;    /* NULL: default path (see ota_default_paths) */
     const char *blob_dir;   /* NULL: "<dir of db>/blobs" */
     ota_clock clock;        /* .now NULL: system clock */
-    const char *actor;      /* who acts (audit); NULL: "local:$USER" */
+    const char *actor;      /* who acts (audit); NULL: "local:$USER" (unset: the uid's name) */
 } ota_engine_opts;
 
 /* $OTA_DB, else $XDG_DATA_HOME/otaconsole/ota.db, else ~/.local/share/otaconsole/ota.db */
@@ -467,6 +467,9 @@ void ota_device_page_free(ota_device_page *p);
 typedef struct ota_blob_writer ota_blob_writer;
 ota_blob_writer *ota_blob_begin(ota_engine *eng, const char *file_name, ota_err *e);
 int  ota_blob_write(ota_blob_writer *w, const void *buf, size_t len, ota_err *e); /* too_large past 100 MiB */
+/* Waits until every digest is known (the blob is not in place yet): out gets
+ * name, size and digests.  Optional before ota_blob_finish. */
+int  ota_blob_hashes(ota_blob_writer *w, ota_file *out, ota_err *e);
 int  ota_blob_finish(ota_blob_writer *w, ota_file *out, ota_err *e);  /* frees w */
 void ota_blob_abort(ota_blob_writer *w);                               /* frees w, removes temp */
 /* Path of a stored blob (whether or not it exists). */

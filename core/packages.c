@@ -125,21 +125,7 @@ static int blob_copy(ota_engine *eng, const char *path, ota_file *out, ota_err *
         close(fd);
         return -1;
     }
-    enum { CHUNK = 1 << 20 };
-    char *buf = malloc(CHUNK);
-    int rc = buf ? 0 : ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-    while (rc == 0) {
-        ssize_t n = read(fd, buf, CHUNK);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            rc = ota_fail(e, OTA_E_IO, "files", "cannot read %s: %s", path, strerror(errno));
-        else if (n == 0)
-            break;
-        else
-            rc = ota_blob_write(w, buf, (size_t)n, e);
-    }
-    free(buf);
+    int rc = blob_write_fd(w, fd, path, e);
     close(fd);
     if (rc < 0) {
         ota_blob_abort(w);

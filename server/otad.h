@@ -163,6 +163,8 @@ int req_param_id(req *r, int i, int64_t *out, ota_err *e);
 int req_page(req *r, ota_page_req *pg, ota_err *e);
 json_t *req_json(req *r, ota_err *e);   /* parse the body; NULL + e on failure */
 
+/* package_routes.c: f's blob was hashed as it was written (by an upload) */
+void package_blob_verified(otad *s, const ota_file *f);
 /* upload.c */
 int upload_begin(req *r, ota_err *e);
 int upload_feed(req *r, const char *data, size_t len, ota_err *e);

@@ -83,29 +83,50 @@ static bool vc_same(const struct vc_entry *v, const char *sha, const struct stat
            v->ctim.tv_sec == st->st_ctim.tv_sec && v->ctim.tv_nsec == st->st_ctim.tv_nsec;
 }
 
-static int blob_check(otad *s, const ota_file *f, const struct stat *st, ota_err *e)
+static unsigned vc_slot(const char *sha)
 {
     unsigned slot = 0;
-    for (int i = 0; i < 16 && f->sha256[i]; i++)
-        slot = slot * 31 + (unsigned char)f->sha256[i];
-    slot %= VCACHE;
+    for (int i = 0; i < 16 && sha[i]; i++)
+        slot = slot * 31 + (unsigned char)sha[i];
+    return slot % VCACHE;
+}
+
+static void vc_store(const char *sha, const struct stat *st)
+{
     pthread_mutex_lock(&vc_mu);
-    bool hit = vc_same(&vcache[slot], f->sha256, st);
-    pthread_mutex_unlock(&vc_mu);
-    if (hit)
-        return 0;
-    if (ota_blob_verify(s->eng, f, e) < 0)
-        return -1;
-    pthread_mutex_lock(&vc_mu);
-    struct vc_entry *v = &vcache[slot];
-    snprintf(v->sha, sizeof v->sha, "%s", f->sha256);
+    struct vc_entry *v = &vcache[vc_slot(sha)];
+    snprintf(v->sha, sizeof v->sha, "%s", sha);
     v->dev = st->st_dev;
     v->ino = st->st_ino;
     v->size = st->st_size;
     v->mtim = st->st_mtim;
     v->ctim = st->st_ctim;
     pthread_mutex_unlock(&vc_mu);
+}
+
+static int blob_check(otad *s, const ota_file *f, const struct stat *st, ota_err *e)
+{
+    pthread_mutex_lock(&vc_mu);
+    bool hit = vc_same(&vcache[vc_slot(f->sha256)], f->sha256, st);
+    pthread_mutex_unlock(&vc_mu);
+    if (hit)
+        return 0;
+    if (ota_blob_verify(s->eng, f, e) < 0)
+        return -1;
+    vc_store(f->sha256, st);
     return 0;
+}
+
+/* An upload hashed these bytes while writing them: the blob as it is now
+ * (its identity taken after it moved into place) needs no second hash
+ * before its first download. */
+void package_blob_verified(otad *s, const ota_file *f)
+{
+    char path[4200];
+    struct stat st;
+    if (ota_blob_path(s->eng, f->sha256, path, sizeof path) == 0 && stat(path, &st) == 0 &&
+        (uint64_t)st.st_size == f->size)
+        vc_store(f->sha256, &st);
 }
 
 /* "bytes=a-b" | "bytes=a-" | "bytes=-n" -> [*off, *off+*len).  Returns 1 for

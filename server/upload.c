@@ -5,7 +5,6 @@
  * request fails or the client goes away is aborted, removing its temporary
  * file.  Finished blobs that the failed request itself created are removed
  * too, so a refused or interrupted upload leaves nothing behind. */
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,7 +22,6 @@ struct upload {
     bool have_meta;
     ota_package_meta m;
     ota_blob_writer *w;              /* the file part being written */
-    crypto_hash_sha256_state hs;     /* our own hash of it: see up_part_end */
     char names[OTA_MAX_FILES][OTA_FILE_NAME_MAX + 1];
     ota_file files[OTA_MAX_FILES];   /* finished parts */
     bool fresh[OTA_MAX_FILES];       /* blob did not exist before this upload */
@@ -57,7 +55,6 @@ static int up_part_begin(void *ctx, const char *name, const char *filename, ota_
     u->w = ota_blob_begin(u->srv->eng, filename, e);
     if (!u->w)
         return -1;
-    crypto_hash_sha256_init(&u->hs);
     snprintf(u->names[u->nfiles], sizeof u->names[0], "%s", filename);
     u->nfiles++;
     u->part = PART_FILE;
@@ -75,10 +72,7 @@ static int up_part_data(void *ctx, const char *data, size_t len, ota_err *e)
         return 0;
     }
     atomic_fetch_add(&u->srv->m.upload_bytes, len);
-    if (ota_blob_write(u->w, data, len, e) < 0)
-        return -1;
-    crypto_hash_sha256_update(&u->hs, (const unsigned char *)data, len);
-    return 0;
+    return ota_blob_write(u->w, data, len, e);
 }
 
 static bool blob_exists(otad *s, const char *sha)
@@ -106,19 +100,19 @@ static int up_part_end(void *ctx, ota_err *e)
         /* Whether these bytes were already stored (another package's blob)
          * must be known before the writer moves them into place: only a blob
          * this upload created may be removed if the package is refused. */
-        unsigned char d[crypto_hash_sha256_BYTES];
-        char hex[65];
-        crypto_hash_sha256_final(&u->hs, d);
-        sodium_bin2hex(hex, sizeof hex, d, sizeof d);
         size_t i = u->nfinished;
-        bool fresh = !blob_exists(u->srv, hex);
-        for (size_t k = 0; k < i; k++)
-            if (!strcmp(u->files[k].sha256, hex))
-                fresh = false;  /* same bytes twice: removed once, by the first */
         ota_blob_writer *w = u->w;
         u->w = NULL;
         ota_file f;
         memset(&f, 0, sizeof f);
+        if (ota_blob_hashes(w, &f, e) < 0) {
+            ota_blob_abort(w);
+            return -1;
+        }
+        bool fresh = !blob_exists(u->srv, f.sha256);
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(u->files[k].sha256, f.sha256))
+                fresh = false;  /* same bytes twice: removed once, by the first */
         if (ota_blob_finish(w, &f, e) < 0)
             return -1;
         u->nfinished++;
@@ -189,6 +183,8 @@ MHD_RESULT_T h_package_upload_done(req *r)
     if (ota_package_create_from_blobs(r->srv->eng, &u->m, u->files, u->nfinished, &pkg, &e) < 0)
         goto fail;
     u->committed = true;
+    for (size_t i = 0; i < u->nfinished; i++)
+        package_blob_verified(r->srv, &u->files[i]);
     upload_free(r);
     json_t *j = ota_json_package(&pkg);
     char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "modal.h"
+#include "msgtext.h"
 #include "trust.h"
 #include "tui.h"
 
@@ -25,13 +26,24 @@ const pane_ops *app_pane(const app *a, pane_id p)
 
 void app_dirty(app *a, unsigned regions) { a->dirty |= regions; }
 
-void app_msg(app *a, msg_kind k, const char *fmt, ...)
+/* The message announcing a call ("Loading…"), cleared when that call is
+ * over if nothing replaced it; and what the message line and the status
+ * bar said last, for m (app_msg_again). */
+static uint64_t last_call, msg_call;
+static msg_kind msg_last_kind;
+static char msg_last[512];
+/* the message and the last error are about the connection: the first
+ * answer after it clears them */
+static bool msg_conn, error_conn, last_conn;
+
+static void msg_set(app *a, msg_kind k, const char *fmt, va_list ap)
 {
     char buf[sizeof a->msg];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
+    msg_call = 0;
+    msg_conn = last_conn = false;
+    text_copy(msg_last, sizeof msg_last, buf);
+    msg_last_kind = k;
     if (a->msg_kind == k && !strcmp(buf, a->msg))
         return;
     memcpy(a->msg, buf, sizeof buf);
@@ -39,10 +51,65 @@ void app_msg(app *a, msg_kind k, const char *fmt, ...)
     app_dirty(a, D_MSG);
 }
 
+void app_msg(app *a, msg_kind k, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    msg_set(a, k, fmt, ap);
+    va_end(ap);
+}
+
+void app_progress(app *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    msg_set(a, MSG_INFO, fmt, ap);
+    va_end(ap);
+    msg_call = last_call;
+}
+
+void app_msg_tick(app *a)
+{
+    if (msg_call && !worker_live(a->w, msg_call)) {
+        msg_call = 0;
+        if (a->msg_kind == MSG_INFO) {
+            a->msg_kind = MSG_NONE;
+            app_dirty(a, D_MSG);
+        }
+    }
+}
+
+int app_msg_again(app *a)
+{
+    char buf[sizeof msg_last + sizeof a->last_error + 16];
+    msg_kind k = msg_last_kind;
+    if (msg_last[0] && a->last_error[0] && !strstr(msg_last, a->last_error))
+        snprintf(buf, sizeof buf, "%s\nLast error: %s", msg_last, a->last_error);
+    else if (msg_last[0])
+        text_copy(buf, sizeof buf, msg_last);
+    else if (a->last_error[0]) {
+        snprintf(buf, sizeof buf, "Last error: %s", a->last_error);
+        k = MSG_ERROR;
+    } else {
+        text_copy(buf, sizeof buf, "No message to show again");
+        k = MSG_INFO;
+    }
+    text_copy(a->msg, sizeof a->msg, buf);
+    a->msg_kind = k == MSG_NONE ? MSG_INFO : k;
+    app_dirty(a, D_ALL);
+    return H_REDRAW;
+}
+
+/* A failure that says the backend did not answer (rather than refusing). */
+static bool conn_failure(const ota_err *e)
+{
+    return e->code == OTA_E_UNAVAILABLE;
+}
+
 void app_error(app *a, const char *what, const ota_err *e)
 {
-    char buf[600];
-    ota_err_format(e, buf, sizeof buf);
+    char buf[700];
+    err_words(NULL, e, buf, sizeof buf);
     if (e->code == OTA_E_UNAVAILABLE) {
         if (a->conn != CONN_DOWN)
             a->conn_down_since = (int64_t)time(NULL);
@@ -52,6 +119,7 @@ void app_error(app *a, const char *what, const ota_err *e)
         app_msg(a, MSG_ERROR, "%s: %s", what, buf);
     else
         app_msg(a, MSG_ERROR, "%s", buf);
+    msg_conn = error_conn = last_conn = conn_failure(e);
     text_copy(a->last_error, sizeof a->last_error, buf);
     app_dirty(a, D_STATUS);
 }
@@ -61,6 +129,23 @@ void app_answered(app *a)
     if (a->conn != CONN_OK) {
         a->conn = CONN_OK;
         app_dirty(a, D_STATUS);
+    }
+    /* back: what said it was not answering is no longer true */
+    if (error_conn) {
+        error_conn = false;
+        a->last_error[0] = '\0';
+        app_dirty(a, D_STATUS);
+    }
+    if (last_conn) {   /* m has nothing to show of it either */
+        last_conn = false;
+        msg_last[0] = '\0';
+    }
+    if (msg_conn) {
+        msg_conn = false;
+        if (a->msg_kind == MSG_ERROR) {
+            a->msg_kind = MSG_NONE;
+            app_dirty(a, D_MSG);
+        }
     }
 }
 
@@ -80,7 +165,7 @@ void app_show(app *a, pane_id p)
 
 uint64_t app_submit(app *a, call *c)
 {
-    return worker_submit(a->w, c);
+    return last_call = worker_submit(a->w, c);
 }
 
 /* ------------------------------------------------------------ packages */
@@ -92,7 +177,7 @@ static void packages_page_done(app *a, call *c)
     if (c->tag != pkg_load_id)
         return;   /* a newer load started */
     if (c->rc) {
-        app_error(a, "packages", &c->err);
+        app_error(a, "Could not load the packages", &c->err);
         return;
     }
     app_answered(a);
@@ -158,7 +243,7 @@ static void plans_page_done(app *a, call *c)
     if (c->tag != plan_load_id)
         return;
     if (c->rc) {
-        app_error(a, "plans", &c->err);
+        app_error(a, "Could not load the plans", &c->err);
         return;
     }
     app_answered(a);
@@ -208,7 +293,7 @@ const ota_plan *app_plan_row(const app *a, int64_t id)
 static void products_done(app *a, call *c)
 {
     if (c->rc) {
-        app_error(a, "products", &c->err);
+        app_error(a, "Could not load the products", &c->err);
         return;
     }
     app_answered(a);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "msgtext.h"
 #include "rollout.h"
 #include "tui.h"
 
@@ -60,7 +61,9 @@ static void status_done(app *a, call *c)
         D.busy = false;
     if (c->rc) {
         D.failed_round = D.failing = true;
-        app_error(a, "dashboard", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the status of plan %lld", (long long)g->id);
+        app_error(a, what, &c->err);
         app_dirty(a, D_BODY);
         return;
     }
@@ -88,7 +91,7 @@ static void list_done(app *a, call *c)
     if (c->rc) {
         D.busy = false;
         D.failing = true;
-        app_error(a, "dashboard", &c->err);
+        app_error(a, "Could not load the plans", &c->err);
         app_dirty(a, D_BODY);
         return;
     }
@@ -207,9 +210,12 @@ static void draw_tile(const tile *t, int y, int x, int w)
     }
     long ok = n[OTA_JOB_SUCCEEDED], bad = n[OTA_JOB_FAILED];
     int iw = w - 2;
-    int sw = (int)strlen(ota_plan_state_str(t->plan.state)) + 1;
+    /* the state at the right edge, a blank column before it: a long
+     * title ends in its ellipsis, never against the state */
+    int sw = (int)strlen(ota_plan_state_str(t->plan.state));
     bool brake = t->have_status && rollout_brake_tripped(&t->st);
-    draw_text(y, x, iw - sw, bad || brake ? EL_TILE_FAIL : EL_TILE_TITLE, t->plan.name);
+    draw_text(y, x, iw - sw - 1, bad || brake ? EL_TILE_FAIL : EL_TILE_TITLE, t->plan.name);
+    draw_text(y, x + iw - sw - 1, 1, EL_TILE, " ");
     draw_text(y, x + iw - sw, sw, state_el(t->plan.state), ota_plan_state_str(t->plan.state));
     draw_textf(y + 1, x, iw, EL_DIM, "%s · plan %lld", t->plan.product, (long long)t->plan.id);
     int wel = t->have_status ? rollout_tile_line(&t->plan, &t->st, buf, sizeof buf) : -1;
@@ -229,7 +235,7 @@ static void draw_tile(const tile *t, int y, int x, int w)
 
 static void dash_draw(app *a, rect r)
 {
-    char buf[512], t[32];
+    char t[32];
     int64_t now = (int64_t)time(NULL);
     clock_sig(a, D.sig, sizeof D.sig);
     long nact = 0, nup = 0, npause = 0;
@@ -252,10 +258,18 @@ static void dash_draw(app *a, rect r)
         snprintf(t, sizeof t, "never");
     }
     bool stale = is_stale(now);
-    int n = snprintf(buf, sizeof buf, " active %ld · upgrading %ld · paused %ld · updated %s",
-                     nact, nup, npause, t);
+    /* The header: the STALE banner, then the counts and the page; when
+     * the row is short, the counts go first and "updated" stays. */
+    char c1[32], c2[32], c3[32], up[48], pg[32];
+    snprintf(c1, sizeof c1, "active %ld", nact);
+    snprintf(c2, sizeof c2, "upgrading %ld", nup);
+    snprintf(c3, sizeof c3, "paused %ld", npause);
+    snprintf(up, sizeof up, "updated %s", t);
+    pg[0] = '\0';
     if (pages > 1)
-        snprintf(buf + n, sizeof buf - n, " · page %d/%d", D.page + 1, pages);
+        snprintf(pg, sizeof pg, "page %d/%d", D.page + 1, pages);
+    const hint parts[] = {{c1, 3}, {c2, 2}, {c3, 4}, {up, 9}, {pg, 5}};
+    int sw = 0;
     if (stale) {
         char s[300];
         if (D.last_ok)
@@ -263,12 +277,14 @@ static void dash_draw(app *a, rect r)
                      (long long)((now - D.last_ok) / 5 * 5));
         else
             snprintf(s, sizeof s, " STALE: the backend has not answered yet, retrying ");
-        int sw = text_width(s);
+        sw = text_width(s);
+        if (sw > r.w - 18)
+            sw = r.w - 18;   /* "updated HH:MM:SS" keeps its room */
         draw_text(r.y, r.x, sw, EL_STALE, s);
-        draw_text(r.y, r.x + sw, r.w - sw, EL_HEADER, buf);
-    } else {
-        draw_text(r.y, r.x, r.w, EL_HEADER, buf);
     }
+    char head[300] = " ";
+    hints_fit(parts, 5, r.w - sw - 1, head + 1, sizeof head - 1);
+    draw_text(r.y, r.x + sw, r.w - sw, EL_HEADER, head);
     rect body = {r.y + 1, r.x, r.h - 1, r.w};
     tile_grid g = layout_tiles(body, TILE_W, TILE_H);
     if (D.ntiles == 0) {
@@ -293,12 +309,17 @@ static const char *dash_hint(app *a)
 
 static int dash_scopes(app *a) { (void)a; return 0; }
 
+bool dashboard_offers(tui_action act)
+{
+    /* read-only: help, the last message, quit, the palette and :theme (all global) */
+    return act == ACT_QUIT || act == ACT_QUIT_ALL || act == ACT_HELP || act == ACT_MESSAGE ||
+           act == ACT_PALETTE || act == ACT_THEME;
+}
+
 static int dash_action(app *a, tui_action act)
 {
     (void)a;
-    /* read-only: only help, quit, the palette and :theme (global) */
-    return act == ACT_QUIT || act == ACT_QUIT_ALL || act == ACT_HELP || act == ACT_PALETTE ||
-           act == ACT_THEME ? H_IGNORED : H_HANDLED;
+    return dashboard_offers(act) ? H_IGNORED : H_HANDLED;
 }
 
 static void dash_done(app *a)

@@ -79,7 +79,9 @@ static void detail_done(app *a, call *c)
     D.call = 0;
     if (c->rc) {
         D.shown = false;
-        app_error(a, "device details", &c->err);
+        char what[200];
+        snprintf(what, sizeof what, "Could not load device %.120s", ((dev_detail *)c->ctx)->id);
+        app_error(a, what, &c->err);
         app_dirty(a, D_BODY);
         return;
     }

@@ -58,6 +58,43 @@ void draw_textf(int y, int x, int w, int el, const char *fmt, ...)
     draw_text(y, x, w, el, buf);
 }
 
+int draw_wrap(int y, int x, int w, int el, const char *s, int indent, int max)
+{
+    enum { MAXL = 64 };
+    size_t st[MAXL], ln[MAXL];
+    if (w <= 0 || max <= 0)
+        return 0;
+    if (max > MAXL)
+        max = MAXL;
+    if (indent < 0 || indent >= w)
+        indent = 0;
+    int n = text_wrap(s, w, indent, st, ln, MAXL), rows = n < max ? n : max;
+    for (int i = 0; i < rows; i++) {
+        char line[2048];
+        int xi = i ? x + indent : x, wi = i ? w - indent : w;
+        if (i == rows - 1 && n > rows) {
+            /* cut: the rest on this row, ending in an ellipsis */
+            text_copy(line, sizeof line, s + st[i]);
+            for (char *p = line; *p; p++)
+                if (*p == '\n')
+                    *p = ' ';
+        } else {
+            size_t k = ln[i] < sizeof line - 1 ? ln[i] : sizeof line - 1;
+            memcpy(line, s + st[i], k);
+            line[k] = '\0';
+        }
+        if (i)
+            draw_text(y + i, x, indent, el, "");
+        draw_text(y + i, xi, wi, el, line);
+    }
+    return rows;
+}
+
+int wrap_rows(const char *s, int w, int indent)
+{
+    return text_wrap(s, w, indent, NULL, NULL, 0);
+}
+
 void draw_fill(rect r, int el)
 {
     for (int i = 0; i < r.h; i++)
@@ -181,15 +218,41 @@ void draw_tabs(app *a)
     draw_text(r.y, r.w - rw, rw, EL_TAB, right);
 }
 
+/* Rows the message takes: 1 on the line, or the popup's (a title and the
+ * wrapped text ending on the message line), at most half the body. */
+int msg_popup_rows(const app *a)
+{
+    if (a->msg_kind == MSG_NONE ||
+        (a->modal && a->modal->kind != MODAL_PICKER && a->modal->kind != MODAL_NOTICE))
+        return 0;   /* the line is the modal's */
+    int n = wrap_rows(a->msg, a->lay.msg.w, 0);
+    if (n <= 1)
+        return n;
+    int max = a->lay.body.h / 2;
+    return n + 1 < max ? n + 1 : max;
+}
+
 void draw_msgline(app *a)
 {
+    static const int el[] = {EL_MESSAGE, EL_MESSAGE, EL_OK, EL_WARN, EL_ERROR};
+    static const char *const kind[] = {"Message", "Message", "Done", "Warning", "Error"};
     rect r = a->lay.msg;
     if (a->modal && a->modal->kind != MODAL_PICKER && a->modal->kind != MODAL_NOTICE) {
         modal_draw_line(a, r);
         return;
     }
-    if (a->msg_kind != MSG_NONE) {
-        static const int el[] = {EL_MESSAGE, EL_MESSAGE, EL_OK, EL_WARN, EL_ERROR};
+    int rows = msg_popup_rows(a);
+    if (rows > 1) {
+        /* longer than the line: a wrapped popup over the body's last rows,
+         * ending on the message line, so nothing of it is cut */
+        int top = r.y - (rows - 1);
+        char title[128];
+        snprintf(title, sizeof title, " %s · Esc closes it, m shows it again", kind[a->msg_kind]);
+        draw_text(top, r.x, r.w, EL_HEADER, title);
+        draw_wrap(top + 1, r.x, r.w, el[a->msg_kind], a->msg, 0, rows - 1);
+        return;
+    }
+    if (rows == 1) {
         draw_text(r.y, r.x, r.w, el[a->msg_kind], a->msg);
         return;
     }

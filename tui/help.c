@@ -1,65 +1,102 @@
 /* help.c: the help pane, generated from the key table and its groups
  * (keys.h), so it shows the bindings the console really has, as
- * otaconsole --keys and otaconsole(1) do. */
+ * otaconsole --keys and otaconsole(1) do.  A binding's text longer than
+ * the screen wraps under itself (nothing is cut); opened from the
+ * dashboard it shows only the keys the dashboard answers to. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tui.h"
 
 static listview lv;
 
-/* Line i of the help text into buf; returns the element to draw it with,
- * or -1 past the end. */
-static int help_line(int i, char *buf, size_t len)
+/* The help as screen rows for the width it was built for. */
+typedef struct help_row { char text[256]; int el; } help_row;
+static struct {
+    help_row *rows;
+    int n, cap, width;
+    bool dashboard;
+} H;
+
+static void row_add(const char *text, int el)
 {
-    int n = 0;
-    for (int g = 0; g < keys_ngroups; g++) {
-        if (n++ == i) {
-            text_copy(buf, len, keys_groups[g].title);
-            return EL_HEADER;
-        }
-        for (int k = 0; k < keys_count; k++) {
-            const key_binding *b = &keys_table[k];
-            if (!(b->scope & keys_groups[g].scope))
-                continue;
-            if (n++ == i) {
-                char keys[40];
-                snprintf(buf, len, "  %-14s %s", keys_binding_names(b, keys, sizeof keys), b->help);
-                return EL_NORMAL;
-            }
-        }
-        if (n++ == i) {
-            buf[0] = '\0';
-            return EL_NORMAL;
-        }
+    if (H.n == H.cap) {
+        H.cap = H.cap ? 2 * H.cap : 128;
+        H.rows = realloc(H.rows, (size_t)H.cap * sizeof *H.rows);
+        if (!H.rows)
+            abort();
     }
-    if (n++ == i) {
-        snprintf(buf, len, "In text fields, typing edits the field: use Tab / S-Tab to move on, "
-                 "Esc to leave the form, ^U to clear.");
-        return EL_DIM;
-    }
-    return -1;
+    text_copy(H.rows[H.n].text, sizeof H.rows[0].text, text);
+    H.rows[H.n++].el = el;
 }
 
-static int help_count(void)
+/* text wrapped into rows of width columns, later rows indented by indent */
+static void rows_wrapped(const char *text, int width, int indent, int el)
 {
-    char buf[8];
-    int n = 0;
-    while (help_line(n, buf, sizeof buf) >= 0)
-        n++;
-    return n;
+    size_t st[16], ln[16];
+    int n = text_wrap(text, width, indent, st, ln, 16);
+    for (int i = 0; i < n && i < 16; i++) {
+        char line[512];
+        snprintf(line, sizeof line, "%*s%.*s", i ? indent : 0, "", (int)ln[i], text + st[i]);
+        row_add(line, el);
+    }
+}
+
+/* Does the help show binding b?  From the dashboard: only what it does. */
+static bool shown(const key_binding *b)
+{
+    return !H.dashboard || ((b->scope & SC_GLOBAL) && dashboard_offers(b->action));
+}
+
+static void help_build(int width, bool dashboard)
+{
+    if (H.rows && H.width == width && H.dashboard == dashboard)
+        return;
+    H.n = 0;
+    H.width = width;
+    H.dashboard = dashboard;
+    if (dashboard)
+        rows_wrapped("The dashboard is read-only: it polls the backend, pages rotate every 10 s, "
+                     "and it marks its data STALE while the backend does not answer.", width, 0, EL_DIM);
+    for (int g = 0; g < keys_ngroups; g++) {
+        bool any = false;
+        for (int k = 0; k < keys_count; k++) {
+            const key_binding *b = &keys_table[k];
+            if (!(b->scope & keys_groups[g].scope) || !shown(b))
+                continue;
+            if (!any)
+                row_add(keys_groups[g].title, EL_HEADER);
+            any = true;
+            char keys[40], line[512];
+            snprintf(line, sizeof line, "  %-14s %s", keys_binding_names(b, keys, sizeof keys), b->help);
+            rows_wrapped(line, width, 17, EL_NORMAL);
+        }
+        if (any)
+            row_add("", EL_NORMAL);
+    }
+    if (!dashboard)
+        rows_wrapped("In text fields, typing edits the field: use Tab / S-Tab to move on, "
+                     "Esc to leave the form, ^U to clear.", width, 0, EL_DIM);
+}
+
+static bool from_dashboard(const app *a)
+{
+    return a->dashboard_mode || a->back == PANE_DASHBOARD;
 }
 
 static void help_enter(app *a)
 {
-    (void)a;
-    lv.n = help_count();
+    help_build(a->lay.body.w - 1, from_dashboard(a));
+    lv.n = H.n;
+    lv.sel = lv.top = 0;
 }
 
 static int help_scopes(app *a) { (void)a; return SC_MOVE; }
 
 static int help_action(app *a, tui_action act)
 {
-    lv.n = help_count();
+    help_build(a->lay.body.w - 1, from_dashboard(a));
+    lv.n = H.n;
     if (act == ACT_OPEN)
         return H_HANDLED;
     return list_move(&lv, act, a->lay.body.h);
@@ -67,14 +104,14 @@ static int help_action(app *a, tui_action act)
 
 static void help_draw(app *a, rect r)
 {
-    (void)a;
+    help_build(r.w - 1, from_dashboard(a));
+    lv.n = H.n;
     /* the selection is the scroll position here: keep it at the top row */
     list_clamp(&lv, r.h);
     lv.top = lv.sel > lv.n - r.h ? (lv.n - r.h > 0 ? lv.n - r.h : 0) : lv.sel;
     for (int y = 0; y < r.h; y++) {
-        char buf[512];
-        int el = help_line(lv.top + y, buf, sizeof buf);
-        draw_text(r.y + y, r.x + 1, r.w - 1, el < 0 ? EL_NORMAL : el, el < 0 ? "" : buf);
+        int i = lv.top + y;
+        draw_text(r.y + y, r.x + 1, r.w - 1, i < H.n ? H.rows[i].el : EL_NORMAL, i < H.n ? H.rows[i].text : "");
     }
 }
 
@@ -84,7 +121,14 @@ static const char *help_hint(app *a)
     return "Up/Down scroll · q or Esc back";
 }
 
+static void help_done(app *a)
+{
+    (void)a;
+    free(H.rows);
+    memset(&H, 0, sizeof H);
+}
+
 const pane_ops pane_help = {
     .title = "Help", .scopes = help_scopes, .enter = help_enter,
-    .action = help_action, .draw = help_draw, .hint = help_hint,
+    .action = help_action, .draw = help_draw, .hint = help_hint, .done = help_done,
 };

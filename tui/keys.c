@@ -58,6 +58,28 @@ const char *keys_for(tui_action a, char *buf, int len)
     return buf;
 }
 
+/* The key table's hint priorities, by action: the pane's own work first,
+ * help always (the door to everything), moving and leaving last.  An
+ * action not named here is HINT_NORMAL. */
+enum { HINT_NORMAL = 5 };
+static const signed char hint_prio[ACT__COUNT] = {
+    [ACT_HELP] = 9,
+    [ACT_OPEN] = 8, [ACT_BACK] = 8, [ACT_SAVE] = 8,
+    [ACT_NEW] = 7, [ACT_ACTIVATE] = 7, [ACT_PAUSE] = 7, [ACT_RESUME] = 7, [ACT_TERMINATE] = 7,
+    [ACT_ADVANCE] = 7, [ACT_ADD] = 7, [ACT_NEXT_FIELD] = 7,
+    [ACT_EDIT] = 6, [ACT_DELETE] = 6, [ACT_VERIFY] = 6, [ACT_PREVIEW] = 6, [ACT_REMOVE] = 6,
+    [ACT_IMPORT] = 6, [ACT_OPEN_DRAFT] = 6, [ACT_CYCLE] = 6,
+    [ACT_HISTORY] = 5, [ACT_COPY_FROM] = 5, [ACT_STATE_FILTER] = 5,
+    [ACT_PUSH] = 4, [ACT_FILTER] = 4, [ACT_PANE_STATUS] = 4,
+    [ACT_SORT] = 3, [ACT_REFRESH] = 3, [ACT_MESSAGE] = 3,
+    [ACT_QUIT] = 2, [ACT_PANE_PACKAGES] = 2, [ACT_PANE_PLANS] = 2, [ACT_UP] = 1, [ACT_DOWN] = 1,
+};
+
+int keys_prio(tui_action a)
+{
+    return (unsigned)a < ACT__COUNT && hint_prio[a] ? hint_prio[a] : HINT_NORMAL;
+}
+
 const key_group keys_groups[] = {
     {SC_GLOBAL, "Everywhere"}, {SC_MOVE, "Moving in lists and forms"},
     {SC_LIST, "Package and plan lists"}, {SC_PKG, "Packages"},

@@ -36,6 +36,7 @@ enum {
     X(PANE_PLANS,    SC_GLOBAL, '2', 0, "Plans pane")                                  \
     X(PANE_STATUS,   SC_GLOBAL, '3', 0, "Live status of the selected plan")            \
     X(HELP,          SC_GLOBAL, '?', 0, "This help")                                   \
+    X(MESSAGE,       SC_GLOBAL, 'm', 0, "The last message and the last error in full")  \
     X(QUIT,          SC_GLOBAL, 'q', 0, "Back; quit from a top pane (asks if a form has unsaved changes)") \
     X(BACK,          SC_GLOBAL, KEY_ESC, 0, "Back out of a form, detail or prompt; cancel a slow request") \
     X(QUIT_ALL,      SC_GLOBAL, CTRL_KEY('c'), 0, "Quit (asks if a form has unsaved changes)") \
@@ -104,6 +105,9 @@ tui_action keys_lookup(int scope_mask, int key);
 const char *keys_name(int key, char *buf, int len);
 /* "q" for an action's main key (for hints). */
 const char *keys_for(tui_action a, char *buf, int len);
+/* How much an action's hint matters (keys.c): a narrow hint bar keeps the
+ * higher ones (msgtext.h, hints_fit). */
+int keys_prio(tui_action a);
 
 /* The help's groups: one per scope, in the order the ? help shows them
  * (help.c) and otaconsole(1)'s KEYS section documents them. */

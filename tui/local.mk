@@ -16,6 +16,8 @@ tui_otaconsole_SOURCES = \
 	tui/rollout.h tui/rollout_text.c tui/plan_rollout.c tui/rollout_view.c \
 	tui/trust.h tui/trust.c \
 	tui/remote.h tui/remote.c tui/push.c
+# the message line's and hint bar's texts (errors in words, hints by priority)
+tui_otaconsole_SOURCES += tui/msgtext.h tui/msgtext.c
 tui_otaconsole_LDADD = $(NCURSES_LIBS) $(CLIENT_LIBS)
 
 themesdir = $(pkgdatadir)/themes

@@ -65,6 +65,8 @@ static int global_action(app *a, tui_action act)
             return H_HANDLED;
         }
         return goto_pane(a, PANE_PLAN_STATUS);
+    case ACT_MESSAGE:
+        return app_msg_again(a);
     case ACT_PALETTE:
         palette_open(a);
         return H_REDRAW;
@@ -131,8 +133,11 @@ static int dispatch_key(app *a, int key)
     if (key == KEY_RESIZE)
         return H_RESIZE;
     if (a->msg_kind != MSG_NONE && !a->modal) {
+        bool popup = msg_popup_rows(a) > 1;
         a->msg_kind = MSG_NONE;     /* a key clears the last message */
-        app_dirty(a, D_MSG);
+        app_dirty(a, D_MSG | D_BODY);
+        if (popup && key == KEY_ESC)
+            return H_REDRAW;        /* Esc only closes the popup */
     }
     if (a->modal)
         return modal_key(a, key);
@@ -309,8 +314,10 @@ int loop_run(app *a)
             read_keys(a);
         if (r > 0 && (fds[0].revents & (POLLHUP | POLLERR)) && !(fds[0].revents & POLLIN))
             break;   /* the terminal went away */
-        if (r > 0 && (fds[1].revents & POLLIN))
+        if (r > 0 && (fds[1].revents & POLLIN)) {
             worker_drain(a->w, a);
+            app_msg_tick(a);
+        }
         now = now_ms();
         if (now >= next_tick) {
             next_tick = now + TICK_MS;

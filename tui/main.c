@@ -168,7 +168,10 @@ static SCREEN *terminal_start(const theme *th, bool no_color)
     nonl();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);     /* the loop polls; reads never block */
-    bool color = !no_color && has_colors();
+    /* A monochrome theme is attributes only: no start_color(), which
+     * would paint everything white on black instead of the terminal's own
+     * colours (what NO_COLOR gives). */
+    bool color = !no_color && !th->mono && has_colors();
     if (color)
         start_color();
     theme_apply(th, color);

@@ -1,7 +1,9 @@
 /* modal.h: what takes the keyboard over a pane for a moment: a text
  * prompt on the message line (with path completion), a yes/no question,
- * a picker (a filtered list drawn over the body), or a notice drawn over
- * the body that stays until Enter (or Esc) closes it.  Esc backs out. */
+ * a picker (a filtered list drawn over the body), a text shown in full
+ * over the body (a history row), or a notice drawn over the body that
+ * stays until Enter (or Esc) closes it.  Esc backs out.  A question longer
+ * than the line is shown whole, wrapped above it. */
 #ifndef TUI_MODAL_H
 #define TUI_MODAL_H
 
@@ -16,11 +18,11 @@ typedef void (*pick_text_fn)(app *a, int index, const char *typed, void *ctx);
  * shown best first, in their order among equals (default: any substring). */
 typedef int (*pick_match_fn)(const char *item, const char *typed);
 
-typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER, MODAL_NOTICE } modal_kind;
+typedef enum { MODAL_PROMPT, MODAL_CONFIRM, MODAL_PICKER, MODAL_TEXT, MODAL_NOTICE } modal_kind;
 
 typedef struct modal {
     modal_kind kind;
-    char label[256];
+    char label[640];         ///< the whole question (a plan's name is up to 400 bytes)
     tfield field;
     bool complete_paths;
     bool lines;            ///< prompt_lines: many lines may be typed or pasted
@@ -37,12 +39,22 @@ typedef struct modal {
     char **items; int nitems;
     int *shown; int nshown;   ///< indexes matching the filter
     listview lv;
+    /* text: its lines ('\n'), each wrapped with a hanging indent */
+    char *text;
+    int indent;
+    /* a filter: applied as it is typed; Esc puts the one before back */
+    prompt_fn on_change;
+    char *orig;
     /* notice: its text (a secret, e.g. a token shown once: wiped on close) */
     char note[256], note_hint[256];
 } modal;
 
 void prompt_text(app *a, const char *label, const char *initial, bool paths,
                  prompt_fn fn, void *ctx, void (*free_ctx)(void *));
+/* A filter, applied as it is typed (apply gets the text after each change
+ * and on Enter; Esc applies current again).  The field starts empty, so
+ * "/ Enter" clears the filter; label names the one in effect. */
+void prompt_filter(app *a, const char *what, const char *current, prompt_fn apply, void *ctx);
 void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
                     void (*free_ctx)(void *));
 /* A prompt for many lines (ids): fn gets each line.  A line typed by hand
@@ -59,6 +71,10 @@ void prompt_lines(app *a, const char *label, prompt_fn fn, void *ctx, void (*fre
 int modal_paste(app *a, const char *text);
 /* items are copied. */
 void prompt_pick(app *a, const char *title, const char *const *items, int n, pick_fn fn,
+                 void *ctx, void (*free_ctx)(void *));
+/* text (copied) in full over the body under title; Esc, Enter or q
+ * closes it, then on_close runs (NULL: nothing). */
+void prompt_show(app *a, const char *title, const char *text, int indent, prompt_fn on_close,
                  void *ctx, void (*free_ctx)(void *));
 /* A notice over the body: title, text (copied, wiped when it closes) and
  * a line under it; only Enter or Esc closes it. */

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include "form.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "tui.h"
 
 /* Focus stops, in order.  SOURCE exists only for diff packages. */
@@ -127,7 +128,7 @@ static void check_field(int slot)
     if (ota_validate_package_meta(&m, &e) == 0)
         F.msg[slot][0] = '\0';
     else
-        ota_err_format(&e, F.msg[slot], sizeof F.msg[slot]);
+        field_msg(&e, F.msg[slot], sizeof F.msg[slot]);
 }
 
 static void check_touched(void)
@@ -176,7 +177,7 @@ static void add_file(app *a, const char *text, void *ctx)
     else
         text_copy(path, sizeof path, text);
     if (ota_validate_file_count(F.nfiles + 1, &e)) {
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
         app_dirty(a, D_BODY);
         return;
     }
@@ -194,7 +195,7 @@ static void add_file(app *a, const char *text, void *ctx)
     text_copy(copy, sizeof copy, path);
     const char *name = basename(copy);
     if (ota_validate_file_name(name, &e) || ota_validate_file_size(name, (uint64_t)st.st_size, &e)) {
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
         app_dirty(a, D_BODY);
         return;
     }
@@ -218,7 +219,7 @@ static void ask_file(app *a)
     ota_err e;
     if (ota_validate_file_count(F.nfiles + 1, &e)) {
         /* the 6th file: core's own refusal, next to the files */
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
         app_dirty(a, D_BODY);
         return;
     }
@@ -226,25 +227,45 @@ static void ask_file(app *a)
 }
 
 /* -------------------------------------------------------------- submit */
+/* After a refusal: the focus on the first field in error (the form's
+ * order) and its message on the message line.  Returns true if one is. */
+static bool focus_first_error(app *a)
+{
+    static const struct { int slot, field; } order[] = {
+        {M_COMPONENT, F_COMPONENT}, {M_TARGET, F_TARGET}, {M_SOURCE, F_SOURCE},
+        {M_REMARK, F_REMARK}, {M_FILES, F_ADDFILE}, {M_GENERAL, F_CREATE},
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (F.msg[order[i].slot][0]) {
+            if (focusable(order[i].field))
+                F.focus = order[i].field;
+            app_msg(a, MSG_ERROR, "Not created: %s", F.msg[order[i].slot]);
+            return true;
+        }
+    return false;
+}
+
 static void create_done(app *a, call *c)
 {
     F.busy = false;
     if (c->rc) {
         int s = slot_of_field(c->err.field);
-        ota_err_format(&c->err, F.msg[s], sizeof F.msg[s]);
+        field_msg(&c->err, F.msg[s], sizeof F.msg[s]);
         if (c->err.code == OTA_E_UNAVAILABLE || s == M_GENERAL)
-            app_error(a, "create package", &c->err);
+            app_error(a, "Package not created", &c->err);
         else
-            app_msg(a, MSG_ERROR, "Not created: see the message next to the field");
+            focus_first_error(a);
         app_dirty(a, D_BODY);
         return;
     }
     app_answered(a);
     const ota_package *p = &CALL_OP(c, package_create)->out;
-    app_msg(a, MSG_OK, "Created package %lld (%s %s, %zu files)", (long long)p->id,
-            p->meta.component, p->meta.target_version, p->nfiles);
+    app_msg(a, MSG_OK, "Created package %lld (%s %s, %zu file%s)", (long long)p->id,
+            p->meta.component, p->meta.target_version, p->nfiles, plural_s((long)p->nfiles));
+    int64_t id = p->id;
     memset(&F, 0, sizeof F);
     app_load_packages(a);
+    packages_select(a, id);
     app_show(a, PANE_PACKAGES);
 }
 
@@ -264,15 +285,12 @@ static int submit(app *a)
     F.msg[M_FILES][0] = '\0';   /* a refused extra file is not this package's fault */
     if (ota_validate_package_meta(&m, &e)) {
         int s = slot_of_field(e.field);
-        ota_err_format(&e, F.msg[s], sizeof F.msg[s]);
+        field_msg(&e, F.msg[s], sizeof F.msg[s]);
     }
     if (ota_validate_file_count(F.nfiles, &e))
-        ota_err_format(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
-    for (int s = 0; s < M__N; s++)
-        if (F.msg[s][0]) {
-            app_msg(a, MSG_ERROR, "Not created: fix the fields marked in red");
-            return H_REDRAW;
-        }
+        field_msg(&e, F.msg[M_FILES], sizeof F.msg[M_FILES]);
+    if (focus_first_error(a))
+        return H_REDRAW;
     call *c = call_package_create(PANE_PACKAGE_FORM, create_done);
     op_package_create *pc = CALL_OP(c, package_create);
     pc->meta = m;
@@ -283,7 +301,7 @@ static int submit(app *a)
     pc->npaths = F.nfiles;
     F.busy = true;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Creating the package (hashing and storing %zu files)…", F.nfiles);
+    app_progress(a, "Creating the package (hashing and storing %zu file%s)…", F.nfiles, plural_s((long)F.nfiles));
     return H_REDRAW;
 }
 
@@ -378,9 +396,15 @@ static int form_action(app *a, tui_action act)
 /* ---------------------------------------------------------------- draw */
 #define LABEL_W 13
 
-static void draw_msg(int y, int x, int w, const char *m)
+/* A field's message under it, wrapped (nothing of the rule is cut);
+ * returns the rows used, one at least. */
+static int draw_msg(int y, int x, int w, const char *m)
 {
-    draw_text(y, x + LABEL_W, w - LABEL_W, EL_ERROR, m);
+    if (!m[0]) {
+        draw_text(y, x + LABEL_W, w - LABEL_W, EL_ERROR, "");
+        return 1;
+    }
+    return draw_wrap(y, x + LABEL_W, w - LABEL_W, EL_ERROR, m, 2, 3);
 }
 
 static void draw_field(app *a, int *y, int x, int w, int f, const char *label, int slot,
@@ -400,7 +424,7 @@ static void draw_field(app *a, int *y, int x, int w, int f, const char *label, i
         a->cur_x = cx;
     }
     (*y)++;
-    draw_msg((*y)++, x, w, slot >= 0 ? F.msg[slot] : "");
+    *y += draw_msg(*y, x, w, slot >= 0 ? F.msg[slot] : "");
 }
 
 static void form_draw(app *a, rect r)
@@ -437,16 +461,22 @@ static void form_draw(app *a, rect r)
     }
     bool on = F.focus == F_ADDFILE;
     draw_text(y++, x + 2, 28, on ? EL_FIELD_FOCUS : EL_NORMAL, "+ add a file (Enter)");
-    draw_msg(y++, x - LABEL_W + 2, w + LABEL_W - 2, F.msg[M_FILES]);
+    y += draw_msg(y, x - LABEL_W + 2, w + LABEL_W - 2, F.msg[M_FILES]);
     on = F.focus == F_CREATE;
     draw_text(y++, x, 22, on ? EL_FIELD_FOCUS : EL_LABEL_FOCUS, "[ Create package ]");
-    draw_text(y++, x, w, EL_ERROR, F.msg[M_GENERAL]);
+    draw_wrap(y, x, w, EL_ERROR, F.msg[M_GENERAL], 2, r.y + r.h - y);
 }
 
 static const char *form_hint(app *a)
 {
-    (void)a;
-    return "Tab/S-Tab fields · Space changes kind · Enter on + adds a file · ^S create · Esc back";
+    static hintbar b;
+    b.n = 0;
+    hint_text(&b, "Tab/S-Tab fields", keys_prio(ACT_NEXT_FIELD));
+    hint_key(&b, ACT_CYCLE, "changes kind");
+    hint_text(&b, "Enter on + adds a file", keys_prio(ACT_OPEN));
+    hint_key(&b, ACT_SAVE, "create");
+    hint_key(&b, ACT_BACK, "back");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 const pane_ops pane_package_form = {

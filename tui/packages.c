@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "msgtext.h"
 #include "theme.h"
 #include "trust.h"
 #include "tui.h"
@@ -96,6 +97,14 @@ static const ota_package *selected(app *a)
     return &a->pkgs[P.rows[P.lv.sel]];
 }
 
+void packages_select(app *a, int64_t id)
+{
+    P.sel_id = id;
+    P.detail = false;
+    P.rows_gen = -1;   /* found again in the rows (now, or once the reload brings it) */
+    app_dirty(a, D_BODY);
+}
+
 static void packages_enter(app *a)
 {
     if (!P.loaded_once) {
@@ -125,7 +134,9 @@ static void verify_done(app *a, call *c)
 {
     op_package_verify *v = CALL_OP(c, package_verify);
     if (c->rc) {
-        app_error(a, "verify", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not verify package %lld", (long long)v->id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -133,8 +144,11 @@ static void verify_done(app *a, call *c)
     P.verify_id = v->id;
     P.verify_shown = true;
     if (v->out.ok) {
-        app_msg(a, MSG_OK, "Package %lld verified: all %zu files match their SHA-256",
-                (long long)v->id, v->out.nfiles);
+        if (v->out.nfiles == 1)
+            app_msg(a, MSG_OK, "Package %lld verified: its file matches its SHA-256", (long long)v->id);
+        else
+            app_msg(a, MSG_OK, "Package %lld verified: all %zu files match their SHA-256",
+                    (long long)v->id, v->out.nfiles);
     } else {
         for (size_t i = 0; i < v->out.nfiles; i++)
             if (!v->out.files[i].ok) {
@@ -150,15 +164,14 @@ static void delete_done(app *a, call *c)
 {
     int64_t id = CALL_OP(c, package_delete)->id;
     if (c->rc) {
-        if (c->err.code == OTA_E_IN_USE) {
-            char buf[600];
-            app_msg(a, MSG_ERROR, "Not deleted: a plan still needs package %lld (%s)",
-                    (long long)id, ota_err_format(&c->err, buf, sizeof buf));
-            text_copy(a->last_error, sizeof a->last_error, buf);
-            app_dirty(a, D_STATUS);
-        } else {
-            app_error(a, "delete", &c->err);
-        }
+        /* in use: core's message names the plans that still need it */
+        char what[200];
+        const ota_package *p = app_package(a, id);
+        int n = snprintf(what, sizeof what, "Package %lld", (long long)id);
+        if (p)
+            snprintf(what + n, sizeof what - n, " (%.40s %.40s)", p->meta.component, p->meta.target_version);
+        text_copy(what + strlen(what), sizeof what - strlen(what), " not deleted");
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -174,7 +187,7 @@ static void delete_yes(app *a, const char *text, void *ctx)
     call *c = call_package_delete(PANE_PACKAGES, delete_done);
     CALL_OP(c, package_delete)->id = id;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Deleting package %lld…", (long long)id);
+    app_progress(a, "Deleting package %lld…", (long long)id);
 }
 
 static int packages_action(app *a, tui_action act)
@@ -195,8 +208,7 @@ static int packages_action(app *a, tui_action act)
         }
         return H_IGNORED;
     case ACT_FILTER:
-        prompt_text(a, "Filter packages (component, version, remark, id):", P.filter, false,
-                    filter_done, NULL, NULL);
+        prompt_filter(a, "Filter packages (component, version, remark, id)", P.filter, filter_done, NULL);
         return H_REDRAW;
     case ACT_SORT:
         P.sort = (P.sort + 1) % SORT__COUNT;
@@ -216,7 +228,7 @@ static int packages_action(app *a, tui_action act)
         call *c = call_package_verify(PANE_PACKAGES, verify_done);
         CALL_OP(c, package_verify)->id = p->id;
         app_submit(a, c);
-        app_msg(a, MSG_INFO, "Verifying package %lld (re-hashing its files)…", (long long)p->id);
+        app_progress(a, "Verifying package %lld (re-hashing its files)…", (long long)p->id);
         return H_HANDLED;
     }
     case ACT_DELETE: {
@@ -348,7 +360,9 @@ static void draw_detail(app *a, rect r)
     else
         draw_textf(y++, x, w, EL_NORMAL, "Target     %s (from any version)", p->meta.target_version);
     draw_textf(y++, x, w, EL_NORMAL, "Created    %s", fmt_local(p->created_at, t, sizeof t));
-    draw_textf(y++, x, w, EL_NORMAL, "Remark     %s", p->meta.remark[0] ? p->meta.remark : "-");
+    /* the remark in full, wrapped under its label (at most 200 characters) */
+    snprintf(buf, sizeof buf, "Remark     %s", p->meta.remark[0] ? p->meta.remark : "-");
+    y += draw_wrap(y, x, w, EL_NORMAL, buf, 11, 5);
     y = draw_signatures(p, y, x, w, r.y + r.h);
     y++;
     draw_textf(y++, x, w, EL_HEADER, "Files (%zu, %s)", p->nfiles, fmt_size(pkg_size(p), sz, sizeof sz));
@@ -388,9 +402,26 @@ static void packages_draw(app *a, rect r)
 
 static const char *packages_hint(app *a)
 {
-    (void)a;
-    return P.detail ? "v verify · d delete · n new · Esc back · ? help"
-                    : "Enter details · n new · v verify · d delete · / filter · s sort · ? help · q quit";
+    static hintbar b;
+    b.n = 0;
+    if (!P.detail)
+        hint_key(&b, ACT_OPEN, "details");
+    if (P.detail) {
+        hint_key(&b, ACT_VERIFY, "verify");
+        hint_key(&b, ACT_DELETE, "delete");
+        hint_key(&b, ACT_NEW, "new");
+        hint_key(&b, ACT_BACK, "back");
+    } else {
+        hint_key(&b, ACT_NEW, "new");
+        hint_key(&b, ACT_VERIFY, "verify");
+        hint_key(&b, ACT_DELETE, "delete");
+        hint_key(&b, ACT_FILTER, "filter");
+        hint_key(&b, ACT_SORT, "sort");
+    }
+    hint_key(&b, ACT_HELP, "help");
+    if (!P.detail)
+        hint_key(&b, ACT_QUIT, "quit");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void packages_done(app *a)

@@ -42,7 +42,9 @@ static void apply(app *a)
     memcpy(before.components, C.w->components, sizeof before.components);
     ota_err e;
     if (ota_plan_merge_components(C.w, &C.src, keep, &e)) {
-        app_error(a, "copy components", &e);
+        char what[80];
+        snprintf(what, sizeof what, "Could not copy the components of plan %lld", (long long)C.src.id);
+        app_error(a, what, &e);
         return;
     }
     char what[400];
@@ -104,7 +106,9 @@ static void ask_next(app *a)
 static void copy_loaded(app *a, call *c)
 {
     if (c->rc) {
-        app_error(a, "copy components", &c->err);
+        char what[80];
+        snprintf(what, sizeof what, "Could not copy the components of plan %lld", (long long)CALL_OP(c, plan_get)->id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include "form.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "plan_copy.h"
 #include "plan_ids.h"
 #include "rollout.h"
@@ -107,10 +108,40 @@ static int form_to_plan(void)
     ota_err e;
     if (ota_validate_plan(&E.w, &e)) {
         int s = msg_slot(e.field);
-        ota_err_format(&e, E.msg[s], sizeof E.msg[s]);
+        field_msg(&e, E.msg[s], sizeof E.msg[s]);
         return -1;
     }
     return 0;
+}
+
+/* After a refused save: the focus on the first field in error, in the
+ * form's order, so the operator lands where the fix is.  Returns the slot
+ * (-1 none).  A sub-form stays open only when its own field is at fault. */
+static int focus_first_error(void)
+{
+    static const struct { int slot, field; } order[] = {
+        {M_NAME, E_NAME}, {M_PRODUCT, E_PRODUCT}, {M_STRATEGY, E_RETRIES}, {M_WINDOW, E_START},
+        {M_LISTS, E_BLACK}, {M_ROLLOUT, E_ROLLOUT}, {M_MAINT, E_MAINT}, {M_COMPONENTS, E_ADDCOMP},
+    };
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+        const char *m = E.msg[order[i].slot];
+        if (!m[0])
+            continue;
+        int f = order[i].field;
+        if (f == E_RETRIES)
+            f = strstr(m, "rsrp") ? E_RSRP : strstr(m, "battery") ? E_BATTERY : E_RETRIES;
+        else if (f == E_START && strstr(m, "window.end"))
+            f = E_END;
+        else if (f == E_ADDCOMP && E.w.ncomponents)
+            f = E_COMP;
+        bool sub = (f == E_ROLLOUT && pr_current() == PR_ROLLOUT) ||
+                   (f == E_MAINT && pr_current() == PR_MAINTENANCE);
+        if (!sub && pr_current())
+            pr_close();
+        E.focus = f;
+        return order[i].slot;
+    }
+    return -1;
 }
 
 static void revalidate(void)
@@ -155,7 +186,9 @@ static void loaded(app *a, call *c)
 {
     E.loading = false;
     if (c->rc) {
-        app_error(a, "open plan", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not open plan %lld", (long long)CALL_OP(c, plan_get)->id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -380,15 +413,17 @@ static void pick_component(app *a)
 static void preview_done(app *a, call *c)
 {
     if (c->rc) {
-        app_error(a, "preview", &c->err);
+        char what[80];
+        snprintf(what, sizeof what, "Could not compute the preview of plan %lld", (long long)E.w.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
     E.pv = CALL_OP(c, plan_preview)->out;
     E.pv_revision = E.w.revision;
     E.have_preview = true;
-    app_msg(a, MSG_OK, "Preview of revision %lld: %ld devices targeted", (long long)E.w.revision,
-            E.pv.targeted);
+    app_msg(a, MSG_OK, "Preview of revision %lld: %ld device%s targeted", (long long)E.w.revision,
+            E.pv.targeted, plural_s(E.pv.targeted));
     app_dirty(a, D_BODY);
 }
 
@@ -397,14 +432,14 @@ static void preview(app *a)
     call *c = call_plan_preview(PANE_PLAN_EDITOR, preview_done);
     CALL_OP(c, plan_preview)->id = E.w.id;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Computing the targeting preview…");
+    app_progress(a, "Computing the targeting preview…");
 }
 
 static void reload_yes(app *a, const char *t, void *ctx)
 {
     (void)t; (void)ctx;
     load(a, E.w.id);
-    app_msg(a, MSG_INFO, "Reloading plan %lld…", (long long)E.w.id);
+    app_progress(a, "Reloading plan %lld…", (long long)E.w.id);
 }
 
 /* The answer to a create or an update: got is the plan the backend holds now. */
@@ -416,13 +451,19 @@ static void saved(app *a, call *c, ota_plan *got)
         if (c->err.code == OTA_E_CONFLICT && E.w.id) {
             char q[700], buf[600];
             snprintf(q, sizeof q, "Not saved: %s. Reload the plan (your edits are lost)?",
-                     ota_err_format(&c->err, buf, sizeof buf));
+                     err_words(NULL, &c->err, buf, sizeof buf));
             prompt_confirm(a, q, reload_yes, NULL, NULL);
             return;
         }
         int s = msg_slot(c->err.field);
-        ota_err_format(&c->err, E.msg[s], sizeof E.msg[s]);
-        app_error(a, "save", &c->err);
+        field_msg(&c->err, E.msg[s], sizeof E.msg[s]);
+        focus_first_error();
+        char what[64];
+        if (E.w.id)
+            snprintf(what, sizeof what, "Plan %lld not saved", (long long)E.w.id);
+        else
+            snprintf(what, sizeof what, "Plan not created");
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -457,7 +498,11 @@ static int save(app *a)
     E.tried = true;
     if (form_to_plan()) {
         E.preview_after_save = false;
-        app_msg(a, MSG_ERROR, "Not saved: fix the field marked in red");
+        int s = focus_first_error();
+        if (s >= 0)
+            app_msg(a, MSG_ERROR, "Not saved: %s", E.msg[s]);
+        else
+            app_msg(a, MSG_ERROR, "Not saved: fix the field marked in red");
         return H_REDRAW;
     }
     call *c;
@@ -470,7 +515,7 @@ static int save(app *a)
     }
     E.busy = true;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "Saving…");
+    app_progress(a, "Saving…");
     return H_REDRAW;
 }
 
@@ -634,12 +679,12 @@ static int chip(int y, int x, int f, const char *s)
     return x + w;
 }
 
+/* A field's message under it, wrapped (at most 3 rows): the next row. */
 static int msgrow(int y, int x, int w, int slot)
 {
     if (!E.msg[slot][0])
         return y;
-    draw_text(y, x + LW, w - LW, EL_ERROR, E.msg[slot]);
-    return y + 1;
+    return y + draw_wrap(y, x + LW, w - LW, EL_ERROR, E.msg[slot], 2, 3);
 }
 
 static void editor_draw(app *a, rect r)
@@ -704,9 +749,9 @@ static void editor_draw(app *a, rect r)
     y = msgrow(y, x, w, M_WINDOW);
 
     xx = label(y, x, "Lists", E.focus == E_BLACK || E.focus == E_WHITE);
-    snprintf(buf, sizeof buf, "[blacklist: %zu ids]", E.w.blacklist.n);
+    snprintf(buf, sizeof buf, "[blacklist: %zu id%s]", E.w.blacklist.n, plural_s((long)E.w.blacklist.n));
     xx = chip(y, xx, E_BLACK, buf) + 2;
-    snprintf(buf, sizeof buf, "[whitelist: %zu ids]", E.w.whitelist.n);
+    snprintf(buf, sizeof buf, "[whitelist: %zu id%s]", E.w.whitelist.n, plural_s((long)E.w.whitelist.n));
     xx = chip(y, xx, E_WHITE, buf) + 2;
     int both = ids_both_count(&E.w);
     if (both)
@@ -767,17 +812,27 @@ static void editor_draw(app *a, rect r)
             draw_text(y++, x, w, EL_NORMAL, rollout_preview_line(&E.pv, buf, sizeof buf));
     }
     if (E.msg[M_GENERAL][0] && y < r.y + r.h)
-        draw_text(y++, x, w, EL_ERROR, E.msg[M_GENERAL]);
+        draw_wrap(y, x, w, EL_ERROR, E.msg[M_GENERAL], 2, r.y + r.h - y);
 }
 
 static const char *editor_hint(app *a)
 {
-    (void)a;
-    if (pr_current())
-        return pr_hint();
-    if (ids_active())
-        return ids_hint();
-    return "Tab/S-Tab fields · Enter choose · Space mode · ^S save · ^P preview · ^O copy · Esc back";
+    static hintbar b;
+    b.n = 0;
+    if (pr_current()) {
+        pr_hint(&b);
+    } else if (ids_active()) {
+        ids_hint(&b);
+    } else {
+        hint_text(&b, "Tab/S-Tab fields", keys_prio(ACT_NEXT_FIELD));
+        hint_key(&b, ACT_OPEN, "choose");
+        hint_key(&b, ACT_CYCLE, "mode");
+        hint_key(&b, ACT_SAVE, "save");
+        hint_key(&b, ACT_PREVIEW, "preview");
+        hint_key(&b, ACT_COPY_FROM, "copy");
+        hint_key(&b, ACT_BACK, "back");
+    }
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void editor_done(app *a)

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include "idlist.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "plan_ids.h"
 
 static struct {
@@ -128,7 +129,7 @@ static void ids_imported(app *a, const char *path, void *ctx)
             if (ota_validate_device_id(id, &e)) {
                 char buf[600];
                 app_msg(a, MSG_ERROR, "import: %s:%d: %s (nothing imported)", path, lineno,
-                        ota_err_format(&e, buf, sizeof buf));
+                        field_msg(&e, buf, sizeof buf));
                 ota_strlist_free(&tmp);
                 free(line);
                 fclose(f);
@@ -153,7 +154,7 @@ static void ids_imported(app *a, const char *path, void *ctx)
     report_clear();
     ids_rows();
     I.h.changed(a);
-    app_msg(a, MSG_OK, "Imported %d ids into the %s (%d already there)", added,
+    app_msg(a, MSG_OK, "Imported %d id%s into the %s (%d already there)", added, plural_s(added),
             I.which ? "whitelist" : "blacklist", dup);
 }
 
@@ -190,7 +191,7 @@ int ids_action(app *a, tui_action act)
         prompt_text(a, "Import ids from file (Tab completes):", "", true, ids_imported, NULL, NULL);
         return H_REDRAW;
     case ACT_FILTER:
-        prompt_text(a, "Search ids:", I.ifilter, false, ids_filter, NULL, NULL);
+        prompt_filter(a, "Search ids", I.ifilter, ids_filter, NULL);
         return H_REDRAW;
     case ACT_REMOVE: {
         if (I.h.refuse_readonly(a) || I.ilv.sel >= I.nirows)
@@ -300,7 +301,12 @@ void ids_close(void)
     I.nirows = 0;
 }
 
-const char *ids_hint(void)
+void ids_hint(hintbar *b)
 {
-    return "a add · x remove · / search · i import file · Tab other list · Esc back to the plan";
+    hint_key(b, ACT_ADD, "add");
+    hint_key(b, ACT_REMOVE, "remove");
+    hint_key(b, ACT_FILTER, "search");
+    hint_key(b, ACT_IMPORT, "import file");
+    hint_key(b, ACT_NEXT_FIELD, "other list");
+    hint_key(b, ACT_BACK, "back to the plan");
 }

@@ -2,6 +2,7 @@
 #ifndef TUI_PLAN_IDS_H
 #define TUI_PLAN_IDS_H
 
+#include "msgtext.h"
 #include "tui.h"
 
 typedef struct ids_hooks {
@@ -16,7 +17,7 @@ int ids_action(app *a, tui_action act);
 void ids_draw(app *a, rect r);
 /* A bracketed paste into the list view: every id of it added (H_* flags). */
 int ids_paste(app *a, const char *text);
-const char *ids_hint(void);
+void ids_hint(hintbar *b);            /* its hints, into the editor's bar */
 /* Ids on both lists of w. */
 int ids_both_count(const ota_plan *w);
 

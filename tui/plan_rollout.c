@@ -11,6 +11,7 @@
 #include <string.h>
 #include "form.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "rollout.h"
 #include "tui.h"
 
@@ -447,7 +448,7 @@ static void draw_rollout(app *a, int y, int x, int w, int end, const char *msg)
     xx = field(a, y, xx, 9, R_RETRY);
     text_after(y++, xx + 1, r, "seconds at the soonest after a failure");
     if (msg[0] && y < end)
-        draw_text(y++, x, w, EL_ERROR, msg);
+        y += draw_wrap(y, x, w, EL_ERROR, msg, 2, end - y);   /* the whole rule */
 }
 
 static void draw_maintenance(app *a, int y, int x, int w, int end, const char *msg)
@@ -461,7 +462,7 @@ static void draw_maintenance(app *a, int y, int x, int w, int end, const char *m
     if (!p->has_maintenance) {
         draw_text(y++, x + LW, w - LW, EL_DIM, "Space: offer only inside weekly windows of a time zone");
         if (msg[0] && y < end)
-            draw_text(y++, x, w, EL_ERROR, msg);
+            y += draw_wrap(y, x, w, EL_ERROR, msg, 2, end - y);
         return;
     }
     xx = label(y, x, "Time zone", P.focus == M_TZ);
@@ -499,7 +500,7 @@ static void draw_maintenance(app *a, int y, int x, int w, int end, const char *m
     if (m->nwindows < OTA_MAX_MW_WINDOWS)
         chip(y++, x + 2, M_ADDWIN, "+ add a window");
     if (msg[0] && y < end)
-        draw_text(y++, x, w, EL_ERROR, msg);
+        y += draw_wrap(y, x, w, EL_ERROR, msg, 2, end - y);   /* the whole rule */
 }
 
 void pr_draw(app *a, int y, int x, int w, int h, const char *rmsg, const char *mmsg)
@@ -514,11 +515,19 @@ void pr_draw(app *a, int y, int x, int w, int h, const char *rmsg, const char *m
         draw_maintenance(a, y, x, w, y + h - 1, mmsg);
 }
 
-const char *pr_hint(void)
+void pr_hint(hintbar *b)
 {
-    if (days_row() >= 0)
-        return "1-7 toggle mon..sun · Left/Right+Space · x remove window · ^S save · Esc back";
-    if (P.view == PR_MAINTENANCE && P.focus == M_TZ)
-        return "Enter picks a zone (type to search) · Tab next · ^S save · Esc back";
-    return "Tab/S-Tab fields · Space changes a choice · ^S save · Esc back to the plan";
+    if (days_row() >= 0) {
+        hint_text(b, "1-7 toggle mon..sun", 8);
+        hint_text(b, "Left/Right+Space", 6);
+        hint_key(b, ACT_REMOVE, "remove window");
+    } else if (P.view == PR_MAINTENANCE && P.focus == M_TZ) {
+        hint_text(b, "Enter picks a zone (type to search)", 8);
+        hint_key(b, ACT_NEXT_FIELD, "next");
+    } else {
+        hint_text(b, "Tab/S-Tab fields", keys_prio(ACT_NEXT_FIELD));
+        hint_key(b, ACT_CYCLE, "changes a choice");
+    }
+    hint_key(b, ACT_SAVE, "save");
+    hint_key(b, ACT_BACK, "back to the plan");
 }

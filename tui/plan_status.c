@@ -12,6 +12,7 @@
 #include <time.h>
 #include "device_detail.h"
 #include "modal.h"
+#include "msgtext.h"
 #include "remote.h"
 #include "rollout.h"
 #include "tui.h"
@@ -93,7 +94,9 @@ static void plan_done(app *a, call *c)
         return;
     S.plan_call = 0;
     if (c->rc) {
-        app_error(a, "live status", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -121,7 +124,9 @@ static void status_done(app *a, call *c)
         return;
     S.status_call = 0;
     if (c->rc) {
-        app_error(a, "status", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the status of plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -159,7 +164,9 @@ static void devices_done(app *a, call *c)
         return;
     S.devices_call = 0;
     if (c->rc) {
-        app_error(a, "devices", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the devices of plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -233,7 +240,9 @@ static void events_done(app *a, call *c)
         return;
     S.events_call = 0;
     if (c->rc) {
-        app_error(a, "events", &c->err);
+        char what[64];
+        snprintf(what, sizeof what, "Could not load the events of plan %lld", (long long)S.id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -394,8 +403,13 @@ static int status_action(app *a, tui_action act)
         devices_load(a);
         return H_REDRAW;
     case ACT_FILTER:
-        prompt_text(a, "Show devices in state (empty = all):",
-                    S.filter >= 0 ? ota_job_state_str(S.filter) : "", false, filter_done, NULL, NULL);
+    {
+        char q[128];
+        /* empty, so "/ Enter" shows every state again */
+        snprintf(q, sizeof q, "Show devices in state (now %s; empty = all):",
+                 S.filter >= 0 ? ota_job_state_str(S.filter) : "all");
+        prompt_text(a, q, "", false, filter_done, NULL, NULL);
+    }
         return H_REDRAW;
     case ACT_REFRESH:
         status_enter(a);
@@ -562,25 +576,27 @@ static void status_draw(app *a, rect r)
 
 static const char *status_hint(app *a)
 {
-    (void)a;
-    static char buf[200];
+    static hintbar b;
+    b.n = 0;
     if (device_detail_shown())
         return device_detail_hint(a);
-    int n = snprintf(buf, sizeof buf, "f state filter");
+    hint_key(&b, ACT_STATE_FILTER, "state filter");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_PAUSE))
-        n += snprintf(buf + n, sizeof buf - n, " · p pause");
+        hint_key(&b, ACT_PAUSE, "pause");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_RESUME))
-        n += snprintf(buf + n, sizeof buf - n, " · r resume");
+        hint_key(&b, ACT_RESUME, "resume");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_TERMINATE))
-        n += snprintf(buf + n, sizeof buf - n, " · t terminate");
+        hint_key(&b, ACT_TERMINATE, "terminate");
     if (ota_plan_action_allowed(S.st.state, OTA_ACT_ACTIVATE))
-        n += snprintf(buf + n, sizeof buf - n, " · a activate");
+        hint_key(&b, ACT_ACTIVATE, "activate");
     if (S.have_plan && S.plan.has_rollout && ota_wave_can_advance(S.st.state, S.st.current_wave, S.st.nwaves))
-        n += snprintf(buf + n, sizeof buf - n, " · A next wave");
+        hint_key(&b, ACT_ADVANCE, "next wave");
     if (S.st.nrollback_plans)
-        n += snprintf(buf + n, sizeof buf - n, " · o rollback draft");
-    snprintf(buf + n, sizeof buf - n, " · e plan · q back · ? help");
-    return buf;
+        hint_key(&b, ACT_OPEN_DRAFT, "rollback draft");
+    hint_key(&b, ACT_EDIT, "plan");
+    hint_key(&b, ACT_QUIT, "back");
+    hint_key(&b, ACT_HELP, "help");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void status_done_pane(app *a)

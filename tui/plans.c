@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "modal.h"
+#include "msgtext.h"
 #include "remote.h"
 #include "trust.h"
 #include "tui.h"
@@ -34,11 +35,25 @@ typedef struct tctx { int64_t id; ota_action act; char name[4 * OTA_NAME_MAX_CHA
 
 void plan_status_changed(app *a, const ota_plan *p);   /* plan_status.c */
 
+/* "plan 6 \"Spring rollout\"": the plan as the operator knows it. */
+static const char *plan_words(app *a, int64_t id, char *buf, size_t len)
+{
+    const ota_plan *p = app_plan_row(a, id);
+    if (p)
+        snprintf(buf, len, "plan %lld \"%s\"", (long long)id, p->name);
+    else
+        snprintf(buf, len, "plan %lld", (long long)id);
+    return buf;
+}
+
 static void transition_done(app *a, call *c)
 {
     op_plan_transition *t = CALL_OP(c, plan_transition);
     if (c->rc) {
-        app_error(a, ota_action_str(t->action), &c->err);
+        char what[560], pw[460];
+        snprintf(what, sizeof what, "Could not %s %s", ota_action_str(t->action),
+                 plan_words(a, t->id, pw, sizeof pw));
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -54,7 +69,7 @@ static void transition_send(app *a, const tctx *t)
     CALL_OP(c, plan_transition)->id = t->id;
     CALL_OP(c, plan_transition)->action = t->act;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "%s plan %lld…", ota_action_str(t->act), (long long)t->id);
+    app_progress(a, "%s plan %lld…", ota_action_str(t->act), (long long)t->id);
 }
 
 static void confirm_yes(app *a, const char *text, void *ctx)
@@ -92,10 +107,10 @@ void plans_transition(app *a, int64_t id, ota_action act)
     }
     char q[600];
     if (act == OTA_ACT_TERMINATE) {
-        snprintf(q, sizeof q, "Terminate cannot be undone. Type the plan name (%.60s):", p->name);
+        snprintf(q, sizeof q, "Terminate cannot be undone. Type the plan name (%s):", p->name);
         prompt_text(a, q, "", false, terminate_typed, t, free);
     } else if (act == OTA_ACT_ACTIVATE) {
-        snprintf(q, sizeof q, "Activate plan %lld \"%.60s\"? Devices start upgrading.",
+        snprintf(q, sizeof q, "Activate plan %lld \"%s\"? Devices start upgrading.",
                  (long long)id, p->name);
         prompt_confirm(a, q, confirm_yes, t, free);
     } else {
@@ -109,7 +124,9 @@ static void advance_done(app *a, call *c)
 {
     op_plan_advance *t = CALL_OP(c, plan_advance);
     if (c->rc) {
-        app_error(a, "advance", &c->err);
+        char what[560], pw[460];
+        snprintf(what, sizeof what, "Could not open the next wave of %s", plan_words(a, t->id, pw, sizeof pw));
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -124,7 +141,7 @@ static void advance_yes(app *a, const char *text, void *ctx)
     call *c = call_plan_advance(-1, advance_done);
     CALL_OP(c, plan_advance)->id = *(int64_t *)ctx;
     app_submit(a, c);
-    app_msg(a, MSG_INFO, "advance plan %lld…", (long long)*(int64_t *)ctx);
+    app_progress(a, "Opening the next wave of plan %lld…", (long long)*(int64_t *)ctx);
 }
 
 void plans_advance(app *a, int64_t id)
@@ -134,8 +151,8 @@ void plans_advance(app *a, int64_t id)
         abort();
     *ctx = id;
     const ota_plan *p = app_plan_row(a, id);
-    char q[300];
-    snprintf(q, sizeof q, "Open the next wave of plan %lld \"%.60s\"? More devices start upgrading.",
+    char q[600];
+    snprintf(q, sizeof q, "Open the next wave of plan %lld \"%s\"? More devices start upgrading.",
              (long long)id, p ? p->name : "");
     prompt_confirm(a, q, advance_yes, ctx, free);
 }
@@ -281,7 +298,10 @@ static void filter_done(app *a, const char *text, void *ctx)
 static void delete_done(app *a, call *c)
 {
     if (c->rc) {
-        app_error(a, "delete plan", &c->err);
+        char what[560], pw[460];
+        snprintf(what, sizeof what, "Could not delete %s",
+                 plan_words(a, CALL_OP(c, plan_delete)->id, pw, sizeof pw));
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
@@ -295,6 +315,7 @@ static void delete_yes(app *a, const char *text, void *ctx)
     call *c = call_plan_delete(-1, delete_done);
     CALL_OP(c, plan_delete)->id = *(int64_t *)ctx;
     app_submit(a, c);
+    app_progress(a, "Deleting plan %lld…", (long long)*(int64_t *)ctx);
 }
 
 static int plans_action(app *a, tui_action act)
@@ -317,8 +338,7 @@ static int plans_action(app *a, tui_action act)
         plan_editor_open(a, 0);
         return H_REDRAW;
     case ACT_FILTER:
-        prompt_text(a, "Filter plans (name, product, state, id):", L.filter, false, filter_done,
-                    NULL, NULL);
+        prompt_filter(a, "Filter plans (name, product, state, id)", L.filter, filter_done, NULL);
         return H_REDRAW;
     case ACT_SORT:
         L.sort = (L.sort + 1) % SORT__COUNT;
@@ -353,7 +373,7 @@ static int plans_action(app *a, tui_action act)
             abort();
         *id = p->id;
         char q[600];
-        snprintf(q, sizeof q, "Delete plan %lld \"%.60s\"?", (long long)p->id, p->name);
+        snprintf(q, sizeof q, "Delete plan %lld \"%s\"?", (long long)p->id, p->name);
         prompt_confirm(a, q, delete_yes, id, free);
         return H_REDRAW;
     }
@@ -440,20 +460,30 @@ static void plans_draw(app *a, rect r)
 
 static const char *plans_hint(app *a)
 {
-    static char buf[256];
+    static hintbar b;
     const ota_plan *p = selected(a);
-    int n = snprintf(buf, sizeof buf, "Enter open · n new · e edit");
-    if (p && ota_plan_action_allowed(p->state, OTA_ACT_ACTIVATE))
-        n += snprintf(buf + n, sizeof buf - n, " · a activate · d delete");
+    b.n = 0;
+    hint_key(&b, ACT_OPEN, "open");
+    hint_key(&b, ACT_NEW, "new");
+    hint_key(&b, ACT_EDIT, "edit");
+    if (p && ota_plan_action_allowed(p->state, OTA_ACT_ACTIVATE)) {
+        hint_key(&b, ACT_ACTIVATE, "activate");
+        hint_key(&b, ACT_DELETE, "delete");
+    }
     if (p && ota_plan_action_allowed(p->state, OTA_ACT_PAUSE))
-        n += snprintf(buf + n, sizeof buf - n, " · p pause");
+        hint_key(&b, ACT_PAUSE, "pause");
     if (p && ota_plan_action_allowed(p->state, OTA_ACT_RESUME))
-        n += snprintf(buf + n, sizeof buf - n, " · r resume");
+        hint_key(&b, ACT_RESUME, "resume");
     if (p && ota_plan_action_allowed(p->state, OTA_ACT_TERMINATE))
-        n += snprintf(buf + n, sizeof buf - n, " · t terminate");
-    snprintf(buf + n, sizeof buf - n, " · h history%s · 3 live · / filter · s sort · ? help",
-             ota_backend_local_engine(a->be) ? " · P push" : "");
-    return buf;
+        hint_key(&b, ACT_TERMINATE, "terminate");
+    hint_key(&b, ACT_HISTORY, "history");
+    if (ota_backend_local_engine(a->be))
+        hint_key(&b, ACT_PUSH, "push");
+    hint_key(&b, ACT_PANE_STATUS, "live");
+    hint_key(&b, ACT_FILTER, "filter");
+    hint_key(&b, ACT_SORT, "sort");
+    hint_key(&b, ACT_HELP, "help");
+    return hint_done(&b, a->lay.msg.w);
 }
 
 static void plans_done(app *a)

@@ -34,6 +34,8 @@ void modal_close(app *a)
         free(m->items[i]);
     free(m->items);
     free(m->shown);
+    free(m->text);
+    free(m->orig);
     sodium_memzero(m->note, sizeof m->note);
     free(m);
     a->modal = NULL;
@@ -49,6 +51,20 @@ void prompt_text(app *a, const char *label, const char *initial, bool paths,
     m->on_text = fn;
 }
 
+void prompt_filter(app *a, const char *what, const char *current, prompt_fn apply, void *ctx)
+{
+    char label[256];
+    if (current && *current)
+        snprintf(label, sizeof label, "%s (now \"%.40s\"; Enter on empty clears):", what, current);
+    else
+        snprintf(label, sizeof label, "%s:", what);
+    prompt_text(a, label, "", false, apply, ctx, NULL);
+    a->modal->on_change = apply;
+    a->modal->orig = strdup(current ? current : "");
+    if (!a->modal->orig)
+        abort();
+}
+
 void prompt_lines(app *a, const char *label, prompt_fn fn, void *ctx, void (*free_ctx)(void *))
 {
     prompt_text(a, label, "", false, fn, ctx, free_ctx);
@@ -60,6 +76,17 @@ void prompt_confirm(app *a, const char *question, prompt_fn yes, void *ctx,
 {
     modal *m = modal_new(a, MODAL_CONFIRM, question, ctx, free_ctx);
     m->on_text = yes;
+}
+
+void prompt_show(app *a, const char *title, const char *text, int indent, prompt_fn on_close,
+                 void *ctx, void (*free_ctx)(void *))
+{
+    modal *m = modal_new(a, MODAL_TEXT, title, ctx, free_ctx);
+    m->text = strdup(text);
+    if (!m->text)
+        abort();
+    m->indent = indent;
+    m->on_text = on_close;
 }
 
 void prompt_notice(app *a, const char *title, const char *text, const char *hint)
@@ -175,8 +202,8 @@ static int lines_enter(app *a, modal *m)
 int modal_paste(app *a, const char *text)
 {
     modal *m = a->modal;
-    if (m->kind == MODAL_CONFIRM)
-        return H_HANDLED;                  /* a paste never answers y */
+    if (m->kind == MODAL_CONFIRM || m->kind == MODAL_TEXT || m->kind == MODAL_NOTICE)
+        return H_HANDLED;                  /* a paste never answers y, nor closes a text */
     if (m->kind == MODAL_PICKER) {
         if (tfield_paste(&m->field, text))
             picker_filter(m);
@@ -184,7 +211,10 @@ int modal_paste(app *a, const char *text)
         return H_REDRAW;
     }
     if (!m->lines) {
-        tfield_paste(&m->field, text);
+        if (tfield_paste(&m->field, text) && m->on_change) {
+            m->on_change(a, m->field.buf, m->ctx);   /* a filter: applied as it is pasted */
+            app_dirty(a, D_BODY);
+        }
         app_dirty(a, D_MSG);
         return H_HANDLED;
     }
@@ -234,6 +264,12 @@ static int picker_key(app *a, modal *m, int key)
 int modal_key(app *a, int key)
 {
     modal *m = a->modal;
+    if (m->kind == MODAL_TEXT) {
+        int ch = key_char(key);
+        if (key == KEY_ESC || key == '\n' || key == '\r' || key == KEY_ENTER || ch == 'q' || ch == ' ')
+            return modal_finish(a, "", -1);
+        return H_HANDLED;
+    }
     if (m->kind == MODAL_NOTICE) {  /* stays until closed on purpose */
         if (key == '\n' || key == '\r' || key == KEY_ENTER || key == KEY_ESC) {
             modal_close(a);
@@ -244,6 +280,16 @@ int modal_key(app *a, int key)
     if ((key == KEY_ESC || key == CTRL_KEY('g')) && m->in_lines)
         return modal_finish(a, "", -1);   /* the lines taken stay taken */
     if (key == KEY_ESC || key == CTRL_KEY('g')) {
+        if (m->on_change) {   /* a filter: the one before comes back */
+            prompt_fn back = m->on_change;
+            void *ctx = m->ctx;
+            char orig[sizeof m->field.buf];
+            text_copy(orig, sizeof orig, m->orig);
+            modal_close(a);
+            back(a, orig, ctx);
+            app_msg(a, MSG_INFO, orig[0] ? "Filter unchanged: \"%s\"" : "Cancelled: no filter", orig);
+            return H_REDRAW;
+        }
         modal_close(a);
         app_msg(a, MSG_INFO, "Cancelled");
         return H_REDRAW;
@@ -276,9 +322,27 @@ int modal_key(app *a, int key)
             app_msg(a, MSG_WARN, "no file matches");
         return H_REDRAW;
     }
-    if (tfield_key(&m->field, key))
+    int changed = tfield_key(&m->field, key);
+    if (changed)
         app_dirty(a, D_MSG);
+    if (changed == 1 && m->on_change) {
+        m->on_change(a, m->field.buf, m->ctx);
+        app_dirty(a, D_BODY);
+    }
     return H_HANDLED;
+}
+
+/* Rows a prompt's question takes above the message line: 0 when the
+ * question and its answer share the line; else the question wrapped in
+ * full (a confirmation's last row, with its keys, is the line itself). */
+static int label_rows(const modal *m, int w)
+{
+    if (m->kind == MODAL_CONFIRM) {
+        char q[sizeof m->label + 16];
+        snprintf(q, sizeof q, "%s [y/N]", m->label);
+        return wrap_rows(q, w, 0) - 1;
+    }
+    return text_width(m->label) <= w / 2 ? 0 : wrap_rows(m->label, w, 0);
 }
 
 void modal_draw_line(app *a, rect line)
@@ -286,18 +350,44 @@ void modal_draw_line(app *a, rect line)
     modal *m = a->modal;
     if (!m || m->kind == MODAL_PICKER || m->kind == MODAL_NOTICE)
         return;
-    int lw = text_width(m->label);
-    if (lw > line.w / 2)
-        lw = line.w / 2;
-    draw_text(line.y, line.x, lw, EL_LABEL_FOCUS, m->label);
-    if (m->kind == MODAL_CONFIRM) {
-        draw_text(line.y, line.x + lw, line.w - lw, EL_MESSAGE, " [y/N]");
-        a->cur_y = line.y;
-        a->cur_x = line.x + lw + 6 < line.w ? line.x + lw + 6 : line.w - 1;
+    if (m->kind == MODAL_TEXT) {
+        draw_text(line.y, line.x, line.w, EL_DIM, "Esc, Enter or q: back");
         return;
     }
+    int above = label_rows(m, line.w);
+    if (m->kind == MODAL_CONFIRM) {
+        /* the whole question and its keys, wrapped upwards when long */
+        char q[sizeof m->label + 16];
+        snprintf(q, sizeof q, "%s [y/N]", m->label);
+        size_t st[32], ln[32];
+        int n = text_wrap(q, line.w, 0, st, ln, 32);
+        if (n > 32)
+            n = 32;
+        for (int i = 0; i < n; i++) {
+            char row[1024];
+            snprintf(row, sizeof row, "%.*s", (int)ln[i], q + st[i]);
+            draw_text(line.y - above + i, line.x, line.w, EL_LABEL_FOCUS, row);
+        }
+        char last[1024];
+        snprintf(last, sizeof last, "%.*s", n ? (int)ln[n - 1] : 0, n ? q + st[n - 1] : "");
+        int lw = text_width(last);
+        a->cur_y = line.y;
+        a->cur_x = line.x + lw + 1 < line.w ? line.x + lw + 1 : line.w - 1;
+        return;
+    }
+    int lw = text_width(m->label);
+    if (above) {
+        /* a question longer than half the line: in full above, the answer
+         * on the whole line */
+        draw_wrap(line.y - above, line.x, line.w, EL_LABEL_FOCUS, m->label, 0, above);
+        draw_text(line.y, line.x, 2, EL_LABEL_FOCUS, "> ");
+        lw = 1;
+    } else {
+        draw_text(line.y, line.x, lw, EL_LABEL_FOCUS, m->label);
+    }
     int cx = tfield_draw(&m->field, line.y, line.x + lw + 1, line.w - lw - 1, EL_FIELD_FOCUS, true);
-    draw_text(line.y, line.x + lw, 1, EL_NORMAL, " ");
+    if (!above)
+        draw_text(line.y, line.x + lw, 1, EL_NORMAL, " ");
     a->cur_y = line.y;
     a->cur_x = cx;
 }
@@ -307,7 +397,7 @@ void modal_draw_line(app *a, rect line)
 static void notice_draw(app *a, modal *m, rect body)
 {
     int h = 7, y = body.y + (body.h > h ? (body.h - h) / 2 : 0);
-    char buf[512];
+    char buf[sizeof m->label + 16];
     draw_text(y++, body.x, body.w, EL_TILE, "");
     snprintf(buf, sizeof buf, " %s ", m->label);
     draw_text(y++, body.x, body.w, EL_HEADER, buf);
@@ -328,8 +418,24 @@ void modal_draw_body(app *a, rect body)
     if (!m)
         return;
     if (m->kind == MODAL_PROMPT && m->complete_paths && m->completions[0]) {
-        /* completion candidates just above the prompt line */
-        draw_text(body.y + body.h - 1, body.x, body.w, EL_DIM, m->completions);
+        /* completion candidates just above the prompt (and its question) */
+        draw_text(body.y + body.h - 1 - label_rows(m, a->lay.msg.w), body.x, body.w, EL_DIM, m->completions);
+        return;
+    }
+    if (m->kind == MODAL_TEXT) {
+        /* full-width rows, as the picker's: the title, the text, wrapped */
+        int y = body.y + 1, end = body.y + body.h;
+        draw_text(body.y, body.x, body.w, EL_HEADER, m->label);
+        for (const char *p = m->text; *p && y < end;) {
+            const char *nl = strchr(p, '\n');
+            size_t n = nl ? (size_t)(nl - p) : strlen(p);
+            char line[2048];
+            snprintf(line, sizeof line, " %.*s", (int)n, p);
+            y += draw_wrap(y, body.x, body.w, EL_TILE, line, m->indent + 1, end - y);
+            p += n + (nl ? 1 : 0);
+        }
+        while (y < end)
+            draw_text(y++, body.x, body.w, EL_TILE, "");
         return;
     }
     if (m->kind == MODAL_NOTICE) {
@@ -343,7 +449,7 @@ void modal_draw_body(app *a, rect body)
      * about afterwards. */
     int w = body.w, h = body.h - 1;
     int x = body.x, y = body.y + 1;
-    char buf[512];
+    char buf[sizeof m->label + 32];
     snprintf(buf, sizeof buf, " %s (%d) ", m->label, m->nshown);
     draw_text(y, x, w, EL_HEADER, buf);
     draw_text(y + 1, x, 9, EL_LABEL, " filter: ");

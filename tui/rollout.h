@@ -58,7 +58,8 @@ int pr_to_plan(ota_plan *w, char *rmsg, char *mmsg, size_t len);
 int pr_input(struct app *a, int key);                /* H_* */
 int pr_action(struct app *a, int act);               /* H_* (tui_action) */
 void pr_draw(struct app *a, int y, int x, int w, int h, const char *rmsg, const char *mmsg);
-const char *pr_hint(void);
+struct hintbar;
+void pr_hint(struct hintbar *b);     /* the sub-form's hints, into the editor's bar */
 
 /* ------------------------------------------------------ rollout_view.c */
 /* Rows the waves block of live status wants (0: no rollout).  A plan with a

@@ -145,7 +145,7 @@ int rollout_tile_line(const ota_plan *p, const ota_plan_status *st, char *buf, s
             reached += st->waves[i].devices;
     }
     int cur = st->current_wave >= 0 && (size_t)st->current_wave < st->nwaves ? st->current_wave : 0;
-    snprintf(buf, len, "wave %d/%zu %s · %ld of %ld devices", cur + 1, st->nwaves,
-             ota_wave_state_str(st->waves[cur].state), reached, all);
+    snprintf(buf, len, "wave %d/%zu %s · %ld of %ld device%s", cur + 1, st->nwaves,
+             ota_wave_state_str(st->waves[cur].state), reached, all, all == 1 ? "" : "s");
     return EL_TILE;
 }

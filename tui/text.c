@@ -1,6 +1,7 @@
-/* text.c: UTF-8 decoding, display-width truncation and the ASCII fallback
- * for terminals whose locale is not UTF-8 (see text.h). */
+/* text.c: UTF-8 decoding, display-width truncation and wrapping, and the
+ * ASCII fallback for terminals whose locale is not UTF-8 (see text.h). */
 #include <langinfo.h>
+#include <stdbool.h>
 #include <string.h>
 #include <strings.h>
 #include <wchar.h>
@@ -124,6 +125,66 @@ int text_fit(const char *s, int width, int pad, char *out, size_t outlen)
     }
     out[o] = '\0';
     return w;
+}
+
+int text_wrap(const char *s, int width, int indent, size_t *start, size_t *len, int max)
+{
+    size_t n = strlen(s), off = 0;
+    int lines = 0;
+    bool wrapped = false;   /* this line follows an automatic break */
+    if (width < 1)
+        width = 1;
+    if (indent < 0 || indent >= width)
+        indent = 0;
+    while (off < n) {
+        if (wrapped)
+            while (off < n && s[off] == ' ')
+                off++;
+        if (off >= n)
+            break;
+        int lw = lines ? width - indent : width, w = 0;
+        size_t ls = off, brk = 0, next = 0;   /* brk: end of the line at the last space */
+        bool cut = false;
+        while (off < n && s[off] != '\n') {
+            uint32_t cp;
+            size_t k = text_decode(s + off, n - off, &cp);
+            int cw = text_cp_width(cp);
+            if (w + cw > lw && off > ls) {
+                cut = true;
+                break;
+            }
+            if (s[off] == ' ' && off > ls) {
+                brk = off;
+                next = off + 1;
+            }
+            w += cw;
+            off += k;
+        }
+        size_t end = off;
+        if (cut && off < n && s[off] == ' ') {
+            brk = off;            /* the line ends exactly at a space */
+            next = off + 1;
+        }
+        if (cut && brk > ls) {
+            end = brk;
+            off = next;
+        }
+        while (end > ls && s[end - 1] == ' ')
+            end--;
+        if (lines < max) {
+            start[lines] = ls;
+            len[lines] = end - ls;
+        }
+        lines++;
+        wrapped = cut;
+        if (!cut && off < n && s[off] == '\n') {
+            off++;
+            if (off == n) {       /* a final newline ends the last line */
+                break;
+            }
+        }
+    }
+    return lines;
 }
 
 size_t text_prev(const char *s, size_t off)

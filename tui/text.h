@@ -52,6 +52,14 @@ int text_ascii(void);
 /* True when the current LC_CTYPE's charset is not UTF-8 (call after
  * setlocale). */
 int text_locale_ascii(void);
+/* Break s into lines of at most width columns, at spaces where it can (a
+ * word wider than a line is cut between characters); '\n' breaks too.
+ * Lines after the first are width - indent columns wide (the caller draws
+ * them indented: a hanging indent); after an automatic break a line starts
+ * after the spaces at the break.  Line i is len[i] bytes at s + start[i] (trailing
+ * spaces dropped).  Fills up to max lines and returns how many lines s
+ * needs (0 for an empty string), so a caller can tell it was cut. */
+int text_wrap(const char *s, int width, int indent, size_t *start, size_t *len, int max);
 
 /* Byte offset of the character before/after byte offset off in s. */
 size_t text_prev(const char *s, size_t off);

@@ -6,6 +6,7 @@
  * no Ed25519 work.  A plan's history is its audit rows, shown in a picker
  * over the body (filterable, Esc closes it). */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "modal.h"
@@ -57,8 +58,11 @@ void trust_reload(app *a)
     app_submit(a, call_new(-1, keys_done, keys_load, NULL, NULL));
 }
 
+static void history_forget(void);
+
 void trust_free(void)
 {
+    history_forget();
     pthread_mutex_lock(&mu);
     ota_keyring_free(ring);
     ring = NULL;
@@ -115,7 +119,9 @@ const char *trust_label(const ota_package *p, char *buf, size_t len, int *el, ot
 
 /* ---------------------------------------------------------------- history */
 /* The call's storage: the plan asked about, then (worker thread) its audit
- * rows as texts in one allocation: the count, the item pointers, the texts. */
+ * rows as texts in one allocation: the count, the item pointers, each
+ * row's one-line summary (the picker) and its full text (Enter). */
+enum { LINE = 640, FULL = 1400 };
 struct lines { int n; char *item[]; };
 typedef struct history {
     int64_t plan_id;
@@ -123,11 +129,26 @@ typedef struct history {
     struct lines *lines;
 } history;
 
+/* The history shown (loop thread): kept so Enter on a row can show it in
+ * full and come back to the list at the same row. */
+static history shown;
+
+static void history_forget(void)
+{
+    free(shown.lines);
+    shown.lines = NULL;
+}
+
 static void history_free(void *ctx)
 {
     history *h = ctx;
     free(h->lines);
     free(h);
+}
+
+static const char *full_text(const struct lines *l, int i)
+{
+    return (const char *)&l->item[l->n] + (size_t)l->n * LINE + (size_t)i * FULL;
 }
 
 static int history_load(ota_backend *b, void *ctx, ota_err *e)
@@ -139,8 +160,7 @@ static int history_load(ota_backend *b, void *ctx, ota_err *e)
         return ota_fail(e, OTA_E_BAD_REQUEST, NULL, "this backend has no audit trail");
     if (b->ops->audit_list(b, &q, &pg, e) < 0)
         return -1;
-    enum { LINE = 640 };
-    struct lines *l = malloc(sizeof *l + pg.n * (sizeof(char *) + LINE));
+    struct lines *l = malloc(sizeof *l + pg.n * (sizeof(char *) + LINE + FULL));
     if (!l) {
         ota_audit_page_free(&pg);
         return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
@@ -150,38 +170,70 @@ static int history_load(ota_backend *b, void *ctx, ota_err *e)
     for (size_t i = 0; i < pg.n; i++) {
         const ota_audit_row *r = &pg.items[i];
         char t[40];
+        ota_time_format(r->at, t, sizeof t);
         l->item[i] = text + i * LINE;
-        snprintf(l->item[i], LINE, "%s  %-14.64s %-16s %-18s %.400s", ota_time_format(r->at, t, sizeof t), r->actor,
+        snprintf(l->item[i], LINE, "%s  %-14.64s %-16s %-18s %.400s", t, r->actor,
                  r->action, r->outcome, r->detail);
+        snprintf((char *)full_text(l, (int)i), FULL,
+                 "Time     %s\nActor    %s\nAction   %s\nTarget   %s\nOutcome  %s\nDetail   %s", t,
+                 r->actor, r->action, r->target, r->outcome, r->detail[0] ? r->detail : "-");
     }
     h->lines = l;
     ota_audit_page_free(&pg);
     return 0;
 }
 
+static void history_list(app *a, int sel);
+
+static void history_back(app *a, const char *text, void *ctx)
+{
+    (void)text;
+    history_list(a, (int)(intptr_t)ctx);
+}
+
+/* Enter on a row: the row in full (nothing of it cut), then back here. */
 static void history_pick(app *a, int index, void *ctx)
 {
-    (void)a, (void)index, (void)ctx;  /* a row is information only */
+    (void)ctx;
+    const struct lines *l = shown.lines;
+    if (!l || index < 0 || index >= l->n)
+        return;
+    char title[160];
+    snprintf(title, sizeof title, " History of plan %lld: row %d of %d", (long long)shown.plan_id,
+             index + 1, l->n);
+    prompt_show(a, title, full_text(l, index), 9, history_back, (void *)(intptr_t)index, NULL);
+}
+
+static void history_list(app *a, int sel)
+{
+    const struct lines *l = shown.lines;
+    char title[200];
+    snprintf(title, sizeof title, "History of plan %lld: %d audit row%s · Enter shows one in full",
+             (long long)shown.plan_id, l->n, l->n == 1 ? "" : "s");
+    prompt_pick(a, title, (const char *const *)l->item, l->n, history_pick, NULL, NULL);
+    if (a->modal && sel >= 0 && sel < a->modal->nshown)
+        a->modal->lv.sel = sel;
+    app_dirty(a, D_BODY);
 }
 
 static void history_done(app *a, call *c)
 {
+    history *h = c->ctx;
     if (c->rc) {
-        app_error(a, "history", &c->err);
+        char what[80];
+        snprintf(what, sizeof what, "Could not load the history of plan %lld", (long long)h->plan_id);
+        app_error(a, what, &c->err);
         return;
     }
     app_answered(a);
-    const history *h = c->ctx;
-    const struct lines *l = h->lines;
-    char title[160];
-    snprintf(title, sizeof title, "History of plan %lld: %d audit row%s (time, actor, action, outcome)",
-             (long long)h->plan_id, l->n, l->n == 1 ? "" : "s");
-    if (!l->n) {
-        app_msg(a, MSG_INFO, "Plan %lld has no audit rows", (long long)h->plan_id);
+    free(shown.lines);
+    shown = *h;              /* the rows are ours now */
+    h->lines = NULL;
+    if (!shown.lines->n) {
+        app_msg(a, MSG_INFO, "Plan %lld has no audit rows", (long long)shown.plan_id);
         return;
     }
-    prompt_pick(a, title, (const char *const *)l->item, l->n, history_pick, NULL, NULL);
-    app_dirty(a, D_BODY);
+    history_list(a, 0);
 }
 
 void trust_history_open(app *a, int64_t plan_id)
@@ -192,5 +244,5 @@ void trust_history_open(app *a, int64_t plan_id)
     h->plan_id = plan_id;
     snprintf(h->target, sizeof h->target, "plan:%lld", (long long)plan_id);
     app_submit(a, call_new(PANE_PLANS, history_done, history_load, h, history_free));
-    app_msg(a, MSG_INFO, "Loading the history of plan %lld…", (long long)plan_id);
+    app_progress(a, "Loading the history of plan %lld…", (long long)plan_id);
 }

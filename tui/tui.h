@@ -103,7 +103,14 @@ typedef struct app {
 /* app.c */
 void app_dirty(app *a, unsigned regions);
 void app_msg(app *a, msg_kind k, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Show a backend error: message line and status bar, connection state. */
+/* An INFO message announcing the call just submitted ("Loading…"): it
+ * goes when that call is over, unless its outcome replaced it. */
+void app_progress(app *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void app_msg_tick(app *a);                      /* loop: after results came in */
+int app_msg_again(app *a);                      /* m: the last message and error in full */
+/* Show a backend error: message line and status bar, connection state.
+ * what names what the console was doing and with what ("Could not pause
+ * plan 6"); the reason is in words (msgtext.h, err_words). */
 void app_error(app *a, const char *what, const ota_err *e);
 /* A call came back fine: the backend is answering. */
 void app_answered(app *a);
@@ -126,6 +133,11 @@ void loop_run_action(app *a, tui_action act);
 void draw_text(int y, int x, int w, int el, const char *s);   /* fit and pad */
 void draw_textf(int y, int x, int w, int el, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void draw_fill(rect r, int el);
+/* s wrapped into w columns from row y, at most max rows (the last ends in
+ * an ellipsis when cut), later rows indented by indent; returns the rows. */
+int draw_wrap(int y, int x, int w, int el, const char *s, int indent, int max);
+int wrap_rows(const char *s, int w, int indent);   /* rows draw_wrap needs */
+int msg_popup_rows(const app *a);                 /* the message's rows (a popup when > 1) */
 /* A progress bar of width w: done and failed parts over total. */
 void draw_bar(int y, int x, int w, long ok, long failed, long total);
 /* Digits 3 rows high (wall screen counts); returns the columns used. */
@@ -159,7 +171,10 @@ void plans_advance(app *a, int64_t id);
 
 /* Entry points between panes. */
 void package_form_open(app *a);
+void packages_select(app *a, int64_t id);         /* the list's selection moves to package id */
 void plan_editor_open(app *a, int64_t plan_id);   /* 0: a new plan */
 void plan_status_open(app *a, int64_t plan_id);
+/* The actions the read-only dashboard answers to (its keys and its ? help). */
+bool dashboard_offers(tui_action act);
 
 #endif

@@ -45,3 +45,18 @@ EXTRA_DIST += tests/e2e/console_copy.sh
 # table, filtered as typed, run as their keys; :plan ID, :theme NAME (tmux)
 TESTS += tests/e2e/console_palette.sh
 EXTRA_DIST += tests/e2e/console_palette.sh
+# Nothing that matters cut off at 80x24: long messages as wrapped popups
+# (Esc, m), whole questions with their keys, refusals in words, hint bars
+# without cut hints, a history row in full, the remark wrapped (tmux)
+TESTS += tests/e2e/console_messages.sh
+EXTRA_DIST += tests/e2e/console_messages.sh
+# Messages that expire at 80x24 against a real otad: "Loading…" gone once
+# loaded, the last error gone after a recovery, the dashboard's "updated"
+# beside STALE, its tiles, and its ? with only its keys (tmux)
+TESTS += tests/e2e/console_stale.sh
+EXTRA_DIST += tests/e2e/console_stale.sh
+# The smaller things at 80x24: help lines whole, / Enter clears, filters as
+# typed, focus after a refused ^S, a new package selected, plurals, the
+# uid's name as actor without $USER, monochrome in the terminal's colours
+TESTS += tests/e2e/console_small.sh
+EXTRA_DIST += tests/e2e/console_small.sh

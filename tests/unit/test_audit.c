@@ -2,9 +2,11 @@
  * its error code), the per-thread actor, filters and paging, append-only
  * storage (UPDATE and DELETE refused by the database itself). */
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "fixture.h"
 
 static ota_engine *eng;
@@ -167,6 +169,31 @@ static void test_actor(void)
     is_str(ota_actor_get(eng), "test", "this thread was never changed");
 }
 
+/* The default actor: local:$USER, and with $USER unset the uid's name
+ * (a cron job or a service has no $USER), never "local:unknown". */
+static void test_default_actor(void)
+{
+    char sub[300], want[300];
+    struct passwd *pw = getpwuid(getuid());
+    const char *saved = getenv("USER");
+    char keep[256] = "";
+    if (saved)
+        snprintf(keep, sizeof keep, "%s", saved);
+    snprintf(sub, sizeof sub, "%s/actor", dir);
+    mkdir(sub, 0700);
+    setenv("USER", "ops", 1);
+    ota_engine *a = fixture_engine(sub, NULL, NULL);
+    is_str(ota_actor_get(a), "local:ops", "$USER names the local actor");
+    ota_engine_close(a);
+    unsetenv("USER");
+    a = fixture_engine(sub, NULL, NULL);
+    snprintf(want, sizeof want, "local:%s", pw && pw->pw_name[0] ? pw->pw_name : "?");
+    is_str(ota_actor_get(a), want, "$USER unset: the uid's name (%s)", want);
+    ota_engine_close(a);
+    if (keep[0])
+        setenv("USER", keep, 1);
+}
+
 static void test_query(void)
 {
     ota_audit_query q = {.target = "token:ci", .page = {.limit = 2}};
@@ -220,6 +247,7 @@ int main(void)
     eng = fixture_engine(dir, &fc, "test");
     test_actions();
     test_actor();
+    test_default_actor();
     test_query();
     test_append_only();
     ota_engine_close(eng);

@@ -1,10 +1,17 @@
 /* The blob store: streaming hashes, the 100 MiB limit enforced as bytes
  * arrive, content addressing, verify catching changed bytes, and no
- * temporary file left behind by an aborted writer. */
+ * temporary file left behind by an aborted writer; the one-pass pipeline
+ * (core/blob_pipe.c) giving the digests and bytes of a one-shot hash
+ * whatever the pieces, and nothing in place before the finish. */
 #include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <nettle/md5.h>
+#include <nettle/sha1.h>
+#include <sodium.h>
 #include "ota.h"
 #include "../tap.h"
 
@@ -158,6 +165,84 @@ static void test_limit(void)
     free(zero);
 }
 
+static void hexs(const unsigned char *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+/* Pieces that straddle the ring's chunks, a tail that is not a whole block:
+ * the digests and bytes of hashing the buffer in one go. */
+static void test_pipeline(void)
+{
+    ota_err e = {0};
+    size_t n = 5 * (512 << 10) + 1234;
+    unsigned char *buf = malloc(n);
+    uint32_t x = 2463534242u;
+    for (size_t i = 0; i < n; i++) {
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        buf[i] = (unsigned char)x;
+    }
+    unsigned char d[32];
+    char w256[65], w1[41], w5[33];
+    crypto_hash_sha256(d, buf, n);
+    hexs(d, 32, w256);
+    struct sha1_ctx s1;
+    sha1_init(&s1);
+    sha1_update(&s1, n, buf);
+    sha1_digest(&s1, SHA1_DIGEST_SIZE, d);
+    hexs(d, SHA1_DIGEST_SIZE, w1);
+    struct md5_ctx m5;
+    md5_init(&m5);
+    md5_update(&m5, n, buf);
+    md5_digest(&m5, MD5_DIGEST_SIZE, d);
+    hexs(d, MD5_DIGEST_SIZE, w5);
+
+    ota_blob_writer *w = ota_blob_begin(eng, "odd.bin", &e);
+    int rc = 0;
+    for (size_t off = 0; rc == 0 && off < n; off += 7777)
+        rc = ota_blob_write(w, buf + off, n - off < 7777 ? n - off : 7777, &e);
+    ok(rc == 0, "%zu bytes written in pieces of 7777", n);
+    ota_file h, f;
+    ok_call(ota_blob_hashes(w, &h, &e), &e, "every digest known before the finish");
+    char path[700];
+    struct stat sb;
+    ota_blob_path(eng, w256, path, sizeof path);
+    ok(stat(path, &sb) < 0, "... and the blob not yet in place");
+    ok_call(ota_blob_finish(w, &f, &e), &e, "finish");
+    is_str(h.sha256, w256, "SHA-256 of the pieces = one-shot SHA-256");
+    is_str(f.sha256, w256, "the finish gives the same");
+    is_str(f.sha1, w1, "SHA-1 likewise");
+    is_str(f.md5, w5, "MD5 likewise");
+    is_int(f.size, n, "size");
+    FILE *fp = fopen(path, "rb");
+    unsigned char *back = malloc(n + 1);
+    size_t got = fp ? fread(back, 1, n + 1, fp) : 0;
+    if (fp)
+        fclose(fp);
+    ok(got == n && !memcmp(back, buf, n), "the stored bytes are the bytes written");
+
+    /* The same bytes as a local file (read straight into the ring, the
+     * temporary file pre-sized): the same blob. */
+    char src[600];
+    snprintf(src, sizeof src, "%s/odd.bin", tap_tmpdir());
+    fp = fopen(src, "wb");
+    fwrite(buf, 1, n, fp);
+    fclose(fp);
+    ota_package_meta m = {.kind = OTA_KIND_FULL};
+    snprintf(m.component, sizeof m.component, "module");
+    snprintf(m.target_version, sizeof m.target_version, "2.0");
+    const char *paths[] = {src};
+    ota_package p;
+    ok_call(ota_package_create(eng, &m, paths, 1, &p, &e), &e, "a package of that file");
+    ok(!strcmp(p.files[0].sha256, w256) && !strcmp(p.files[0].sha1, w1) && !strcmp(p.files[0].md5, w5) &&
+           p.files[0].size == n, "the same three digests and size");
+    ok(stat(path, &sb) == 0 && (size_t)sb.st_size == n, "its blob has exactly the file's size");
+    ok_call(ota_blob_verify(eng, &p.files[0], &e), &e, "and verifies");
+    free(back);
+    free(buf);
+}
+
 int main(void)
 {
     ota_err e = {0};
@@ -175,6 +260,7 @@ int main(void)
     test_abort();
     test_sweep(&o);
     test_limit();
+    test_pipeline();
     ota_engine_close(eng);
     return tap_done();
 }

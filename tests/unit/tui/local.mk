@@ -3,7 +3,7 @@
 TUI_UNIT = tests/unit/tui/test_text tests/unit/tui/test_layout tests/unit/tui/test_theme \
 	tests/unit/tui/test_rollout_text tests/unit/tui/test_ascii \
 	tests/unit/tui/test_idlist tests/unit/tui/test_copy \
-	tests/unit/tui/test_command
+	tests/unit/tui/test_command tests/unit/tui/test_msgtext
 check_PROGRAMS += $(TUI_UNIT)
 TESTS += $(TUI_UNIT)
 tests_unit_tui_test_text_SOURCES = tests/unit/tui/test_text.c tui/text.c
@@ -26,3 +26,6 @@ tests_unit_tui_test_copy_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_tui_test_copy_LDADD = $(CORE_LIBS)
 tests_unit_tui_test_command_SOURCES = tests/unit/tui/test_command.c tui/command.c tui/keys.c tui/text.c
 tests_unit_tui_test_command_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_tui_test_msgtext_SOURCES = tests/unit/tui/test_msgtext.c tui/msgtext.c tui/text.c tui/keys.c
+tests_unit_tui_test_msgtext_CFLAGS = $(TESTS_CFLAGS) $(NCURSES_CFLAGS)
+tests_unit_tui_test_msgtext_LDADD = $(CORE_LIBS)

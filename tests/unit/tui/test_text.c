@@ -1,6 +1,7 @@
 /* Width-aware truncation (tui/text.c): columns, not bytes or characters;
  * an ellipsis when cut; never a cut inside a character. */
 #include <locale.h>
+#include <stdio.h>
 #include "../../tap.h"
 #include "../../../tui/text.h"
 
@@ -15,6 +16,40 @@ static int ota_utf8_valid_test(const char *s)
         off += n;
     }
     return 1;
+}
+
+/* text_wrap's lines joined with '|' */
+static const char *wrapped(const char *s, int width, int indent)
+{
+    static char out[1024];
+    size_t st[32], ln[32];
+    int n = text_wrap(s, width, indent, st, ln, 32), o = 0;
+    out[0] = '\0';
+    for (int i = 0; i < n && i < 32; i++)
+        o += snprintf(out + o, sizeof out - o, "%s%.*s", i ? "|" : "", (int)ln[i], s + st[i]);
+    return out;
+}
+
+static void wrap_tests(void)
+{
+    size_t st[4], ln[4];
+    is_str(wrapped("hello world", 20, 0), "hello world", "wrap: a short text is one line");
+    is_str(wrapped("hello world", 5, 0), "hello|world", "wrap: breaks at the space");
+    is_str(wrapped("hello world", 8, 0), "hello|world", "wrap: never cuts a word that fits a line");
+    is_str(wrapped("file name must end in one of .bin .zip .swu", 16, 0),
+           "file name must|end in one of|.bin .zip .swu", "wrap: every word shown");
+    is_str(wrapped("abcdefghij", 4, 0), "abcd|efgh|ij", "wrap: a word wider than the line is cut");
+    is_str(wrapped("升级计划升级", 5, 0), "升级|计划|升级", "wrap: never half a wide character");
+    is_str(wrapped("one\ntwo three", 20, 0), "one|two three", "wrap: a newline breaks");
+    is_str(wrapped("a\n\nb", 20, 0), "a||b", "wrap: an empty line is kept");
+    is_str(wrapped("  q    Back; quit from a top pane", 20, 7), "  q    Back; quit|from a top|pane",
+           "wrap: the first line keeps its indent");
+    is_str(wrapped("aaaa bbbb cccc dddd", 10, 4), "aaaa bbbb|cccc|dddd",
+           "wrap: continuation lines are narrower by the indent");
+    is_str(wrapped("word   next", 6, 0), "word|next", "wrap: spaces at the break are dropped");
+    is_int(text_wrap("", 10, 0, st, ln, 4), 0, "wrap: an empty text has no line");
+    is_int(text_wrap("a b c d e f", 1, 0, st, ln, 4), 6, "wrap: the count says how many lines it needs");
+    is_int((int)ln[3], 1, "wrap: only max lines are filled");
 }
 
 int main(void)
@@ -68,5 +103,6 @@ int main(void)
 
     is_int(text_prev("a计b", 4), 1, "prev steps over a whole character");
     is_int(text_next("a计b", 5, 1), 4, "next steps over a whole character");
+    wrap_tests();
     return tap_done();
 }
