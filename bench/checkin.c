@@ -150,14 +150,7 @@ static void die(const char *what, const ota_err *e)
     exit(1);
 }
 
-/* Per device: what the bench knows of it (its generated telemetry is read
- * back from the engine so the second pass repeats it exactly). */
-struct bdev {
-    char module[16], mcu[16], app[16];
-    int rsrp, battery;
-    int64_t job;
-    int state;
-};
+#include "fleet.h"  /* struct bdev, the package, the plan, the devices read back */
 
 /* "dev-%06ld" without printf: the harness should cost little next to the
  * engine (with snprintf, building the request took twice as many
@@ -241,7 +234,7 @@ static void preview_line(ota_engine *eng, int64_t plan, const char *when)
  * ratio to the plain run's (DESIGN.md §5: >= 80%). */
 static void gated_run(long n, long nblack, double plain_nc_cpu, double plain_ch_cpu)
 {
-    char dir[256], db[300], fw[300];
+    char dir[256], db[300];
     const char *base = getenv("BENCH_DIR");
     snprintf(dir, sizeof dir, "%s/ota-bench-XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(dir)) {
@@ -261,30 +254,8 @@ static void gated_run(long n, long nblack, double plain_nc_cpu, double plain_ch_
     char key[65];
     if (ota_product_add(eng, &prod, key, &e) < 0 || ota_fleet_generate(eng, "bench", n, 42, &e) < 0)
         die("gated: fleet", &e);
-    snprintf(fw, sizeof fw, "%s/module-1.2.0.bin", dir);
-    FILE *fp = fopen(fw, "wb");
-    if (!fp) {
-        perror(fw);
-        exit(1);
-    }
-    fputs("module firmware 1.2.0\n", fp);
-    fclose(fp);
-    ota_package_meta pm = {.component = "module", .kind = OTA_KIND_FULL, .target_version = "1.2.0"};
-    const char *paths[1] = {fw};
-    ota_package pkg;
-    if (ota_package_create(eng, &pm, paths, 1, &pkg, &e) < 0)
-        die("gated: package", &e);
     ota_plan plan;
-    ota_plan_init(&plan);
-    snprintf(plan.name, sizeof plan.name, "bench gated rollout");
-    snprintf(plan.product, sizeof plan.product, "bench");
-    plan.mode = OTA_MODE_SILENT;
-    plan.min_battery = 30;
-    plan.window_start = fc.t - 3600;
-    plan.window_end = fc.t + 30 * 86400;
-    snprintf(plan.components[0].component, sizeof plan.components[0].component, "module");
-    plan.components[0].package_id = pkg.id;
-    plan.ncomponents = 1;
+    bench_plan(&plan, "bench gated rollout", bench_package(eng, dir), fc.t, nblack);
     plan.has_maintenance = true;
     snprintf(plan.maintenance.timezone, sizeof plan.maintenance.timezone, "Europe/Berlin");
     plan.maintenance.device_timezone = true;
@@ -296,11 +267,6 @@ static void gated_run(long n, long nblack, double plain_nc_cpu, double plain_ch_
     plan.rollout.success_threshold = 100;
     plan.rollout.failure_threshold = 100;
     plan.rollout.max_offers_per_minute = 100000000;
-    for (long i = 1; i <= nblack; i++) {
-        char id[32];
-        snprintf(id, sizeof id, "dev-%06ld", i);
-        ota_strlist_push(&plan.blacklist, id);
-    }
     if (ota_plan_create(eng, &plan, &e) < 0 || ota_plan_transition(eng, plan.id, OTA_ACT_ACTIVATE, NULL, &e) < 0)
         die("gated: plan", &e);
     struct bdev *devs = calloc((size_t)n + 1, sizeof *devs);
@@ -308,19 +274,7 @@ static void gated_run(long n, long nblack, double plain_nc_cpu, double plain_ch_
     ota_job_offer *offer = calloc(1, sizeof *offer);
     if (!devs || !order || !offer)
         exit(1);
-    for (long i = 1; i <= n; i++) {
-        ota_device d;
-        char id[32];
-        snprintf(id, sizeof id, "dev-%06ld", i);
-        if (ota_device_get(eng, id, &d, &e) < 0)
-            die("gated: device", &e);
-        const char *v;
-        snprintf(devs[i].module, sizeof devs[i].module, "%s", (v = ota_device_version(&d, "module")) ? v : "");
-        snprintf(devs[i].mcu, sizeof devs[i].mcu, "%s", (v = ota_device_version(&d, "mcu")) ? v : "");
-        snprintf(devs[i].app, sizeof devs[i].app, "%s", (v = ota_device_version(&d, "app")) ? v : "");
-        devs[i].rsrp = d.rsrp;
-        devs[i].battery = d.battery;
-    }
+    bench_devices_read(eng, devs, n);
     ota_checkin_req q;
     req_init(&q);
     struct meter m;
@@ -450,31 +404,8 @@ static int run(long n, long nblack, bool staged, double *nc_out, double *ch_out)
     time_line("fleet generated (one transaction)", &m);
     rss_line("    peak RSS so far");
 
-    char fw[300];
-    snprintf(fw, sizeof fw, "%s/module-1.2.0.bin", dir);
-    FILE *fp = fopen(fw, "wb");
-    if (!fp) {
-        perror(fw);
-        return 1;
-    }
-    fputs("module firmware 1.2.0\n", fp);
-    fclose(fp);
-    ota_package_meta pm = {.component = "module", .kind = OTA_KIND_FULL, .target_version = "1.2.0"};
-    const char *paths[1] = {fw};
-    ota_package pkg;
-    if (ota_package_create(eng, &pm, paths, 1, &pkg, &e) < 0)
-        die("package", &e);
     ota_plan plan;
-    ota_plan_init(&plan);
-    snprintf(plan.name, sizeof plan.name, "bench rollout");
-    snprintf(plan.product, sizeof plan.product, "bench");
-    plan.mode = OTA_MODE_SILENT;
-    plan.min_battery = 30;
-    plan.window_start = fc.t - 3600;
-    plan.window_end = fc.t + 30 * 86400;
-    snprintf(plan.components[0].component, sizeof plan.components[0].component, "module");
-    plan.components[0].package_id = pkg.id;
-    plan.ncomponents = 1;
+    bench_plan(&plan, "bench rollout", bench_package(eng, dir), fc.t, nblack);
     if (staged) {
         /* success threshold 0, no soak: every wave opens at the first clock
          * tick, so the run does the plain run's work plus the waves'
@@ -487,11 +418,6 @@ static int run(long n, long nblack, bool staged, double *nc_out, double *ch_out)
         plan.rollout.success_threshold = 0;
         plan.rollout.failure_threshold = 100;
         plan.rollout.advance = OTA_ADVANCE_AUTO;
-    }
-    for (long i = 1; i <= nblack; i++) {
-        char id[32];
-        snprintf(id, sizeof id, "dev-%06ld", i);
-        ota_strlist_push(&plan.blacklist, id);
     }
     meter_start(&m);
     if (ota_plan_create(eng, &plan, &e) < 0)
@@ -509,19 +435,7 @@ static int run(long n, long nblack, bool staged, double *nc_out, double *ch_out)
     struct bdev *devs = calloc((size_t)n + 1, sizeof *devs);
     if (!devs)
         return 1;
-    for (long i = 1; i <= n; i++) {
-        ota_device d;
-        char id[32];
-        snprintf(id, sizeof id, "dev-%06ld", i);
-        if (ota_device_get(eng, id, &d, &e) < 0)
-            die("device", &e);
-        const char *v;
-        snprintf(devs[i].module, sizeof devs[i].module, "%s", (v = ota_device_version(&d, "module")) ? v : "");
-        snprintf(devs[i].mcu, sizeof devs[i].mcu, "%s", (v = ota_device_version(&d, "mcu")) ? v : "");
-        snprintf(devs[i].app, sizeof devs[i].app, "%s", (v = ota_device_version(&d, "app")) ? v : "");
-        devs[i].rsrp = d.rsrp;
-        devs[i].battery = d.battery;
-    }
+    bench_devices_read(eng, devs, n);
 
     ota_job_offer *offer = calloc(1, sizeof *offer);  /* reused: its components grow once */
     ota_checkin_req q;

@@ -1,11 +1,14 @@
 #!/bin/bash
 # bench/http: otad's device check-ins over HTTP on loopback against nginx
 # serving a static JSON file of the same size, in the same run (DESIGN.md §5:
-# otad >= 0.5 x nginx); then a 100 MiB upload's throughput and otad's peak
-# memory during it.  Repeat check-ins are measured with the product's device
-# key (X-Device-Key) and with each device's own token (X-Device-Token,
-# issued in bulk first), alternating in the same rounds: the token's
-# check-ins must stay within 10% of the key's (issue 17).
+# otad >= 0.5 x nginx; issue 20: repeat check-ins >= 1.3 x nginx, first
+# check-ins, each writing its job, >= 30,000/s with a p99 <= 3 x nginx's);
+# then a 100 MiB upload's throughput and otad's peak memory during it.
+# Repeat check-ins are measured with the product's device key
+# (X-Device-Key) and with each device's own token (X-Device-Token, issued in
+# bulk first), alternating in the same rounds: the token's check-ins must
+# stay within 10% of the key's (issue 17).  otad's CPU time per check-in is
+# printed too: other load on a shared machine skews it far less than rates.
 #
 #   bench/http.sh [--fleet N] [--duration S] [--rounds R] [--connections C] [--threads T]
 #                 [--auth key|token|both]
@@ -192,8 +195,9 @@ end
 EOF
 FROM=0 W_RPS=""
 while [ "$FROM" -lt "$FLEET" ]; do
+  c0=$(cpu_ticks)
   read -r rps p99 err n <<<"$(WARM_FROM=$FROM wrk -t"$THREADS" -c"$CONNS" -d2s -s "$T/warm.lua" "$API/device/checkin" 2>&1 | sed -n 's/^RESULT //p')"
-  [ -n "$W_RPS" ] || { W_RPS=$rps W_P99=$p99 W_ERR=$err; }
+  [ -n "$W_RPS" ] || { W_RPS=$rps W_P99=$p99 W_ERR=$err W_CPU=$(($(cpu_ticks) - c0)) W_N=$n; }
   [ "${n:-0}" -gt 0 ] || { echo "warm-up made no progress" >&2; exit 1; }
   FROM=$((FROM + n))
 done
@@ -240,7 +244,15 @@ printf '  otad  POST /api/v1/device/checkin  %10.0f req/s   p99 %6.2f ms   error
 [ "$TOKS" = 0 ] ||
 printf '  otad  POST /api/v1/device/checkin  %10.0f req/s   p99 %6.2f ms   errors %s  (job offer re-sent; X-Device-Token)\n' "$K_RPS" "$(echo "scale=2; $K_P99/1000" | bc)" "$K_ERR"
 printf '  nginx GET  static %-16s %10.0f req/s   p99 %6.2f ms   errors %s\n' "(${SIZE} B)" "$N_RPS" "$(echo "scale=2; $N_P99/1000" | bc)" "$N_ERR"
-printf '  ratio otad/nginx %.2f (budget >= 0.50)\n' "$RATIO"
+printf '  ratio otad/nginx %.2f (budget >= 0.50; issue 20: >= 1.30)\n' "$RATIO"
+printf '  otad CPU per first check-in: %.1f us\n' "$(echo "scale=3; $W_CPU * 1000000 / $HZ / $W_N" | bc)"
+P99X=$(echo "scale=2; $W_P99 / $N_P99" | bc)
+W_OK=$(echo "$W_RPS >= 30000 && $W_P99 <= 3 * $N_P99" | bc)
+R_OK=$(echo "$RATIO >= 1.3" | bc)
+printf '  first check-ins: %.0f req/s (budget >= 30000), p99 %.2f x nginx p99 (budget <= 3): %s\n' "$W_RPS" "$P99X" \
+  "$([ "$W_OK" = 1 ] && echo "budget met" || echo "budget NOT met")"
+printf '  repeat check-ins: %.2f x nginx (budget >= 1.30): %s\n' "$RATIO" \
+  "$([ "$R_OK" = 1 ] && echo "budget met" || echo "budget NOT met")"
 TRATIO=""
 if [ "$KEYS" = 1 ] && [ "$TOKS" = 1 ]; then
   TRATIO=$(echo "scale=3; $K_RPS / $O_RPS" | bc)
@@ -272,4 +284,6 @@ printf '100 MiB upload: %.2f s, %.0f MiB/s; otad RSS %d kB before, peak %d kB du
 if [ -n "$TRATIO" ] && [ "$(echo "$TRATIO < 0.9" | bc)" = 1 ]; then
   echo "budget: device token check-ins NOT within 10% of product key check-ins"; exit 1
 fi
-if [ "$(echo "$RATIO >= 0.5" | bc)" = 1 ]; then echo "budget: met"; else echo "budget: NOT met"; exit 1; fi
+if [ "$(echo "$RATIO >= 0.5" | bc)" = 1 ]; then echo "budget >= 0.50 x nginx: met"; else echo "budget: NOT met"; exit 1; fi
+# issue 20's budgets (first check-ins, repeat >= 1.3 x nginx): printed above
+[ "$W_OK" = 1 ] && [ "$R_OK" = 1 ] && echo "issue 20 budgets: met" || { echo "issue 20 budgets: NOT met"; exit 1; }

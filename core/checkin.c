@@ -52,27 +52,7 @@ static int device_load(struct ctx *c, const char *id, uint64_t h, struct rdev **
     int found = store_fleet_device_find(c->eng, id, &row, e);
     if (found <= 0)
         return found;
-    int product = rollout_product_index(c->r, row.product, true);
-    if (product < 0)
-        return ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
-    const struct vset *vs = rollout_versions_read(c->eng, c->r, row.dev, e);
-    if (!vs)
-        return -1;
-    struct rdev *d = rollout_device_new(c->r, id, h, e);
-    if (!d)
-        return -1;
-    d->dev = row.dev;
-    d->product = product;
-    d->has_rsrp = row.has_rsrp;
-    d->rsrp = row.rsrp;
-    d->has_battery = row.has_battery;
-    d->battery = row.battery;
-    d->last_seen = row.last_seen;
-    d->vs = vs;
-    d->tz_hash = rollout_tz_hash(row.timezone);
-    d->tz = rollout_zone(c->r, row.timezone);
-    *out = d;
-    return 0;
+    return (*out = rollout_device_cache(c->eng, c->r, &row, id, h, NULL, e)) ? 0 : -1;
 }
 
 /* Unknown device of a known product: registered with what it reported. */
@@ -165,11 +145,7 @@ static struct jslot *job_slot(struct ctx *c, struct rplan *p, const struct rdev 
         ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
         return NULL;
     }
-    s->job = job;
-    s->state = found ? (uint8_t)state : JOB_NONE;
-    s->reason = (uint8_t)reason;
-    s->wave = (uint8_t)wave;
-    s->retry_after = rollout_retry_after(p, retry_at);
+    rollout_slot_set(p, s, found, job, state, reason, wave, retry_at);
     return s;
 }
 

@@ -177,6 +177,14 @@ int ota_engine_batch_end(ota_engine *eng, ota_err *e)
     return rc;
 }
 
+int ota_engine_background_checkpoints(ota_engine *eng, ota_err *e)
+{
+    ENGINE_LOCK(eng);
+    int rc = store_checkpointer_start(eng, e);
+    ENGINE_UNLOCK(eng);
+    return rc;
+}
+
 int ota_engine_schema_version(ota_engine *eng)
 {
     ENGINE_LOCK(eng);

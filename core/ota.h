@@ -378,6 +378,23 @@ int64_t ota_engine_now(ota_engine *eng);
 const char *ota_engine_db_path(ota_engine *eng);
 const char *ota_engine_blob_dir(ota_engine *eng);
 int ota_engine_schema_version(ota_engine *eng);
+/* WAL checkpoints (and their fsyncs) on a thread of the engine with its own
+ * connection, instead of inside the commit that filled the WAL, which holds
+ * the engine meanwhile (a server calls it once after opening; same
+ * durability; ota_engine_close stops the thread). */
+int ota_engine_background_checkpoints(ota_engine *eng, ota_err *e);
+/* Warm the check-in caches after a start, one slice per call: up to max
+ * devices after *cursor (0 at first; advanced), with their versions and
+ * their jobs in the plans that can still move.  Returns how many devices it
+ * read (0: the whole fleet is read), -1 on failure.  Holds the engine for
+ * its slice only, so check-ins go on between calls; their answers never
+ * depend on it (a device not warmed yet is read from the store as before). */
+int ota_engine_warm_step(ota_engine *eng, int64_t *cursor, int max, ota_err *e);
+/* The whole warm-up (a thread's work: otad's, bench/warm's): slices of
+ * 1,000 devices with a pause between them for the check-ins waiting, until
+ * the fleet is read or stop(ctx) (may be NULL) says so.  Returns the
+ * devices read, -1 on failure. */
+long ota_engine_warm(ota_engine *eng, bool (*stop)(void *ctx), void *ctx, ota_err *e);
 
 /* Group many calls into one transaction (group commit).  Calls between
  * begin and end are acknowledged only when end returns 0.  Check-ins,

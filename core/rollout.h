@@ -7,6 +7,7 @@
  *   rollout_brake.c      the failure brake
  *   rollout_rollback.c   rollback drafts of a braked plan
  *   checkin.c            device check-ins
+ *   rollout_warm.c       the caches filled in slices after a start (ota_engine_warm_step)
  *   reports.c            device reports, confirmations, ota_job_get
  * The rules (which transition, which report, who is eligible) are
  * core/lifecycle.c's; every read and write goes through core/store.h.
@@ -248,6 +249,11 @@ const struct vset *rollout_vset_intern(struct vtab *t, const ota_version *v, siz
 struct rdev *rollout_device_new(struct ota_rollout *r, const char *id, uint64_t h, ota_err *e);
 /* dev's stored versions, interned; NULL (and *e) on failure. */
 const struct vset *rollout_versions_read(ota_engine *eng, struct ota_rollout *r, int64_t dev, ota_err *e);
+/* The device of a stored row (store_fleet_device_find's, or the warm-up's)
+ * into the cache with its versions vs (interned; NULL: read from the
+ * store); NULL (and *e) on failure. */
+struct rdev *rollout_device_cache(ota_engine *eng, struct ota_rollout *r, const store_fleet_device *row,
+                                  const char *id, uint64_t h, const struct vset *vs, ota_err *e);
 /* A new (zeroed but for dev) slot; NULL when out of memory. */
 struct jslot *rollout_jobtab_put(struct jobtab *t, int64_t dev);
 /* Index of product key in the interned list; -1 if absent and !add (or out of memory). */
@@ -327,6 +333,16 @@ static inline uint32_t rollout_retry_after(const struct rplan *p, int64_t retry_
 {
     int64_t d = retry_at - p->activated_at;
     return retry_at <= 0 ? 0 : d < 1 ? 1 : d > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+}
+/* A slot as the store holds the job (found 0: no job row, JOB_NONE). */
+static inline void rollout_slot_set(const struct rplan *p, struct jslot *s, int found, int64_t job,
+                                    ota_job_state state, ota_defer reason, int wave, int64_t retry_at)
+{
+    s->job = job;
+    s->state = found ? (uint8_t)state : JOB_NONE;
+    s->reason = (uint8_t)reason;
+    s->wave = (uint8_t)wave;
+    s->retry_after = rollout_retry_after(p, retry_at);
 }
 /* rollout_tick.c: in-flight jobs of live plans past job_timeout since they started fail. */
 int rollout_timeouts_run(ota_engine *eng, struct rplan *p, int64_t now, ota_err *e);

@@ -196,6 +196,32 @@ struct rdev *rollout_device_new(struct ota_rollout *r, const char *id, uint64_t 
     return d;
 }
 
+struct rdev *rollout_device_cache(ota_engine *eng, struct ota_rollout *r, const store_fleet_device *row,
+                                  const char *id, uint64_t h, const struct vset *vs, ota_err *e)
+{
+    int product = rollout_product_index(r, row->product, true);
+    if (product < 0) {
+        ota_fail(e, OTA_E_INTERNAL, NULL, "out of memory");
+        return NULL;
+    }
+    if (!vs && !(vs = rollout_versions_read(eng, r, row->dev, e)))
+        return NULL;
+    struct rdev *d = rollout_device_new(r, id, h, e);
+    if (!d)
+        return NULL;
+    d->dev = row->dev;
+    d->product = product;
+    d->has_rsrp = row->has_rsrp;
+    d->rsrp = row->rsrp;
+    d->has_battery = row->has_battery;
+    d->battery = row->battery;
+    d->last_seen = row->last_seen;
+    d->vs = vs;
+    d->tz_hash = rollout_tz_hash(row->timezone);
+    d->tz = rollout_zone(r, row->timezone);
+    return d;
+}
+
 const struct vset *rollout_versions_read(ota_engine *eng, struct ota_rollout *r, int64_t dev, ota_err *e)
 {
     ota_version v[OTA_MAX_COMPONENTS];

@@ -23,6 +23,10 @@
 int  store_open(ota_engine *eng, const char *path, ota_err *e);
 void store_close(ota_engine *eng);
 int  store_schema_version(ota_engine *eng);  /* -1 when it cannot be read */
+/* WAL checkpoints on a thread with its own connection instead of inside
+ * the commit that fills the WAL (store/checkpoint.c); store_close stops it. */
+int  store_checkpointer_start(ota_engine *eng, ota_err *e);
+void store_checkpointer_stop(ota_engine *eng);
 
 /* ================================================ transactions (store/sqlite.c) */
 /* One stack of levels per engine.  store_tx_begin opens a level:
@@ -464,6 +468,29 @@ int store_fleet_version_set(ota_engine *eng, int64_t dev, const char *component,
 /* Telemetry (has_ false: stored as never reported) and last_seen. */
 int store_fleet_telemetry(ota_engine *eng, int64_t dev, bool has_rsrp, int rsrp, bool has_battery,
                           int battery, int64_t last_seen, ota_err *e);
+
+/* The cache warm-up (rollout_warm.c): up to max devices with dev > after,
+ * in dev order, fn once each with its row and device id (a nonzero return
+ * stops the walk and is returned); returns how many rows were passed, or -1. */
+int store_fleet_devices_after(ota_engine *eng, int64_t after, int max,
+                              int (*fn)(void *ctx, const store_fleet_device *d, const char *device_id, ota_err *e),
+                              void *ctx, ota_err *e);
+/* fn once per version of the devices whose dev is in lo..hi, in dev order,
+ * as store_fleet_plans calls its fn. */
+int store_fleet_versions_between(ota_engine *eng, int64_t lo, int64_t hi,
+                                 int (*fn)(void *ctx, int64_t dev, const char *component, const char *version,
+                                           ota_err *e),
+                                 void *ctx, ota_err *e);
+/* fn once per job of plan whose dev is in lo..hi (as store_job_find reads
+ * it), as store_fleet_plans calls its fn. */
+typedef struct store_fleet_job {
+    int64_t dev, job, retry_at;
+    ota_job_state state;
+    ota_defer reason;
+    int wave;
+} store_fleet_job;
+int store_fleet_jobs_between(ota_engine *eng, int64_t plan, int64_t lo, int64_t hi,
+                             int (*fn)(void *ctx, const store_fleet_job *j, ota_err *e), void *ctx, ota_err *e);
 
 /* ---- plans as the rollout loads them (store/fleet.c) */
 /* The plans that can still move: active, upgrading, paused, and

@@ -89,19 +89,37 @@ static int checkin_grouped(ota_engine *eng, const ota_checkin_req *q, ota_job_of
 }
 
 /* ------------------------------------------------- pool mode: committer */
-/* In the epoll pool a check-in that writes does not wait on its pool
- * thread: the connection is suspended (MHD_suspend_connection) and the
- * check-in queued; one committer thread takes everything queued, runs it as
- * one batch, encodes each answer, and resumes the connections, whose
- * handler is then called again and answers (checkin_finish).  The pool
- * threads go on serving meanwhile, and a batch holds every check-in that
- * arrived during the last one, not just one per pool thread.  Nothing is
- * answered before its batch is committed. */
+/* In the pool a check-in that writes does not wait on its pool thread: the
+ * connection is suspended (MHD_suspend_connection) and the check-in
+ * queued; one committer thread takes everything queued, runs it as one
+ * batch, encodes each answer, and resumes the connections, whose handler
+ * is then called again and answers (checkin_finish).  The pool threads go
+ * on serving meanwhile, and a batch holds every check-in that arrived
+ * during the last one, not just one per pool thread.  Nothing is answered
+ * before its batch is committed.
+ *
+ * A batch holds the engine until it is committed, so while one runs
+ * (cm_busy) a pool thread does not wait for the engine to authenticate a
+ * check-in and try it read-only: it queues the check-in with its
+ * credential as read, and the committer authenticates it and runs it in
+ * the next batch (read-only when it writes nothing).  perf on
+ * bench/http.sh's first check-ins (issue 20) showed the pool threads
+ * asleep on the engine lock behind each batch, then each reading its
+ * device from SQLite outside any transaction (file-lock system calls per
+ * statement) before handing it over; inside the batch's transaction those
+ * reads take no lock.  For the same reason a pool thread queues every
+ * check-in this way while most recent check-ins wrote (write_share: a
+ * fleet's first check-ins after a plan's activation): it would only read
+ * the device and hand it over.  Devices polling with nothing new, the usual
+ * traffic, keep the share low and are answered on their pool thread. */
 struct pending_checkin {
     ota_checkin_req q;
     struct MHD_Connection *conn;
     int rc;
     bool has_job, rate_limited;
+    bool auth_here;            /* authenticated by the committer (cred), not the pool thread */
+    bool auth_ok, wrote;       /* auth_here: it passed; the check-in wrote */
+    otad_cred cred;            /* auth_here: as read from the headers (wiped once used) */
     ota_err e;
     char *text;
     size_t len;
@@ -111,7 +129,40 @@ static pthread_mutex_t cm_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cm_cv = PTHREAD_COND_INITIALIZER;
 static struct pending_checkin *cm_head, **cm_tail = &cm_head;
 static bool cm_running, cm_stop;
+static atomic_bool cm_busy;    /* a batch is running (holds the engine) */
+/* The share of recent check-ins that wrote, out of WRITE_ONE (a moving
+ * average over about 16; updated without a lock: a lost update only
+ * delays it). */
+#define WRITE_ONE 4096u
+static atomic_uint write_share;
+
+static void write_share_note(bool wrote)
+{
+    unsigned w = atomic_load_explicit(&write_share, memory_order_relaxed);
+    atomic_store_explicit(&write_share, w - w / 16 + (wrote ? WRITE_ONE / 16 : 0), memory_order_relaxed);
+}
 static pthread_t cm_thread;
+
+/* A check-in queued with its credential: authenticated here, then tried
+ * read-only (most write nothing); *wrote when it needs the write. */
+static int committer_auth_checkin(ota_engine *eng, struct pending_checkin *p, ota_job_offer *o)
+{
+    int rc = ota_device_authenticate(eng, p->q.product, p->q.device, p->cred.key, p->cred.token, NULL, &p->e);
+    if (rc < 0)
+        cred_err_field(&p->cred, &p->e);
+    memset(&p->cred, 0, sizeof p->cred);
+    if (rc < 0)
+        return -1;
+    p->auth_ok = true;
+    rc = ota_checkin_readonly(eng, &p->q, o, &p->e);
+    write_share_note(rc == OTA_CHECKIN_WOULD_WRITE);
+    if (rc != OTA_CHECKIN_WOULD_WRITE)
+        return rc;
+    p->wrote = true;
+    o->has_job = false;
+    o->ncomponents = 0;
+    return ota_checkin(eng, &p->q, o, &p->e);
+}
 
 static void committer_run(ota_engine *eng, struct pending_checkin *batch, ota_job_offer *o)
 {
@@ -121,7 +172,7 @@ static void committer_run(ota_engine *eng, struct pending_checkin *batch, ota_jo
     for (struct pending_checkin *p = batch; p; p = p->next) {
         o->has_job = false;
         o->ncomponents = 0;
-        p->rc = ota_checkin(eng, &p->q, o, &p->e);
+        p->rc = p->auth_here ? committer_auth_checkin(eng, p, o) : ota_checkin(eng, &p->q, o, &p->e);
         if (p->rc == 0) {
             p->has_job = o->has_job;
             p->rate_limited = o->rate_limited && !o->has_job;
@@ -142,6 +193,7 @@ static void committer_run(ota_engine *eng, struct pending_checkin *batch, ota_jo
 static void *committer_main(void *arg)
 {
     otad *srv = arg;
+    pthread_setname_np(pthread_self(), "otad-commit");  /* its own name in top -H and perf */
     ota_job_offer *o = calloc(1, sizeof *o);  /* reused by every batch */
     pthread_mutex_lock(&cm_mu);
     for (;;) {
@@ -152,6 +204,7 @@ static void *committer_main(void *arg)
         struct pending_checkin *batch = cm_head;
         cm_head = NULL;
         cm_tail = &cm_head;
+        atomic_store(&cm_busy, true);
         pthread_mutex_unlock(&cm_mu);
         if (o) {
             committer_run(srv->eng, batch, o);
@@ -159,6 +212,7 @@ static void *committer_main(void *arg)
             for (struct pending_checkin *p = batch; p; p = p->next)
                 p->rc = ota_fail(&p->e, OTA_E_INTERNAL, NULL, "out of memory");
         }
+        atomic_store(&cm_busy, false);
         for (struct pending_checkin *p = batch, *next; p; p = next) {
             next = p->next;  /* p belongs to its request: untouched once resumed */
             MHD_resume_connection(p->conn);
@@ -196,6 +250,7 @@ void checkin_committer_stop(void)
 void checkin_pending_free(req *r)
 {
     if (r->pending) {
+        memset(&r->pending->cred, 0, sizeof r->pending->cred);
         free(r->pending->text);
         free(r->pending);
         r->pending = NULL;
@@ -203,8 +258,9 @@ void checkin_pending_free(req *r)
 }
 
 /* Queues the check-in and suspends the connection; false when the
- * committer is not running (thread per connection, or stopping). */
-static bool checkin_defer(req *r, const ota_checkin_req *q)
+ * committer is not running (thread per connection, or stopping).  cred:
+ * not authenticated yet, the committer does it with these. */
+static bool checkin_defer(req *r, const ota_checkin_req *q, const otad_cred *cred)
 {
     struct pending_checkin *p = malloc(sizeof *p);
     if (!p)
@@ -213,9 +269,14 @@ static bool checkin_defer(req *r, const ota_checkin_req *q)
     p->conn = r->conn;
     p->text = NULL;
     p->next = NULL;
+    p->auth_here = cred != NULL;
+    p->auth_ok = p->wrote = false;
+    if (cred)
+        p->cred = *cred;
     pthread_mutex_lock(&cm_mu);
     if (!cm_running) {
         pthread_mutex_unlock(&cm_mu);
+        memset(p, 0, sizeof *p);
         free(p);
         return false;
     }
@@ -233,6 +294,12 @@ static MHD_RESULT_T checkin_finish(req *r)
 {
     struct pending_checkin *p = r->pending;
     MHD_RESULT_T ret;
+    if (p->auth_here && p->auth_ok) {  /* counted as the pool thread counts its own */
+        snprintf(r->who, sizeof r->who, "device:%s", p->q.product);
+        atomic_fetch_add(&r->srv->m.checkins, 1);
+        if (p->wrote)
+            atomic_fetch_add(&r->srv->m.checkin_writes, 1);
+    }
     if (p->rc < 0) {
         ret = reply_error(r, &p->e);
     } else {
@@ -367,6 +434,16 @@ MHD_RESULT_T h_checkin(req *r)
     json_decref(j);
     if (rc < 0)
         return reply_error(r, &e);
+    /* a batch holds the engine, or it would likely write: the committer authenticates it */
+    if (atomic_load(&cm_busy) || atomic_load_explicit(&write_share, memory_order_relaxed) > WRITE_ONE / 2) {
+        otad_cred cred;
+        if (cred_read(r, &cred, &e) < 0)
+            return reply_error(r, &e);
+        bool queued = checkin_defer(r, &c, &cred);
+        memset(&cred, 0, sizeof cred);
+        if (queued)
+            return MHD_YES;  /* answered when its batch is committed */
+    }
     if (device_authenticate(r, c.product, c.device, &e) < 0)
         return reply_error(r, &e);
     /* The offer's components are allocated for what it holds (a job's
@@ -377,9 +454,10 @@ MHD_RESULT_T h_checkin(req *r)
      * answered at once, outside the group commit; only a check-in that
      * writes waits for a batch. */
     rc = ota_checkin_readonly(r->srv->eng, &c, o, &e);
+    write_share_note(rc == OTA_CHECKIN_WOULD_WRITE);
     if (rc == OTA_CHECKIN_WOULD_WRITE) {
         atomic_fetch_add(&r->srv->m.checkin_writes, 1);
-        if (checkin_defer(r, &c)) {
+        if (checkin_defer(r, &c, NULL)) {
             ota_job_offer_free(o);
             return MHD_YES;  /* answered when its batch is committed */
         }

@@ -520,14 +520,13 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     upload_free(r);  /* an interrupted upload: the temp file goes */
     events_stream_free(r);
     checkin_pending_free(r);
-    double ms = (double)(mono_ns() - r->t0_ns) / 1e6;
+    int64_t ns = mono_ns() - r->t0_ns;
     unsigned st = r->status < 600 ? r->status : 0;
     atomic_fetch_add(&s->m.http_by_status[st], 1);
     atomic_fetch_sub(&s->m.inflight, 1);
     static const char *const why[] = {"", "error", "timeout", "shutdown", "read-error", "aborted"};
     const char *w = (unsigned)toe < 6 ? why[toe] : "?";
-    otad_log(LOG_INFO, "%s %s %u %llu %.2fms %s%s%s", r->method, r->path, r->status,
-             (unsigned long long)r->bytes, ms, r->who[0] ? r->who : "-", *w ? " " : "", w);
+    otad_log_request(r->method, r->path, r->status, (unsigned long long)r->bytes, ns, r->who, w);
     req_release(r);
 }
 

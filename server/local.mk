@@ -7,5 +7,5 @@ server_otad_SOURCES = \
 	server/multipart.h server/multipart.c server/upload.c \
 	server/device.c server/credential.h server/credential.c server/events.c server/metrics.c \
 	server/audit_routes.c server/throttle.h server/throttle.c \
-	server/ddi.h server/ddi.c
+	server/ddi.h server/ddi.c server/warm.c
 server_otad_LDADD = $(MHD_LIBS) $(CORE_LIBS)

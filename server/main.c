@@ -452,6 +452,9 @@ static int serve(otad *s)
     s->eng = engine_open(&s->cfg, &e);
     if (!s->eng)
         return die(&e);
+    /* checkpoints off the commit path: no writing check-in waits for one */
+    if (ota_engine_background_checkpoints(s->eng, &e) < 0)
+        otad_log(LOG_WARN, "checkpoints stay in the commits: %s", e.message);
     hashes_fill(s->eng);
     healthz_init(s);
     if (s->cfg.auth_fail_limit > 0 &&
@@ -477,6 +480,7 @@ static int serve(otad *s)
     otad_log_flush();
     pthread_t tick;
     pthread_create(&tick, NULL, tick_main, s);
+    warm_start(s);  /* after the listener: /healthz and check-ins are answered meanwhile */
 
     int sig = 0;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
@@ -493,6 +497,7 @@ static int serve(otad *s)
     }
     if (atomic_load(&s->m.inflight))
         otad_log(LOG_WARN, "%lu requests still running after 30 s; closing them", atomic_load(&s->m.inflight));
+    warm_stop();
     http_stop(s);
     pthread_mutex_lock(&tick_mu);
     pthread_cond_broadcast(&tick_cv);

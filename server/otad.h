@@ -80,6 +80,10 @@ typedef struct otad {
 extern otad *g_otad;
 
 void otad_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The request line at info: "METHOD PATH STATUS BYTES 1.23ms WHO[ WHY]"
+ * (who "" prints "-"), formatted without printf. */
+void otad_log_request(const char *method, const char *path, unsigned status, unsigned long long bytes,
+                      int64_t ns, const char *who, const char *why);
 void otad_log_flush(void);
 void otad_log_set_level(int level);
 const char *otad_log_level_name(int level);
@@ -175,6 +179,10 @@ void events_stream_free(req *r);
 int events_waker_start(otad *srv);   /* pool mode: resumes idle SSE streams */
 void events_waker_stop(void);
 int checkin_committer_start(otad *srv);  /* pool mode: commits check-ins that write */
+/* warm.c: the engine's check-in caches filled from the store after start;
+ * warm_stop joins it once s->stopping is set. */
+void warm_start(otad *s);
+void warm_stop(void);
 void checkin_committer_stop(void);       /* finishes what is queued first */
 void checkin_pending_free(req *r);       /* on completion */
 MHD_RESULT_T h_package_file(req *r);

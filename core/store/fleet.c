@@ -8,6 +8,19 @@
 #include <string.h>
 
 /* --------------------------------------------------------------- devices */
+/* Columns 0..5: id, product, rsrp, battery, last_seen, timezone. */
+static void device_row(sqlite3_stmt *st, store_fleet_device *out)
+{
+    out->dev = sqlite3_column_int64(st, 0);
+    store_copy_text(st, 1, out->product, sizeof out->product);
+    out->has_rsrp = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    out->rsrp = sqlite3_column_int(st, 2);
+    out->has_battery = sqlite3_column_type(st, 3) != SQLITE_NULL;
+    out->battery = sqlite3_column_int(st, 3);
+    out->last_seen = sqlite3_column_int64(st, 4);
+    store_copy_text(st, 5, out->timezone, sizeof out->timezone);
+}
+
 int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_device *out, ota_err *e)
 {
     sqlite3_stmt *st = store_stmt(eng, "SELECT id, product, rsrp, battery, last_seen, timezone FROM devices"
@@ -16,20 +29,87 @@ int store_fleet_device_find(ota_engine *eng, const char *device_id, store_fleet_
         return -1;
     sqlite3_bind_text(st, 1, device_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out->dev = sqlite3_column_int64(st, 0);
-        store_copy_text(st, 1, out->product, sizeof out->product);
-        out->has_rsrp = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        out->rsrp = sqlite3_column_int(st, 2);
-        out->has_battery = sqlite3_column_type(st, 3) != SQLITE_NULL;
-        out->battery = sqlite3_column_int(st, 3);
-        out->last_seen = sqlite3_column_int64(st, 4);
-        store_copy_text(st, 5, out->timezone, sizeof out->timezone);
-    }
+    if (rc == SQLITE_ROW)
+        device_row(st, out);
     store_done(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return store_fail(eng, e, "read device");
     return rc == SQLITE_ROW;
+}
+
+int store_fleet_devices_after(ota_engine *eng, int64_t after, int max,
+                              int (*fn)(void *ctx, const store_fleet_device *d, const char *device_id, ota_err *e),
+                              void *ctx, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT id, product, rsrp, battery, last_seen, timezone, device_id"
+                                       " FROM devices WHERE id > ?1 ORDER BY id LIMIT ?2", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, max);
+    int rc, n = 0, stop = 0;
+    store_fleet_device row;
+    char id[OTA_DEVICE_ID_MAX + 1];
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        device_row(st, &row);
+        store_copy_text(st, 6, id, sizeof id);
+        n++;
+        stop = fn(ctx, &row, id, e);
+    }
+    store_done(st);
+    if (stop)
+        return stop < 0 ? -1 : stop;
+    if (rc != SQLITE_DONE)
+        return store_fail(eng, e, "read devices");
+    return n;
+}
+
+int store_fleet_versions_between(ota_engine *eng, int64_t lo, int64_t hi,
+                                 int (*fn)(void *ctx, int64_t dev, const char *component, const char *version,
+                                           ota_err *e),
+                                 void *ctx, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT device, component, version FROM device_versions"
+                                       " WHERE device BETWEEN ?1 AND ?2 ORDER BY device", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, hi);
+    int rc, stop = 0;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        stop = fn(ctx, sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+                  (const char *)sqlite3_column_text(st, 2), e);
+    store_done(st);
+    if (stop)
+        return stop;
+    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, "read versions");
+}
+
+int store_fleet_jobs_between(ota_engine *eng, int64_t plan, int64_t lo, int64_t hi,
+                             int (*fn)(void *ctx, const store_fleet_job *j, ota_err *e), void *ctx, ota_err *e)
+{
+    sqlite3_stmt *st = store_stmt(eng, "SELECT device, id, state, reason, wave, retry_at FROM jobs"
+                                       " WHERE plan = ?1 AND device BETWEEN ?2 AND ?3", e);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, plan);
+    sqlite3_bind_int64(st, 2, lo);
+    sqlite3_bind_int64(st, 3, hi);
+    int rc, stop = 0;
+    store_fleet_job j;
+    while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        j.dev = sqlite3_column_int64(st, 0);
+        j.job = sqlite3_column_int64(st, 1);
+        j.state = (ota_job_state)sqlite3_column_int(st, 2);
+        j.reason = ota_defer_parse((const char *)sqlite3_column_text(st, 3));
+        j.wave = sqlite3_column_int(st, 4);
+        j.retry_at = sqlite3_column_int64(st, 5);
+        stop = fn(ctx, &j, e);
+    }
+    store_done(st);
+    if (stop)
+        return stop;
+    return rc == SQLITE_DONE ? 0 : store_fail(eng, e, "read jobs");
 }
 
 int store_fleet_versions(ota_engine *eng, int64_t dev, ota_version *v, size_t max, size_t *n, ota_err *e)

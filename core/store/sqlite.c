@@ -1,7 +1,8 @@
 /* The SQLite store's connection: opening, numbered migrations, the
  * transaction stack, the change watcher and the prepared-statement cache.
  * WAL mode, synchronous=NORMAL: a commit survives a crash of the process
- * (kill -9); fsync happens at checkpoints. */
+ * (kill -9); fsync happens at checkpoints (inside the commit that fills the
+ * WAL, or on a thread of their own: store/checkpoint.c). */
 #include "sqlite.h"
 
 #include <errno.h>
@@ -577,6 +578,7 @@ void store_close(ota_engine *eng)
     struct store *s = eng->store;
     if (!s)
         return;
+    store_checkpointer_stop(eng);
     stmt_cache_free(s);
     if (s->db) {
         if (!sqlite3_get_autocommit(s->db))

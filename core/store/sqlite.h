@@ -15,6 +15,7 @@
 enum store_level { LV_BEGIN = 1, LV_SAVEPOINT, LV_LIGHT, LV_READ, LV_READ_NESTED };
 
 struct stmt_cache;
+struct store_ckpt;
 
 struct store {
     sqlite3 *db;
@@ -26,6 +27,7 @@ struct store {
     bool doomed;                    /* a light level failed: the whole batch was rolled back */
     ota_err doom;                   /* ... with this error */
     uint64_t rollbacks;             /* bumped by every rollback (store_watch) */
+    struct store_ckpt *ckpt;        /* the checkpoint thread, when started (store/checkpoint.c) */
 };
 
 #define STORE_DB(eng) ((eng)->store->db)

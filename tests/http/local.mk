@@ -22,6 +22,9 @@ EXTRA_DIST += tests/http/test_details.sh
 # otad --threads N: the pool, SSE streams suspended while idle
 TESTS += tests/http/test_pool.sh
 EXTRA_DIST += tests/http/test_pool.sh
+# check-ins queued to the committer with their credential; answers after a restart (warm-up)
+TESTS += tests/http/test_checkin_queue.sh
+EXTRA_DIST += tests/http/test_checkin_queue.sh
 # the device flow and uploads with a thread per connection (--threads 0)
 TESTS += tests/http/test_flow_tpc.sh tests/http/test_upload_tpc.sh
 EXTRA_DIST += tests/http/test_flow_tpc.sh tests/http/test_upload_tpc.sh

@@ -27,3 +27,7 @@ ROLLOUT_TESTS += tests/unit/test_rollout_retry
 tests_unit_test_rollout_retry_SOURCES = tests/unit/test_rollout_retry.c tests/unit/test_rollout_fixture.h
 tests_unit_test_rollout_retry_CFLAGS = $(TESTS_CFLAGS)
 tests_unit_test_rollout_retry_LDADD = $(CORE_LIBS)
+ROLLOUT_TESTS += tests/unit/test_rollout_warm
+tests_unit_test_rollout_warm_SOURCES = tests/unit/test_rollout_warm.c tests/unit/test_rollout_fixture.h
+tests_unit_test_rollout_warm_CFLAGS = $(TESTS_CFLAGS)
+tests_unit_test_rollout_warm_LDADD = $(CORE_LIBS)
