@@ -127,10 +127,12 @@ check "activate asks" nouser "Activate plan 1"
 keys nouser y
 check "activated" nouser "now active"
 like "the audit row names the uid's user, not local:unknown" "$(CTL audit --target plan:1 | grep activate)" "local:$me "
-keys nouser q
 
 # ------------------------------------------------- monochrome: own colours
+# (started before the last console quits: tmux's server ends with its last
+# session, and a new session racing that exit is lost)
 start80 mono "$CONSOLE" --db "$DB" --theme monochrome
+keys nouser q
 check "--theme monochrome: the console runs" mono "Packages: 3 "
 TAP_N=$((TAP_N+1))
 if $T capture-pane -e -p -t mono | grep -Eq $'\033\\[[0-9;]*(3[0-7]|4[0-7]|38;5|48;5)[;m]'; then
