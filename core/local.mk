@@ -1,7 +1,7 @@
 noinst_LIBRARIES += core/libotacore.a
 core_libotacore_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(SODIUM_CFLAGS) $(SQLITE_CFLAGS) $(NETTLE_CFLAGS)
 core_libotacore_a_SOURCES = \
-	core/ota.h core/ota_lifecycle.h core/ota_time.h core/ota_devauth.h core/ota_json.h core/internal.h \
+	core/ota.h core/ota_lifecycle.h core/ota_time.h core/ota_tokens.h core/ota_devauth.h core/ota_json.h core/internal.h \
 	core/err.c core/clock.c core/util.c core/engine.c \
 	core/store.h core/store/sqlite.h core/store/sqlite.c core/store/checkpoint.c \
 	core/store/products.c core/store/devauth.c core/store/tokens.c core/store/audit.c \
